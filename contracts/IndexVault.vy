@@ -1,0 +1,661 @@
+# pragma version ~=0.4.3
+# pragma nonreentrancy off
+"""
+@title Index vault
+@license MIT
+@notice The index token (ERC-20 with EIP-2612 permit) and the basket
+        of ERC-20 components that backs it, minted and redeemed in kind.
+
+        Accounting is in units per share, as Set Protocol's positions: for
+        each component the vault stores the token and a base unit (token
+        base units per 1e18 shares), and one global multiplier that the
+        streaming fee lowers. A share is worth `base unit * multiplier / 1e18`
+        of each component, whatever the vault's balances say, so:
+        - a token sent to the vault directly changes no share's value
+          (donations and first-minter inflation attacks have no lever);
+        - nothing per component is written on mint or redeem.
+        Amounts are `shares * unit * multiplier / 1e36`, rounded up when the
+        vault takes (mint) and down when it pays (redeem).
+
+        Trust model:
+        - admin (DEFAULT_ADMIN_ROLE): grants and revokes roles, sets fees
+          (never above the maxima fixed at deployment) and the fee recipient.
+        - manager: sets the supply cap (and, later, proposes rebalances).
+        - guardian: pauses and unpauses minting.
+        - Nobody can pause or block redemption in kind: a redeemer whose
+          component transfer reverts may skip it and keep a claim on it.
+
+        In an emergency the guardian pauses minting; holders keep
+        redeeming in kind.
+"""
+
+from ethereum.ercs import IERC20
+from ethereum.ercs import IERC20Detailed
+
+implements: IERC20
+implements: IERC20Detailed
+
+from snekmate.auth import ownable
+from snekmate.auth import access_control
+from snekmate.tokens import erc20
+
+# @dev snekmate's ERC-20 `uses` ownable for its minter role. The vault
+# mints and burns through the internal functions only and exports none
+# of the owner or minter functions, so the owner is inert.
+initializes: ownable
+
+# @dev The index token itself: balances, allowances and EIP-2612 permit.
+initializes: erc20[ownable := ownable]
+
+# @dev Roles: admin, manager, guardian.
+initializes: access_control
+
+exports: (
+    # The index token (ERC-20 + EIP-2612 + EIP-5267).
+    erc20.totalSupply,
+    erc20.balanceOf,
+    erc20.allowance,
+    erc20.transfer,
+    erc20.transferFrom,
+    erc20.approve,
+    erc20.name,
+    erc20.symbol,
+    erc20.decimals,
+    erc20.permit,
+    erc20.nonces,
+    erc20.DOMAIN_SEPARATOR,
+    erc20.eip712Domain,
+    # Roles.
+    access_control.DEFAULT_ADMIN_ROLE,
+    access_control.hasRole,
+    access_control.getRoleAdmin,
+    access_control.grantRole,
+    access_control.revokeRole,
+    access_control.renounceRole,
+    access_control.supportsInterface,
+)
+
+
+# @dev The largest basket; bounds every loop.
+MAX_COMPONENTS: public(constant(uint256)) = 128
+# @dev 1.0 in fixed point: fees and the multiplier are fractions of it.
+WAD: constant(uint256) = 10**18
+# @dev `amount = shares * unit * multiplier / UNIT_SCALE`.
+UNIT_SCALE: constant(uint256) = 10**36
+# @dev Base units are packed into the 96 high bits of a position slot:
+# up to 7.9e28 token base units per share, i.e. 79 billion whole tokens of
+# an 18-decimal token per share. The resolution is one base unit per share.
+MAX_UNIT: constant(uint256) = 2**96 - 1
+# @dev The supply cap's ceiling: with units below 2**96 and the multiplier
+# at most 1e18 (< 2**60), `shares * unit * multiplier` cannot overflow.
+MAX_SUPPLY: public(constant(uint256)) = 2**100
+# @dev Hard ceilings on the fee maxima any deployment can choose.
+FEE_CEILING: constant(uint256) = 10**17  # 10 % per mint or redeem
+STREAMING_FEE_CEILING: constant(uint256) = 10**17  # 10 % a year
+# @dev One year in seconds, for the annual streaming fee.
+YEAR: constant(uint256) = 365 * 86400
+
+MASK64: constant(uint256) = 2**64 - 1
+MASK160: constant(uint256) = 2**160 - 1
+
+MANAGER_ROLE: public(constant(bytes32)) = keccak256("MANAGER_ROLE")
+GUARDIAN_ROLE: public(constant(bytes32)) = keccak256("GUARDIAN_ROLE")
+
+
+# @dev Maximum mint fee (WAD fraction of the shares minted), fixed at deployment.
+max_mint_fee: public(immutable(uint256))
+# @dev Maximum redeem fee (WAD fraction of the shares redeemed), fixed at deployment.
+max_redeem_fee: public(immutable(uint256))
+# @dev Maximum streaming fee (WAD fraction of supply a year), fixed at deployment.
+max_streaming_fee: public(immutable(uint256))
+
+
+# @dev Component positions, one slot each: token address in the low 160
+# bits, base unit (token base units per 1e18 shares) in the high 96 bits.
+# One cold read gives both.
+_positions: uint256[MAX_COMPONENTS]
+
+# @dev Hot state in one slot, read by every mint and redeem:
+# bits 0-63 multiplier (WAD, starts at 1e18, only falls),
+# bits 64-127 timestamp of the last streaming fee accrual,
+# bits 128-135 number of components, bit 136 mint paused.
+_state: uint256
+
+# @dev Fees in one slot, WAD fractions: bits 0-63 mint fee,
+# 64-127 redeem fee, 128-191 streaming fee (a year).
+_fees: uint256
+
+# @dev Largest total supply that minting may reach (index token wei).
+supply_cap: public(uint256)
+
+# @dev Receives mint, redeem and streaming fees, as index tokens.
+fee_recipient: public(address)
+
+# @dev Component amounts owed to redeemers who skipped a component whose
+# transfer reverted: token => owner => amount (token base units).
+claims: public(HashMap[address, HashMap[address, uint256]])
+
+# @dev Sum of `claims` per token, so the vault's obligations are known.
+total_claims: public(HashMap[address, uint256])
+
+
+event Mint:
+    sender: indexed(address)
+    receiver: indexed(address)
+    shares: uint256
+    fee_shares: uint256
+
+event Redeem:
+    sender: indexed(address)
+    receiver: indexed(address)
+    shares: uint256
+    fee_shares: uint256
+    skipped: uint256
+
+event FeesAccrued:
+    fee_shares: uint256
+    multiplier: uint256
+
+event ClaimCredited:
+    token: indexed(address)
+    owner: indexed(address)
+    amount: uint256
+
+event ClaimWithdrawn:
+    token: indexed(address)
+    owner: indexed(address)
+    receiver: address
+    amount: uint256
+
+event FeesSet:
+    mint_fee: uint256
+    redeem_fee: uint256
+    streaming_fee: uint256
+
+event FeeRecipientSet:
+    fee_recipient: indexed(address)
+
+event SupplyCapSet:
+    supply_cap: uint256
+
+event MintPausedSet:
+    paused: bool
+
+
+@deploy
+def __init__(
+    name_: String[25],
+    symbol_: String[5],
+    tokens_: DynArray[address, MAX_COMPONENTS],
+    units_: DynArray[uint256, MAX_COMPONENTS],
+    admin_: address,
+    manager_: address,
+    guardian_: address,
+    fee_recipient_: address,
+    fees_: uint256[3],
+    max_fees_: uint256[3],
+    supply_cap_: uint256,
+):
+    """
+    @param name_ Index token name (at most 25 characters).
+    @param symbol_ Index token symbol (at most 5 characters).
+    @param tokens_ Component tokens, no duplicates.
+    @param units_ Initial base units per 1e18 shares, one per token;
+           the first mint uses them.
+    @param admin_ Holder of DEFAULT_ADMIN_ROLE.
+    @param manager_ Holder of MANAGER_ROLE.
+    @param guardian_ Holder of GUARDIAN_ROLE.
+    @param fee_recipient_ Receives fees as index tokens.
+    @param fees_ Mint, redeem and streaming (annual) fee, WAD fractions.
+    @param max_fees_ Their maxima, fixed for the vault's lifetime.
+    @param supply_cap_ Largest total supply minting may reach.
+    """
+    ownable.__init__()
+    erc20.__init__(name_, symbol_, 18, name_, "1")
+    access_control.__init__()
+
+    count: uint256 = len(tokens_)
+    assert count > 0, "vault: no components"
+    assert len(units_) == count, "vault: units length mismatch"
+    for i: uint256 in range(count, bound=MAX_COMPONENTS):
+        token: address = tokens_[i]
+        assert token != empty(address), "vault: zero token"
+        assert units_[i] > 0, "vault: zero unit"
+        assert units_[i] <= MAX_UNIT, "vault: unit too large"
+        for j: uint256 in range(i, bound=MAX_COMPONENTS):
+            assert tokens_[j] != token, "vault: duplicate component"
+        self._positions[i] = convert(token, uint256) | (units_[i] << 160)
+
+    assert max_fees_[0] <= FEE_CEILING, "vault: max mint fee too high"
+    assert max_fees_[1] <= FEE_CEILING, "vault: max redeem fee too high"
+    assert max_fees_[2] <= STREAMING_FEE_CEILING, "vault: max streaming fee too high"
+    max_mint_fee = max_fees_[0]
+    max_redeem_fee = max_fees_[1]
+    max_streaming_fee = max_fees_[2]
+
+    self._state = WAD | (block.timestamp << 64) | (count << 128)
+    self._set_fees(fees_[0], fees_[1], fees_[2])
+    self._set_fee_recipient(fee_recipient_)
+    self._set_supply_cap(supply_cap_)
+
+    if admin_ != msg.sender:
+        access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin_)
+        access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    access_control._grant_role(MANAGER_ROLE, manager_)
+    access_control._grant_role(GUARDIAN_ROLE, guardian_)
+
+
+@external
+@nonreentrant
+def mint(
+    shares: uint256, max_amounts_in: DynArray[uint256, MAX_COMPONENTS], receiver: address
+) -> uint256:
+    """
+    @notice Mints `shares` index tokens to `receiver` against each component,
+            pulled from the caller pro rata and rounded up. The mint fee is
+            charged on top, as extra shares paid for by the caller and
+            minted to the fee recipient.
+    @dev Refuses tokens that deliver less than the amount transferred
+         (fee-on-transfer): the whole mint reverts and nothing moves.
+    @param shares Index tokens the receiver gets (wei).
+    @param max_amounts_in Most the caller will pay of each component.
+    @param receiver Who gets the shares.
+    @return The fee shares minted to the fee recipient.
+    """
+    state: uint256 = self._accrue()
+    assert (state >> 136) & 1 == 0, "vault: minting paused"
+    assert shares > 0, "vault: zero shares"
+    count: uint256 = (state >> 128) & 255
+    assert len(max_amounts_in) == count, "vault: wrong number of amounts"
+
+    fee_shares: uint256 = self._fee_on(shares, self._fees & MASK64)
+    total: uint256 = shares + fee_shares
+    assert erc20.totalSupply + total <= self.supply_cap, "vault: supply cap exceeded"
+
+    multiplier: uint256 = state & MASK64
+    for i: uint256 in range(count, bound=MAX_COMPONENTS):
+        position: uint256 = self._positions[i]
+        token: IERC20 = IERC20(convert(position & MASK160, address))
+        # Round up: the vault never takes less than a share is worth.
+        amount: uint256 = (total * (position >> 160) * multiplier + UNIT_SCALE - 1) // UNIT_SCALE
+        assert amount <= max_amounts_in[i], "vault: slippage exceeded"
+        before: uint256 = staticcall token.balanceOf(self)
+        assert extcall token.transferFrom(msg.sender, self, amount, default_return_value=True), "vault: transfer failed"
+        assert staticcall token.balanceOf(self) >= before + amount, "vault: fee-on-transfer token"
+
+    erc20._mint(receiver, shares)
+    if fee_shares != 0:
+        erc20._mint(self.fee_recipient, fee_shares)
+    log Mint(sender=msg.sender, receiver=receiver, shares=shares, fee_shares=fee_shares)
+    return fee_shares
+
+
+@external
+@nonreentrant
+def redeem(
+    shares: uint256,
+    min_amounts_out: DynArray[uint256, MAX_COMPONENTS],
+    receiver: address,
+    skip: uint256 = 0,
+) -> uint256:
+    """
+    @notice Burns `shares` of the caller's index tokens and pays `receiver`
+            each component pro rata, rounded down. The redeem fee is taken
+            first, as shares moved to the fee recipient. Never paused.
+    @dev A component whose transfer reverts (a paused or blocklisting
+         token) would block redemption; set its bit in `skip` and its
+         amount is credited to `receiver` as a claim, withdrawable with
+         `withdraw_claim` once the token moves again.
+    @param shares Index tokens the caller gives up, fee included (wei).
+    @param min_amounts_out Least the receiver accepts of each component
+           (for a skipped component, of the claim).
+    @param receiver Who gets the components (or the claims).
+    @param skip Bit i set: credit component i as a claim, do not transfer.
+    @return The fee shares moved to the fee recipient.
+    """
+    state: uint256 = self._accrue()
+    assert shares > 0, "vault: zero shares"
+    assert receiver != empty(address), "vault: zero receiver"
+    count: uint256 = (state >> 128) & 255
+    assert len(min_amounts_out) == count, "vault: wrong number of amounts"
+
+    fee_shares: uint256 = self._fee_on(shares, (self._fees >> 64) & MASK64)
+    net: uint256 = shares - fee_shares
+    if fee_shares != 0:
+        erc20._transfer(msg.sender, self.fee_recipient, fee_shares)
+    erc20._burn(msg.sender, net)
+
+    multiplier: uint256 = state & MASK64
+    for i: uint256 in range(count, bound=MAX_COMPONENTS):
+        position: uint256 = self._positions[i]
+        token: address = convert(position & MASK160, address)
+        # Round down: the vault never pays more than a share is worth.
+        amount: uint256 = net * (position >> 160) * multiplier // UNIT_SCALE
+        assert amount >= min_amounts_out[i], "vault: slippage exceeded"
+        if (skip >> i) & 1 == 1:
+            self.claims[token][receiver] += amount
+            self.total_claims[token] += amount
+            log ClaimCredited(token=token, owner=receiver, amount=amount)
+        elif amount != 0:
+            assert extcall IERC20(token).transfer(receiver, amount, default_return_value=True), "vault: transfer failed"
+
+    log Redeem(sender=msg.sender, receiver=receiver, shares=shares, fee_shares=fee_shares, skipped=skip)
+    return fee_shares
+
+
+@external
+@nonreentrant
+def withdraw_claim(token: address, receiver: address) -> uint256:
+    """
+    @notice Pays the caller's whole claim on `token` to `receiver`.
+    @return The amount paid (token base units).
+    """
+    amount: uint256 = self.claims[token][msg.sender]
+    assert amount != 0, "vault: no claim"
+    self.claims[token][msg.sender] = 0
+    self.total_claims[token] -= amount
+    assert extcall IERC20(token).transfer(receiver, amount, default_return_value=True), "vault: transfer failed"
+    log ClaimWithdrawn(token=token, owner=msg.sender, receiver=receiver, amount=amount)
+    return amount
+
+
+@external
+@nonreentrant
+def accrue_fees():
+    """
+    @notice Accrues the streaming fee up to now. Anyone may call it;
+            mint and redeem call it first.
+    """
+    self._accrue()
+
+
+@external
+def set_fees(mint_fee: uint256, redeem_fee: uint256, streaming_fee: uint256):
+    """
+    @notice Sets the fees (WAD fractions; streaming is per year), each at
+            most its maximum fixed at deployment. Admin only. The streaming
+            fee is accrued at the old rate first.
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    self._accrue()
+    self._set_fees(mint_fee, redeem_fee, streaming_fee)
+
+
+@external
+def set_fee_recipient(fee_recipient: address):
+    """
+    @notice Sets who receives fees. Admin only. Accrued streaming fees go
+            to the old recipient first.
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    self._accrue()
+    self._set_fee_recipient(fee_recipient)
+
+
+@external
+def set_supply_cap(supply_cap: uint256):
+    """
+    @notice Sets the largest total supply minting may reach. Manager only.
+            A cap below the current supply stops minting, never redemption.
+    """
+    access_control._check_role(MANAGER_ROLE, msg.sender)
+    self._set_supply_cap(supply_cap)
+
+
+@external
+def set_mint_paused(paused: bool):
+    """
+    @notice Pauses or resumes minting. Guardian only. Redemption is never
+            paused.
+    """
+    access_control._check_role(GUARDIAN_ROLE, msg.sender)
+    state: uint256 = self._state
+    if paused:
+        self._state = state | (1 << 136)
+    else:
+        self._state = state & ~(1 << 136)
+    log MintPausedSet(paused=paused)
+
+
+@external
+@view
+def mint_paused() -> bool:
+    """
+    @notice Whether minting is paused.
+    """
+    return (self._state >> 136) & 1 == 1
+
+
+@external
+@view
+def multiplier() -> uint256:
+    """
+    @notice The stored unit multiplier (WAD), before any pending accrual.
+    """
+    return self._state & MASK64
+
+
+@external
+@view
+def last_fee_accrual() -> uint256:
+    """
+    @notice Timestamp of the last streaming fee accrual.
+    """
+    return (self._state >> 64) & MASK64
+
+
+@external
+@view
+def component_count() -> uint256:
+    """
+    @notice Number of components in the basket.
+    """
+    return (self._state >> 128) & 255
+
+
+@external
+@view
+def mint_fee() -> uint256:
+    """
+    @notice Mint fee, WAD fraction of the shares minted.
+    """
+    return self._fees & MASK64
+
+
+@external
+@view
+def redeem_fee() -> uint256:
+    """
+    @notice Redeem fee, WAD fraction of the shares redeemed.
+    """
+    return (self._fees >> 64) & MASK64
+
+
+@external
+@view
+def streaming_fee() -> uint256:
+    """
+    @notice Streaming fee, WAD fraction of supply a year.
+    """
+    return (self._fees >> 128) & MASK64
+
+
+@external
+@view
+def position(index: uint256) -> (address, uint256):
+    """
+    @notice Component `index`: its token and base unit (per 1e18 shares,
+            before the multiplier).
+    """
+    assert index < (self._state >> 128) & 255, "vault: no such component"
+    position: uint256 = self._positions[index]
+    return convert(position & MASK160, address), position >> 160
+
+
+@external
+@view
+def components() -> DynArray[address, MAX_COMPONENTS]:
+    """
+    @notice The component tokens, in basket order.
+    """
+    count: uint256 = (self._state >> 128) & 255
+    result: DynArray[address, MAX_COMPONENTS] = []
+    for i: uint256 in range(count, bound=MAX_COMPONENTS):
+        result.append(convert(self._positions[i] & MASK160, address))
+    return result
+
+
+@external
+@view
+def units() -> DynArray[uint256, MAX_COMPONENTS]:
+    """
+    @notice Each component's amount per 1e18 shares now, pending streaming
+            fee included (rounded down: what a redemption pays).
+    """
+    supply: uint256 = 0
+    multiplier: uint256 = 0
+    supply, multiplier = self._preview_accrual()
+    return self._amounts(WAD, multiplier, False)
+
+
+@external
+@view
+def backing() -> DynArray[uint256, MAX_COMPONENTS]:
+    """
+    @notice Each component's amount owed to all shares together (rounded
+            down). Streaming fees move value between holders, not out of the
+            vault, so this does not depend on pending accrual.
+    """
+    return self._amounts(erc20.totalSupply, self._state & MASK64, False)
+
+
+@external
+@view
+def amounts_for_mint(shares: uint256) -> DynArray[uint256, MAX_COMPONENTS]:
+    """
+    @notice What `mint(shares, ...)` pulls now, mint fee included.
+    """
+    supply: uint256 = 0
+    multiplier: uint256 = 0
+    supply, multiplier = self._preview_accrual()
+    total: uint256 = shares + self._fee_on(shares, self._fees & MASK64)
+    return self._amounts(total, multiplier, True)
+
+
+@external
+@view
+def amounts_for_redeem(shares: uint256) -> DynArray[uint256, MAX_COMPONENTS]:
+    """
+    @notice What `redeem(shares, ...)` pays now, redeem fee deducted.
+    """
+    supply: uint256 = 0
+    multiplier: uint256 = 0
+    supply, multiplier = self._preview_accrual()
+    net: uint256 = shares - self._fee_on(shares, (self._fees >> 64) & MASK64)
+    return self._amounts(net, multiplier, False)
+
+
+@external
+@view
+def total_supply_after_accrual() -> uint256:
+    """
+    @notice Total supply once the pending streaming fee is minted.
+    """
+    supply: uint256 = 0
+    multiplier: uint256 = 0
+    supply, multiplier = self._preview_accrual()
+    return supply
+
+
+@internal
+@view
+def _amounts(shares: uint256, multiplier: uint256, roundup: bool) -> DynArray[uint256, MAX_COMPONENTS]:
+    count: uint256 = (self._state >> 128) & 255
+    result: DynArray[uint256, MAX_COMPONENTS] = []
+    for i: uint256 in range(count, bound=MAX_COMPONENTS):
+        product: uint256 = shares * (self._positions[i] >> 160) * multiplier
+        if roundup:
+            result.append((product + UNIT_SCALE - 1) // UNIT_SCALE)
+        else:
+            result.append(product // UNIT_SCALE)
+    return result
+
+
+@internal
+@pure
+def _fee_on(shares: uint256, fee: uint256) -> uint256:
+    # Round up: fees never round to the payer's favour.
+    return (shares * fee + WAD - 1) // WAD
+
+
+@internal
+@view
+def _preview_accrual() -> (uint256, uint256):
+    """
+    @dev Supply and multiplier after accruing the streaming fee up to now.
+         The fee dilutes: `fee_shares = supply * f / (1 - f)` go to the fee
+         recipient and the multiplier falls by `supply / new_supply`
+         (rounded down), so the basket owed to all shares never grows.
+         At most one year accrues per call, in holders' favour.
+    """
+    state: uint256 = self._state
+    supply: uint256 = erc20.totalSupply
+    multiplier: uint256 = state & MASK64
+    rate: uint256 = (self._fees >> 128) & MASK64
+    elapsed: uint256 = block.timestamp - ((state >> 64) & MASK64)
+    if rate == 0 or elapsed == 0 or supply == 0:
+        return supply, multiplier
+    fraction: uint256 = rate * min(elapsed, YEAR) // YEAR
+    fee_shares: uint256 = supply * fraction // (WAD - fraction)
+    new_supply: uint256 = supply + fee_shares
+    return new_supply, multiplier * supply // new_supply
+
+
+@internal
+def _accrue() -> uint256:
+    """
+    @dev Accrues the streaming fee and returns the hot state slot.
+         With no fee rate nothing is written: `_set_fees` restarts the
+         clock whenever the rate changes.
+    """
+    state: uint256 = self._state
+    last: uint256 = (state >> 64) & MASK64
+    if last == block.timestamp or (self._fees >> 128) & MASK64 == 0:
+        return state
+    supply: uint256 = erc20.totalSupply
+    new_supply: uint256 = 0
+    multiplier: uint256 = 0
+    new_supply, multiplier = self._preview_accrual()
+    assert multiplier != 0, "vault: multiplier exhausted"
+    state = (state & ~(2**128 - 1)) | multiplier | (block.timestamp << 64)
+    self._state = state
+    fee_shares: uint256 = new_supply - supply
+    if fee_shares != 0:
+        erc20._mint(self.fee_recipient, fee_shares)
+        log FeesAccrued(fee_shares=fee_shares, multiplier=multiplier)
+    return state
+
+
+@internal
+def _set_fees(mint_fee: uint256, redeem_fee: uint256, streaming_fee: uint256):
+    assert mint_fee <= max_mint_fee, "vault: mint fee above maximum"
+    assert redeem_fee <= max_redeem_fee, "vault: redeem fee above maximum"
+    assert streaming_fee <= max_streaming_fee, "vault: streaming fee above maximum"
+    self._fees = mint_fee | (redeem_fee << 64) | (streaming_fee << 128)
+    # Restart the streaming clock: what accrued before was charged at the old rate.
+    self._state = (self._state & ~(MASK64 << 64)) | (block.timestamp << 64)
+    log FeesSet(mint_fee=mint_fee, redeem_fee=redeem_fee, streaming_fee=streaming_fee)
+
+
+@internal
+def _set_fee_recipient(fee_recipient: address):
+    assert fee_recipient != empty(address), "vault: zero fee recipient"
+    self.fee_recipient = fee_recipient
+    log FeeRecipientSet(fee_recipient=fee_recipient)
+
+
+@internal
+def _set_supply_cap(supply_cap: uint256):
+    assert supply_cap <= MAX_SUPPLY, "vault: cap above maximum"
+    self.supply_cap = supply_cap
+    log SupplyCapSet(supply_cap=supply_cap)

@@ -1,0 +1,347 @@
+# pragma version ~=0.4.3
+# pragma nonreentrancy off
+"""
+@title Oracle adapter
+@license MIT
+@notice Prices an index vault's components in USD (1e18 per whole token)
+        from Chainlink AggregatorV3 feeds and gives the vault's NAV and NAV
+        per share. It is itself an AggregatorV3 feed of the NAV per share
+        (18 decimals), so lending and derivative protocols can price the
+        index token.
+
+        Every price is checked: answer above zero, a complete round, not
+        older than the feed's own heartbeat, and, where a second feed is
+        set, within a maximum deviation of it. A failing price reverts with
+        a reason that names the asset's address.
+
+        Mint and redeem in kind never read this contract.
+
+        Trust model: the admin (DEFAULT_ADMIN_ROLE) sets and removes feeds.
+        In an emergency the admin points a feed elsewhere or removes it;
+        NAV reads then revert, and the vault keeps minting and redeeming.
+"""
+
+from ethereum.ercs import IERC20Detailed
+from interfaces import IAggregatorV3
+from interfaces import IIndexVault
+
+implements: IAggregatorV3
+
+from snekmate.auth import access_control
+
+# @dev Who may set feeds.
+initializes: access_control
+
+exports: (
+    access_control.DEFAULT_ADMIN_ROLE,
+    access_control.hasRole,
+    access_control.getRoleAdmin,
+    access_control.grantRole,
+    access_control.revokeRole,
+    access_control.renounceRole,
+    access_control.supportsInterface,
+)
+
+
+WAD: constant(uint256) = 10**18
+BPS: constant(uint256) = 10_000
+MASK40: constant(uint256) = 2**40 - 1
+MASK160: constant(uint256) = 2**160 - 1
+HEX: constant(Bytes[16]) = b"0123456789abcdef"
+
+
+# @dev The index vault this adapter prices.
+vault: public(immutable(IIndexVault))
+
+
+# @dev A component's feeds, two slots, read together:
+# word 0: primary feed (bits 0-159), its heartbeat in seconds (160-199),
+#         its decimals (200-207), the token's decimals (208-215), the
+#         largest deviation allowed from the secondary in bps (216-231);
+# word 1: secondary feed (0-159, zero if none), heartbeat (160-199),
+#         decimals (200-207).
+_feeds: HashMap[address, uint256[2]]
+
+
+# @dev A component's feed configuration, unpacked for readers.
+struct FeedConfig:
+    primary: address
+    primary_heartbeat: uint256
+    secondary: address
+    secondary_heartbeat: uint256
+    max_deviation_bps: uint256
+    token_decimals: uint256
+
+
+event FeedSet:
+    asset: indexed(address)
+    primary: address
+    primary_heartbeat: uint256
+    secondary: address
+    secondary_heartbeat: uint256
+    max_deviation_bps: uint256
+
+event FeedRemoved:
+    asset: indexed(address)
+
+
+@deploy
+def __init__(vault_: IIndexVault, admin_: address):
+    """
+    @param vault_ The index vault to price.
+    @param admin_ Holder of DEFAULT_ADMIN_ROLE (sets feeds).
+    """
+    access_control.__init__()
+    vault = vault_
+    if admin_ != msg.sender:
+        access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin_)
+        access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+
+
+@external
+def set_feed(
+    asset: address,
+    primary: IAggregatorV3,
+    primary_heartbeat: uint256,
+    secondary: IAggregatorV3,
+    secondary_heartbeat: uint256,
+    max_deviation_bps: uint256,
+):
+    """
+    @notice Prices `asset` from `primary`, checked against `secondary` when
+            it is not the zero address. Admin only.
+    @param primary_heartbeat Oldest answer accepted from `primary`, seconds.
+    @param secondary_heartbeat Oldest answer accepted from `secondary`.
+    @param max_deviation_bps Largest gap between the two answers, in basis
+           points of the lower one.
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    assert asset != empty(address), "oracle: zero asset"
+    assert primary.address != empty(address), "oracle: zero feed"
+    assert primary_heartbeat > 0 and primary_heartbeat <= MASK40, "oracle: bad heartbeat"
+    token_decimals: uint8 = staticcall IERC20Detailed(asset).decimals()
+    word0: uint256 = (
+        convert(primary.address, uint256)
+        | (primary_heartbeat << 160)
+        | (convert(staticcall primary.decimals(), uint256) << 200)
+        | (convert(token_decimals, uint256) << 208)
+    )
+    word1: uint256 = 0
+    if secondary.address != empty(address):
+        assert secondary_heartbeat > 0 and secondary_heartbeat <= MASK40, "oracle: bad heartbeat"
+        assert max_deviation_bps > 0 and max_deviation_bps <= BPS, "oracle: bad deviation"
+        word0 |= max_deviation_bps << 216
+        word1 = (
+            convert(secondary.address, uint256)
+            | (secondary_heartbeat << 160)
+            | (convert(staticcall secondary.decimals(), uint256) << 200)
+        )
+    self._feeds[asset] = [word0, word1]
+    log FeedSet(
+        asset=asset,
+        primary=primary.address,
+        primary_heartbeat=primary_heartbeat,
+        secondary=secondary.address,
+        secondary_heartbeat=secondary_heartbeat if secondary.address != empty(address) else 0,
+        max_deviation_bps=max_deviation_bps if secondary.address != empty(address) else 0,
+    )
+
+
+@external
+def remove_feed(asset: address):
+    """
+    @notice Stops pricing `asset`. Admin only.
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    self._feeds[asset] = [0, 0]
+    log FeedRemoved(asset=asset)
+
+
+@external
+@view
+def feed(asset: address) -> FeedConfig:
+    """
+    @notice The feeds that price `asset`.
+    """
+    word0: uint256 = self._feeds[asset][0]
+    word1: uint256 = self._feeds[asset][1]
+    return FeedConfig(
+        primary=convert(word0 & MASK160, address),
+        primary_heartbeat=(word0 >> 160) & MASK40,
+        secondary=convert(word1 & MASK160, address),
+        secondary_heartbeat=(word1 >> 160) & MASK40,
+        max_deviation_bps=(word0 >> 216) & 65535,
+        token_decimals=(word0 >> 208) & 255,
+    )
+
+
+@external
+@view
+def price(asset: address) -> uint256:
+    """
+    @notice USD per whole token of `asset`, 1e18 fixed point, checked.
+    """
+    return self._price(asset)[0]
+
+
+@external
+@view
+def nav() -> uint256:
+    """
+    @notice The vault's net asset value: every component owed to all
+            shares, in USD (1e18), rounded down.
+    """
+    tokens: DynArray[address, 128] = staticcall vault.components()
+    amounts: DynArray[uint256, 128] = staticcall vault.backing()
+    return self._value(tokens, amounts)[0]
+
+
+@external
+@view
+def nav_per_share() -> uint256:
+    """
+    @notice USD value of one whole index token (1e18), pending streaming
+            fee included, rounded down.
+    """
+    return self._nav_per_share()[0]
+
+
+@external
+@view
+def decimals() -> uint8:
+    """
+    @notice The NAV-per-share feed's decimals.
+    """
+    return 18
+
+
+@external
+@view
+def description() -> String[64]:
+    """
+    @notice What the NAV-per-share feed prices.
+    """
+    return concat(staticcall vault.symbol(), " / USD NAV per share")
+
+
+@external
+@view
+def version() -> uint256:
+    """
+    @notice Feed interface version.
+    """
+    return 1
+
+
+@external
+@view
+def latestRoundData() -> (uint80, int256, uint256, uint256, uint80):
+    """
+    @notice The NAV per share as a Chainlink round: the answer is computed
+            now from checked component prices; `updatedAt` is the oldest
+            component price's, so consumers' staleness checks still bite.
+    """
+    value: uint256 = 0
+    updated_at: uint256 = 0
+    value, updated_at = self._nav_per_share()
+    return 1, convert(value, int256), updated_at, updated_at, 1
+
+
+@internal
+@view
+def _nav_per_share() -> (uint256, uint256):
+    tokens: DynArray[address, 128] = staticcall vault.components()
+    units: DynArray[uint256, 128] = staticcall vault.units()
+    return self._value(tokens, units)
+
+
+@internal
+@view
+def _value(tokens: DynArray[address, 128], amounts: DynArray[uint256, 128]) -> (uint256, uint256):
+    """
+    @dev USD value of `amounts` of `tokens`, rounded down, and the oldest
+         price's update time.
+    """
+    total: uint256 = 0
+    oldest: uint256 = max_value(uint256)
+    for i: uint256 in range(len(tokens), bound=128):
+        price: uint256 = 0
+        updated_at: uint256 = 0
+        price, updated_at = self._price(tokens[i])
+        decimals: uint256 = (self._feeds[tokens[i]][0] >> 208) & 255
+        total += amounts[i] * price // 10**decimals
+        oldest = min(oldest, updated_at)
+    return total, oldest
+
+
+@internal
+@view
+def _price(asset: address) -> (uint256, uint256):
+    word0: uint256 = self._feeds[asset][0]
+    if word0 == 0:
+        self._fail("oracle: no feed for ", asset)
+    price: uint256 = 0
+    updated_at: uint256 = 0
+    price, updated_at = self._read(word0, asset)
+    word1: uint256 = self._feeds[asset][1]
+    if word1 != 0:
+        second: uint256 = 0
+        second_updated_at: uint256 = 0
+        second, second_updated_at = self._read(word1, asset)
+        low: uint256 = min(price, second)
+        gap: uint256 = max(price, second) - low
+        if gap * BPS > low * ((word0 >> 216) & 65535):
+            self._fail("oracle: feeds disagree for ", asset)
+        updated_at = min(updated_at, second_updated_at)
+    return price, updated_at
+
+
+@internal
+@view
+def _read(word: uint256, asset: address) -> (uint256, uint256):
+    """
+    @dev One feed's answer as USD 1e18 per whole token, checked.
+    """
+    round_id: uint80 = 0
+    answer: int256 = 0
+    started_at: uint256 = 0
+    updated_at: uint256 = 0
+    answered_in_round: uint80 = 0
+    round_id, answer, started_at, updated_at, answered_in_round = staticcall IAggregatorV3(
+        convert(word & MASK160, address)
+    ).latestRoundData()
+    if answer <= 0:
+        self._fail("oracle: bad price for ", asset)
+    if updated_at == 0 or answered_in_round < round_id:
+        self._fail("oracle: incomplete round for ", asset)
+    if updated_at > block.timestamp or block.timestamp - updated_at > (word >> 160) & MASK40:
+        self._fail("oracle: stale price for ", asset)
+    feed_decimals: uint256 = (word >> 200) & 255
+    value: uint256 = convert(answer, uint256)
+    if feed_decimals < 18:
+        value = value * 10 ** (18 - feed_decimals)
+    elif feed_decimals > 18:
+        value = value // 10 ** (feed_decimals - 18)
+    return value, updated_at
+
+
+@internal
+@pure
+def _fail(reason: String[32], asset: address):
+    """
+    @dev Reverts with `reason` followed by the asset's address in hex, as
+         a standard Error(string), so every tool shows which asset failed.
+    """
+    value: uint256 = convert(asset, uint256)
+    head: uint256 = 0
+    tail: uint256 = 0
+    for i: uint256 in range(40):
+        nibble: uint256 = (value >> (4 * (39 - i))) & 15
+        char: uint256 = convert(convert(slice(HEX, nibble, 1), bytes1), uint256)
+        if i < 32:
+            head |= char << (8 * (31 - i))
+        else:
+            tail |= char << (8 * (39 - i))
+    hex_: Bytes[40] = concat(convert(head, bytes32), slice(convert(tail, bytes32), 24, 8))
+    message: String[74] = concat(reason, "0x", convert(hex_, String[40]))
+    raw_revert(abi_encode(message, method_id=method_id("Error(string)")))

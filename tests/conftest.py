@@ -1,0 +1,152 @@
+"""Fixtures for the titanoboa contract tests: named actors and factories."""
+
+from __future__ import annotations
+
+import boa
+import pytest
+
+from tests.utils.boa_env import WAD, deployer
+
+# Quirks a mock component can have.
+PLAIN, NO_RETURN, FEE_ON_TRANSFER = "plain", "no-return", "fee-on-transfer"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def isolated_module():
+    with boa.env.anchor():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def isolated_test(isolated_module):
+    with boa.env.anchor():
+        yield
+
+
+@pytest.fixture(scope="module")
+def admin():
+    return boa.env.generate_address("admin")
+
+
+@pytest.fixture(scope="module")
+def manager():
+    return boa.env.generate_address("manager")
+
+
+@pytest.fixture(scope="module")
+def guardian():
+    return boa.env.generate_address("guardian")
+
+
+@pytest.fixture(scope="module")
+def fee_recipient():
+    return boa.env.generate_address("fee_recipient")
+
+
+@pytest.fixture(scope="module")
+def depositor():
+    return boa.env.generate_address("depositor")
+
+
+@pytest.fixture(scope="module")
+def receiver():
+    return boa.env.generate_address("receiver")
+
+
+@pytest.fixture(scope="module")
+def attacker():
+    return boa.env.generate_address("attacker")
+
+
+@pytest.fixture(scope="module")
+def create_token():
+    """A mock component with `decimals` and a quirk."""
+
+    def create(decimals: int = 18, quirk: str = PLAIN, symbol: str = "TKN"):
+        path = "mocks/NoReturnToken.vy" if quirk == NO_RETURN else "mocks/MockToken.vy"
+        token = deployer(path).deploy(f"Mock {symbol}", symbol, decimals)
+        if quirk == FEE_ON_TRANSFER:
+            token.set_transfer_fee_bps(10)
+        return token
+
+    return create
+
+
+@pytest.fixture(scope="module")
+def create_basket(create_token):
+    """Tokens of the given decimals, and units worth about the same per share."""
+
+    def create(decimals=(6, 8, 18), quirks=None):
+        quirks = quirks or [PLAIN] * len(decimals)
+        tokens = [create_token(d, q, f"T{i}") for i, (d, q) in enumerate(zip(decimals, quirks))]
+        # 1.5 whole tokens per share, plus an odd tail so rounding shows.
+        units = [3 * 10**d // 2 + 7 for d in decimals]
+        return tokens, units
+
+    return create
+
+
+@pytest.fixture(scope="module")
+def create_vault(admin, manager, guardian, fee_recipient):
+    """A vault over `tokens` with `units`; fees as WAD fractions."""
+
+    def create(
+        tokens,
+        units,
+        fees=(0, 0, 0),
+        max_fees=(WAD // 100, WAD // 100, WAD // 20),
+        supply_cap=10**9 * WAD,
+        name="Test Index",
+        symbol="TIDX",
+    ):
+        with boa.env.prank(admin):
+            return deployer("IndexVault.vy").deploy(
+                name,
+                symbol,
+                [t.address for t in tokens],
+                units,
+                admin,
+                manager,
+                guardian,
+                fee_recipient,
+                list(fees),
+                list(max_fees),
+                supply_cap,
+            )
+
+    return create
+
+
+@pytest.fixture(scope="module")
+def fund():
+    """Mint `owner` enough of every component and approve `vault` for it."""
+
+    def fund(vault, tokens, owner, amount_whole=10**6):
+        for token in tokens:
+            token.mint(owner, amount_whole * 10 ** token.decimals())
+            with boa.env.prank(owner):
+                token.approve(vault.address, 2**256 - 1)
+
+    return fund
+
+
+@pytest.fixture(scope="module")
+def basket(create_basket):
+    return create_basket()
+
+
+@pytest.fixture(scope="module")
+def tokens(basket):
+    return basket[0]
+
+
+@pytest.fixture(scope="module")
+def units(basket):
+    return basket[1]
+
+
+@pytest.fixture(scope="module")
+def vault(create_vault, tokens, units, fund, depositor):
+    vault = create_vault(tokens, units)
+    fund(vault, tokens, depositor)
+    return vault

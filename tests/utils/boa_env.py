@@ -1,0 +1,26 @@
+"""Loading the project's contracts in titanoboa, for the fast contract tests."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import boa
+from boa.interpret import set_search_paths
+
+CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
+set_search_paths([str(CONTRACTS)])
+
+WAD = 10**18
+YEAR = 365 * 86400
+
+
+@cache
+def deployer(relative_path: str):
+    """A compiled contract, compiled once per test session."""
+    return boa.load_partial(str(CONTRACTS / relative_path))
+
+
+def events(contract, name: str) -> list:
+    """The decoded events called `name` that the last call on `contract` emitted."""
+    return [e for e in contract.get_logs() if type(e).__name__ == name]
