@@ -1,0 +1,282 @@
+"""What the scripts do on a chain, through Ape: deploy an index from its
+file, mint and redeem in kind with slippage bounds, and read its status.
+
+Scripts in `scripts/` are thin click commands over these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+from ape import chain, project
+from ape.exceptions import ContractLogicError
+
+from indexvault import deployments
+from indexvault.config import ConfigError, IndexConfig
+from indexvault.units import WAD, from_base, to_base, units_from_weights
+
+MOCK_FEED_DECIMALS = 8
+MOCK_HEARTBEAT = 86400
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+DEFAULT_ADMIN_ROLE = b"\x00" * 32
+
+Echo = Callable[[str], None]
+
+
+def _network() -> tuple[str, str, bool]:
+    network = chain.provider.network
+    return network.ecosystem.name, network.name, network.is_local
+
+
+def record_file() -> Path:
+    ecosystem, network, _ = _network()
+    return deployments.record_path(project.path, ecosystem, network)
+
+
+def load_deployment(symbol: str | None = None) -> dict[str, Any]:
+    """The deployment record of `symbol` (or the latest), checked against the chain."""
+    record = deployments.load(record_file(), symbol)
+    if not chain.provider.get_code(record["vault"]):
+        raise deployments.DeploymentError(
+            f"index {record['symbol']} was recorded at {record['vault']}, but this chain has no contract there "
+            "(a local chain starts empty each time): run `ape run deploy` again"
+        )
+    return record
+
+
+def _wad(value: Decimal) -> int:
+    return to_base(value, 18)
+
+
+def _has_code(address: str) -> bool:
+    return bool(chain.provider.get_code(address))
+
+
+def deploy_index(
+    config: IndexConfig, account, echo: Echo = print, fund_shares: Decimal = Decimal(1000)
+) -> dict[str, Any]:
+    """Deploy `config`'s vault and oracle adapter (and, on a local chain, its
+    mock tokens and feeds), record it, and return the record. On a local
+    chain the deploying account is funded with enough of each mock token to
+    mint `fund_shares` index tokens."""
+    _, network, is_local = _network()
+    if config.uses_mocks and not is_local:
+        raise ConfigError(
+            f"mocks: mock tokens can only be deployed on a local network, not {network}; "
+            "give each component a token address and a feed"
+        )
+
+    tokens, decimals, prices, symbols, feeds = [], [], [], [], []
+    for i, component in enumerate(config.components):
+        if component.token in config.mocks:
+            mock = config.mocks[component.token]
+            container = project.NoReturnToken if mock.quirk == "no-return" else project.MockToken
+            token = container.deploy(f"Mock {component.token}", component.token, mock.decimals, sender=account)
+            answer = to_base(mock.price, MOCK_FEED_DECIMALS)
+            feed = project.MockFeed.deploy(MOCK_FEED_DECIMALS, f"{component.token} / USD", answer, sender=account)
+            echo(f"  mock {component.token:<6} token {token.address}  feed {feed.address}")
+            tokens.append(token.address)
+            decimals.append(mock.decimals)
+            prices.append(mock.price)
+            symbols.append(component.token)
+            feeds.append((feed.address, MOCK_HEARTBEAT, ZERO_ADDRESS, 0, 0))
+            continue
+        if not _has_code(component.token):
+            raise ConfigError(f"components[{i}].token: no contract at {component.token} on {network}")
+        assert component.feed is not None  # the config guarantees it
+        for field, address in (("primary", component.feed.primary), ("secondary", component.feed.secondary)):
+            if address and not _has_code(address):
+                raise ConfigError(f"components[{i}].feed.{field}: no contract at {address} on {network}")
+        token = project.MockToken.at(component.token)  # any ERC-20 ABI will do
+        feed = project.MockFeed.at(component.feed.primary)  # AggregatorV3 ABI
+        tokens.append(token.address)
+        decimals.append(token.decimals())
+        symbols.append(token.symbol())
+        prices.append(from_base(feed.latestRoundData()[1], feed.decimals()))
+        f = component.feed
+        deviation_bps = int(f.max_deviation * 10_000) if f.max_deviation else 0
+        feeds.append((f.primary, f.heartbeat, f.secondary or ZERO_ADDRESS, f.secondary_heartbeat or 0, deviation_bps))
+
+    if config.components[0].weight is not None:
+        assert config.initial_nav_per_share is not None
+        units = units_from_weights(
+            [c.weight for c in config.components], prices, decimals, config.initial_nav_per_share
+        )
+    else:
+        units = [to_base(c.units, d) for c, d in zip(config.components, decimals)]
+    for i, unit in enumerate(units):
+        if unit == 0:
+            raise ConfigError(
+                f"components[{i}]: less than one base unit of {symbols[i]} per index token; raise its units or weight"
+            )
+
+    me = account.address
+    roles = config.roles
+    vault = project.IndexVault.deploy(
+        config.name,
+        config.symbol,
+        tokens,
+        units,
+        roles.admin or me,
+        roles.manager or me,
+        roles.guardian or me,
+        roles.fee_recipient or me,
+        [_wad(config.fees.mint), _wad(config.fees.redeem), _wad(config.fees.streaming)],
+        [_wad(config.max_fees.mint), _wad(config.max_fees.redeem), _wad(config.max_fees.streaming)],
+        _wad(config.supply_cap),
+        sender=account,
+    )
+    echo(f"  vault  {config.symbol:<6} {vault.address}")
+    oracle = project.OracleAdapter.deploy(vault.address, me, sender=account)
+    for token, feed in zip(tokens, feeds):
+        oracle.set_feed(token, *feed, sender=account)
+    if roles.admin and roles.admin.lower() != me.lower():
+        oracle.grantRole(DEFAULT_ADMIN_ROLE, roles.admin, sender=account)
+        oracle.renounceRole(DEFAULT_ADMIN_ROLE, me, sender=account)
+    echo(f"  oracle {config.symbol:<6} {oracle.address}")
+
+    if is_local and config.uses_mocks:
+        for address, unit, symbol in zip(tokens, units, symbols):
+            if symbol in config.mocks:
+                project.MockToken.at(address).mint(me, to_base(fund_shares, 18) * unit // WAD * 2, sender=account)
+        echo(f"  funded {me} with mock tokens for {fund_shares} {config.symbol}")
+
+    record = {
+        "symbol": config.symbol,
+        "name": config.name,
+        "vault": vault.address,
+        "oracle": oracle.address,
+        "chain_id": chain.chain_id,
+        "block": chain.blocks.head.number,
+        "components": [
+            {"symbol": s, "token": t, "decimals": d, "feed": f[0]}
+            for s, t, d, f in zip(symbols, tokens, decimals, feeds)
+        ],
+    }
+    deployments.save(record_file(), record)
+    return record
+
+
+@dataclass
+class Transfer:
+    """One component's movement in a mint or redeem."""
+
+    symbol: str
+    amount: int
+    decimals: int
+
+    def __str__(self) -> str:
+        return f"{from_base(self.amount, self.decimals):f} {self.symbol}"
+
+
+def mint(record: dict[str, Any], account, shares: Decimal, slippage: Decimal, receiver: str | None = None):
+    """Mint `shares` whole index tokens in kind, paying at most (1 + slippage)
+    times today's amounts; approves each component first where needed.
+    Returns the receipt and the amounts quoted."""
+    vault = project.IndexVault.at(record["vault"])
+    wei = to_base(shares, 18)
+    quoted = vault.amounts_for_mint(wei)
+    limits = [a + (to_base(Decimal(a) * slippage, 0)) for a in quoted]
+    for component, limit in zip(record["components"], limits):
+        token = project.MockToken.at(component["token"])
+        balance = token.balanceOf(account.address)
+        if balance < limit:
+            raise ValueError(
+                f"{account.address} holds {from_base(balance, component['decimals'])} {component['symbol']}, "
+                f"needs up to {from_base(limit, component['decimals'])} to mint {shares} {record['symbol']}"
+            )
+        if token.allowance(account.address, vault.address) < limit:
+            token.approve(vault.address, limit, sender=account)
+    receipt = vault.mint(wei, limits, receiver or account.address, sender=account)
+    return receipt, [Transfer(c["symbol"], a, c["decimals"]) for c, a in zip(record["components"], quoted)]
+
+
+def redeem(
+    record: dict[str, Any],
+    account,
+    shares: Decimal,
+    slippage: Decimal,
+    receiver: str | None = None,
+    skip: list[str] = (),
+):
+    """Redeem `shares` whole index tokens in kind, accepting at least
+    (1 - slippage) times today's amounts. Components named in `skip` are
+    left in the vault as claims. Returns the receipt and the amounts quoted."""
+    vault = project.IndexVault.at(record["vault"])
+    wei = to_base(shares, 18)
+    balance = vault.balanceOf(account.address)
+    if balance < wei:
+        raise ValueError(f"{account.address} holds {from_base(balance, 18)} {record['symbol']}, not {shares}")
+    symbols = [c["symbol"] for c in record["components"]]
+    unknown = [s for s in skip if s not in symbols]
+    if unknown:
+        raise ValueError(f"--skip {', '.join(unknown)}: not a component of {record['symbol']} ({', '.join(symbols)})")
+    mask = sum(1 << symbols.index(s) for s in skip)
+    quoted = vault.amounts_for_redeem(wei)
+    limits = [a - to_base(Decimal(a) * slippage, 0) for a in quoted]
+    receipt = vault.redeem(wei, limits, receiver or account.address, mask, sender=account)
+    return receipt, [Transfer(c["symbol"], a, c["decimals"]) for c, a in zip(record["components"], quoted)]
+
+
+def read_status(record: dict[str, Any]) -> dict[str, Any]:
+    """Everything `ape run status` shows: components, holdings, prices,
+    weights, NAV, NAV per share, fees. A price that fails its checks is shown
+    as the oracle's reason instead of a number."""
+    vault = project.IndexVault.at(record["vault"])
+    oracle = project.OracleAdapter.at(record["oracle"])
+    units = vault.units()
+    backing = vault.backing()
+    rows, total_value = [], Decimal(0)
+    for component, unit, owed in zip(record["components"], units, backing):
+        token = project.MockToken.at(component["token"])
+        row = {
+            "symbol": component["symbol"],
+            "token": component["token"],
+            "decimals": component["decimals"],
+            "unit": from_base(unit, component["decimals"]),
+            "held": from_base(token.balanceOf(vault.address), component["decimals"]),
+            "owed": from_base(owed, component["decimals"]),
+            "price": None,
+            "value": None,
+            "error": None,
+        }
+        try:
+            row["price"] = from_base(oracle.price(component["token"]), 18)
+            row["value"] = row["unit"] * row["price"]
+            total_value += row["value"]
+        except ContractLogicError as error:
+            row["error"] = str(error.message)
+        rows.append(row)
+    for row in rows:
+        row["weight"] = row["value"] / total_value if row["value"] is not None and total_value else None
+
+    nav = nav_per_share = None
+    nav_error = None
+    try:
+        nav = from_base(oracle.nav(), 18)
+        nav_per_share = from_base(oracle.nav_per_share(), 18)
+    except ContractLogicError as error:
+        nav_error = str(error.message)
+    return {
+        "symbol": record["symbol"],
+        "name": record["name"],
+        "vault": record["vault"],
+        "oracle": record["oracle"],
+        "components": rows,
+        "supply": from_base(vault.totalSupply(), 18),
+        "supply_cap": from_base(vault.supply_cap(), 18),
+        "nav": nav,
+        "nav_per_share": nav_per_share,
+        "nav_error": nav_error,
+        "multiplier": from_base(vault.multiplier(), 18),
+        "fees": {
+            "mint": from_base(vault.mint_fee(), 18),
+            "redeem": from_base(vault.redeem_fee(), 18),
+            "streaming": from_base(vault.streaming_fee(), 18),
+        },
+        "fee_recipient": vault.fee_recipient(),
+        "mint_paused": vault.mint_paused(),
+    }

@@ -1,0 +1,57 @@
+"""Shared pieces of the `ape run` commands: the account to sign with, and
+errors shown as one clear message instead of a traceback."""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal, InvalidOperation
+
+import click
+from ape import accounts, chain
+from ape.exceptions import ContractLogicError
+
+from indexvault.config import ConfigError
+from indexvault.deployments import DeploymentError
+
+
+def signer(account):
+    """The account given with --account; on a local chain, the first test account by default."""
+    if account is not None:
+        return account
+    network = chain.provider.network
+    if network.is_local:
+        return accounts.test_accounts[0]
+    raise click.UsageError(f"--account is required on {network.ecosystem.name}:{network.name}")
+
+
+def clean_errors(command):
+    """Turn the errors a user can cause into one-line messages (exit code 1)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (ConfigError, DeploymentError, ValueError) as error:
+            raise click.ClickException(str(error)) from None
+        except ContractLogicError as error:
+            raise click.ClickException(f"reverted: {error.message}") from None
+
+    return wrapper
+
+
+class DecimalType(click.ParamType):
+    """A positive decimal number of whole tokens, or a fraction."""
+
+    name = "decimal"
+
+    def convert(self, value, param, ctx):
+        try:
+            result = Decimal(str(value))
+        except InvalidOperation:
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not result.is_finite() or result < 0:
+            self.fail(f"{value!r} must be a non-negative number", param, ctx)
+        return result
+
+
+DECIMAL = DecimalType()

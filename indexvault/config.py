@@ -1,0 +1,201 @@
+"""The index file: a small YAML description of an index, validated.
+
+A bad file gets one line per bad field, each naming the field, and nothing
+is deployed. See `examples/demo.yaml` for a local index over mock tokens and
+the README for every field.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+# Ceilings the vault enforces on the fee maxima (contracts/IndexVault.vy).
+FEE_CEILING = Decimal("0.1")
+MAX_COMPONENTS = 128
+ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+WEIGHT_TOLERANCE = Decimal("0.000001")
+
+
+class ConfigError(ValueError):
+    """An index file that cannot be deployed; the message names each bad field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _is_address(value: str) -> bool:
+    return bool(ADDRESS.match(value))
+
+
+class Fees(_Strict):
+    """Fees as fractions: 0.001 is 0.1 %. Streaming is a year."""
+
+    mint: Decimal = Field(default=Decimal(0), ge=0, le=FEE_CEILING)
+    redeem: Decimal = Field(default=Decimal(0), ge=0, le=FEE_CEILING)
+    streaming: Decimal = Field(default=Decimal(0), ge=0, le=FEE_CEILING)
+
+
+class Feed(_Strict):
+    """Chainlink AggregatorV3 feeds that price one component in USD."""
+
+    primary: str
+    heartbeat: int = Field(gt=0, le=2**40 - 1, description="oldest answer accepted, seconds")
+    secondary: str | None = None
+    secondary_heartbeat: int | None = Field(default=None, gt=0, le=2**40 - 1)
+    max_deviation: Decimal | None = Field(default=None, gt=0, le=1)
+
+    @field_validator("primary", "secondary")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and not _is_address(value):
+            raise ValueError(f"{value!r} is not an address (0x and 40 hex digits)")
+        return value
+
+    @model_validator(mode="after")
+    def _secondary_complete(self) -> "Feed":
+        if self.secondary and (self.secondary_heartbeat is None or self.max_deviation is None):
+            raise ValueError("a secondary feed needs secondary_heartbeat and max_deviation")
+        return self
+
+
+class MockToken(_Strict):
+    """A token (and its USD feed) that the deploy script creates on a local chain."""
+
+    decimals: int = Field(ge=0, le=36)
+    price: Decimal = Field(gt=0, description="USD per whole token")
+    quirk: Literal["plain", "no-return"] = "plain"
+
+
+class Component(_Strict):
+    """One basket component: a token, and either its units or its weight."""
+
+    token: str = Field(description="an address, or a token named under `mocks`")
+    units: Decimal | None = Field(default=None, gt=0, description="whole tokens per index token")
+    weight: Decimal | None = Field(default=None, gt=0, le=1, description="fraction of NAV at launch")
+    feed: Feed | None = None
+
+    @model_validator(mode="after")
+    def _units_or_weight(self) -> "Component":
+        if (self.units is None) == (self.weight is None):
+            raise ValueError("give exactly one of `units` or `weight`")
+        return self
+
+
+class Roles(_Strict):
+    """Who holds each role; each defaults to the deploying account."""
+
+    admin: str | None = None
+    manager: str | None = None
+    guardian: str | None = None
+    fee_recipient: str | None = None
+
+    @field_validator("admin", "manager", "guardian", "fee_recipient")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and not _is_address(value):
+            raise ValueError(f"{value!r} is not an address (0x and 40 hex digits)")
+        return value
+
+
+class IndexConfig(_Strict):
+    """A whole index file."""
+
+    name: str = Field(min_length=1, max_length=25)
+    symbol: str = Field(min_length=1, max_length=5, pattern=r"^[A-Za-z0-9]+$")
+    components: list[Component] = Field(min_length=1, max_length=MAX_COMPONENTS)
+    initial_nav_per_share: Decimal | None = Field(
+        default=None, gt=0, description="USD per index token at launch; needed with weights"
+    )
+    supply_cap: Decimal = Field(gt=0, description="largest supply, whole index tokens")
+    fees: Fees = Fees()
+    max_fees: Fees = Fees(mint=Decimal("0.01"), redeem=Decimal("0.01"), streaming=Decimal("0.05"))
+    roles: Roles = Roles()
+    mocks: dict[str, MockToken] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "IndexConfig":
+        errors: list[str] = []
+        seen: dict[str, int] = {}
+        for i, component in enumerate(self.components):
+            where = f"components[{i}]"
+            key = component.token.lower()
+            if key in seen:
+                errors.append(f"{where}.token: duplicate of components[{seen[key]}] ({component.token})")
+            seen[key] = i
+            if _is_address(component.token):
+                if component.feed is None:
+                    errors.append(f"{where}.feed: missing; every component needs a price feed")
+            elif component.token not in self.mocks:
+                errors.append(
+                    f"{where}.token: {component.token!r} is neither an address nor a token under `mocks`"
+                )
+            elif component.feed is not None:
+                errors.append(f"{where}.feed: a mock token gets its own mock feed; remove `feed`")
+
+        with_weights = [c.weight is not None for c in self.components]
+        if any(with_weights) and not all(with_weights):
+            errors.append("components: give every component `weight`, or every component `units`, not a mix")
+        elif all(with_weights):
+            total = sum(c.weight for c in self.components)
+            if abs(total - 1) > WEIGHT_TOLERANCE:
+                errors.append(f"components: weights sum to {total}, not 1")
+            if self.initial_nav_per_share is None:
+                errors.append("initial_nav_per_share: missing; weights need a launch value per index token")
+
+        for fee in ("mint", "redeem", "streaming"):
+            if getattr(self.fees, fee) > getattr(self.max_fees, fee):
+                errors.append(f"fees.{fee}: {getattr(self.fees, fee)} is above max_fees.{fee}")
+        if errors:
+            raise ValueError("\n".join(errors))
+        return self
+
+    @property
+    def uses_mocks(self) -> bool:
+        return any(not _is_address(c.token) for c in self.components)
+
+
+def _where(loc: tuple) -> str:
+    where = ""
+    for part in loc:
+        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+    return where
+
+
+def _format(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        where = _where(item["loc"])
+        for line in item["msg"].removeprefix("Value error, ").split("\n"):
+            lines.append(f"{where}: {line}" if where else line)
+    return "\n".join(lines)
+
+
+def parse_index(data: object, source: str = "index file") -> IndexConfig:
+    """Validate already-loaded YAML data; raises ConfigError naming each bad field."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping of fields (name, symbol, components, ...)")
+    try:
+        return IndexConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(f"{source} is not a valid index:\n{_format(error)}") from None
+
+
+def load_index(path: str | Path) -> IndexConfig:
+    """Read and validate an index file."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read ({error.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML ({error})") from None
+    return parse_index(data, str(path))

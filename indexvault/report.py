@@ -1,0 +1,71 @@
+"""Plain-text tables for people reading a terminal."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Sequence
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], align: str | None = None) -> str:
+    """A fixed-width table; `align` has one 'l' or 'r' per column (numbers right)."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    align = align or "l" * len(headers)
+    lines = []
+    for n, row in enumerate(cells):
+        parts = [c.rjust(w) if a == "r" else c.ljust(w) for c, w, a in zip(row, widths, align)]
+        lines.append("  ".join(parts).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def number(value: Decimal | None, places: int = 6) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.{places}f}"
+
+
+def percent(value: Decimal | None) -> str:
+    return "-" if value is None else f"{value * 100:.2f}%"
+
+
+def render_status(status: dict[str, Any]) -> str:
+    """The `ape run status` screen: components first, then the index."""
+    rows = [
+        (
+            c["symbol"],
+            c["decimals"],
+            number(c["unit"], 8),
+            number(c["held"], 6),
+            number(c["owed"], 6),
+            number(c["price"], 4) if c["error"] is None else c["error"],
+            number(c["value"], 4),
+            percent(c["weight"]),
+        )
+        for c in status["components"]
+    ]
+    out = [
+        f"{status['name']} ({status['symbol']})  vault {status['vault']}  oracle {status['oracle']}",
+        "",
+        table(
+            ["component", "dec", "units/share", "held by vault", "owed to shares", "price USD", "value/share USD", "weight"],
+            rows,
+            "lrrrrrrr",
+        ),
+        "",
+    ]
+    nav = number(status["nav"], 2) if status["nav_error"] is None else f"unavailable: {status['nav_error']}"
+    fees = status["fees"]
+    summary = [
+        ("supply", f"{number(status['supply'], 6)} {status['symbol']} (cap {number(status['supply_cap'], 0)})"),
+        ("NAV", f"{nav} USD" if status["nav_error"] is None else nav),
+        ("NAV per share", f"{number(status['nav_per_share'], 6)} USD" if status["nav_per_share"] is not None else "-"),
+        ("fees", f"mint {percent(fees['mint'])}, redeem {percent(fees['redeem'])}, streaming {percent(fees['streaming'])} a year"),
+        ("fee recipient", status["fee_recipient"]),
+        ("unit multiplier", number(status["multiplier"], 18)),
+        ("minting", "paused" if status["mint_paused"] else "open"),
+    ]
+    width = max(len(k) for k, _ in summary)
+    out += [f"{k.ljust(width)}  {v}" for k, v in summary]
+    return "\n".join(out)
