@@ -6,6 +6,7 @@ Scripts in `scripts/` are thin click commands over these functions.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -32,8 +33,11 @@ def _network() -> tuple[str, str, bool]:
 
 
 def record_file() -> Path:
+    """Where this network's deployments are recorded: `deployments/` in the
+    project, or the folder named by INDEXVAULT_DEPLOYMENTS."""
     ecosystem, network, _ = _network()
-    return deployments.record_path(project.path, ecosystem, network)
+    root = Path(os.environ.get("INDEXVAULT_DEPLOYMENTS") or Path(project.path) / "deployments")
+    return deployments.record_path(root, ecosystem, network)
 
 
 def load_deployment(symbol: str | None = None) -> dict[str, Any]:

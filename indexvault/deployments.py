@@ -17,8 +17,8 @@ class DeploymentError(LookupError):
     """No usable deployment: the message says what to run."""
 
 
-def record_path(root: Path, ecosystem: str, network: str) -> Path:
-    return root / "deployments" / f"{ecosystem}-{network}.json"
+def record_path(folder: Path, ecosystem: str, network: str) -> Path:
+    return folder / f"{ecosystem}-{network}.json"
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -37,3 +37,4 @@ def cli(index_file):
 
     click.echo("\n== 5. status")
     click.echo(render_status(read_status(record)))
+    click.echo("\nDone: anvil stops as this command exits.")

@@ -1,0 +1,50 @@
+# Everything a new clone needs, from Python 3.11, Node.js and make alone.
+# `make demo` and `make test` install what is missing (quickly when present).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+STAMP_PY := $(VENV)/.installed
+STAMP_NODE := node_modules/.installed
+# The venv's tools (ape, and vyper, which ape-vyper finds on PATH) and the
+# anvil binary shipped inside the npm package; one known-harmless warning of
+# ape-vyper's config model silenced.
+RUN := PYTHONWARNINGS=ignore::UserWarning:pydantic_settings.sources.utils PATH="$(CURDIR)/$(VENV)/bin:$$(echo $(CURDIR)/node_modules/@foundry-rs/anvil-*/bin):$$PATH"
+
+.PHONY: install demo test test-contracts test-integration bench anvil clean
+
+install: $(STAMP_PY) $(STAMP_NODE)
+
+$(STAMP_PY): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is required"; exit 1; }
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+$(STAMP_NODE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Deploy a 5-component index on a fresh anvil, mint, show status, redeem; anvil stops at the end.
+demo: install
+	$(RUN) APE_FOUNDRY_HOST=auto ape run demo --network ethereum:local:foundry -v WARNING
+
+# Contract unit and property tests (titanoboa), then the scripts end to end on anvil.
+test: install
+	$(RUN) pytest -p no:ape_test tests -q
+
+test-contracts: install
+	$(RUN) pytest -p no:ape_test tests/contracts tests/stateful -q
+
+test-integration: install
+	$(RUN) pytest -p no:ape_test tests/integration -q
+
+# Gas, side by side with Set Protocol v2 and the floor; writes benchmarks/results/.
+bench: install
+	$(RUN) APE_FOUNDRY_HOST=auto ape run bench --network ethereum:local:foundry
+
+# A long-running local node for `ape run deploy|mint|redeem|status` (Ctrl-C stops it).
+anvil: install
+	$(RUN) anvil
+
+clean:
+	rm -rf .build .pytest_cache .hypothesis

@@ -1,0 +1,121 @@
+"""The scripts end to end, as a user runs them: `ape run deploy|mint|status|redeem`
+against one anvil node."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+import yaml
+
+from tests.utils.node import ROOT, Anvil, ape_run
+
+DEMO = ROOT / "examples" / "demo.yaml"
+
+
+@pytest.fixture(scope="module")
+def node():
+    anvil = Anvil()
+    yield anvil
+    anvil.stop()
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    return tmp_path_factory.mktemp("deployments")
+
+
+@pytest.fixture(scope="module")
+def deployed(node, records):
+    result = ape_run(node, records, "deploy", str(DEMO))
+    assert result.returncode == 0, result.stdout
+    return json.loads((records / "ethereum-local.json").read_text())
+
+
+def status(node, records) -> dict:
+    result = ape_run(node, records, "status", "--json")
+    assert result.returncode == 0, result.stdout
+    return json.loads(result.stdout[result.stdout.index("{"):])
+
+
+def test_deploy__records_the_index(deployed):
+    record = deployed["indexes"]["DCI"]
+    assert deployed["latest"] == "DCI"
+    assert [c["symbol"] for c in record["components"]] == ["WBTC", "WETH", "LINK", "USDC", "USDT"]
+    assert [c["decimals"] for c in record["components"]] == [8, 18, 18, 6, 6]
+    assert record["chain_id"] == 31337
+
+
+def test_mint_status_redeem(node, records, deployed):
+    before = status(node, records)
+    assert Decimal(before["supply"]) == 0
+    # Weights are 40/30/10/10/10 of 100 USD at the demo's mock prices.
+    assert Decimal(before["nav_per_share"]) == pytest.approx(Decimal(100), rel=Decimal("0.0001"))
+
+    minted = ape_run(node, records, "mint", "--shares", "2")
+    assert minted.returncode == 0, minted.stdout
+    assert "Minted 2 DCI" in minted.stdout
+    # 10 USDC a share, plus the 0.1 % mint fee: 2.002 * 10 USDC.
+    assert "20.02 USDC" in minted.stdout
+
+    after_mint = status(node, records)
+    supply = Decimal(after_mint["supply"])
+    assert Decimal("2.002") <= supply < Decimal("2.002000001")  # plus seconds of streaming fee
+    assert Decimal(after_mint["nav"]) == pytest.approx(supply * 100, rel=Decimal("0.0001"))
+    weights = [Decimal(c["weight"]) for c in after_mint["components"]]
+    assert weights == pytest.approx([Decimal("0.4"), Decimal("0.3"), Decimal("0.1"), Decimal("0.1"), Decimal("0.1")], abs=Decimal("0.0001"))
+    for component in after_mint["components"]:
+        # Every share fully backed; mint rounds up by at most one base unit.
+        surplus = Decimal(component["held"]) - Decimal(component["owed"])
+        assert 0 <= surplus <= Decimal(10) ** -component["decimals"]
+
+    redeemed = ape_run(node, records, "redeem", "--shares", "1")
+    assert redeemed.returncode == 0, redeemed.stdout
+    assert "Redeemed 1 DCI" in redeemed.stdout
+    after_redeem = status(node, records)
+    # The 0.1 % redeem fee stays in supply as the fee recipient's shares.
+    assert Decimal(after_redeem["supply"]) == pytest.approx(supply - Decimal("0.999"), abs=Decimal("0.000001"))
+
+
+def test_status__table(node, records, deployed):
+    result = ape_run(node, records, "status")
+    assert result.returncode == 0, result.stdout
+    for text in ("Demo Crypto Index (DCI)", "WBTC", "NAV per share", "streaming 0.95% a year"):
+        assert text in result.stdout
+
+
+def test_redeem__more_than_held__clear_message(node, records, deployed):
+    result = ape_run(node, records, "redeem", "--shares", "5000")
+    assert result.returncode == 1
+    assert "not 5000" in result.stdout
+    assert "Traceback" not in result.stdout
+
+
+def test_deploy__bad_index_file__names_each_field_and_deploys_nothing(node, tmp_path):
+    bad = yaml.safe_load(DEMO.read_text())
+    bad["components"][1]["token"] = "NOPE"
+    bad["components"].append({"token": "WBTC", "weight": 0.1})
+    bad["fees"]["mint"] = 0.02
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad))
+    result = ape_run(node, tmp_path, "deploy", str(path))
+    assert result.returncode == 1
+    assert "components[1].token: 'NOPE' is neither an address nor a token under `mocks`" in result.stdout
+    assert "components[5].token: duplicate of components[0] (WBTC)" in result.stdout
+    assert "components: weights sum to 1.1, not 1" in result.stdout
+    assert "fees.mint: 0.02 is above max_fees.mint" in result.stdout
+    assert "Traceback" not in result.stdout
+    assert not (tmp_path / "ethereum-local.json").exists()
+
+
+def test_deploy__address_without_feed__names_the_field(node, tmp_path):
+    path = tmp_path / "nofeed.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "No Feed", "symbol": "NOF", "supply_cap": 100,
+        "components": [{"token": "0x" + "ab" * 20, "units": "1.5"}],
+    }))
+    result = ape_run(node, tmp_path, "deploy", str(path))
+    assert result.returncode == 1
+    assert "components[0].feed: missing; every component needs a price feed" in result.stdout
+    assert not (tmp_path / "ethereum-local.json").exists()
