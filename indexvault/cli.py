@@ -55,3 +55,20 @@ class DecimalType(click.ParamType):
 
 
 DECIMAL = DecimalType()
+
+
+def index_option():
+    return click.option("--index", "symbol", default=None, help="Index symbol (default: the latest deployed).")
+
+
+def shares_option(verb: str):
+    return click.option("--shares", type=DECIMAL, required=True, help=f"Index tokens to {verb} (whole tokens).")
+
+
+def slippage_option(meaning: str):
+    return click.option("--slippage", type=DECIMAL, default=Decimal("0.005"), show_default=True,
+                        help=f"{meaning}, as a fraction of today's amount.")
+
+
+def receiver_option(what: str):
+    return click.option("--receiver", default=None, help=f"Who gets the {what} (default: the signer).")

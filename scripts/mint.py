@@ -1,20 +1,17 @@
 """Mint index tokens in kind: `ape run mint --shares 10`."""
 
-from decimal import Decimal
-
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from indexvault.chain import load_deployment, mint
-from indexvault.cli import DECIMAL, clean_errors, signer
+from indexvault.cli import clean_errors, index_option, receiver_option, shares_option, signer, slippage_option
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Mint index tokens in kind")
-@click.option("--shares", type=DECIMAL, required=True, help="Index tokens to mint (whole tokens).")
-@click.option("--index", "symbol", default=None, help="Index symbol (default: the latest deployed).")
-@click.option("--slippage", type=DECIMAL, default=Decimal("0.005"), show_default=True,
-              help="Most extra to pay per component, as a fraction of today's amount.")
-@click.option("--receiver", default=None, help="Who gets the index tokens (default: the signer).")
+@shares_option("mint")
+@index_option()
+@slippage_option("Most extra to pay per component")
+@receiver_option("index tokens")
 @account_option(prompt=False)
 @clean_errors
 def cli(shares, symbol, slippage, receiver, account):

@@ -6,12 +6,12 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from indexvault.chain import load_deployment, read_status
-from indexvault.cli import clean_errors
+from indexvault.cli import clean_errors, index_option
 from indexvault.report import render_status
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Show an index's basket, prices and NAV")
-@click.option("--index", "symbol", default=None, help="Index symbol (default: the latest deployed).")
+@index_option()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @clean_errors
 def cli(symbol, as_json):

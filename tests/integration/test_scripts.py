@@ -119,3 +119,22 @@ def test_deploy__address_without_feed__names_the_field(node, tmp_path):
     assert result.returncode == 1
     assert "components[0].feed: missing; every component needs a price feed" in result.stdout
     assert not (tmp_path / "ethereum-local.json").exists()
+
+
+def test_redeem__skip__leaves_that_component_as_a_claim(node, records, deployed):
+    assert ape_run(node, records, "mint", "--shares", "1").returncode == 0
+    before = {c["symbol"]: c for c in status(node, records)["components"]}
+    result = ape_run(node, records, "redeem", "--shares", "0.5", "--skip", "USDC")
+    assert result.returncode == 0, result.stdout
+    assert "USDC  (kept as a claim)" in result.stdout
+    after = {c["symbol"]: c for c in status(node, records)["components"]}
+    # USDC stayed in the vault (now the redeemer's claim); the others left.
+    assert Decimal(after["USDC"]["held"]) == Decimal(before["USDC"]["held"])
+    assert Decimal(after["USDC"]["held"]) - Decimal(after["USDC"]["owed"]) >= Decimal("4.99")
+    assert Decimal(after["WETH"]["held"]) < Decimal(before["WETH"]["held"])
+
+
+def test_redeem__skip_unknown_component__clear_message(node, records, deployed):
+    result = ape_run(node, records, "redeem", "--shares", "0.1", "--skip", "DOGE")
+    assert result.returncode == 1
+    assert "--skip DOGE: not a component of DCI (WBTC, WETH, LINK, USDC, USDT)" in result.stdout
