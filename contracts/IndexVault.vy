@@ -301,7 +301,8 @@ def redeem(
     """
     @notice Burns `shares` of the caller's index tokens and pays `receiver`
             each component pro rata, rounded down. The redeem fee is taken
-            first, as shares moved to the fee recipient. Never paused.
+            first: those shares go to the fee recipient and only the rest
+            are paid out. Never paused.
     @dev A component whose transfer reverts (a paused or blocklisting
          token) would block redemption; set its bit in `skip` and its
          amount is credited to `receiver` as a claim, withdrawable with
@@ -321,9 +322,11 @@ def redeem(
 
     fee_shares: uint256 = self._fee_on(shares, (self._fees >> 64) & MASK64)
     net: uint256 = shares - fee_shares
+    # Burn all the shares first, so a short balance reverts with one reason
+    # whatever the fee; the fee shares are then minted to the fee recipient.
+    erc20._burn(msg.sender, shares)
     if fee_shares != 0:
-        erc20._transfer(msg.sender, self.fee_recipient, fee_shares)
-    erc20._burn(msg.sender, net)
+        erc20._mint(self.fee_recipient, fee_shares)
 
     multiplier: uint256 = state & MASK64
     for i: uint256 in range(count, bound=MAX_COMPONENTS):

@@ -150,3 +150,71 @@ def vault(create_vault, tokens, units, fund, depositor):
     vault = create_vault(tokens, units)
     fund(vault, tokens, depositor)
     return vault
+
+
+# Baskets the value-moving tests run across: each decimals alone, the three
+# together, and the USDT-style no-return quirk alone and mixed with plain tokens.
+BASKET_CASES = {
+    "dec6": ((6,), (PLAIN,)),
+    "dec8": ((8,), (PLAIN,)),
+    "dec18": ((18,), (PLAIN,)),
+    "dec6-8-18": ((6, 8, 18), (PLAIN, PLAIN, PLAIN)),
+    "no-return-dec6": ((6,), (NO_RETURN,)),
+    "no-return-mixed": ((6, 8, 18), (NO_RETURN, PLAIN, NO_RETURN)),
+}
+
+
+@pytest.fixture(scope="module", params=list(BASKET_CASES))
+def each_basket(request, create_basket):
+    """(tokens, units) for every basket in BASKET_CASES, one at a time."""
+    decimals, quirks = BASKET_CASES[request.param]
+    return create_basket(decimals, list(quirks))
+
+
+@pytest.fixture(scope="module")
+def each_vault(each_basket, create_vault, fund, depositor):
+    """A fee-free vault over `each_basket`, the depositor funded and approved."""
+    tokens, units = each_basket
+    vault = create_vault(tokens, units)
+    fund(vault, tokens, depositor)
+    return vault
+
+
+@pytest.fixture(scope="module")
+def create_feed():
+    """A mock Chainlink feed with `decimals` and a first answer posted now."""
+
+    def create(answer: int, decimals: int = 8, description: str = "TKN / USD"):
+        return deployer("mocks/MockFeed.vy").deploy(decimals, description, answer)
+
+    return create
+
+
+@pytest.fixture(scope="module")
+def create_oracle(admin):
+    """An oracle adapter over `vault`, deployed by the admin."""
+
+    def create(vault):
+        with boa.env.prank(admin):
+            return deployer("OracleAdapter.vy").deploy(vault.address, admin)
+
+    return create
+
+
+@pytest.fixture(scope="module")
+def actors(admin, manager, guardian, fee_recipient, depositor, receiver, attacker):
+    """Every named actor by name, for tests parametrised over who calls.
+
+    Set up with the module, before any test anchors the chain: looking an
+    actor fixture up lazily from inside a test would nest its set-up inside
+    the test's snapshot.
+    """
+    return {
+        "admin": admin,
+        "manager": manager,
+        "guardian": guardian,
+        "fee_recipient": fee_recipient,
+        "depositor": depositor,
+        "receiver": receiver,
+        "attacker": attacker,
+    }
