@@ -33,7 +33,7 @@ test: install
 	$(RUN) pytest -p no:ape_test tests -q
 
 test-contracts: install
-	$(RUN) pytest -p no:ape_test tests/contracts tests/stateful -q
+	$(RUN) pytest -p no:ape_test tests/contracts -q
 
 test-integration: install
 	$(RUN) pytest -p no:ape_test tests/integration -q

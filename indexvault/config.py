@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from eth_utils import to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 # Ceilings the vault enforces on the fee maxima (contracts/IndexVault.vy).
@@ -34,6 +35,18 @@ def _is_address(value: str) -> bool:
     return bool(ADDRESS.match(value))
 
 
+def _checksummed(value: str | None) -> str | None:
+    """An address in its EIP-55 form; a mixed-case address must already be."""
+    if value is None:
+        return None
+    if not _is_address(value):
+        raise ValueError(f"{value!r} is not an address (0x and 40 hex digits)")
+    checksummed = to_checksum_address(value)
+    if value != checksummed and value[2:] not in (value[2:].lower(), value[2:].upper()):
+        raise ValueError(f"{value!r} has a wrong EIP-55 checksum (a typo?); expected {checksummed}")
+    return checksummed
+
+
 class Fees(_Strict):
     """Fees as fractions: 0.001 is 0.1 %. Streaming is a year."""
 
@@ -51,12 +64,7 @@ class Feed(_Strict):
     secondary_heartbeat: int | None = Field(default=None, gt=0, le=2**40 - 1)
     max_deviation: Decimal | None = Field(default=None, gt=0, le=1)
 
-    @field_validator("primary", "secondary")
-    @classmethod
-    def _address(cls, value: str | None) -> str | None:
-        if value is not None and not _is_address(value):
-            raise ValueError(f"{value!r} is not an address (0x and 40 hex digits)")
-        return value
+    _address = field_validator("primary", "secondary")(classmethod(lambda cls, value: _checksummed(value)))
 
     @model_validator(mode="after")
     def _secondary_complete(self) -> "Feed":
@@ -81,6 +89,11 @@ class Component(_Strict):
     weight: Decimal | None = Field(default=None, gt=0, le=1, description="fraction of NAV at launch")
     feed: Feed | None = None
 
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: str) -> str:
+        return _checksummed(value) if value.lower().startswith("0x") else value
+
     @model_validator(mode="after")
     def _units_or_weight(self) -> "Component":
         if (self.units is None) == (self.weight is None):
@@ -96,12 +109,9 @@ class Roles(_Strict):
     guardian: str | None = None
     fee_recipient: str | None = None
 
-    @field_validator("admin", "manager", "guardian", "fee_recipient")
-    @classmethod
-    def _address(cls, value: str | None) -> str | None:
-        if value is not None and not _is_address(value):
-            raise ValueError(f"{value!r} is not an address (0x and 40 hex digits)")
-        return value
+    _address = field_validator("admin", "manager", "guardian", "fee_recipient")(
+        classmethod(lambda cls, value: _checksummed(value))
+    )
 
 
 class IndexConfig(_Strict):

@@ -4,8 +4,7 @@ import boa
 import pytest
 
 from indexvault.model import WAD, amount_in, amount_out
-from tests.conftest import FEE_ON_TRANSFER, PLAIN
-from tests.utils.boa_env import ZERO_ADDRESS, events
+from tests.utils.boa_env import FEE_ON_TRANSFER, PLAIN, ZERO_ADDRESS, events
 from tests.utils.ledger import Ledger, mint_moves
 
 # One wei, one share and a tail, many shares and a tail: rounding shows in each.

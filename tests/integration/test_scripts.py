@@ -138,3 +138,44 @@ def test_redeem__skip_unknown_component__clear_message(node, records, deployed):
     result = ape_run(node, records, "redeem", "--shares", "0.1", "--skip", "DOGE")
     assert result.returncode == 1
     assert "--skip DOGE: not a component of DCI (WBTC, WETH, LINK, USDC, USDT)" in result.stdout
+
+
+def test_deploy__token_addresses_with_feeds(node, records, deployed):
+    """The real-network path: components by address, with their own feeds
+    (here the demo's mock tokens and feeds, already on the chain)."""
+    demo = {c["symbol"]: c for c in deployed["indexes"]["DCI"]["components"]}
+    path = records / "by_address.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "Two Coins", "symbol": "TWO", "supply_cap": 1000,
+        "components": [
+            {"token": demo["WBTC"]["token"], "units": "0.001",
+             "feed": {"primary": demo["WBTC"]["feed"], "heartbeat": 3600,
+                      "secondary": demo["WBTC"]["feed"], "secondary_heartbeat": 3600, "max_deviation": 0.02}},
+            {"token": demo["USDC"]["token"], "units": "25.5",
+             "feed": {"primary": demo["USDC"]["feed"], "heartbeat": 3600}},
+        ],
+    }))
+    result = ape_run(node, records, "deploy", str(path))
+    assert result.returncode == 0, result.stdout
+    record = json.loads((records / "ethereum-local.json").read_text())["indexes"]["TWO"]
+    assert [(c["symbol"], c["decimals"]) for c in record["components"]] == [("WBTC", 8), ("USDC", 6)]
+
+    shown = ape_run(node, records, "status", "--index", "TWO", "--json")
+    assert shown.returncode == 0, shown.stdout
+    two = json.loads(shown.stdout[shown.stdout.index("{"):])
+    # 0.001 WBTC at 60,000 USD plus 25.5 USDC at 1 USD.
+    assert Decimal(two["nav_per_share"]) == Decimal("85.5")
+    assert [Decimal(c["unit"]) for c in two["components"]] == [Decimal("0.001"), Decimal("25.5")]
+
+
+def test_deploy__address_with_no_contract__names_the_field(node, tmp_path):
+    path = tmp_path / "nocode.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "Nothing", "symbol": "NIL", "supply_cap": 100,
+        "components": [{"token": "0x" + "ab" * 20, "units": "1",
+                        "feed": {"primary": "0x" + "cd" * 20, "heartbeat": 3600}}],
+    }))
+    result = ape_run(node, tmp_path, "deploy", str(path))
+    assert result.returncode == 1
+    assert "components[0].token: no contract at 0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB on local" in result.stdout
+    assert not (tmp_path / "ethereum-local.json").exists()

@@ -12,6 +12,9 @@ CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 set_search_paths([str(CONTRACTS)])
 
 WAD = 10**18
+
+# Quirks a mock component can have.
+PLAIN, NO_RETURN, FEE_ON_TRANSFER = "plain", "no-return", "fee-on-transfer"
 YEAR = 365 * 86400
 
 

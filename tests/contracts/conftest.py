@@ -5,10 +5,7 @@ from __future__ import annotations
 import boa
 import pytest
 
-from tests.utils.boa_env import WAD, deployer
-
-# Quirks a mock component can have.
-PLAIN, NO_RETURN, FEE_ON_TRANSFER = "plain", "no-return", "fee-on-transfer"
+from tests.utils.boa_env import FEE_ON_TRANSFER, NO_RETURN, PLAIN, WAD, deployer
 
 
 @pytest.fixture(scope="module", autouse=True)

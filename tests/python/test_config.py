@@ -1,0 +1,129 @@
+"""The index file's validation: one line per bad field, naming it."""
+
+from decimal import Decimal
+
+import pytest
+import yaml
+
+from indexvault.config import ConfigError, load_index, parse_index
+from tests.utils.node import ROOT
+
+TOKEN = "0x" + "ab" * 20
+FEED = {"primary": "0x" + "cd" * 20, "heartbeat": 3600}
+
+
+def index(**fields):
+    return {"name": "Test", "symbol": "TST", "supply_cap": 1000, **fields}
+
+
+def errors(data) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        parse_index(data, "test.yaml")
+    first, *lines = str(raised.value).splitlines()
+    assert first == "test.yaml is not a valid index:"
+    return lines
+
+
+def test_demo_file_is_valid():
+    config = load_index(ROOT / "examples" / "demo.yaml")
+    assert [c.token for c in config.components] == ["WBTC", "WETH", "LINK", "USDC", "USDT"]
+    assert sum(c.weight for c in config.components) == 1
+    assert config.mocks["USDT"].quirk == "no-return"
+    assert config.fees.streaming == Decimal("0.0095")
+
+
+def test_addresses_are_checksummed():
+    config = parse_index(index(components=[{"token": TOKEN, "units": "1.5", "feed": FEED}]))
+    assert config.components[0].token == "0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB"
+    assert config.components[0].feed.primary == "0xCdCDCdCdcdcdcdCdcDcDCdcDcDCdCdcdCdcDCDcD"
+
+
+def test_wrong_checksum__names_the_field():
+    bad = "0xAbababababababababababababababababababab"
+    assert errors(index(components=[{"token": bad, "units": 1, "feed": FEED}])) == [
+        f"components[0].token: '{bad}' has a wrong EIP-55 checksum (a typo?); "
+        "expected 0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB"
+    ]
+
+
+def test_field_errors__one_line_each():
+    assert errors(index(symbol="TOOLONG", supply_cap=0, components=[{"token": TOKEN, "units": -1, "feed": FEED}])) == [
+        "symbol: String should have at most 5 characters",
+        "components[0].units: Input should be greater than 0",
+        "supply_cap: Input should be greater than 0",
+    ]
+
+
+def test_units_and_weight__exactly_one():
+    assert errors(index(components=[{"token": TOKEN, "units": 1, "weight": 1, "feed": FEED}])) == [
+        "components[0]: give exactly one of `units` or `weight`"
+    ]
+
+
+def test_consistency_errors__all_listed():
+    data = index(
+        components=[
+            {"token": "FOO", "weight": 0.5},
+            {"token": TOKEN, "weight": 0.2},
+            {"token": TOKEN.upper().replace("0X", "0x"), "weight": 0.2},
+        ],
+        fees={"mint": 0.05},
+    )
+    assert errors(data) == [
+        "components[0].token: 'FOO' is neither an address nor a token under `mocks`",
+        "components[1].feed: missing; every component needs a price feed",
+        "components[2].token: duplicate of components[1] (0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB)",
+        "components[2].feed: missing; every component needs a price feed",
+        "components: weights sum to 0.9, not 1",
+        "initial_nav_per_share: missing; weights need a launch value per index token",
+        "fees.mint: 0.05 is above max_fees.mint",
+    ]
+
+
+def test_mix_of_units_and_weights():
+    data = index(
+        components=[{"token": TOKEN, "units": 1, "feed": FEED}, {"token": "M", "weight": 1}],
+        mocks={"M": {"decimals": 6, "price": 1}},
+    )
+    assert errors(data) == ["components: give every component `weight`, or every component `units`, not a mix"]
+
+
+def test_mock_with_a_feed__refused():
+    data = index(components=[{"token": "M", "units": 1, "feed": FEED}], mocks={"M": {"decimals": 6, "price": 1}})
+    assert errors(data) == ["components[0].feed: a mock token gets its own mock feed; remove `feed`"]
+
+
+def test_secondary_feed_needs_its_heartbeat_and_deviation():
+    feed = {**FEED, "secondary": "0x" + "ef" * 20}
+    assert errors(index(components=[{"token": TOKEN, "units": 1, "feed": feed}])) == [
+        "components[0].feed: a secondary feed needs secondary_heartbeat and max_deviation"
+    ]
+
+
+def test_unknown_field__refused():
+    assert errors(index(components=[{"token": TOKEN, "units": 1, "feed": FEED, "wieght": 1}])) == [
+        "components[0].wieght: Extra inputs are not permitted"
+    ]
+
+
+def test_not_a_mapping():
+    with pytest.raises(ConfigError, match="test.yaml: expected a mapping of fields"):
+        parse_index(["a", "list"], "test.yaml")
+
+
+def test_load__missing_file(tmp_path):
+    with pytest.raises(ConfigError, match=r"nope.yaml: cannot read \(No such file or directory\)"):
+        load_index(tmp_path / "nope.yaml")
+
+
+def test_load__not_yaml(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: [unclosed\n")
+    with pytest.raises(ConfigError, match="bad.yaml: not valid YAML"):
+        load_index(path)
+
+
+def test_load__roundtrip(tmp_path):
+    path = tmp_path / "ok.yaml"
+    path.write_text(yaml.safe_dump(index(components=[{"token": TOKEN, "units": "0.25", "feed": FEED}])))
+    assert load_index(path).components[0].units == Decimal("0.25")
