@@ -95,8 +95,9 @@ def create_vault(admin, manager, guardian, fee_recipient):
         supply_cap=10**9 * WAD,
         name="Test Index",
         symbol="TIDX",
+        sender=None,
     ):
-        with boa.env.prank(admin):
+        with boa.env.prank(sender or admin):
             return deployer("IndexVault.vy").deploy(
                 name,
                 symbol,

@@ -5,7 +5,7 @@ import pytest
 from eth_utils import keccak
 
 from indexvault.model import WAD
-from tests.utils.boa_env import deployer, events
+from tests.utils.boa_env import events
 
 MISSING_ROLE = "access_control: account is missing role"
 ADMIN_ROLE = b"\x00" * 32
@@ -44,23 +44,8 @@ def test_constructor__grants_each_role_to_its_holder_only(vault, actors, actor):
     assert vault.hasRole(GUARDIAN_ROLE, account) == (actor == "guardian")
 
 
-def test_constructor__deployer_other_than_admin__loses_admin(
-    launcher, tokens, units, admin, manager, guardian, fee_recipient
-):
-    with boa.env.prank(launcher):
-        vault = deployer("IndexVault.vy").deploy(
-            "Test Index",
-            "TIDX",
-            [t.address for t in tokens],
-            units,
-            admin,
-            manager,
-            guardian,
-            fee_recipient,
-            [0, 0, 0],
-            [WAD // 100, WAD // 100, WAD // 20],
-            10**9 * WAD,
-        )
+def test_constructor__deployer_other_than_admin__loses_admin(create_vault, launcher, tokens, units, admin):
+    vault = create_vault(tokens, units, sender=launcher)
     (revoked,) = events(vault, "RoleRevoked")
     assert (revoked.role, revoked.account, revoked.sender) == (ADMIN_ROLE, launcher, launcher)
     assert vault.hasRole(ADMIN_ROLE, launcher) is False
