@@ -214,15 +214,32 @@ def redeem(
     balance = vault.balanceOf(account.address)
     if balance < wei:
         raise ValueError(f"{account.address} holds {from_base(balance, 18)} {record['symbol']}, not {shares}")
-    symbols = [c["symbol"] for c in record["components"]]
-    unknown = [s for s in skip if s not in symbols]
-    if unknown:
-        raise ValueError(f"--skip {', '.join(unknown)}: not a component of {record['symbol']} ({', '.join(symbols)})")
-    mask = sum(1 << symbols.index(s) for s in skip)
+    components = [_component(record, s) for s in skip]
+    mask = sum(1 << record["components"].index(c) for c in components)
     quoted = vault.amounts_for_redeem(wei)
     limits = [a - to_base(Decimal(a) * slippage, 0) for a in quoted]
     receipt = vault.redeem(wei, limits, receiver or account.address, mask, sender=account)
     return receipt, [Transfer(c["symbol"], a, c["decimals"]) for c, a in zip(record["components"], quoted)]
+
+
+def withdraw_claim(record: dict[str, Any], account, symbol: str, receiver: str | None = None):
+    """Withdraw the account's whole claim on component `symbol` (left by a
+    redeem with --skip). Returns the receipt and the amount paid."""
+    vault = project.IndexVault.at(record["vault"])
+    component = _component(record, symbol)
+    amount = vault.claims(component["token"], account.address)
+    if amount == 0:
+        raise ValueError(f"{account.address} has no claim on {symbol} in {record['symbol']}")
+    receipt = vault.withdraw_claim(component["token"], receiver or account.address, sender=account)
+    return receipt, Transfer(symbol, amount, component["decimals"])
+
+
+def _component(record: dict[str, Any], symbol: str) -> dict[str, Any]:
+    for component in record["components"]:
+        if component["symbol"] == symbol:
+            return component
+    symbols = ", ".join(c["symbol"] for c in record["components"])
+    raise ValueError(f"{symbol}: not a component of {record['symbol']} ({symbols})")
 
 
 def read_status(record: dict[str, Any]) -> dict[str, Any]:
@@ -243,6 +260,7 @@ def read_status(record: dict[str, Any]) -> dict[str, Any]:
             "unit": from_base(unit, component["decimals"]),
             "held": from_base(token.balanceOf(vault.address), component["decimals"]),
             "owed": from_base(owed, component["decimals"]),
+            "claims": from_base(vault.total_claims(component["token"]), component["decimals"]),
             "price": None,
             "value": None,
             "error": None,

@@ -39,6 +39,7 @@ def render_status(status: dict[str, Any]) -> str:
             number(c["unit"], 8),
             number(c["held"], 6),
             number(c["owed"], 6),
+            number(c["claims"], 6),
             number(c["price"], 4) if c["error"] is None else c["error"],
             number(c["value"], 4),
             percent(c["weight"]),
@@ -49,9 +50,10 @@ def render_status(status: dict[str, Any]) -> str:
         f"{status['name']} ({status['symbol']})  vault {status['vault']}  oracle {status['oracle']}",
         "",
         table(
-            ["component", "dec", "units/share", "held by vault", "owed to shares", "price USD", "value/share USD", "weight"],
+            ["component", "dec", "units/share", "held by vault", "owed to shares", "claims", "price USD",
+             "value/share USD", "weight"],
             rows,
-            "lrrrrrrr",
+            "lrrrrrrrr",
         ),
         "",
     ]

@@ -132,12 +132,26 @@ def test_redeem__skip__leaves_that_component_as_a_claim(node, records, deployed)
     assert Decimal(after["USDC"]["held"]) == Decimal(before["USDC"]["held"])
     assert Decimal(after["USDC"]["held"]) - Decimal(after["USDC"]["owed"]) >= Decimal("4.99")
     assert Decimal(after["WETH"]["held"]) < Decimal(before["WETH"]["held"])
+    claim = Decimal(after["USDC"]["claims"])
+    assert Decimal("4.99") <= claim <= Decimal("5")
+    assert Decimal(after["WETH"]["claims"]) == 0
+
+    withdrawn = ape_run(node, records, "claim", "USDC")
+    assert withdrawn.returncode == 0, withdrawn.stdout
+    assert f"Withdrew {claim:f} USDC" in withdrawn.stdout
+    final = {c["symbol"]: c for c in status(node, records)["components"]}
+    assert Decimal(final["USDC"]["claims"]) == 0
+    assert Decimal(final["USDC"]["held"]) == Decimal(after["USDC"]["held"]) - claim
+
+    again = ape_run(node, records, "claim", "USDC")
+    assert again.returncode == 1
+    assert "has no claim on USDC in DCI" in again.stdout
 
 
 def test_redeem__skip_unknown_component__clear_message(node, records, deployed):
     result = ape_run(node, records, "redeem", "--shares", "0.1", "--skip", "DOGE")
     assert result.returncode == 1
-    assert "--skip DOGE: not a component of DCI (WBTC, WETH, LINK, USDC, USDT)" in result.stdout
+    assert "DOGE: not a component of DCI (WBTC, WETH, LINK, USDC, USDT)" in result.stdout
 
 
 def test_deploy__token_addresses_with_feeds(node, records, deployed):
