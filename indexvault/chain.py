@@ -23,6 +23,7 @@ MOCK_FEED_DECIMALS = 8
 MOCK_HEARTBEAT = 86400
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
+MAX_UNIT = 2**96 - 1  # IndexVault packs a unit into 96 bits
 
 Echo = Callable[[str], None]
 
@@ -73,20 +74,15 @@ def deploy_index(
             "give each component a token address and a feed"
         )
 
-    tokens, decimals, prices, symbols, feeds = [], [], [], [], []
+    # First everything that can fail without a transaction: a bad file deploys nothing.
+    decimals, prices, symbols, feeds = [], [], [], []
     for i, component in enumerate(config.components):
         if component.token in config.mocks:
             mock = config.mocks[component.token]
-            container = project.NoReturnToken if mock.quirk == "no-return" else project.MockToken
-            token = container.deploy(f"Mock {component.token}", component.token, mock.decimals, sender=account)
-            answer = to_base(mock.price, MOCK_FEED_DECIMALS)
-            feed = project.MockFeed.deploy(MOCK_FEED_DECIMALS, f"{component.token} / USD", answer, sender=account)
-            echo(f"  mock {component.token:<6} token {token.address}  feed {feed.address}")
-            tokens.append(token.address)
             decimals.append(mock.decimals)
             prices.append(mock.price)
             symbols.append(component.token)
-            feeds.append((feed.address, MOCK_HEARTBEAT, ZERO_ADDRESS, 0, 0))
+            feeds.append(None)  # deployed below, with the mock token
             continue
         if not _has_code(component.token):
             raise ConfigError(f"components[{i}].token: no contract at {component.token} on {network}")
@@ -96,7 +92,6 @@ def deploy_index(
                 raise ConfigError(f"components[{i}].feed.{field}: no contract at {address} on {network}")
         token = project.MockToken.at(component.token)  # any ERC-20 ABI will do
         feed = project.MockFeed.at(component.feed.primary)  # AggregatorV3 ABI
-        tokens.append(token.address)
         decimals.append(token.decimals())
         symbols.append(token.symbol())
         prices.append(from_base(feed.latestRoundData()[1], feed.decimals()))
@@ -116,6 +111,22 @@ def deploy_index(
             raise ConfigError(
                 f"components[{i}]: less than one base unit of {symbols[i]} per index token; raise its units or weight"
             )
+        if unit > MAX_UNIT:
+            raise ConfigError(f"components[{i}]: {unit} base units of {symbols[i]} per index token is above the vault's 2**96 - 1")
+
+    tokens = []
+    for i, component in enumerate(config.components):
+        if feeds[i] is not None:
+            tokens.append(component.token)
+            continue
+        mock = config.mocks[component.token]
+        container = project.NoReturnToken if mock.quirk == "no-return" else project.MockToken
+        token = container.deploy(f"Mock {component.token}", component.token, mock.decimals, sender=account)
+        answer = to_base(mock.price, MOCK_FEED_DECIMALS)
+        feed = project.MockFeed.deploy(MOCK_FEED_DECIMALS, f"{component.token} / USD", answer, sender=account)
+        echo(f"  mock {component.token:<6} token {token.address}  feed {feed.address}")
+        tokens.append(token.address)
+        feeds[i] = (feed.address, MOCK_HEARTBEAT, ZERO_ADDRESS, 0, 0)
 
     me = account.address
     roles = config.roles

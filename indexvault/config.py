@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 # Ceilings the vault enforces on the fee maxima (contracts/IndexVault.vy).
 FEE_CEILING = Decimal("0.1")
 MAX_COMPONENTS = 128
+# IndexVault.MAX_SUPPLY (2**100 wei) in whole index tokens, rounded down.
+MAX_SUPPLY = Decimal(2**100 // 10**18)
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 WEIGHT_TOLERANCE = Decimal("0.000001")
 
@@ -123,7 +125,7 @@ class IndexConfig(_Strict):
     initial_nav_per_share: Decimal | None = Field(
         default=None, gt=0, description="USD per index token at launch; needed with weights"
     )
-    supply_cap: Decimal = Field(gt=0, description="largest supply, whole index tokens")
+    supply_cap: Decimal = Field(gt=0, le=MAX_SUPPLY, description="largest supply, whole index tokens")
     fees: Fees = Fees()
     max_fees: Fees = Fees(mint=Decimal("0.01"), redeem=Decimal("0.01"), streaming=Decimal("0.05"))
     roles: Roles = Roles()

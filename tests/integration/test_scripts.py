@@ -193,3 +193,17 @@ def test_deploy__address_with_no_contract__names_the_field(node, tmp_path):
     assert result.returncode == 1
     assert "components[0].token: no contract at 0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB on local" in result.stdout
     assert not (tmp_path / "ethereum-local.json").exists()
+
+
+def test_deploy__unit_rounds_to_zero__deploys_not_even_the_mocks(node, tmp_path):
+    path = tmp_path / "dust.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": "Dust", "symbol": "DUST", "supply_cap": 100, "initial_nav_per_share": 100,
+        "components": [{"token": "GOLD", "weight": 1}],
+        "mocks": {"GOLD": {"decimals": 0, "price": 60000}},
+    }))
+    result = ape_run(node, tmp_path, "deploy", str(path))
+    assert result.returncode == 1
+    assert "components[0]: less than one base unit of GOLD per index token; raise its units or weight" in result.stdout
+    assert "mock GOLD" not in result.stdout
+    assert not (tmp_path / "ethereum-local.json").exists()

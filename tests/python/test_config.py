@@ -127,3 +127,9 @@ def test_load__roundtrip(tmp_path):
     path = tmp_path / "ok.yaml"
     path.write_text(yaml.safe_dump(index(components=[{"token": TOKEN, "units": "0.25", "feed": FEED}])))
     assert load_index(path).components[0].units == Decimal("0.25")
+
+
+def test_supply_cap_above_the_vault_maximum():
+    assert errors(index(supply_cap=2 * 10**12, components=[{"token": TOKEN, "units": 1, "feed": FEED}])) == [
+        "supply_cap: Input should be less than or equal to 1267650600228"
+    ]
