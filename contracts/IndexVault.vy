@@ -238,6 +238,10 @@ def __init__(
     self._set_fee_recipient(fee_recipient_)
     self._set_supply_cap(supply_cap_)
 
+    # A zero role holder would lock that role away for good.
+    assert admin_ != empty(address), "vault: zero admin"
+    assert manager_ != empty(address), "vault: zero manager"
+    assert guardian_ != empty(address), "vault: zero guardian"
     if admin_ != msg.sender:
         access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin_)
         access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
@@ -513,7 +517,8 @@ def components() -> DynArray[address, MAX_COMPONENTS]:
 def units() -> DynArray[uint256, MAX_COMPONENTS]:
     """
     @notice Each component's amount per 1e18 shares now, pending streaming
-            fee included (rounded down: what a redemption pays).
+            fee included, rounded down (what redeeming 1e18 shares pays
+            before the redeem fee).
     """
     supply: uint256 = 0
     multiplier: uint256 = 0

@@ -48,6 +48,9 @@ BPS: constant(uint256) = 10_000
 MASK40: constant(uint256) = 2**40 - 1
 MASK160: constant(uint256) = 2**160 - 1
 HEX: constant(Bytes[16]) = b"0123456789abcdef"
+# @dev Most decimals accepted of a token or a feed: 10**36 keeps every
+# product of an amount and a price far from overflow.
+MAX_DECIMALS: constant(uint256) = 36
 
 
 # @dev The index vault this adapter prices.
@@ -93,6 +96,7 @@ def __init__(vault_: IIndexVault, admin_: address):
     """
     access_control.__init__()
     vault = vault_
+    assert admin_ != empty(address), "oracle: zero admin"
     if admin_ != msg.sender:
         access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin_)
         access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
@@ -119,23 +123,24 @@ def set_feed(
     assert asset != empty(address), "oracle: zero asset"
     assert primary.address != empty(address), "oracle: zero feed"
     assert primary_heartbeat > 0 and primary_heartbeat <= MASK40, "oracle: bad heartbeat"
-    token_decimals: uint8 = staticcall IERC20Detailed(asset).decimals()
+    token_decimals: uint256 = convert(staticcall IERC20Detailed(asset).decimals(), uint256)
+    primary_decimals: uint256 = convert(staticcall primary.decimals(), uint256)
+    assert token_decimals <= MAX_DECIMALS and primary_decimals <= MAX_DECIMALS, "oracle: bad decimals"
     word0: uint256 = (
         convert(primary.address, uint256)
         | (primary_heartbeat << 160)
-        | (convert(staticcall primary.decimals(), uint256) << 200)
-        | (convert(token_decimals, uint256) << 208)
+        | (primary_decimals << 200)
+        | (token_decimals << 208)
     )
     word1: uint256 = 0
     if secondary.address != empty(address):
         assert secondary_heartbeat > 0 and secondary_heartbeat <= MASK40, "oracle: bad heartbeat"
         assert max_deviation_bps > 0 and max_deviation_bps <= BPS, "oracle: bad deviation"
+        assert secondary.address != primary.address, "oracle: secondary is the primary"
+        secondary_decimals: uint256 = convert(staticcall secondary.decimals(), uint256)
+        assert secondary_decimals <= MAX_DECIMALS, "oracle: bad decimals"
         word0 |= max_deviation_bps << 216
-        word1 = (
-            convert(secondary.address, uint256)
-            | (secondary_heartbeat << 160)
-            | (convert(staticcall secondary.decimals(), uint256) << 200)
-        )
+        word1 = convert(secondary.address, uint256) | (secondary_heartbeat << 160) | (secondary_decimals << 200)
     self._feeds[asset] = [word0, word1]
     log FeedSet(
         asset=asset,
@@ -322,6 +327,9 @@ def _read(word: uint256, asset: address) -> (uint256, uint256):
         value = value * 10 ** (18 - feed_decimals)
     elif feed_decimals > 18:
         value = value // 10 ** (feed_decimals - 18)
+    # A positive answer below 1e-18 USD scales to zero: no price either.
+    if value == 0:
+        self._fail("oracle: bad price for ", asset)
     return value, updated_at
 
 

@@ -24,6 +24,9 @@ def deploy(tokens, units, admin, manager, guardian, fee_recipient):
             "fees": [0, 0, 0],
             "max_fees": [WAD // 100, WAD // 100, WAD // 20],
             "supply_cap": CAP,
+            "admin": admin,
+            "manager": manager,
+            "guardian": guardian,
         }
         args.update(overrides)
         with boa.env.prank(admin):
@@ -32,9 +35,9 @@ def deploy(tokens, units, admin, manager, guardian, fee_recipient):
                 "TIDX",
                 args["tokens"],
                 args["units"],
-                admin,
-                manager,
-                guardian,
+                args["admin"],
+                args["manager"],
+                args["guardian"],
                 args["fee_recipient"],
                 args["fees"],
                 args["max_fees"],
@@ -167,3 +170,9 @@ def test_constructor__zero_fee_recipient__reverts(deploy):
 def test_constructor__cap_above_maximum__reverts(deploy):
     with boa.reverts("vault: cap above maximum"):
         deploy(supply_cap=MAX_SUPPLY + 1)
+
+
+@pytest.mark.parametrize("role", ["admin", "manager", "guardian"])
+def test_constructor__zero_role_holder__reverts(deploy, role):
+    with boa.reverts(f"vault: zero {role}"):
+        deploy(**{role: ZERO_ADDRESS})

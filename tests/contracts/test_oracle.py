@@ -356,6 +356,39 @@ def test_constructor__deployer_other_than_admin__loses_admin(minted, admin, depo
     assert oracle.vault() == minted.address
 
 
+def test_constructor__zero_admin__reverts(minted, admin):
+    with boa.env.prank(admin), boa.reverts("oracle: zero admin"):
+        deployer("OracleAdapter.vy").deploy(minted.address, ZERO_ADDRESS)
+
+
+def test_set_feed__secondary_is_the_primary__reverts(oracle, tokens, feeds, admin):
+    with boa.env.prank(admin), boa.reverts("oracle: secondary is the primary"):
+        oracle.set_feed(tokens[0].address, feeds[0].address, 3_600, feeds[0].address, 3_600, 100)
+
+
+@pytest.mark.parametrize("which", ["primary", "secondary"])
+def test_set_feed__feed_decimals_above_36__reverts(oracle, tokens, feeds, create_feed, admin, which):
+    wide = create_feed(10**40, 37)
+    primary, secondary = (wide, feeds[0]) if which == "primary" else (feeds[0], wide)
+    with boa.env.prank(admin), boa.reverts("oracle: bad decimals"):
+        oracle.set_feed(tokens[0].address, primary.address, 3_600, secondary.address, 3_600, 100)
+
+
+def test_set_feed__token_decimals_above_36__reverts(oracle, feeds, create_token, admin):
+    token = create_token(37)
+    with boa.env.prank(admin), boa.reverts("oracle: bad decimals"):
+        oracle.set_feed(token.address, feeds[0].address, 3_600, ZERO_ADDRESS, 0, 0)
+
+
+def test_price__positive_answer_that_scales_to_zero__reverts(oracle, tokens, create_feed, admin):
+    # 5e8 at 27 decimals is 5e-19 USD: below 1e-18, so no price at all.
+    tiny = create_feed(5 * 10**8, 27)
+    with boa.env.prank(admin):
+        oracle.set_feed(tokens[0].address, tiny.address, 3_600, ZERO_ADDRESS, 0, 0)
+    with boa.reverts(_reason("bad price", tokens[0])):
+        oracle.price(tokens[0].address)
+
+
 # --- NAV ---------------------------------------------------------------------------
 
 
