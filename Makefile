@@ -5,6 +5,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP_PY := $(VENV)/.installed
 STAMP_NODE := node_modules/.installed
+BUILD := .build/__local__.json
+CONTRACTS := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 # The venv's tools (ape, and vyper, which ape-vyper finds on PATH) and the
 # anvil binary shipped inside the npm package; one known-harmless warning of
 # ape-vyper's config model silenced.
@@ -12,7 +14,7 @@ RUN := PYTHONWARNINGS=ignore::UserWarning:pydantic_settings.sources.utils PATH="
 
 .PHONY: install demo test test-contracts test-integration bench anvil clean
 
-install: $(STAMP_PY) $(STAMP_NODE)
+install: $(STAMP_PY) $(STAMP_NODE) $(BUILD)
 
 $(STAMP_PY): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is required"; exit 1; }
@@ -22,6 +24,12 @@ $(STAMP_PY): pyproject.toml
 
 $(STAMP_NODE): package.json package-lock.json
 	npm ci --no-audit --no-fund
+	touch $@
+
+# Ape's incremental compile has been seen to keep a changed contract's old
+# bytecode; rebuild everything whenever any contract or interface changes.
+$(BUILD): $(CONTRACTS) $(STAMP_PY)
+	$(RUN) ape compile --force
 	touch $@
 
 # Deploy a 5-component index on a fresh anvil, mint, show status, redeem; anvil stops at the end.

@@ -72,6 +72,8 @@ class Feed(_Strict):
     def _secondary_complete(self) -> "Feed":
         if self.secondary and (self.secondary_heartbeat is None or self.max_deviation is None):
             raise ValueError("a secondary feed needs secondary_heartbeat and max_deviation")
+        if self.secondary and self.secondary == self.primary:
+            raise ValueError("the secondary feed is the primary; a check against itself checks nothing")
         return self
 
 

@@ -163,10 +163,11 @@ def test_deploy__token_addresses_with_feeds(node, records, deployed):
         "name": "Two Coins", "symbol": "TWO", "supply_cap": 1000,
         "components": [
             {"token": demo["WBTC"]["token"], "units": "0.001",
-             "feed": {"primary": demo["WBTC"]["feed"], "heartbeat": 3600,
-                      "secondary": demo["WBTC"]["feed"], "secondary_heartbeat": 3600, "max_deviation": 0.02}},
+             "feed": {"primary": demo["WBTC"]["feed"], "heartbeat": 3600}},
+            # USDC checked against the USDT feed: both answer 1 USD.
             {"token": demo["USDC"]["token"], "units": "25.5",
-             "feed": {"primary": demo["USDC"]["feed"], "heartbeat": 3600}},
+             "feed": {"primary": demo["USDC"]["feed"], "heartbeat": 3600,
+                      "secondary": demo["USDT"]["feed"], "secondary_heartbeat": 3600, "max_deviation": 0.02}},
         ],
     }))
     result = ape_run(node, records, "deploy", str(path))
