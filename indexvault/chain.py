@@ -82,7 +82,7 @@ def deploy_index(
             decimals.append(mock.decimals)
             prices.append(mock.price)
             symbols.append(component.token)
-            feeds.append(None)  # deployed below, with the mock token
+            feeds.append(None)  # deployed below, once nothing can fail
             continue
         if not _has_code(component.token):
             raise ConfigError(f"components[{i}].token: no contract at {component.token} on {network}")
@@ -116,7 +116,7 @@ def deploy_index(
 
     tokens = []
     for i, component in enumerate(config.components):
-        if feeds[i] is not None:
+        if component.token not in config.mocks:
             tokens.append(component.token)
             continue
         mock = config.mocks[component.token]
@@ -187,6 +187,10 @@ class Transfer:
         return f"{from_base(self.amount, self.decimals):f} {self.symbol}"
 
 
+def _transfers(record: dict[str, Any], amounts: list[int]) -> list[Transfer]:
+    return [Transfer(c["symbol"], a, c["decimals"]) for c, a in zip(record["components"], amounts)]
+
+
 def mint(record: dict[str, Any], account, shares: Decimal, slippage: Decimal, receiver: str | None = None):
     """Mint `shares` whole index tokens in kind, paying at most (1 + slippage)
     times today's amounts; approves each component first where needed.
@@ -206,7 +210,7 @@ def mint(record: dict[str, Any], account, shares: Decimal, slippage: Decimal, re
         if token.allowance(account.address, vault.address) < limit:
             token.approve(vault.address, limit, sender=account)
     receipt = vault.mint(wei, limits, receiver or account.address, sender=account)
-    return receipt, [Transfer(c["symbol"], a, c["decimals"]) for c, a in zip(record["components"], quoted)]
+    return receipt, _transfers(record, quoted)
 
 
 def redeem(
@@ -230,7 +234,7 @@ def redeem(
     quoted = vault.amounts_for_redeem(wei)
     limits = [a - to_base(Decimal(a) * slippage, 0) for a in quoted]
     receipt = vault.redeem(wei, limits, receiver or account.address, mask, sender=account)
-    return receipt, [Transfer(c["symbol"], a, c["decimals"]) for c, a in zip(record["components"], quoted)]
+    return receipt, _transfers(record, quoted)
 
 
 def withdraw_claim(record: dict[str, Any], account, symbol: str, receiver: str | None = None):
