@@ -14,15 +14,12 @@ from pathlib import Path
 
 import click
 
-# Other people's anvil may listen on 8545: unless told otherwise, ape-foundry
-# starts its own anvil on a random port and stops it on exit. Read at connect.
-os.environ.setdefault("APE_FOUNDRY_HOST", "auto")
 
-from ape import accounts, project  # noqa: E402
-from ape.cli import ConnectedProviderCommand  # noqa: E402
-from ape.logging import LogLevel, logger  # noqa: E402
+from ape import accounts, project
+from ape.cli import ConnectedProviderCommand
+from ape.logging import LogLevel, logger
 
-from indexvault import bench  # noqa: E402
+from indexvault import bench
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -59,7 +56,11 @@ def cli(provider, ns, out):
     set_package = project.path / bench.SET_PACKAGE
     deployer, user = accounts.test_accounts[0], accounts.test_accounts[1]
 
-    command = " ".join([f"APE_FOUNDRY_HOST={os.environ['APE_FOUNDRY_HOST']}", "ape", *sys.argv[1:]])
+    # `make bench` sets APE_FOUNDRY_HOST=auto (anvil on a random port, so a node
+    # on 8545 is left alone); set here, at import, it would leak into every
+    # `ape run` command, since `ape run` imports every script to list them.
+    host = os.environ.get("APE_FOUNDRY_HOST")
+    command = " ".join([*([f"APE_FOUNDRY_HOST={host}"] if host else []), "ape", *sys.argv[1:]])
     run = bench.Benchmark(project, deployer, user, set_package, log=lambda m: click.echo(m, err=True))
     rows = run.run(ns)
     results = bench.analyse(rows, bench.metadata(provider, set_package, command), run.contract_limits)
