@@ -13,8 +13,6 @@ import time
 from pathlib import Path
 
 import click
-
-
 from ape import accounts, project
 from ape.cli import ConnectedProviderCommand
 from ape.logging import LogLevel, logger
