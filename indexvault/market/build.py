@@ -1,0 +1,246 @@
+"""Build a market on an anvil node: one token and one Chainlink-style feed per
+asset of a snapshot's universe, Uniswap V2 and V3 from their npm bytecode,
+and pools seeded at the day's close with depth from real 24 h volumes.
+
+The depth rule (DEPTH_RULE says it in words):
+- every asset has a V2 pool against USDC holding 0.5 % of its 24 h volume
+  (both sides together, in USD), at least 500k USD;
+- the five largest by market cap also have a V3 pool against USDC (0.05 %
+  fee for BTC and ETH, 0.3 % for the others) holding as much again: three
+  quarters in a position from 20 % below to 20 % above the price, a quarter
+  over the full range (so the pool has liquidity at every price, as real
+  pools do, and an arbitrage never swaps through an empty range);
+- assets that real markets pair with WETH (`weth_pool` in assets.yaml) have a
+  V2 pool against WETH holding 0.25 % of their 24 h volume, at least 250k USD.
+
+Everything is sent through `Rpc` batches from anvil's unlocked dev account 9
+(the market maker), which also holds a thousand times each pool's tokens to
+arbitrage with. Account 0, the user's default, is left untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Callable
+
+from eth_utils import to_checksum_address
+
+from indexvault import history
+from indexvault.market import uniswap as uni
+from indexvault.market.record import Asset, MarketError, MarketRecord, Pool, Uniswap
+from indexvault.market.rpc import Rpc, Tx
+
+FEED_DECIMALS = 8
+HEARTBEAT = 86_400
+MAKER_INDEX = 9  # anvil's dev account 9
+MAKER_ETH = 10**12 * 10**18
+INVENTORY = 1000  # the maker holds this many times each pool's tokens
+V2_SHARE, V2_FLOOR = Decimal("0.005"), Decimal(500_000)
+V3_SHARE, V3_TOP, V3_RANGE = Decimal("0.005"), 5, Decimal("0.2")
+V3_CONCENTRATED = Decimal("0.75")  # of a V3 pool's value at +-20 %; the rest full range
+WETH_SHARE, WETH_FLOOR = Decimal("0.0025"), Decimal(250_000)
+V3_FEES = {"BTC": 500, "ETH": 500}
+V3_DEFAULT_FEE = 3000
+DEADLINE = 2**63
+DEPTH_RULE = (
+    "V2 vs USDC: 0.5% of 24h volume (min 500k USD); V3 vs USDC for the top 5: 0.5% of 24h volume, "
+    "3/4 at +-20% and 1/4 full range; V2 vs WETH where real markets have it: 0.25% of 24h volume (min 250k USD)"
+)
+
+Log = Callable[[str], None]
+
+
+def close_timestamp(day: dt.date) -> int:
+    """Block time at which a day's close is posted: its last second, UTC."""
+    return int(dt.datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=dt.timezone.utc).timestamp())
+
+
+def genesis_timestamp(day: dt.date) -> int:
+    """A genesis block an hour before the day's close, for the build's blocks."""
+    return close_timestamp(day) - 3600
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a build will deploy, from the data alone (no chain)."""
+
+    date: dt.date
+    listings: tuple[history.Listing, ...]
+    prices: dict[str, Decimal]  # USD close on `date`, per symbol, quote included
+
+    @property
+    def symbols(self) -> list[str]:
+        return [listing.symbol for listing in self.listings]
+
+
+def plan(date: str | dt.date, size: int, history_days: int = 31) -> Plan:
+    """The universe and its prices, checked before anything is deployed."""
+    date = history.parse_date(date)
+    if not 1 <= size <= 60:
+        raise MarketError(f"size: {size} assets asked for; a market holds 1 to 60")
+    try:
+        listings = tuple(history.universe(date, size, history_days))
+        quote = history.quote_symbol()
+        prices = {s: history.close(s, date) for s in [quote, *[l.symbol for l in listings]]}
+    except history.DataError as error:
+        raise MarketError(str(error)) from None
+    return Plan(date, listings, prices)
+
+
+def _to_units(usd: Decimal, price: Decimal, decimals: int) -> int:
+    return int(usd / price * Decimal(10**decimals))
+
+
+def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log = lambda _: None) -> MarketRecord:
+    """Deploy the market of `plan` on the node behind `rpc`, whose clock must
+    be before the close of `plan.date` (an anvil started with
+    `--timestamp genesis_timestamp(date)`). Returns its record."""
+    accounts = rpc.call("eth_accounts")
+    if len(accounts) <= MAKER_INDEX:
+        raise MarketError("the node has no unlocked dev account 9: build on an anvil node")
+    maker = to_checksum_address(accounts[MAKER_INDEX])
+    if rpc.timestamp() >= close_timestamp(plan.date):
+        raise MarketError(f"the node's clock is past the close of {plan.date}: start anvil with --timestamp")
+    rpc.set_balance(maker, MAKER_ETH)
+    quote = history.quote_symbol()
+    weth_symbol = history.weth_symbol()
+
+    log("deploying Uniswap V2 and V3 from their npm bytecode")
+    weth, v2_factory, v3_factory = rpc.deploy_all([
+        (maker, uni.bytecode("WETH9"), "WETH9", (), ()),
+        (maker, uni.bytecode("UniswapV2Factory"), "UniswapV2Factory", ("address",), (maker,)),
+        (maker, uni.bytecode("UniswapV3Factory"), "UniswapV3Factory", (), ()),
+    ])
+    both = ("address", "address")
+    v2_router, swap_router, quoter, position_manager = rpc.deploy_all([
+        (maker, uni.bytecode("UniswapV2Router02"), "UniswapV2Router02", both, (v2_factory, weth)),
+        (maker, uni.bytecode("SwapRouter"), "SwapRouter", both, (v3_factory, weth)),
+        (maker, uni.bytecode("QuoterV2"), "QuoterV2", both, (v3_factory, weth)),
+        # The position descriptor only renders token URIs; none is needed here.
+        (maker, uni.bytecode("NonfungiblePositionManager"), "NonfungiblePositionManager",
+         ("address", "address", "address"), (v3_factory, weth, "0x" + "00" * 20)),
+    ])
+    dex = Uniswap(weth=weth, v2_factory=v2_factory, v2_router=v2_router, v3_factory=v3_factory,
+                  swap_router=swap_router, quoter=quoter, position_manager=position_manager)
+
+    symbols = [quote, *plan.symbols]
+    infos = {s: history.token_info(s) for s in symbols}
+    log(f"deploying {len(symbols)} tokens and feeds")
+    token_code, feed_code = project_bytecode("MockToken"), project_bytecode("MockFeed")
+    mocks = [s for s in symbols if s != weth_symbol]
+    deployed = rpc.deploy_all(
+        [(maker, token_code, f"token {s}", ("string", "string", "uint8"),
+          (infos[s].name, infos[s].token, infos[s].decimals)) for s in mocks]
+        + [(maker, feed_code, f"feed {s}", ("uint8", "string", "int256"),
+            (FEED_DECIMALS, f"{s} / USD", int(plan.prices[s] * 10**FEED_DECIMALS))) for s in symbols]
+    )
+    tokens = dict(zip(mocks, deployed[: len(mocks)]))
+    if weth_symbol in symbols:
+        tokens[weth_symbol] = weth
+    feeds = dict(zip(symbols, deployed[len(mocks):]))
+
+    volumes = {l.symbol: l.volume_24h for l in plan.listings}
+    ranked = plan.symbols  # by market cap
+    pools: dict[str, list[Pool]] = {s: [] for s in symbols}
+    need: dict[str, int] = {s: 0 for s in symbols}  # base units the pools take, per token
+    v2_adds: list[tuple[str, str, int, int]] = []
+    v3_adds: list[tuple[str, int, int, list[tuple[int, int, int, int]]]] = []
+
+    def side(symbol: str, usd: Decimal) -> int:
+        return _to_units(usd, plan.prices[symbol], infos[symbol].decimals)
+
+    for symbol in plan.symbols:
+        tvl = max(volumes[symbol] * V2_SHARE, V2_FLOOR)
+        amount, quote_amount = side(symbol, tvl / 2), side(quote, tvl / 2)
+        v2_adds.append((symbol, quote, amount, quote_amount))
+        need[symbol] += amount
+        need[quote] += quote_amount
+        if infos[symbol].weth_pool and weth_symbol in symbols and symbol != weth_symbol:
+            tvl = max(volumes[symbol] * WETH_SHARE, WETH_FLOOR)
+            amount, weth_amount = side(symbol, tvl / 2), side(weth_symbol, tvl / 2)
+            v2_adds.append((symbol, weth_symbol, amount, weth_amount))
+            need[symbol] += amount
+            need[weth_symbol] += weth_amount
+    for symbol in ranked[:V3_TOP]:
+        fee = V3_FEES.get(symbol, V3_DEFAULT_FEE)
+        token0, token1 = uni.sort_tokens(tokens[symbol], tokens[quote])
+        asset_is_0 = token0 == tokens[symbol]
+        ratio = uni.base_price(plan.prices[symbol] / plan.prices[quote], infos[symbol].decimals, infos[quote].decimals)
+        ratio = ratio if asset_is_0 else 1 / ratio  # token1 per token0
+        spacing = uni.TICK_SPACING[fee]
+        sqrt_now = uni.sqrt_price_x96(ratio)
+        tvl = max(volumes[symbol] * V3_SHARE, V2_FLOOR)
+        ranges = [
+            (uni.tick_at(ratio * Fraction(1 - V3_RANGE), spacing, round_up=False),
+             uni.tick_at(ratio * Fraction(1 + V3_RANGE), spacing, round_up=True), V3_CONCENTRATED),
+            (uni.tick_at(Fraction(0), spacing, round_up=True), uni.tick_at(None, spacing, round_up=False),
+             1 - V3_CONCENTRATED),
+        ]
+        positions = []
+        for lower, upper, share in ranges:
+            sqrt_lower, sqrt_upper = uni.sqrt_at_tick(lower), uni.sqrt_at_tick(upper)
+            # The position's worth in token1: quote units when the asset is token0, else asset units.
+            value1 = side(quote, tvl * share) if asset_is_0 else side(symbol, tvl * share)
+            liquidity = uni.v3_liquidity_for_value(value1, sqrt_now, sqrt_lower, sqrt_upper)
+            amount0, amount1 = uni.v3_amounts(liquidity, sqrt_now, sqrt_lower, sqrt_upper)
+            amount0, amount1 = amount0 + amount0 // 1000 + 1, amount1 + amount1 // 1000 + 1
+            positions.append((lower, upper, amount0, amount1))
+            need[symbol] += amount0 if asset_is_0 else amount1
+            need[quote] += amount1 if asset_is_0 else amount0
+        v3_adds.append((symbol, fee, sqrt_now, positions))
+
+    log("funding the market maker and approving the routers")
+    txs: list[Tx] = []
+    for symbol in symbols:
+        amount = max(need[symbol], 1) * INVENTORY
+        if symbol == weth_symbol:
+            txs.append(Tx(maker, weth, uni.WETH_DEPOSIT(), "wrap ETH", value=amount, gas=100_000))
+        else:
+            txs.append(Tx(maker, tokens[symbol], uni.MOCK_MINT(maker, amount), f"mint {symbol}", gas=100_000))
+        for spender in (v2_router, swap_router, position_manager):
+            txs.append(Tx(maker, tokens[symbol], uni.ERC20_APPROVE(spender, uni.MAX_UINT), f"approve {symbol}", gas=100_000))
+    rpc.transact(txs)
+
+    log(f"seeding {len(v2_adds)} V2 and {len(v3_adds)} V3 pools")
+    txs = [
+        Tx(maker, v2_router, uni.V2_ADD_LIQUIDITY(tokens[a], tokens[b], x, y, 0, 0, maker, DEADLINE),
+           f"V2 {a}/{b}", gas=5_000_000)
+        for a, b, x, y in v2_adds
+    ]
+    for symbol, fee, sqrt_now, positions in v3_adds:
+        token0, token1 = uni.sort_tokens(tokens[symbol], tokens[quote])
+        txs.append(Tx(maker, position_manager, uni.V3_CREATE_POOL(token0, token1, fee, sqrt_now),
+                      f"V3 {symbol}/{quote} pool", gas=6_000_000))
+        for lower, upper, amount0, amount1 in positions:
+            txs.append(Tx(maker, position_manager,
+                          uni.V3_MINT((token0, token1, fee, lower, upper, amount0, amount1, 0, 0, maker, DEADLINE)),
+                          f"V3 {symbol}/{quote} position {lower}..{upper}", gas=1_000_000))
+    rpc.transact(txs)
+
+    v2_pairs = rpc.read([(v2_factory, uni.V2_GET_PAIR, (tokens[a], tokens[b])) for a, b, _, _ in v2_adds])
+    for (a, b, _, _), (pair,) in zip(v2_adds, v2_pairs):
+        pools[a].append(Pool(dex="v2", pair=b, address=to_checksum_address(pair), fee=3000))
+    v3_pools = rpc.read([(v3_factory, uni.V3_GET_POOL, (tokens[s], tokens[quote], f)) for s, f, *_ in v3_adds])
+    for (symbol, fee, *_), (pool,) in zip(v3_adds, v3_pools):
+        pools[symbol].append(Pool(dex="v3", pair=quote, address=to_checksum_address(pool), fee=fee))
+
+    # Post the day's closes at its last second, so the build's blocks end at the close.
+    timestamp = close_timestamp(plan.date)
+    rpc.transact(
+        [Tx(maker, feeds[s], uni.FEED_SET(int(plan.prices[s] * 10**FEED_DECIMALS)), f"feed {s}", gas=200_000)
+         for s in symbols],
+        timestamp=timestamp,
+    )
+    assets = {
+        s: Asset(symbol=s, token_symbol=infos[s].token, name=infos[s].name, decimals=infos[s].decimals,
+                 token=to_checksum_address(tokens[s]), kind="weth9" if s == weth_symbol else "mock",
+                 feed=to_checksum_address(feeds[s]), feed_decimals=FEED_DECIMALS, heartbeat=HEARTBEAT,
+                 pools=pools[s])
+        for s in symbols
+    }
+    return MarketRecord(date=plan.date, day=plan.date, chain_id=rpc.chain_id(), timestamp=timestamp, quote=quote,
+                        maker=maker, depth_rule=DEPTH_RULE, uniswap=dex, assets=assets)
+
