@@ -166,7 +166,9 @@ def run(
     start = history.parse_date(start)
     dates = history.snapshot_dates()
     if start not in dates:
-        raise ValueError(f"backtest: start {start} is not a snapshot date (the 1st of a month, {dates[0]} to {dates[-1]})")
+        raise ValueError(
+            f"backtest: start {start} is not a snapshot date (the 1st of a month, {dates[0]} to {dates[-1]})"
+        )
     end = dates[-1] if end is None else history.parse_date(end)
     if end <= start:
         raise ValueError(f"backtest: end {end} is not after start {start}")
@@ -405,5 +407,8 @@ def write(bt: Backtest, out: Path = DEFAULT_OUT, frictionless: Backtest | None =
     out.mkdir(parents=True, exist_ok=True)
     data = summary(bt, frictionless)
     json_path = out / "backtest.json"
-    json_path.write_text(json.dumps(data, indent=1) + "\n")
+    # Readable, but each daily series on one line rather than one number a line.
+    daily = ",\n".join(f"  {json.dumps(key)}: {json.dumps(series)}" for key, series in data["daily"].items())
+    text = json.dumps({**data, "daily": "<daily>"}, indent=1).replace('"<daily>"', "{\n" + daily + "\n }")
+    json_path.write_text(text + "\n")
     return data, json_path, chart(data, out / "backtest.png")

@@ -42,7 +42,8 @@ def _number(name: str, symbol: str, value: object) -> Fraction:
             value = Decimal(value)
         except ArithmeticError:
             raise ValueError(f"{name}: {symbol} is {value!r}, not a number") from None
-    if (isinstance(value, Decimal) and not value.is_finite()) or (isinstance(value, float) and not math.isfinite(value)):
+    finite = value.is_finite() if isinstance(value, Decimal) else not isinstance(value, float) or math.isfinite(value)
+    if not finite:
         raise ValueError(f"{name}: {symbol} is {value}, not a finite number")
     return Fraction(value)
 

@@ -28,7 +28,8 @@ def test_market_cap__residue_to_the_largest():
 
 def test_capped_market_cap__one_pass():
     # A is capped at 0.5; its excess 0.1 is shared 30:10 by B and C.
-    assert capped_market_cap({"A": 60, "B": 30, "C": 10}, D("0.5")) == {"A": D("0.5"), "B": D("0.375"), "C": D("0.125")}
+    weights = capped_market_cap({"A": 60, "B": 30, "C": 10}, D("0.5"))
+    assert weights == {"A": D("0.5"), "B": D("0.375"), "C": D("0.125")}
 
 
 def test_capped_market_cap__redistribution_pushes_a_second_over():
@@ -39,8 +40,8 @@ def test_capped_market_cap__redistribution_pushes_a_second_over():
 
 
 def test_capped_market_cap__residue_stays_within_the_cap():
-    # A capped at 0.4; 0.6 over three equal assets is 0.2 each: exact.
-    # B:C:D = 1:1:1 with A at 0.3: 0.7 / 3 = 0.2333...; the residue goes to B only while it fits.
+    # A (0.5) is capped at 0.3; the 0.7 left is 0.2333... each for B, C, D, rounded
+    # down to 18 places; the 1e-18 left goes to B, the first of the largest below the cap.
     weights = capped_market_cap({"A": 30, "B": 10, "C": 10, "D": 10}, D("0.3"))
     assert sum(weights.values()) == 1
     assert max(weights.values()) <= D("0.3")
@@ -52,7 +53,8 @@ def test_capped_market_cap__cap_equal_to_one_over_n_is_equal_weight():
 
 
 def test_capped_market_cap__cap_below_one_over_n__refused():
-    with pytest.raises(ValueError, match=r"cap 0.2 is infeasible for 4 assets: 4 x 0.2 < 1; the cap must be at least 1/4"):
+    message = r"cap 0.2 is infeasible for 4 assets: 4 x 0.2 < 1; the cap must be at least 1/4"
+    with pytest.raises(ValueError, match=message):
         capped_market_cap({"A": 70, "B": 20, "C": 5, "D": 5}, D("0.2"))
 
 
@@ -236,7 +238,8 @@ def test_select__coverage_replaces_a_newcomer_but_keeps_a_held_member():
 
 
 def test_select__nothing_eligible__says_why():
-    with pytest.raises(ValueError, match=r"no asset of the 2021-01-01 snapshot passes the rules \(stablecoin: 1; e.g. stablecoin"):
+    message = r"no asset of the 2021-01-01 snapshot passes the rules \(stablecoin: 1; e.g. stablecoin"
+    with pytest.raises(ValueError, match=message):
         select([_listing(1, "USDT", 1)], Rules(top=3))
 
 
