@@ -241,6 +241,8 @@ def run(
                 units, weights, cash = target, selection.weights, Decimal(0)
             last_prices = {s: today[s] for s in units}
             day += dt.timedelta(days=1)
+    if not bt.days:
+        raise ValueError(f"backtest: nothing to value on {start}: {bt.stopped}")
     bt.end = bt.days[-1]
     bt.seconds = time.perf_counter() - clock
     return bt
