@@ -78,6 +78,8 @@ class Backtest:
     top: int
     cap: Decimal
     cost_bps: Decimal
+    min_history_days: int = 30
+    max_fill_days: int = 5
     days: list[dt.date] = field(default_factory=list)
     level: list[Decimal] = field(default_factory=list)
     theoretical: list[Decimal] = field(default_factory=list)
@@ -177,7 +179,7 @@ def run(
         raise ValueError(f"backtest: cost_bps must be in [0, 10000), not {cost_bps}")
     c = cost_bps / 10_000
     rebalance_days = [d for d in dates if start <= d < end]
-    bt = Backtest(start, end, top, cap, cost_bps)
+    bt = Backtest(start, end, top, cap, cost_bps, min_history_days, max_fill_days)
     prices = _Prices(max_fill_days, bt.filled)
     units: dict[str, int] = {}
     decimals: dict[str, int] = {}
@@ -280,7 +282,8 @@ def summary(bt: Backtest, frictionless: Backtest | None = None) -> dict:
     out = {
         "settings": {
             "start": str(bt.start), "end": str(bt.end), "top": bt.top, "cap": str(bt.cap),
-            "cost_bps": str(bt.cost_bps), "rebalances": len(bt.rebalances),
+            "cost_bps": str(bt.cost_bps), "min_history_days": bt.min_history_days,
+            "max_fill_days": bt.max_fill_days, "rebalances": len(bt.rebalances),
         },
         "definitions": DEFINITIONS,
         "stopped": bt.stopped,
