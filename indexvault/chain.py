@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
-from ape import chain, project
+from ape import Contract, chain, project
 from ape.exceptions import ContractLogicError
 
 from indexvault import deployments
@@ -26,6 +26,8 @@ DEFAULT_ADMIN_ROLE = b"\x00" * 32
 MAX_UNIT = 2**96 - 1  # IndexVault packs a unit into 96 bits
 
 Echo = Callable[[str], None]
+# The market's WETH is Uniswap's WETH9; this build of it wraps ETH through deposit() only.
+WETH_DEPOSIT_ABI = [{"type": "function", "name": "deposit", "inputs": [], "outputs": [], "stateMutability": "payable"}]
 
 
 def _network() -> tuple[str, str, bool]:
@@ -37,8 +39,11 @@ def record_file() -> Path:
     """Where this network's deployments are recorded: `deployments/` in the
     project, or the folder named by INDEXVAULT_DEPLOYMENTS."""
     ecosystem, network, _ = _network()
-    root = Path(os.environ.get("INDEXVAULT_DEPLOYMENTS") or Path(project.path) / "deployments")
-    return deployments.record_path(root, ecosystem, network)
+    return deployments.record_path(deployments_root(), ecosystem, network)
+
+
+def deployments_root() -> Path:
+    return Path(os.environ.get("INDEXVAULT_DEPLOYMENTS") or Path(project.path) / "deployments")
 
 
 def load_deployment(symbol: str | None = None) -> dict[str, Any]:
@@ -75,8 +80,17 @@ def deploy_index(
         )
 
     # First everything that can fail without a transaction: a bad file deploys nothing.
+    market_assets = _market_assets(config, network)
     decimals, prices, symbols, feeds = [], [], [], []
     for i, component in enumerate(config.components):
+        if i in market_assets:
+            asset = market_assets[i]
+            feed = project.MockFeed.at(asset.feed)  # AggregatorV3 ABI
+            decimals.append(asset.decimals)
+            symbols.append(asset.token_symbol)
+            prices.append(from_base(feed.latestRoundData()[1], asset.feed_decimals))
+            feeds.append((asset.feed, asset.heartbeat, ZERO_ADDRESS, 0, 0))
+            continue
         if component.token in config.mocks:
             mock = config.mocks[component.token]
             decimals.append(mock.decimals)
@@ -116,6 +130,9 @@ def deploy_index(
 
     tokens = []
     for i, component in enumerate(config.components):
+        if i in market_assets:
+            tokens.append(market_assets[i].token)
+            continue
         if component.token not in config.mocks:
             tokens.append(component.token)
             continue
@@ -153,12 +170,7 @@ def deploy_index(
         oracle.renounceRole(DEFAULT_ADMIN_ROLE, me, sender=account)
     echo(f"  oracle {config.symbol:<6} {oracle.address}")
 
-    if is_local and config.uses_mocks:
-        for address, unit, symbol in zip(tokens, units, symbols):
-            if symbol in config.mocks:
-                project.MockToken.at(address).mint(me, to_base(fund_shares, 18) * unit // WAD * 2, sender=account)
-        echo(f"  funded {me} with mock tokens for {fund_shares} {config.symbol}")
-
+    # Recorded before funding, so a failed funding transfer leaves a usable record.
     record = {
         "symbol": config.symbol,
         "name": config.name,
@@ -172,7 +184,41 @@ def deploy_index(
         ],
     }
     deployments.save(record_file(), record)
+
+    if is_local and (config.uses_mocks or market_assets):
+        for i, (address, unit, symbol) in enumerate(zip(tokens, units, symbols)):
+            amount = to_base(fund_shares, 18) * unit // WAD * 2
+            if i in market_assets and market_assets[i].kind == "weth9":
+                Contract(address, abi=WETH_DEPOSIT_ABI).deposit(value=amount, sender=account)
+            elif symbol in config.mocks or i in market_assets:
+                project.MockToken.at(address).mint(me, amount, sender=account)
+        echo(f"  funded {me} with the components of {fund_shares} {config.symbol} (twice over)")
+
     return record
+
+
+def _market_assets(config: IndexConfig, network: str) -> dict[int, Any]:
+    """The market asset each component named by symbol stands for; one
+    message for all that cannot be resolved."""
+    wanted = config.market_components
+    if not wanted:
+        return {}
+    market = load_market()
+    errors, found = [], {}
+    for i in wanted:
+        token = config.components[i].token
+        asset = market.by_token_symbol(token) if market else None
+        if asset is not None:
+            found[i] = asset
+        elif market is None:
+            errors.append(f"components[{i}].token: {token!r} is neither an address nor a token under `mocks`, "
+                          f"and {network} has no market to find it in (start one with `make market-node`)")
+        else:
+            known = ", ".join(a.token_symbol for a in market.assets.values())
+            errors.append(f"components[{i}].token: {token!r} is not an asset of the {market.date} market ({known})")
+    if errors:
+        raise ConfigError("\n".join(errors))
+    return found
 
 
 @dataclass
@@ -317,3 +363,29 @@ def read_status(record: dict[str, Any]) -> dict[str, Any]:
         "fee_recipient": vault.fee_recipient(),
         "mint_paused": vault.mint_paused(),
     }
+
+
+def market_rpc():
+    """Fast JSON-RPC to the connected node, for the market's batches."""
+    from indexvault.market.rpc import Rpc
+
+    return Rpc(chain.provider.uri)
+
+
+def load_market(check: bool = True):
+    """The market this network's node serves, checked against the chain; None if none is recorded."""
+    from indexvault.market import record as market_record
+
+    data = deployments.load_market(record_file())
+    if data is None:
+        return None
+    market = market_record.MarketRecord.model_validate(data)
+    if check:
+        market_record.check(market, market_rpc())
+    return market
+
+
+def save_market(market) -> None:
+    from indexvault.market import record as market_record
+
+    deployments.save_market(record_file(), market_record.dumps(market))

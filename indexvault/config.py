@@ -22,6 +22,7 @@ MAX_COMPONENTS = 128
 # IndexVault.MAX_SUPPLY (2**100 wei) in whole index tokens, rounded down.
 MAX_SUPPLY = Decimal(2**100 // 10**18)
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+MARKET_SYMBOL = re.compile(r"^[A-Z0-9]{1,11}$")
 WEIGHT_TOLERANCE = Decimal("0.000001")
 
 
@@ -88,7 +89,7 @@ class MockToken(_Strict):
 class Component(_Strict):
     """One basket component: a token, and either its units or its weight."""
 
-    token: str = Field(description="an address, or a token named under `mocks`")
+    token: str = Field(description="an address, a token named under `mocks`, or a local market's asset (WBTC)")
     units: Decimal | None = Field(default=None, gt=0, description="whole tokens per index token")
     weight: Decimal | None = Field(default=None, gt=0, le=1, description="fraction of NAV at launch")
     feed: Feed | None = None
@@ -146,12 +147,14 @@ class IndexConfig(_Strict):
             if _is_address(component.token):
                 if component.feed is None:
                     errors.append(f"{where}.feed: missing; every component needs a price feed")
-            elif component.token not in self.mocks:
-                errors.append(
-                    f"{where}.token: {component.token!r} is neither an address nor a token under `mocks`"
-                )
             elif component.feed is not None:
-                errors.append(f"{where}.feed: a mock token gets its own mock feed; remove `feed`")
+                kind = "a mock token" if component.token in self.mocks else "a market asset"
+                errors.append(f"{where}.feed: {kind} gets its feed from the chain; remove `feed`")
+            elif component.token not in self.mocks and not MARKET_SYMBOL.match(component.token):
+                errors.append(
+                    f"{where}.token: {component.token!r} is neither an address, a token under `mocks`, "
+                    "nor a market asset's symbol"
+                )
 
         with_weights = [c.weight is not None for c in self.components]
         if any(with_weights) and not all(with_weights):
@@ -172,7 +175,12 @@ class IndexConfig(_Strict):
 
     @property
     def uses_mocks(self) -> bool:
-        return any(not _is_address(c.token) for c in self.components)
+        return any(c.token in self.mocks for c in self.components)
+
+    @property
+    def market_components(self) -> list[int]:
+        """Indexes of the components named by a market asset's symbol."""
+        return [i for i, c in enumerate(self.components) if not _is_address(c.token) and c.token not in self.mocks]
 
 
 def _where(loc: tuple) -> str:

@@ -1,7 +1,7 @@
 """The record of what is deployed where, read by every script.
 
 One JSON file per network, `deployments/<ecosystem>-<network>.json`, holding
-each index deployed there by symbol. Local chains start empty each time, so
+each index deployed there by symbol, and the local market its node serves. Local chains start empty each time, so
 their files are git-ignored and checked against the chain before use.
 """
 
@@ -35,6 +35,19 @@ def save(path: Path, record: dict[str, Any]) -> None:
     data["latest"] = record["symbol"]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def save_market(path: Path, market: dict[str, Any]) -> None:
+    """Record the market this network's node serves (see `indexvault.market`)."""
+    data = _read(path)
+    data["market"] = market
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def load_market(path: Path) -> dict[str, Any] | None:
+    """The market recorded for this network, if any."""
+    return _read(path).get("market")
 
 
 def load(path: Path, symbol: str | None = None) -> dict[str, Any]:

@@ -71,3 +71,22 @@ def render_status(status: dict[str, Any]) -> str:
     width = max(len(k) for k, _ in summary)
     out += [f"{k.ljust(width)}  {v}" for k, v in summary]
     return "\n".join(out)
+
+
+def _price(value: Decimal) -> str:
+    """A USD price with about six significant digits, whatever its size."""
+    places = max(2, 6 - len(str(int(abs(value))))) if value >= 1 else 8
+    return f"{value:,.{places}f}"
+
+
+def render_market(market, states) -> str:
+    """The `ape run market status` screen: per pool, feed and pool prices, gap, depth."""
+    rows = [
+        (s.asset.symbol, s.asset.token_symbol, f"{s.pair.symbol} {s.pool.dex} {s.pool.fee / 10_000:g}%",
+         _price(s.feed_usd), _price(s.price_usd), f"{float(s.gap) * 10_000:+.2f}", f"{s.depth_usd:,.0f}")
+        for s in states
+    ]
+    head = (f"Market of {market.date} ({len(market.assets)} assets, quote {market.quote}), "
+            f"prices at the close of {market.day}\n")
+    return head + table(("asset", "token", "pool", "feed USD", "pool USD", "gap bps", "depth +-2% USD"), rows,
+                        "lllrrrr")

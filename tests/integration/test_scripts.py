@@ -94,14 +94,14 @@ def test_redeem__more_than_held__clear_message(node, records, deployed):
 
 def test_deploy__bad_index_file__names_each_field_and_deploys_nothing(node, tmp_path):
     bad = yaml.safe_load(DEMO.read_text())
-    bad["components"][1]["token"] = "NOPE"
+    bad["components"][1]["token"] = "nope"
     bad["components"].append({"token": "WBTC", "weight": 0.1})
     bad["fees"]["mint"] = 0.02
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(bad))
     result = ape_run(node, tmp_path, "deploy", str(path))
     assert result.returncode == 1
-    assert "components[1].token: 'NOPE' is neither an address nor a token under `mocks`" in result.stdout
+    assert "components[1].token: 'nope' is neither an address, a token under `mocks`, nor a market asset's symbol" in result.stdout
     assert "components[5].token: duplicate of components[0] (WBTC)" in result.stdout
     assert "components: weights sum to 1.1, not 1" in result.stdout
     assert "fees.mint: 0.02 is above max_fees.mint" in result.stdout

@@ -63,14 +63,14 @@ def test_units_and_weight__exactly_one():
 def test_consistency_errors__all_listed():
     data = index(
         components=[
-            {"token": "FOO", "weight": 0.5},
+            {"token": "foo", "weight": 0.5},
             {"token": TOKEN, "weight": 0.2},
             {"token": TOKEN.upper().replace("0X", "0x"), "weight": 0.2},
         ],
         fees={"mint": 0.05},
     )
     assert errors(data) == [
-        "components[0].token: 'FOO' is neither an address nor a token under `mocks`",
+        "components[0].token: 'foo' is neither an address, a token under `mocks`, nor a market asset's symbol",
         "components[1].feed: missing; every component needs a price feed",
         "components[2].token: duplicate of components[1] (0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB)",
         "components[2].feed: missing; every component needs a price feed",

@@ -1,0 +1,135 @@
+"""The local market: build it once, serve it, replay history on it, show it.
+
+    ape run market build                      # 2024-01-01, top 20: saved in markets/2024-01-01/
+    ape run market serve                      # a node on 127.0.0.1:8545 from the saved market
+    ape run market status                     # feeds, pools, gaps and depth
+    ape run market replay --to 2024-02-01     # day by day, with a chart
+
+The logic lives in `indexvault.market`.
+"""
+
+import json
+import time
+from pathlib import Path
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+from indexvault import deployments as records
+from indexvault.chain import deployments_root, load_market, market_rpc, record_file, save_market
+from indexvault.cli import clean_errors
+from indexvault.market import build as market_build
+from indexvault.market import node as market_node
+from indexvault.market import pools as market_pools
+from indexvault.market import record as market_record
+from indexvault.market import replay as market_replay
+from indexvault.market.record import MarketError
+from indexvault.report import render_market
+
+DATE = click.option("--date", default="2024-01-01", show_default=True, help="Snapshot date (the 1st of a month).")
+
+
+def _project_bytecode(name: str) -> str:
+    from ape import project
+
+    return project.get_contract(name).contract_type.deployment_bytecode.bytecode
+
+
+@click.group(short_help="Build, serve, replay and show the local market")
+def cli():
+    """The local market: tokens, feeds and Uniswap pools from real history on anvil."""
+
+
+@cli.command(short_help="Build a market and save its state")
+@DATE
+@click.option("--size", default=20, show_default=True, help="Assets, by market cap (no stablecoins or wrapped tokens).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to save it (default: markets/DATE).")
+@clean_errors
+def build(date, size, out):
+    """Build the market of DATE on a fresh anvil and save its state and record."""
+    started = time.monotonic()
+    plan = market_build.plan(date, size)
+    out = out or market_node.market_dir(plan.date)
+    click.echo(f"Building the {plan.date} market: {', '.join(plan.symbols)} against USDC")
+    genesis = str(market_build.genesis_timestamp(plan.date))
+    with market_node.Anvil(args=["--timestamp", genesis]) as anvil:
+        record = market_build.build(anvil.rpc, plan, _project_bytecode, lambda m: click.echo(f"  {m}"))
+        state = market_node.save_state(anvil.rpc, out)
+    market_record.save(record, out / market_node.RECORD_FILE)
+    pools = sum(len(a.pools) for a in record.assets.values())
+    click.echo(f"Saved {len(record.assets)} tokens and feeds, {pools} pools in {out} "
+               f"({state.stat().st_size / 1e6:.1f} MB) in {time.monotonic() - started:.1f} s")
+
+
+@cli.command(short_help="Serve a saved market on a local node")
+@DATE
+@click.option("--port", default=8545, show_default=True, help="Port to listen on (Ape's local network uses 8545).")
+@clean_errors
+def serve(date, port):
+    """Start anvil from the market saved for DATE and keep it running (Ctrl-C stops it).
+    Every `ape run` command on the local network then uses it."""
+    folder = market_node.market_dir(market_build.history.parse_date(date))
+    record = market_record.load(folder / market_node.RECORD_FILE)
+    started = time.monotonic()
+    anvil = market_node.restore(folder, port, quiet=True)
+    path = records.record_path(deployments_root(), "ethereum", "local")
+    records.save_market(path, market_record.dumps(record))
+    click.echo(f"Market of {record.date} (prices at {record.day}) on {anvil.url}, restored in "
+               f"{time.monotonic() - started:.1f} s; recorded in {path}. Ctrl-C stops it.")
+    try:
+        anvil.process.wait()
+    except KeyboardInterrupt:
+        click.echo("\nstopping")
+    finally:
+        anvil.stop()
+
+
+def _market():
+    market = load_market()
+    if market is None:
+        raise MarketError(f"no market on this network ({record_file()}): start one with `make market-node`")
+    return market
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Show feeds, pools, gaps and depth")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@clean_errors
+def status(as_json):
+    """Per asset: the feed price, each pool's price, the gap, and depth (+-2 % in USD)."""
+    market = _market()
+    states = market_pools.read(market_rpc(), market)
+    if as_json:
+        click.echo(json.dumps({
+            "date": str(market.date), "day": str(market.day),
+            "pools": [{"pool": s.label, "address": s.pool.address, "feed_usd": str(s.feed_usd),
+                       "pool_usd": str(s.price_usd), "gap": str(s.gap), "depth_usd": str(s.depth_usd)}
+                      for s in states],
+        }, indent=2))
+    else:
+        click.echo(render_market(market, states))
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Replay history on the market")
+@click.option("--to", "end", required=True, help="Last day to replay (YYYY-MM-DD).")
+@click.option("--steps-per-day", default=1, show_default=True, help="Price steps per day (geometric in between).")
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="PNG of pool prices against feeds (default: markets/replay-START-END.png).")
+@clean_errors
+def replay(end, steps_per_day, chart):
+    """Move the market from its day to the close of END: feeds, block time and pools."""
+    market = _market()
+    click.echo(f"Replaying {len(market.assets)} assets from {market.day} to {end}, {steps_per_day} step(s) a day")
+    with click.progressbar(length=1, label="replay", file=click.get_text_stream("stderr")) as bar:
+        def progress(done, total):
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        updated, report = market_replay.replay(market_rpc(), market, end, steps_per_day, progress)
+    save_market(updated)
+    chart = chart or market_node.MARKETS / f"replay-{report.start}-{report.end}.png"
+    market_replay.plot(report, chart)
+    click.echo(f"{report.days} days, {len(report.steps)} steps, {report.trades} arbitrage trades in "
+               f"{report.seconds:.1f} s; worst pool after the replay: {report.worst_pool} "
+               f"{float(report.max_gap) * 100:.4f} % from its feed")
+    click.echo(f"chart: {chart}")
