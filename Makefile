@@ -12,7 +12,11 @@ CONTRACTS := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 # ape-vyper's config model silenced.
 RUN := PYTHONWARNINGS=ignore::UserWarning:pydantic_settings.sources.utils PATH="$(CURDIR)/$(VENV)/bin:$$(echo $(CURDIR)/node_modules/@foundry-rs/anvil-*/bin):$$PATH"
 
-.PHONY: install demo test test-contracts test-integration bench anvil clean
+MARKET_DATE ?= 2024-01-01
+MARKET := markets/$(MARKET_DATE)/state.json
+MARKET_SOURCES := $(wildcard indexvault/market/*.py) $(wildcard indexvault/data/*)
+
+.PHONY: install demo test test-contracts test-integration bench bench-market anvil market market-node clean
 
 install: $(STAMP_PY) $(STAMP_NODE) $(BUILD)
 
@@ -36,8 +40,9 @@ $(BUILD): $(CONTRACTS) $(STAMP_PY)
 demo: install
 	$(RUN) APE_FOUNDRY_HOST=auto ape run demo --network ethereum:local:foundry -v WARNING
 
-# Contract unit and property tests (titanoboa), then the scripts end to end on anvil.
-test: install
+# Contract unit and property tests (titanoboa), the market from its saved state,
+# then the scripts end to end on anvil.
+test: install $(MARKET)
 	$(RUN) pytest -p no:ape_test tests -q
 
 test-contracts: install
@@ -53,6 +58,20 @@ bench: install
 # A long-running local node for `ape run deploy|mint|redeem|status` (Ctrl-C stops it).
 anvil: install
 	$(RUN) anvil
+
+# The local market of MARKET_DATE (top 20 assets, Uniswap V2 and V3), built once and
+# saved in markets/; rebuilt when the market code or the data change.
+market: $(MARKET)
+$(MARKET): $(MARKET_SOURCES) $(BUILD) | install
+	$(RUN) ape run market build --date $(MARKET_DATE)
+
+# A long-running node serving the saved market on 127.0.0.1:8545 (Ctrl-C stops it).
+market-node: $(MARKET)
+	$(RUN) ape run market serve --date $(MARKET_DATE)
+
+# Build, restore and replay timings; writes benchmarks/results/market.json.
+bench-market: $(MARKET)
+	$(RUN) python benchmarks/market.py
 
 clean:
 	rm -rf .build .pytest_cache .hypothesis

@@ -190,7 +190,7 @@ def deploy_index(
             amount = to_base(fund_shares, 18) * unit // WAD * 2
             if i in market_assets and market_assets[i].kind == "weth9":
                 Contract(address, abi=WETH_DEPOSIT_ABI).deposit(value=amount, sender=account)
-            elif symbol in config.mocks or i in market_assets:
+            elif symbol in config.mocks or (i in market_assets and market_assets[i].kind == "mock"):
                 project.MockToken.at(address).mint(me, amount, sender=account)
         echo(f"  funded {me} with the components of {fund_shares} {config.symbol} (twice over)")
 

@@ -148,8 +148,10 @@ class IndexConfig(_Strict):
                 if component.feed is None:
                     errors.append(f"{where}.feed: missing; every component needs a price feed")
             elif component.feed is not None:
-                kind = "a mock token" if component.token in self.mocks else "a market asset"
-                errors.append(f"{where}.feed: {kind} gets its feed from the chain; remove `feed`")
+                if component.token in self.mocks:
+                    errors.append(f"{where}.feed: a mock token gets its own mock feed; remove `feed`")
+                else:
+                    errors.append(f"{where}.feed: a market asset takes its feed from the market's record; remove `feed`")
             elif component.token not in self.mocks and not MARKET_SYMBOL.match(component.token):
                 errors.append(
                     f"{where}.token: {component.token!r} is neither an address, a token under `mocks`, "

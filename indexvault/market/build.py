@@ -78,10 +78,10 @@ class Plan:
 
 def plan(date: str | dt.date, size: int, history_days: int = 31) -> Plan:
     """The universe and its prices, checked before anything is deployed."""
-    date = history.parse_date(date)
     if not 1 <= size <= 60:
         raise MarketError(f"size: {size} assets asked for; a market holds 1 to 60")
     try:
+        date = history.parse_date(date)
         listings = tuple(history.universe(date, size, history_days))
         quote = history.quote_symbol()
         prices = {s: history.close(s, date) for s in [quote, *[l.symbol for l in listings]]}

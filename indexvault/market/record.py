@@ -37,7 +37,7 @@ class Asset(_Strict):
     name: str
     decimals: int
     token: str
-    kind: Literal["mock", "weth9"]  # MockToken (mint open on a local chain) or Uniswap's WETH9
+    kind: Literal["mock", "weth9", "erc20"]  # MockToken (mint open locally), Uniswap's WETH9, or a real token
     feed: str
     feed_decimals: int
     heartbeat: int

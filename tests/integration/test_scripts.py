@@ -1,5 +1,5 @@
-"""The scripts end to end, as a user runs them: `ape run deploy|mint|status|redeem`
-against one anvil node."""
+"""The scripts end to end, as a user runs them: `make anvil` (a node on 8545),
+then `ape run deploy|mint|status|redeem` with no settings the README does not give."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from tests.utils.node import ROOT, Anvil, ape_run
+from tests.utils.node import ROOT, ape_run, readme_node
 
 DEMO = ROOT / "examples" / "demo.yaml"
 
 
 @pytest.fixture(scope="module")
 def node():
-    anvil = Anvil()
+    anvil = readme_node()
     yield anvil
     anvil.stop()
 
@@ -28,13 +28,13 @@ def records(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def deployed(node, records):
-    result = ape_run(node, records, "deploy", str(DEMO))
+    result = ape_run(records, "deploy", str(DEMO))
     assert result.returncode == 0, result.stdout
     return json.loads((records / "ethereum-local.json").read_text())
 
 
 def status(node, records) -> dict:
-    result = ape_run(node, records, "status", "--json")
+    result = ape_run(records, "status", "--json")
     assert result.returncode == 0, result.stdout
     return json.loads(result.stdout[result.stdout.index("{"):])
 
@@ -53,7 +53,7 @@ def test_mint_status_redeem(node, records, deployed):
     # Weights are 40/30/10/10/10 of 100 USD at the demo's mock prices.
     assert Decimal(before["nav_per_share"]) == pytest.approx(Decimal(100), rel=Decimal("0.0001"))
 
-    minted = ape_run(node, records, "mint", "--shares", "2")
+    minted = ape_run(records, "mint", "--shares", "2")
     assert minted.returncode == 0, minted.stdout
     assert "Minted 2 DCI" in minted.stdout
     # 10 USDC a share, plus the 0.1 % mint fee: 2.002 * 10 USDC.
@@ -70,7 +70,7 @@ def test_mint_status_redeem(node, records, deployed):
         surplus = Decimal(component["held"]) - Decimal(component["owed"])
         assert 0 <= surplus <= Decimal(10) ** -component["decimals"]
 
-    redeemed = ape_run(node, records, "redeem", "--shares", "1")
+    redeemed = ape_run(records, "redeem", "--shares", "1")
     assert redeemed.returncode == 0, redeemed.stdout
     assert "Redeemed 1 DCI" in redeemed.stdout
     after_redeem = status(node, records)
@@ -79,14 +79,14 @@ def test_mint_status_redeem(node, records, deployed):
 
 
 def test_status__table(node, records, deployed):
-    result = ape_run(node, records, "status")
+    result = ape_run(records, "status")
     assert result.returncode == 0, result.stdout
     for text in ("Demo Crypto Index (DCI)", "WBTC", "NAV per share", "streaming 0.95% a year"):
         assert text in result.stdout
 
 
 def test_redeem__more_than_held__clear_message(node, records, deployed):
-    result = ape_run(node, records, "redeem", "--shares", "5000")
+    result = ape_run(records, "redeem", "--shares", "5000")
     assert result.returncode == 1
     assert "not 5000" in result.stdout
     assert "Traceback" not in result.stdout
@@ -99,7 +99,7 @@ def test_deploy__bad_index_file__names_each_field_and_deploys_nothing(node, tmp_
     bad["fees"]["mint"] = 0.02
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(bad))
-    result = ape_run(node, tmp_path, "deploy", str(path))
+    result = ape_run(tmp_path, "deploy", str(path))
     assert result.returncode == 1
     assert "components[1].token: 'nope' is neither an address, a token under `mocks`, nor a market asset's symbol" in result.stdout
     assert "components[5].token: duplicate of components[0] (WBTC)" in result.stdout
@@ -115,16 +115,16 @@ def test_deploy__address_without_feed__names_the_field(node, tmp_path):
         "name": "No Feed", "symbol": "NOF", "supply_cap": 100,
         "components": [{"token": "0x" + "ab" * 20, "units": "1.5"}],
     }))
-    result = ape_run(node, tmp_path, "deploy", str(path))
+    result = ape_run(tmp_path, "deploy", str(path))
     assert result.returncode == 1
     assert "components[0].feed: missing; every component needs a price feed" in result.stdout
     assert not (tmp_path / "ethereum-local.json").exists()
 
 
 def test_redeem__skip__leaves_that_component_as_a_claim(node, records, deployed):
-    assert ape_run(node, records, "mint", "--shares", "1").returncode == 0
+    assert ape_run(records, "mint", "--shares", "1").returncode == 0
     before = {c["symbol"]: c for c in status(node, records)["components"]}
-    result = ape_run(node, records, "redeem", "--shares", "0.5", "--skip", "USDC")
+    result = ape_run(records, "redeem", "--shares", "0.5", "--skip", "USDC")
     assert result.returncode == 0, result.stdout
     assert "USDC  (kept as a claim)" in result.stdout
     after = {c["symbol"]: c for c in status(node, records)["components"]}
@@ -136,20 +136,20 @@ def test_redeem__skip__leaves_that_component_as_a_claim(node, records, deployed)
     assert Decimal("4.99") <= claim <= Decimal("5")
     assert Decimal(after["WETH"]["claims"]) == 0
 
-    withdrawn = ape_run(node, records, "claim", "USDC")
+    withdrawn = ape_run(records, "claim", "USDC")
     assert withdrawn.returncode == 0, withdrawn.stdout
     assert f"Withdrew {claim:f} USDC" in withdrawn.stdout
     final = {c["symbol"]: c for c in status(node, records)["components"]}
     assert Decimal(final["USDC"]["claims"]) == 0
     assert Decimal(final["USDC"]["held"]) == Decimal(after["USDC"]["held"]) - claim
 
-    again = ape_run(node, records, "claim", "USDC")
+    again = ape_run(records, "claim", "USDC")
     assert again.returncode == 1
     assert "has no claim on USDC in DCI" in again.stdout
 
 
 def test_redeem__skip_unknown_component__clear_message(node, records, deployed):
-    result = ape_run(node, records, "redeem", "--shares", "0.1", "--skip", "DOGE")
+    result = ape_run(records, "redeem", "--shares", "0.1", "--skip", "DOGE")
     assert result.returncode == 1
     assert "DOGE: not a component of DCI (WBTC, WETH, LINK, USDC, USDT)" in result.stdout
 
@@ -170,12 +170,12 @@ def test_deploy__token_addresses_with_feeds(node, records, deployed):
                       "secondary": demo["USDT"]["feed"], "secondary_heartbeat": 3600, "max_deviation": 0.02}},
         ],
     }))
-    result = ape_run(node, records, "deploy", str(path))
+    result = ape_run(records, "deploy", str(path))
     assert result.returncode == 0, result.stdout
     record = json.loads((records / "ethereum-local.json").read_text())["indexes"]["TWO"]
     assert [(c["symbol"], c["decimals"]) for c in record["components"]] == [("WBTC", 8), ("USDC", 6)]
 
-    shown = ape_run(node, records, "status", "--index", "TWO", "--json")
+    shown = ape_run(records, "status", "--index", "TWO", "--json")
     assert shown.returncode == 0, shown.stdout
     two = json.loads(shown.stdout[shown.stdout.index("{"):])
     # 0.001 WBTC at 60,000 USD plus 25.5 USDC at 1 USD.
@@ -190,7 +190,7 @@ def test_deploy__address_with_no_contract__names_the_field(node, tmp_path):
         "components": [{"token": "0x" + "ab" * 20, "units": "1",
                         "feed": {"primary": "0x" + "cd" * 20, "heartbeat": 3600}}],
     }))
-    result = ape_run(node, tmp_path, "deploy", str(path))
+    result = ape_run(tmp_path, "deploy", str(path))
     assert result.returncode == 1
     assert "components[0].token: no contract at 0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB on local" in result.stdout
     assert not (tmp_path / "ethereum-local.json").exists()
@@ -203,7 +203,7 @@ def test_deploy__unit_rounds_to_zero__deploys_not_even_the_mocks(node, tmp_path)
         "components": [{"token": "GOLD", "weight": 1}],
         "mocks": {"GOLD": {"decimals": 0, "price": 60000}},
     }))
-    result = ape_run(node, tmp_path, "deploy", str(path))
+    result = ape_run(tmp_path, "deploy", str(path))
     assert result.returncode == 1
     assert "components[0]: less than one base unit of GOLD per index token; raise its units or weight" in result.stdout
     assert "mock GOLD" not in result.stdout

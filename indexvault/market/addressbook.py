@@ -1,0 +1,211 @@
+"""The mainnet address book: real tokens, Chainlink feeds and Uniswap contracts
+in place of a built market.
+
+The local market (`indexvault.market.build`) deploys mock tokens, mock feeds and
+its own Uniswap V2/V3 and writes their addresses into a `MarketRecord`. On a fork
+of Ethereum mainnet nothing needs deploying: the contracts are already there. The
+fork path is
+
+    anvil --fork-url $RPC_URL            # chain id 1, mainnet's state at the fork block
+    book = load_address_book()           # indexvault/data/mainnet.yaml, validated
+    record = market_record_from_address_book(book, ["BTC", "ETH", "LINK"], 1, timestamp, maker)
+
+and that record is used where a built market's record would be (and can be put
+through `record.check` against the fork, which finds each token and feed there).
+
+What differs from a built market: the feeds are Chainlink's and move only with
+mainnet, not with the replayed data; the maker has no minted balances (fund it on
+the fork, e.g. with anvil's impersonation); and `pools` are empty, since finding a
+token's pools needs the network (ask the factories' getPair / getPool on the fork).
+
+The book is validated when loaded: every address 0x and 40 hex digits in its
+EIP-55 form, no address used twice (bar `uniswap.weth`, which is the WETH
+token's), every token priced by a feed, heartbeats positive, decimals 0..36. A bad
+book raises `MarketError` with one line per bad field, naming it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import yaml
+from eth_utils import to_checksum_address
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from indexvault.market.record import Asset, MarketError, MarketRecord, Uniswap
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "mainnet.yaml"
+ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+WETH_SYMBOL = "WETH"
+# MarketRecord.Asset.kind is Literal["mock", "weth9"]; a mainnet token other than
+# WETH is neither, and "mock" (open mint on a local chain) is the nearer wrong
+# answer. Nothing reads `kind` yet; record.py needs a third kind before anything does.
+NON_WETH_KIND = "erc20"  # a real token: nothing mints it
+DEPTH_RULE = "mainnet fork: Uniswap's own pools and liquidity at the fork block; none built, none recorded"
+
+
+def _address(value: str) -> str:
+    if not ADDRESS.match(value):
+        raise ValueError(f"{value!r} is not an address (0x and 40 hex digits)")
+    checksummed = to_checksum_address(value)
+    if value != checksummed:
+        raise ValueError(f"{value!r} is not in its EIP-55 form (a typo?); expected {checksummed}")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class BookUniswap(_Strict):
+    weth: str
+    v2_factory: str
+    v2_router: str
+    v3_factory: str
+    swap_router: str
+    quoter: str
+    position_manager: str
+
+    _addresses = field_validator("*")(classmethod(lambda cls, value: _address(value)))
+
+
+class BookFeed(_Strict):
+    """A Chainlink aggregator proxy."""
+
+    address: str
+    decimals: int = Field(ge=0, le=36)
+    heartbeat: int = Field(gt=0, description="seconds between updates at the least")
+
+    _address = field_validator("address")(classmethod(lambda cls, value: _address(value)))
+
+
+class BookToken(_Strict):
+    token_symbol: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    address: str
+    decimals: int = Field(ge=0, le=36)
+    priced_by: str | None = None  # a key of `feeds`; default "<token_symbol>/USD"
+
+    _address = field_validator("address")(classmethod(lambda cls, value: _address(value)))
+
+    @property
+    def feed_name(self) -> str:
+        return self.priced_by or f"{self.token_symbol}/USD"
+
+
+class AddressBook(_Strict):
+    chain_id: int = Field(gt=0)
+    quote: str
+    uniswap: BookUniswap
+    feeds: dict[str, BookFeed] = Field(min_length=1)
+    tokens: dict[str, BookToken] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "AddressBook":
+        errors: list[str] = []
+        weth_tokens = [s for s, t in self.tokens.items() if t.token_symbol == WETH_SYMBOL]
+        entries = [(f"uniswap.{name}", address) for name, address in self.uniswap.model_dump().items()]
+        entries += [(f"feeds.{name}.address", feed.address) for name, feed in self.feeds.items()]
+        entries += [(f"tokens.{symbol}.address", token.address) for symbol, token in self.tokens.items()]
+        seen: dict[str, str] = {}
+        for where, address in entries:
+            first = seen.get(address.lower())
+            if first == "uniswap.weth" and where in {f"tokens.{s}.address" for s in weth_tokens}:
+                continue  # WETH9 is both Uniswap's WETH and the ETH token
+            if first is not None:
+                errors.append(f"{where}: {address} is already {first}")
+            else:
+                seen[address.lower()] = where
+        for symbol in weth_tokens:
+            if self.tokens[symbol].address != self.uniswap.weth:
+                errors.append(f"tokens.{symbol}.address: a WETH token other than uniswap.weth ({self.uniswap.weth})")
+        for symbol, token in self.tokens.items():
+            if token.feed_name in self.feeds:
+                continue
+            if token.priced_by is not None:
+                errors.append(f"tokens.{symbol}.priced_by: no feed {token.priced_by!r} under feeds")
+            else:
+                errors.append(
+                    f"tokens.{symbol}: no feed {token.feed_name!r} under feeds, and no priced_by naming another"
+                )
+        if self.quote not in self.tokens:
+            errors.append(f"quote: {self.quote!r} is not a token of the book")
+        if errors:
+            raise ValueError("\n".join(errors))
+        return self
+
+
+def _where(loc: tuple) -> str:
+    where = ""
+    for part in loc:
+        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+    return where
+
+
+def _format(error: ValidationError) -> str:
+    """One line per bad field, as indexvault.config formats an index file's errors."""
+    lines = []
+    for item in error.errors():
+        where = _where(item["loc"])
+        for line in item["msg"].removeprefix("Value error, ").split("\n"):
+            lines.append(f"{where}: {line}" if where else line)
+    return "\n".join(lines)
+
+
+def parse_address_book(data: object, source: str = "address book") -> AddressBook:
+    """Validate already-loaded YAML data; raises MarketError naming each bad field."""
+    if not isinstance(data, dict):
+        raise MarketError(f"{source}: expected a mapping (chain_id, quote, uniswap, feeds, tokens)")
+    try:
+        return AddressBook.model_validate(data)
+    except ValidationError as error:
+        raise MarketError(f"{source} is not a valid address book:\n{_format(error)}") from None
+
+
+def load_address_book(path: str | Path | None = None) -> AddressBook:
+    """Read and validate an address book; the shipped mainnet one by default."""
+    path = Path(path) if path is not None else DEFAULT_PATH
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise MarketError(f"{path}: cannot read ({error.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise MarketError(f"{path}: not valid YAML ({error})") from None
+    return parse_address_book(data, str(path))
+
+
+def market_record_from_address_book(
+    book: AddressBook, symbols: list[str], chain_id: int, timestamp: int, maker: str
+) -> MarketRecord:
+    """The record of a mainnet fork's market for `symbols` (data symbols, as BTC;
+    the book's quote is always included, first). `date` and `day` are the UTC day
+    of `timestamp` (the fork block's time); pools are empty (see the module)."""
+    if chain_id != book.chain_id:
+        raise MarketError(f"the address book is for chain {book.chain_id}, not chain {chain_id}")
+    wanted = list(dict.fromkeys([book.quote, *symbols]))
+    missing = [s for s in wanted if s not in book.tokens]
+    if missing:
+        raise MarketError(
+            f"not in the address book: {', '.join(missing)} (it has {', '.join(book.tokens)})"
+        )
+    if not ADDRESS.match(maker):
+        raise MarketError(f"maker: {maker!r} is not an address (0x and 40 hex digits)")
+    assets = {}
+    for symbol in wanted:
+        token = book.tokens[symbol]
+        feed = book.feeds[token.feed_name]
+        assets[symbol] = Asset(
+            symbol=symbol, token_symbol=token.token_symbol, name=token.name, decimals=token.decimals,
+            token=token.address, kind="weth9" if token.address == book.uniswap.weth else NON_WETH_KIND,
+            feed=feed.address, feed_decimals=feed.decimals, heartbeat=feed.heartbeat, pools=[],
+        )
+    day = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).date()
+    return MarketRecord(
+        date=day, day=day, chain_id=chain_id, timestamp=timestamp, quote=book.quote,
+        maker=to_checksum_address(maker), depth_rule=DEPTH_RULE,
+        uniswap=Uniswap(**book.uniswap.model_dump()), assets=assets,
+    )
