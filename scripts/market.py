@@ -9,6 +9,8 @@ The logic lives in `indexvault.market`.
 """
 
 import json
+import signal
+import sys
 import time
 from pathlib import Path
 
@@ -77,6 +79,8 @@ def serve(date, port):
     records.save_market(path, market_record.dumps(record))
     click.echo(f"Market of {record.date} (prices at {record.day}) on {anvil.url}, restored in "
                f"{time.monotonic() - started:.1f} s; recorded in {path}. Ctrl-C stops it.")
+    # Ctrl-C, or a TERM from a supervisor, stops the node with this command.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         anvil.process.wait()
     except KeyboardInterrupt:

@@ -1,0 +1,73 @@
+"""The local market as the README has a user drive it: `make market-node`
+(`ape run market serve`), then `ape run market status|replay`, and an index
+of market assets deployed, minted and shown, with no other settings."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+
+import pytest
+import yaml
+
+from tests.utils.node import ROOT, MarketNode, ape_run
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    return tmp_path_factory.mktemp("deployments")
+
+
+@pytest.fixture(scope="module")
+def node(records):
+    market = MarketNode(records)
+    yield market
+    market.stop()
+
+
+def test_status__every_pool_at_its_feed(node, records):
+    result = ape_run(records, "market", "status")
+    assert result.returncode == 0, result.stdout
+    assert "Market of 2024-01-01 (21 assets, quote USDC), prices at the close of 2024-01-01" in result.stdout
+    assert re.search(r"BTC\s+WBTC\s+USDC v3 0.05%\s+44,167.33\s+44,167.33", result.stdout)
+
+
+def test_replay_then_deploy_mint_status(node, records, tmp_path):
+    chart = tmp_path / "replay.png"
+    replayed = ape_run(records, "market", "replay", "--to", "2024-02-01", "--chart", str(chart))
+    assert replayed.returncode == 0, replayed.stdout
+    assert "31 days, 31 steps" in replayed.stdout
+    worst = re.search(r"worst pool after the replay: \S+ \S+ ([0-9.]+) % from its feed", replayed.stdout)
+    assert worst and Decimal(worst.group(1)) < Decimal("0.5")
+    assert chart.stat().st_size > 10_000
+
+    shown = ape_run(records, "market", "status", "--json")
+    assert shown.returncode == 0, shown.stdout
+    market = json.loads(shown.stdout[shown.stdout.index("{"):])
+    assert market["day"] == "2024-02-01"
+    assert max(abs(Decimal(p["gap"])) for p in market["pools"]) < Decimal("0.005")
+
+    deployed = ape_run(records, "deploy", str(ROOT / "examples" / "market10.yaml"))
+    assert deployed.returncode == 0, deployed.stdout
+    minted = ape_run(records, "mint", "--shares", "3")
+    assert minted.returncode == 0, minted.stdout
+    status = ape_run(records, "status", "--json")
+    index = json.loads(status.stdout[status.stdout.index("{"):])
+    assert [c["symbol"] for c in index["components"]] == [
+        "WBTC", "WETH", "BNB", "SOL", "XRP", "ADA", "AVAX", "DOGE", "DOT", "MATIC"]
+    # Weights from the file at the feeds' prices: 100 USD a share at launch.
+    assert Decimal(index["nav_per_share"]) == pytest.approx(Decimal(100), rel=Decimal("0.0001"))
+    assert Decimal(index["components"][0]["weight"]) == pytest.approx(Decimal("0.25"), abs=Decimal("0.0001"))
+
+
+def test_deploy__unknown_market_symbol__named_with_the_market_s_assets(node, records, tmp_path):
+    bad = yaml.safe_load((ROOT / "examples" / "market10.yaml").read_text())
+    bad["symbol"] = "BAD"
+    bad["components"][2]["token"] = "PEPE"
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad))
+    result = ape_run(records, "deploy", str(path))
+    assert result.returncode == 1
+    assert "components[2].token: 'PEPE' is not an asset of the 2024-01-01 market (USDC, WBTC, WETH" in result.stdout
+    assert "BAD" not in json.loads((records / "ethereum-local.json").read_text())["indexes"]
