@@ -6,14 +6,13 @@ import boa
 import pytest
 
 from indexvault import auction_model
-from indexvault.model import UNIT_SCALE, WAD, preview_accrual
+from indexvault.model import WAD, preview_accrual
 from tests.utils.boa_env import ZERO_ADDRESS, events
 from tests.utils.oracle import hex_address
 from tests.utils.rebalance import (
     DURATION,
     HEARTBEAT,
     MAX,
-    TIMELOCK,
     WBTC_TARGET,
     WETH_TARGET,
     expected_bid,
