@@ -20,8 +20,13 @@
         Trust model:
         - admin (DEFAULT_ADMIN_ROLE): grants and revokes roles, sets fees
           (never above the maxima fixed at deployment) and the fee recipient.
-        - manager: sets the supply cap (and, later, proposes rebalances).
+        - manager: sets the supply cap.
         - guardian: pauses and unpauses minting.
+        - rebalancer (REBALANCER_ROLE, granted by the admin to a
+          Rebalancer contract): `trade` swaps one component for another
+          and moves both units by exactly the amounts traded. The
+          Rebalancer's own manager, guardian, timelock, oracle band and
+          auction decide what and at what price; see TECH_SPEC.md.
         - Nobody can pause or block redemption in kind: a redeemer whose
           component transfer reverts may skip it and keep a claim on it.
 
@@ -31,6 +36,7 @@
 
 from ethereum.ercs import IERC20
 from ethereum.ercs import IERC20Detailed
+from interfaces import IRebalanceCallback
 
 implements: IERC20
 implements: IERC20Detailed
@@ -100,6 +106,9 @@ MASK160: constant(uint256) = 2**160 - 1
 
 MANAGER_ROLE: public(constant(bytes32)) = keccak256("MANAGER_ROLE")
 GUARDIAN_ROLE: public(constant(bytes32)) = keccak256("GUARDIAN_ROLE")
+REBALANCER_ROLE: public(constant(bytes32)) = keccak256("REBALANCER_ROLE")
+# @dev Longest callback data a rebalancing bidder may pass through `trade`.
+MAX_CALLBACK_DATA: constant(uint256) = 1024
 
 
 # @dev Maximum mint fee (WAD fraction of the shares minted), fixed at deployment.
@@ -137,6 +146,11 @@ claims: public(HashMap[address, HashMap[address, uint256]])
 
 # @dev Sum of `claims` per token, so the vault's obligations are known.
 total_claims: public(HashMap[address, uint256])
+
+# @dev Reentrancy lock (transient storage), held by mint, redeem,
+# withdraw_claim, accrue_fees and trade; explicit rather than
+# `@nonreentrant` so that a re-entry reverts with a reason.
+_locked: transient(bool)
 
 
 event Mint:
@@ -180,6 +194,14 @@ event SupplyCapSet:
 
 event MintPausedSet:
     paused: bool
+
+event Traded:
+    token_out: indexed(address)
+    token_in: indexed(address)
+    amount_out: uint256
+    amount_in: uint256
+    unit_out: uint256
+    unit_in: uint256
 
 
 @deploy
@@ -250,7 +272,6 @@ def __init__(
 
 
 @external
-@nonreentrant
 def mint(
     shares: uint256, max_amounts_in: DynArray[uint256, MAX_COMPONENTS], receiver: address
 ) -> uint256:
@@ -266,6 +287,7 @@ def mint(
     @param receiver Who gets the shares.
     @return The fee shares minted to the fee recipient.
     """
+    self._lock()
     state: uint256 = self._accrue()
     assert (state >> 136) & 1 == 0, "vault: minting paused"
     assert shares > 0, "vault: zero shares"
@@ -291,11 +313,11 @@ def mint(
     if fee_shares != 0:
         erc20._mint(self.fee_recipient, fee_shares)
     log Mint(sender=msg.sender, receiver=receiver, shares=shares, fee_shares=fee_shares)
+    self._locked = False
     return fee_shares
 
 
 @external
-@nonreentrant
 def redeem(
     shares: uint256,
     min_amounts_out: DynArray[uint256, MAX_COMPONENTS],
@@ -318,6 +340,7 @@ def redeem(
     @param skip Bit i set: credit component i as a claim, do not transfer.
     @return The fee shares moved to the fee recipient.
     """
+    self._lock()
     state: uint256 = self._accrue()
     assert shares > 0, "vault: zero shares"
     assert receiver != empty(address), "vault: zero receiver"
@@ -347,33 +370,134 @@ def redeem(
             assert extcall IERC20(token).transfer(receiver, amount, default_return_value=True), "vault: transfer failed"
 
     log Redeem(sender=msg.sender, receiver=receiver, shares=shares, fee_shares=fee_shares, skipped=skip)
+    self._locked = False
     return fee_shares
 
 
 @external
-@nonreentrant
 def withdraw_claim(token: address, receiver: address) -> uint256:
     """
     @notice Pays the caller's whole claim on `token` to `receiver`.
     @return The amount paid (token base units).
     """
+    self._lock()
     amount: uint256 = self.claims[token][msg.sender]
     assert amount != 0, "vault: no claim"
     self.claims[token][msg.sender] = 0
     self.total_claims[token] -= amount
     assert extcall IERC20(token).transfer(receiver, amount, default_return_value=True), "vault: transfer failed"
     log ClaimWithdrawn(token=token, owner=msg.sender, receiver=receiver, amount=amount)
+    self._locked = False
     return amount
 
 
 @external
-@nonreentrant
 def accrue_fees():
     """
     @notice Accrues the streaming fee up to now. Anyone may call it;
             mint and redeem call it first.
     """
+    self._lock()
     self._accrue()
+    self._locked = False
+
+
+@external
+def trade(
+    token_out: address,
+    amount_out: uint256,
+    floor_unit_out: uint256,
+    token_in: address,
+    amount_in: uint256,
+    cap_unit_in: uint256,
+    payer: address,
+    receiver: address,
+    data: Bytes[MAX_CALLBACK_DATA],
+):
+    """
+    @notice Rebalancing: pays `amount_out` of `token_out` to `receiver` and
+            takes `amount_in` of `token_in` from `payer`, then moves both
+            units by exactly what was traded over the supply. Rebalancer
+            only; the Rebalancer prices the trade.
+    @dev Payment: with empty `data` the vault pulls `amount_in` from
+         `payer` (who approved the vault); otherwise it calls
+         `payer.on_rebalance_bid(...)`, which must transfer it. Either way
+         the vault's balance of `token_in` must have grown by `amount_in`.
+         Units round in the vault's favour: the sold unit falls by
+         `ceil(amount_out * 1e36 / (supply * multiplier))`, the bought one
+         rises by that ratio rounded down, to at most `cap_unit_in`. A sold
+         unit left within one base unit of the whole supply's worth above
+         `floor_unit_out` is set to it. A unit that reaches zero leaves the
+         basket; a new token enters it. Streaming fees accrue first.
+    @param floor_unit_out The sold component's target unit.
+    @param cap_unit_in The bought component's target unit (max for the quote).
+    """
+    self._lock()
+    access_control._check_role(REBALANCER_ROLE, msg.sender)
+    assert token_out != token_in, "vault: same token"
+    state: uint256 = self._accrue()
+    supply: uint256 = erc20.totalSupply
+    assert supply != 0, "vault: no supply"
+    scale: uint256 = supply * (state & MASK64)
+    count: uint256 = (state >> 128) & 255
+
+    # Positions of both tokens (count if absent).
+    index_out: uint256 = count
+    index_in: uint256 = count
+    for i: uint256 in range(count, bound=MAX_COMPONENTS):
+        token: address = convert(self._positions[i] & MASK160, address)
+        if token == token_out:
+            index_out = i
+        elif token == token_in:
+            index_in = i
+    assert index_out < count, "vault: not a component"
+
+    # Round up: the sold unit falls by at least what left the vault.
+    unit_out: uint256 = self._positions[index_out] >> 160
+    fall: uint256 = (amount_out * UNIT_SCALE + scale - 1) // scale
+    assert fall <= unit_out, "vault: sells more than backed"
+    unit_out -= fall
+    if unit_out > floor_unit_out and (unit_out - floor_unit_out) * scale < UNIT_SCALE:
+        unit_out = floor_unit_out
+    # Round down: the bought unit rises by at most what came in.
+    unit_in: uint256 = 0
+    if index_in < count:
+        unit_in = self._positions[index_in] >> 160
+    unit_in = min(unit_in + amount_in * UNIT_SCALE // scale, max(cap_unit_in, unit_in))
+    assert unit_in <= MAX_UNIT, "vault: unit too large"
+
+    before: uint256 = staticcall IERC20(token_in).balanceOf(self)
+    if amount_out != 0:
+        assert extcall IERC20(token_out).transfer(receiver, amount_out, default_return_value=True), "vault: transfer failed"
+    if len(data) == 0:
+        assert extcall IERC20(token_in).transferFrom(payer, self, amount_in, default_return_value=True), "vault: transfer failed"
+    else:
+        extcall IRebalanceCallback(payer).on_rebalance_bid(token_out, amount_out, token_in, amount_in, data)
+    assert staticcall IERC20(token_in).balanceOf(self) >= before + amount_in, "vault: bid not paid"
+
+    if unit_in != 0:
+        if index_in == count:
+            assert count < MAX_COMPONENTS, "vault: too many components"
+            count += 1
+        self._positions[index_in] = convert(token_in, uint256) | (unit_in << 160)
+    if unit_out != 0:
+        self._positions[index_out] = convert(token_out, uint256) | (unit_out << 160)
+    else:
+        # Drop the emptied position, keeping the basket's order.
+        count -= 1
+        for i: uint256 in range(index_out, count, bound=MAX_COMPONENTS):
+            self._positions[i] = self._positions[i + 1]
+        self._positions[count] = 0
+    self._state = (state & ~(255 << 128)) | (count << 128)
+    log Traded(
+        token_out=token_out,
+        token_in=token_in,
+        amount_out=amount_out,
+        amount_in=amount_in,
+        unit_out=unit_out,
+        unit_in=unit_in,
+    )
+    self._locked = False
 
 
 @external
@@ -514,6 +638,27 @@ def components() -> DynArray[address, MAX_COMPONENTS]:
 
 @external
 @view
+def trade_basis(token: address) -> (uint256, uint256, uint256):
+    """
+    @notice What a rebalancing trade of `token` is measured against now:
+            its base unit (0 if not a component), and the supply and
+            multiplier once the pending streaming fee accrues.
+    """
+    unit: uint256 = 0
+    count: uint256 = (self._state >> 128) & 255
+    for i: uint256 in range(count, bound=MAX_COMPONENTS):
+        position: uint256 = self._positions[i]
+        if convert(position & MASK160, address) == token:
+            unit = position >> 160
+            break
+    supply: uint256 = 0
+    multiplier: uint256 = 0
+    supply, multiplier = self._preview_accrual()
+    return unit, supply, multiplier
+
+
+@external
+@view
 def units() -> DynArray[uint256, MAX_COMPONENTS]:
     """
     @notice Each component's amount per 1e18 shares now, pending streaming
@@ -573,6 +718,12 @@ def total_supply_after_accrual() -> uint256:
     multiplier: uint256 = 0
     supply, multiplier = self._preview_accrual()
     return supply
+
+
+@internal
+def _lock():
+    assert not self._locked, "vault: reentrant call"
+    self._locked = True
 
 
 @internal
