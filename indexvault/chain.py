@@ -389,3 +389,8 @@ def save_market(market) -> None:
     from indexvault.market import record as market_record
 
     deployments.save_market(record_file(), market_record.dumps(market))
+
+
+def project_bytecode(name: str) -> str:
+    """Creation bytecode of one of the project's compiled contracts (MockToken, MockFeed ...)."""
+    return project.get_contract(name).contract_type.deployment_bytecode.bytecode

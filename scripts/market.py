@@ -18,7 +18,7 @@ import click
 from ape.cli import ConnectedProviderCommand
 
 from indexvault import deployments as records
-from indexvault.chain import deployments_root, load_market, market_rpc, record_file, save_market
+from indexvault.chain import deployments_root, load_market, market_rpc, project_bytecode, record_file, save_market
 from indexvault.cli import clean_errors
 from indexvault.market import build as market_build
 from indexvault.market import node as market_node
@@ -29,12 +29,6 @@ from indexvault.market.record import MarketError
 from indexvault.report import render_market
 
 DATE = click.option("--date", default="2024-01-01", show_default=True, help="Snapshot date (the 1st of a month).")
-
-
-def _project_bytecode(name: str) -> str:
-    from ape import project
-
-    return project.get_contract(name).contract_type.deployment_bytecode.bytecode
 
 
 @click.group(short_help="Build, serve, replay and show the local market")
@@ -56,7 +50,7 @@ def build(date, size, out):
     click.echo(f"Building the {plan.date} market: {', '.join(plan.symbols)} against USDC")
     genesis = str(market_build.genesis_timestamp(plan.date))
     with market_node.Anvil(args=["--timestamp", genesis]) as anvil:
-        record = market_build.build(anvil.rpc, plan, _project_bytecode, lambda m: click.echo(f"  {m}"))
+        record = market_build.build(anvil.rpc, plan, project_bytecode, lambda m: click.echo(f"  {m}"))
         state = market_node.save_state(anvil.rpc, out)
     market_record.save(record, out / market_node.RECORD_FILE)
     pools = sum(len(a.pools) for a in record.assets.values())
