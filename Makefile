@@ -13,6 +13,7 @@ CONTRACTS := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 RUN := PYTHONWARNINGS=ignore::UserWarning:pydantic_settings.sources.utils PATH="$(CURDIR)/$(VENV)/bin:$$(echo $(CURDIR)/node_modules/@foundry-rs/anvil-*/bin):$$PATH"
 
 MARKET_DATE ?= 2024-01-01
+MARKET_SIZE ?= 20
 MARKET := markets/$(MARKET_DATE)/state.json
 MARKET_SOURCES := $(wildcard indexvault/market/*.py) $(wildcard indexvault/data/*)
 
@@ -63,7 +64,7 @@ anvil: install
 # saved in markets/; rebuilt when the market code or the data change.
 market: $(MARKET)
 $(MARKET): $(MARKET_SOURCES) $(BUILD) | install
-	$(RUN) ape run market build --date $(MARKET_DATE)
+	$(RUN) ape run market build --date $(MARKET_DATE) --size $(MARKET_SIZE)
 
 # A long-running node serving the saved market on 127.0.0.1:8545 (Ctrl-C stops it).
 market-node: $(MARKET)

@@ -4,6 +4,7 @@
     ape run market serve                      # a node on 127.0.0.1:8545 from the saved market
     ape run market status                     # feeds, pools, gaps and depth
     ape run market replay --to 2024-02-01     # day by day, with a chart
+    ape run market fork --network ethereum:mainnet-fork:foundry   # mainnet's own tokens, feeds, pools
 
 The logic lives in `indexvault.market`.
 """
@@ -126,8 +127,34 @@ def replay(end, steps_per_day, chart):
         updated, report = market_replay.replay(market_rpc(), market, end, steps_per_day, progress)
     save_market(updated)
     chart = chart or market_node.MARKETS / f"replay-{report.start}-{report.end}.png"
-    market_replay.plot(report, chart)
+    market_replay.plot(report, chart, skip={market.quote})
     click.echo(f"{report.days} days, {len(report.steps)} steps, {report.trades} arbitrage trades in "
                f"{report.seconds:.1f} s; worst pool after the replay: {report.worst_pool} "
                f"{float(report.max_gap) * 100:.4f} % from its feed")
     click.echo(f"chart: {chart}")
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Use a fork of a real network as the market")
+@click.option("--symbols", default="BTC,ETH,LINK,UNI,AAVE", show_default=True,
+              help="Assets (data symbols) to take from the address book.")
+@clean_errors
+def fork(symbols):
+    """On a fork of Ethereum mainnet (anvil --fork-url, or Ape's mainnet-fork network), record
+    the market from the shipped address book (indexvault/data/mainnet.yaml) instead of
+    building one: mainnet's tokens, Chainlink feeds and Uniswap pools, checked against the fork."""
+    from indexvault.market import addressbook
+
+    rpc = market_rpc()
+    accounts = rpc.call("eth_accounts")
+    book = addressbook.load_address_book()
+    chain_id = rpc.chain_id()
+    if chain_id != book.chain_id:
+        raise MarketError(f"the address book is for chain {book.chain_id}, this node is chain {chain_id}: "
+                          "fork a real network (anvil --fork-url $RPC_URL, or --network ethereum:mainnet-fork:foundry)")
+    record = addressbook.market_record_from_address_book(
+        book, [s.strip() for s in symbols.split(",") if s.strip()], chain_id, rpc.timestamp(),
+        accounts[market_build.MAKER_INDEX] if len(accounts) > market_build.MAKER_INDEX else accounts[0])
+    market_record.check(record, rpc)
+    record = addressbook.discover_pools(record, rpc)
+    save_market(record)
+    click.echo(f"Recorded the fork's market ({', '.join(record.assets)}) in {record_file()}")

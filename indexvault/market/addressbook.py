@@ -209,3 +209,30 @@ def market_record_from_address_book(
         maker=to_checksum_address(maker), depth_rule=DEPTH_RULE,
         uniswap=Uniswap(**book.uniswap.model_dump()), assets=assets,
     )
+
+
+def discover_pools(record: MarketRecord, rpc, v3_fees: tuple[int, ...] = (500, 3000, 10000)) -> MarketRecord:
+    """The record with each asset's Uniswap V2 and V3 pools against the quote
+    (and WETH) filled in, as the fork's factories report them."""
+    from indexvault.market import uniswap as uni
+    from indexvault.market.record import Pool
+
+    quote, weth = record.assets[record.quote], record.uniswap.weth
+    pairs = [(a, p) for a in record.assets.values() if a.symbol != record.quote
+             for p in [quote] + [x for x in record.assets.values() if x.token == weth and x.token != a.token]]
+    calls = []
+    for asset, pair in pairs:
+        calls.append((record.uniswap.v2_factory, uni.V2_GET_PAIR, (asset.token, pair.token)))
+        calls += [(record.uniswap.v3_factory, uni.V3_GET_POOL, (asset.token, pair.token, fee)) for fee in v3_fees]
+    found = iter(rpc.read(calls))
+    pools: dict[str, list] = {a.symbol: [] for a in record.assets.values()}
+    for asset, pair in pairs:
+        (v2,) = next(found)
+        if int(v2, 16):
+            pools[asset.symbol].append(Pool(dex="v2", pair=pair.symbol, address=to_checksum_address(v2), fee=3000))
+        for fee in v3_fees:
+            (v3,) = next(found)
+            if int(v3, 16):
+                pools[asset.symbol].append(Pool(dex="v3", pair=pair.symbol, address=to_checksum_address(v3), fee=fee))
+    assets = {s: a.model_copy(update={"pools": pools[s]}) for s, a in record.assets.items()}
+    return record.model_copy(update={"assets": assets})

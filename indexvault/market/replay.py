@@ -145,6 +145,9 @@ def replay(
 ) -> tuple[MarketRecord, ReplayReport]:
     """Advance the market to the close of `end`; returns the updated record and the report."""
     end = history.parse_date(end)
+    if any(a.kind == "erc20" for a in record.assets.values()):
+        raise MarketError("replay posts prices to the market's own feeds; a fork's feeds are Chainlink's, "
+                          "which move only with the real network")
     path = price_path(record, end, steps_per_day)
     if rpc.timestamp() >= path[0][0]:
         raise MarketError(
@@ -178,9 +181,10 @@ def replay(
     return updated, report
 
 
-def plot(report: ReplayReport, path: Path) -> Path:
+def plot(report: ReplayReport, path: Path, skip: set[str] = frozenset()) -> Path:
     """Pool prices against feeds through the replay (each asset relative to
-    its first feed price), and every pool's gap in basis points."""
+    its first feed price), and every pool's gap in basis points; assets in
+    `skip` (the quote) are left out of the price panel."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -190,8 +194,8 @@ def plot(report: ReplayReport, path: Path) -> Path:
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     first = report.steps[0].feeds
     for symbol in first:
-        if all(s.feeds[symbol] == first[symbol] for s in report.steps):
-            continue  # the quote asset: flat
+        if symbol in skip:
+            continue
         line, = top.plot(times, [float(s.feeds[symbol] / first[symbol]) for s in report.steps], lw=1.2, label=symbol)
         for label in report.steps[0].pools:
             if label.startswith(f"{symbol}/"):

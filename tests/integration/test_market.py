@@ -71,3 +71,10 @@ def test_deploy__unknown_market_symbol__named_with_the_market_s_assets(node, rec
     assert result.returncode == 1
     assert "components[2].token: 'PEPE' is not an asset of the 2024-01-01 market (USDC, WBTC, WETH" in result.stdout
     assert "BAD" not in json.loads((records / "ethereum-local.json").read_text())["indexes"]
+
+
+def test_fork__on_a_chain_that_is_not_mainnet__refused_with_the_way_to_fork(node, records):
+    result = ape_run(records, "market", "fork")
+    assert result.returncode == 1
+    assert "the address book is for chain 1, this node is chain 31337: fork a real network" in result.stdout
+    assert "Traceback" not in result.stdout
