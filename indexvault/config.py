@@ -192,7 +192,8 @@ def _where(loc: tuple) -> str:
     return where
 
 
-def _format(error: ValidationError) -> str:
+def format_errors(error: ValidationError) -> str:
+    """One line per bad field, each naming it (index files, address books)."""
     lines = []
     for item in error.errors():
         where = _where(item["loc"])
@@ -208,7 +209,7 @@ def parse_index(data: object, source: str = "index file") -> IndexConfig:
     try:
         return IndexConfig.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(f"{source} is not a valid index:\n{_format(error)}") from None
+        raise ConfigError(f"{source} is not a valid index:\n{format_errors(error)}") from None
 
 
 def load_index(path: str | Path) -> IndexConfig:

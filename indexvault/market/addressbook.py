@@ -34,15 +34,13 @@ import yaml
 from eth_utils import to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from indexvault.config import format_errors
 from indexvault.market.record import Asset, MarketError, MarketRecord, Uniswap
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "mainnet.yaml"
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 WETH_SYMBOL = "WETH"
-# MarketRecord.Asset.kind is Literal["mock", "weth9"]; a mainnet token other than
-# WETH is neither, and "mock" (open mint on a local chain) is the nearer wrong
-# answer. Nothing reads `kind` yet; record.py needs a third kind before anything does.
-NON_WETH_KIND = "erc20"  # a real token: nothing mints it
+NON_WETH_KIND = "erc20"  # a real token: nothing mints it (deploy funds only "mock" and "weth9")
 DEPTH_RULE = "mainnet fork: Uniswap's own pools and liquidity at the fork block; none built, none recorded"
 
 
@@ -59,14 +57,10 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
-class BookUniswap(_Strict):
-    weth: str
-    v2_factory: str
-    v2_router: str
-    v3_factory: str
-    swap_router: str
-    quoter: str
-    position_manager: str
+class BookUniswap(Uniswap):
+    """The record's Uniswap addresses, each checked as the book checks every address."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     _addresses = field_validator("*")(classmethod(lambda cls, value: _address(value)))
 
@@ -137,23 +131,6 @@ class AddressBook(_Strict):
         return self
 
 
-def _where(loc: tuple) -> str:
-    where = ""
-    for part in loc:
-        where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
-    return where
-
-
-def _format(error: ValidationError) -> str:
-    """One line per bad field, as indexvault.config formats an index file's errors."""
-    lines = []
-    for item in error.errors():
-        where = _where(item["loc"])
-        for line in item["msg"].removeprefix("Value error, ").split("\n"):
-            lines.append(f"{where}: {line}" if where else line)
-    return "\n".join(lines)
-
-
 def parse_address_book(data: object, source: str = "address book") -> AddressBook:
     """Validate already-loaded YAML data; raises MarketError naming each bad field."""
     if not isinstance(data, dict):
@@ -161,7 +138,7 @@ def parse_address_book(data: object, source: str = "address book") -> AddressBoo
     try:
         return AddressBook.model_validate(data)
     except ValidationError as error:
-        raise MarketError(f"{source} is not a valid address book:\n{_format(error)}") from None
+        raise MarketError(f"{source} is not a valid address book:\n{format_errors(error)}") from None
 
 
 def load_address_book(path: str | Path | None = None) -> AddressBook:
