@@ -17,6 +17,14 @@
         Amounts are `shares * unit * multiplier / 1e36`, rounded up when the
         vault takes (mint) and down when it pays (redeem).
 
+        The component list is append-only, so index i names the same token
+        for the vault's whole life and the per-index arrays of `mint` and
+        `redeem` can never be applied to the wrong component: a component
+        whose unit reaches 0 keeps its slot (unit 0; mint and redeem move
+        nothing for it and never call its token), a token that comes back
+        takes its old slot again, and a new token is appended. At most
+        MAX_COMPONENTS distinct tokens over the vault's lifetime.
+
         Trust model:
         - admin (DEFAULT_ADMIN_ROLE): grants and revokes roles, sets fees
           (never above the maxima fixed at deployment) and the fee recipient.
@@ -121,13 +129,15 @@ max_streaming_fee: public(immutable(uint256))
 
 # @dev Component positions, one slot each: token address in the low 160
 # bits, base unit (token base units per 1e18 shares) in the high 96 bits.
-# One cold read gives both.
+# One cold read gives both. Append-only: a component that left the basket
+# keeps its slot with unit 0, so an index always names the same token.
 _positions: uint256[MAX_COMPONENTS]
 
 # @dev Hot state in one slot, read by every mint and redeem:
 # bits 0-63 multiplier (WAD, starts at 1e18, only falls),
 # bits 64-127 timestamp of the last streaming fee accrual,
-# bits 128-135 number of components, bit 136 mint paused.
+# bits 128-135 number of component slots (zero-unit slots included; only
+# grows), bit 136 mint paused.
 _state: uint256
 
 # @dev Fees in one slot, WAD fractions: bits 0-63 mint fee,
@@ -283,7 +293,8 @@ def mint(
     @dev Refuses tokens that deliver less than the amount transferred
          (fee-on-transfer): the whole mint reverts and nothing moves.
     @param shares Index tokens the receiver gets (wei).
-    @param max_amounts_in Most the caller will pay of each component.
+    @param max_amounts_in Most the caller will pay of each component, one
+           per slot (`component_count()`), zero-unit slots included.
     @param receiver Who gets the shares.
     @return The fee shares minted to the fee recipient.
     """
@@ -301,6 +312,9 @@ def mint(
     multiplier: uint256 = state & MASK64
     for i: uint256 in range(count, bound=MAX_COMPONENTS):
         position: uint256 = self._positions[i]
+        if position >> 160 == 0:
+            # A component that left the basket: it owes 0, its token is not called.
+            continue
         token: IERC20 = IERC20(convert(position & MASK160, address))
         # Round up: the vault never takes less than a share is worth.
         amount: uint256 = (total * (position >> 160) * multiplier + UNIT_SCALE - 1) // UNIT_SCALE
@@ -335,7 +349,8 @@ def redeem(
          `withdraw_claim` once the token moves again.
     @param shares Index tokens the caller gives up, fee included (wei).
     @param min_amounts_out Least the receiver accepts of each component
-           (for a skipped component, of the claim).
+           (for a skipped component, of the claim), one per slot
+           (`component_count()`), zero-unit slots included.
     @param receiver Who gets the components (or the claims).
     @param skip Bit i set: credit component i as a claim, do not transfer.
     @return The fee shares moved to the fee recipient.
@@ -359,7 +374,9 @@ def redeem(
     for i: uint256 in range(count, bound=MAX_COMPONENTS):
         position: uint256 = self._positions[i]
         token: address = convert(position & MASK160, address)
-        # Round down: the vault never pays more than a share is worth.
+        # Round down: the vault never pays more than a share is worth. A
+        # zero-unit slot pays 0 (no transfer below), so a nonzero minimum
+        # quoted before its component left reverts here.
         amount: uint256 = net * (position >> 160) * multiplier // UNIT_SCALE
         assert amount >= min_amounts_out[i], "vault: slippage exceeded"
         if (skip >> i) & 1 == 1:
@@ -427,8 +444,9 @@ def trade(
          `ceil(amount_out * 1e36 / (supply * multiplier))`, the bought one
          rises by that ratio rounded down, to at most `cap_unit_in`. A sold
          unit left within one base unit of the whole supply's worth above
-         `floor_unit_out` is set to it. A unit that reaches zero leaves the
-         basket; a new token enters it. Streaming fees accrue first.
+         `floor_unit_out` is set to it. A unit that reaches zero keeps its
+         slot (the list is append-only); a token bought back takes its old
+         slot, a new one is appended. Streaming fees accrue first.
     @param floor_unit_out The sold component's target unit.
     @param cap_unit_in The bought component's target unit (max for the quote).
     """
@@ -441,7 +459,7 @@ def trade(
     scale: uint256 = supply * (state & MASK64)
     count: uint256 = (state >> 128) & 255
 
-    # Positions of both tokens (count if absent).
+    # Slots of both tokens (count if absent), zero-unit slots included.
     index_out: uint256 = count
     index_in: uint256 = count
     for i: uint256 in range(count, bound=MAX_COMPONENTS):
@@ -475,20 +493,15 @@ def trade(
         extcall IRebalanceCallback(payer).on_rebalance_bid(token_out, amount_out, token_in, amount_in, data)
     assert staticcall IERC20(token_in).balanceOf(self) >= before + amount_in, "vault: bid not paid"
 
-    if unit_in != 0:
-        if index_in == count:
-            assert count < MAX_COMPONENTS, "vault: too many components"
-            count += 1
+    # The list only grows: an emptied slot stays (unit 0), so no index a
+    # caller quoted ever names another token.
+    self._positions[index_out] = convert(token_out, uint256) | (unit_out << 160)
+    if index_in < count:
         self._positions[index_in] = convert(token_in, uint256) | (unit_in << 160)
-    if unit_out != 0:
-        self._positions[index_out] = convert(token_out, uint256) | (unit_out << 160)
-    else:
-        # Drop the emptied position, keeping the basket's order.
-        count -= 1
-        for i: uint256 in range(index_out, count, bound=MAX_COMPONENTS):
-            self._positions[i] = self._positions[i + 1]
-        self._positions[count] = 0
-    self._state = (state & ~(255 << 128)) | (count << 128)
+    elif unit_in != 0:
+        assert count < MAX_COMPONENTS, "vault: too many components"
+        self._positions[count] = convert(token_in, uint256) | (unit_in << 160)
+        self._state = state + (1 << 128)
     log Traded(
         token_out=token_out,
         token_in=token_in,
@@ -579,7 +592,10 @@ def last_fee_accrual() -> uint256:
 @view
 def component_count() -> uint256:
     """
-    @notice Number of components in the basket.
+    @notice Number of component slots: the length of every per-component
+            array (`components`, `units`, `backing`, `amounts_for_*`, and
+            the amounts `mint` and `redeem` take). Includes components that
+            left the basket (unit 0); only ever grows.
     """
     return (self._state >> 128) & 255
 
@@ -616,7 +632,7 @@ def streaming_fee() -> uint256:
 def position(index: uint256) -> (address, uint256):
     """
     @notice Component `index`: its token and base unit (per 1e18 shares,
-            before the multiplier).
+            before the multiplier); unit 0 if it left the basket.
     """
     assert index < (self._state >> 128) & 255, "vault: no such component"
     position: uint256 = self._positions[index]
@@ -627,7 +643,8 @@ def position(index: uint256) -> (address, uint256):
 @view
 def components() -> DynArray[address, MAX_COMPONENTS]:
     """
-    @notice The component tokens, in basket order.
+    @notice The component tokens, one per slot in slot order, including
+            those that left the basket (unit 0 in `units()`).
     """
     count: uint256 = (self._state >> 128) & 255
     result: DynArray[address, MAX_COMPONENTS] = []
@@ -641,7 +658,8 @@ def components() -> DynArray[address, MAX_COMPONENTS]:
 def trade_basis(token: address) -> (uint256, uint256, uint256):
     """
     @notice What a rebalancing trade of `token` is measured against now:
-            its base unit (0 if not a component), and the supply and
+            its base unit (0 if not a component or it left the basket),
+            and the supply and
             multiplier once the pending streaming fee accrues.
     """
     unit: uint256 = 0
@@ -663,7 +681,8 @@ def units() -> DynArray[uint256, MAX_COMPONENTS]:
     """
     @notice Each component's amount per 1e18 shares now, pending streaming
             fee included, rounded down (what redeeming 1e18 shares pays
-            before the redeem fee).
+            before the redeem fee). One per slot, 0 for a component that
+            left the basket, as every per-component array here.
     """
     supply: uint256 = 0
     multiplier: uint256 = 0

@@ -265,11 +265,16 @@ def _nav_per_share() -> (uint256, uint256):
 def _value(tokens: DynArray[address, 128], amounts: DynArray[uint256, 128]) -> (uint256, uint256):
     """
     @dev USD value of `amounts` of `tokens`, rounded down, and the oldest
-         price's update time.
+         price's update time. A zero amount is worth 0 whatever its price
+         and is not priced: the vault keeps a component that left the
+         basket as a zero slot, and its feed may be gone. With nothing
+         priced the value (0) is exact now.
     """
     total: uint256 = 0
-    oldest: uint256 = max_value(uint256)
+    oldest: uint256 = block.timestamp
     for i: uint256 in range(len(tokens), bound=128):
+        if amounts[i] == 0:
+            continue
         price: uint256 = 0
         updated_at: uint256 = 0
         price, updated_at = self._price(tokens[i])

@@ -8,7 +8,9 @@
 
         The manager proposes target units (base units per 1e18 shares,
         before the multiplier, as `vault.position` reports them) for up to
-        16 tokens: new tokens enter the basket, a target of 0 removes one.
+        16 tokens: new tokens enter the basket, a target of 0 removes one
+        (its slot in the vault stays, with unit 0: the vault's component
+        list is append-only, so a removed token that comes back takes it).
         The auctions open a fixed timelock after the proposal and run for
         the proposal's duration. Each listed component trades against one
         quote asset (fixed at deployment, e.g. USDC): a component above

@@ -56,7 +56,8 @@ def units_after(
     """Units after the vault pays `amount_out` and takes `amount_in`: the sold
     unit falls by the ratio rounded up (snapped to its floor when less than
     one base unit of the whole supply's worth is left above it), the bought
-    one rises by the ratio rounded down, to at most its cap."""
+    one rises by the ratio rounded down, to at most its cap. A sold unit
+    that reaches 0 keeps its slot in the vault (the list is append-only)."""
     scale = supply * multiplier
     fall = ceil_div(amount_out * UNIT_SCALE, scale)
     if fall > unit_out:

@@ -47,7 +47,11 @@ def preview_accrual(supply: int, multiplier: int, rate: int, elapsed: int) -> tu
 
 @dataclass
 class VaultModel:
-    """State of one vault: units, multiplier, supply, balances, holdings."""
+    """State of one vault: units, multiplier, supply, balances, holdings.
+
+    `units` and `holdings` are per slot of the vault's append-only component
+    list: a component that left the basket keeps its slot with unit 0, so
+    every amount for it is 0 and indices never shift."""
 
     units: list[int]
     mint_fee: int = 0

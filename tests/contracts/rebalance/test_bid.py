@@ -179,13 +179,16 @@ def test_rebalance__remove_and_add_components(env, propose, admin, keeper):
     propose({env.wbtc: 0, env.link: 50 * WAD})
     to_start(env)
     _bid(env, keeper, env.wbtc, MAX)
-    assert env.vault.components() == [env.usdc.address, env.weth.address]
+    # WBTC left the basket but keeps its slot (unit 0): indices never shift.
+    assert env.vault.components() == [env.usdc.address, env.wbtc.address, env.weth.address]
+    assert env.vault.position(1) == (env.wbtc.address, 0)
     _bid(env, keeper, env.link, MAX)
-    assert env.vault.components() == [env.usdc.address, env.weth.address, env.link.address]
+    assert env.vault.components() == [env.usdc.address, env.wbtc.address, env.weth.address, env.link.address]
     assert unit_of(env.vault, env.link) == 50 * WAD
-    assert env.vault.component_count() == 3
+    assert env.vault.component_count() == 4
+    assert env.vault.backing()[1] == 0
     # The vault holds at least what its units promise, for every component.
-    for token, owed in zip((env.usdc, env.weth, env.link), env.vault.backing()):
+    for token, owed in zip((env.usdc, env.wbtc, env.weth, env.link), env.vault.backing()):
         assert token.balanceOf(env.vault.address) >= owed
 
 
@@ -199,7 +202,7 @@ def test_rebalance__claims_never_auctioned(env, propose, depositor, keeper):
     propose({env.wbtc: 0})
     to_start(env)
     _bid(env, keeper, env.wbtc, MAX)
-    assert env.wbtc.address not in env.vault.components()
+    assert env.vault.position(1) == (env.wbtc.address, 0)  # left the basket, slot kept
     assert env.wbtc.balanceOf(env.vault.address) >= claim
     with boa.env.prank(depositor):
         assert env.vault.withdraw_claim(env.wbtc.address, depositor) == claim
