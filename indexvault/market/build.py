@@ -5,8 +5,8 @@ and pools seeded at the day's close with depth from real 24 h volumes.
 The depth rule (DEPTH_RULE says it in words):
 - every asset has a V2 pool against USDC holding 0.5 % of its 24 h volume
   (both sides together, in USD), at least 500k USD;
-- the five largest by market cap also have a V3 pool against USDC (0.05 %
-  fee for BTC and ETH, 0.3 % for the others) holding as much again: three
+- every asset also has a V3 pool against USDC (0.05 % fee for BTC and ETH,
+  0.3 % for the others) holding as much again: three
   quarters in a position from 20 % below to 20 % above the price, a quarter
   over the full range (so the pool has liquidity at every price, as real
   pools do, and an arbitrage never swaps through an empty range);
@@ -39,14 +39,14 @@ MAKER_INDEX = 9  # anvil's dev account 9
 MAKER_ETH = 10**12 * 10**18
 INVENTORY = 1000  # the maker holds this many times each pool's tokens
 V2_SHARE, V2_FLOOR = Decimal("0.005"), Decimal(500_000)
-V3_SHARE, V3_TOP, V3_RANGE = Decimal("0.005"), 5, Decimal("0.2")
+V3_SHARE, V3_RANGE = Decimal("0.005"), Decimal("0.2")
 V3_CONCENTRATED = Decimal("0.75")  # of a V3 pool's value at +-20 %; the rest full range
 WETH_SHARE, WETH_FLOOR = Decimal("0.0025"), Decimal(250_000)
 V3_FEES = {"BTC": 500, "ETH": 500}
 V3_DEFAULT_FEE = 3000
 DEADLINE = 2**63
 DEPTH_RULE = (
-    "V2 vs USDC: 0.5% of 24h volume (min 500k USD); V3 vs USDC for the top 5: 0.5% of 24h volume, "
+    "V2 vs USDC: 0.5% of 24h volume (min 500k USD); V3 vs USDC: 0.5% of 24h volume (min 500k USD), "
     "3/4 at +-20% and 1/4 full range; V2 vs WETH where real markets have it: 0.25% of 24h volume (min 250k USD)"
 )
 
@@ -143,7 +143,6 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
     feeds = dict(zip(symbols, deployed[len(mocks):]))
 
     volumes = {l.symbol: l.volume_24h for l in plan.listings}
-    ranked = plan.symbols  # by market cap
     pools: dict[str, list[Pool]] = {s: [] for s in symbols}
     need: dict[str, int] = {s: 0 for s in symbols}  # base units the pools take, per token
     v2_adds: list[tuple[str, str, int, int]] = []
@@ -164,7 +163,7 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
             v2_adds.append((symbol, weth_symbol, amount, weth_amount))
             need[symbol] += amount
             need[weth_symbol] += weth_amount
-    for symbol in ranked[:V3_TOP]:
+    for symbol in plan.symbols:
         fee = V3_FEES.get(symbol, V3_DEFAULT_FEE)
         token0, token1 = uni.sort_tokens(tokens[symbol], tokens[quote])
         asset_is_0 = token0 == tokens[symbol]

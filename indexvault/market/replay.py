@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from indexvault import history
 from indexvault.market import pools as market_pools
@@ -25,7 +25,7 @@ from indexvault.market.build import DEADLINE, close_timestamp
 from indexvault.market.record import MarketError, MarketRecord
 from indexvault.market.rpc import Rpc, Tx
 
-SWAP_GAS = {"v2": 300_000, "v3": 1_500_000}
+SWAP_GAS = {"v2": 300_000, "v3": 600_000}  # gas limits: a step of 20 assets fits one 30M block
 FEED_GAS = 100_000
 # The most a V3 arbitrage offers; the swap stops at its price limit and the
 # router pulls only what that takes.
@@ -84,8 +84,9 @@ def trade_tx(record: MarketRecord, trade: Trade) -> Tx:
 class Step:
     timestamp: int
     feeds: dict[str, Decimal]
-    pools: dict[str, Decimal]  # pool label -> USD price
+    pools: dict[str, Decimal]  # pool label -> USD price, after the step's arbitrage
     gaps: dict[str, Decimal]  # pool label -> signed gap
+    trades: int = 0  # arbitrage trades the step made
 
 
 @dataclass
@@ -115,8 +116,8 @@ def price_path(record: MarketRecord, end: dt.date, steps_per_day: int) -> list[t
     record's to `end`; checks all of the data before anything is sent."""
     if end <= record.day:
         raise MarketError(f"the market is at {record.day}; replay to a later day, not {end}")
-    if not 1 <= steps_per_day <= 24:
-        raise MarketError(f"steps per day: {steps_per_day}; give 1 to 24")
+    if not 1 <= steps_per_day <= 1440:
+        raise MarketError(f"steps per day: {steps_per_day}; give 1 to 1440 (a step a minute)")
     series = {}
     for symbol in record.assets:
         try:
@@ -136,15 +137,10 @@ def price_path(record: MarketRecord, end: dt.date, steps_per_day: int) -> list[t
     return path
 
 
-def replay(
-    rpc: Rpc,
-    record: MarketRecord,
-    end: str | dt.date,
-    steps_per_day: int = 1,
-    progress: Callable[[int, int], None] = lambda done, total: None,
-) -> tuple[MarketRecord, ReplayReport]:
-    """Advance the market to the close of `end`; returns the updated record and the report."""
-    end = history.parse_date(end)
+def steps(rpc: Rpc, record: MarketRecord, end: dt.date, steps_per_day: int = 1) -> Iterator[Step]:
+    """The replay one step at a time: post the step's prices at its time, bring
+    every pool to them, and yield the step, so a keeper can act before the
+    next one. Every close is checked before the first step is sent."""
     if any(a.kind == "erc20" for a in record.assets.values()):
         raise MarketError("replay posts prices to the market's own feeds; a fork's feeds are Chainlink's, "
                           "which move only with the real network")
@@ -154,28 +150,35 @@ def replay(
             f"the node's clock ({dt.datetime.fromtimestamp(rpc.timestamp(), dt.timezone.utc):%Y-%m-%d %H:%M}) "
             f"is past the next replay step: restore the market with `make market-node` and replay from {record.day}"
         )
-    started = time.monotonic()
-    report = ReplayReport(record.day, end, (end - record.day).days, steps_per_day, 0.0, 0)
-    for i, (timestamp, prices) in enumerate(path):
-        states = market_pools.read(rpc, record, feeds={s: p for s, p in prices.items()})
+    for timestamp, prices in path:
+        states = market_pools.read(rpc, record, feeds=dict(prices))
         txs = [
             Tx(record.maker, a.feed, uni.FEED_SET(int(prices[s] * 10**a.feed_decimals)), f"feed {s}", gas=FEED_GAS)
             for s, a in record.assets.items()
         ]
-        for state in states:
-            trade = arbitrage(state, prices[state.asset.symbol], prices[state.pair.symbol])
-            if trade is not None:
-                txs.append(trade_tx(record, trade))
-                report.trades += 1
-        rpc.transact(txs, timestamp=timestamp)
+        trades = [t for t in (arbitrage(p, prices[p.asset.symbol], prices[p.pair.symbol]) for p in states) if t]
+        rpc.transact(txs + [trade_tx(record, t) for t in trades], timestamp=timestamp)
         after = market_pools.read(rpc, record)
-        report.steps.append(Step(
-            timestamp,
-            {s: p for s, p in prices.items()},
-            {p.label: p.price_usd for p in after},
-            {p.label: p.gap for p in after},
-        ))
-        progress(i + 1, len(path))
+        yield Step(timestamp, dict(prices), {p.label: p.price_usd for p in after}, {p.label: p.gap for p in after},
+                   len(trades))
+
+
+def replay(
+    rpc: Rpc,
+    record: MarketRecord,
+    end: str | dt.date,
+    steps_per_day: int = 1,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> tuple[MarketRecord, ReplayReport]:
+    """Advance the market to the close of `end`; returns the updated record and the report."""
+    end = history.parse_date(end)
+    total = (end - record.day).days * steps_per_day
+    started = time.monotonic()
+    report = ReplayReport(record.day, end, (end - record.day).days, steps_per_day, 0.0, 0)
+    for step in steps(rpc, record, end, steps_per_day):
+        report.steps.append(step)
+        report.trades += step.trades
+        progress(len(report.steps), total)
     report.seconds = time.monotonic() - started
     updated = record.model_copy(update={"day": end, "timestamp": rpc.timestamp()})
     return updated, report

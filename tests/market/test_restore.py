@@ -31,7 +31,7 @@ def test_restore__pools_and_feeds_at_the_build_day_close(rpc, market):
         # Feeds carry 8 decimals of the day's close.
         assert abs(feeds[symbol] - history.close(symbol, market.date)) < Decimal("1e-8")
     states = market_pools.read(rpc, market)
-    assert len(states) == 31
+    assert len(states) == 46  # 20 V2 and 20 V3 against USDC, 6 V2 against WETH
     for state in states:
         assert abs(state.gap) < Decimal("1e-6"), state.label  # the feed keeps 8 decimals of a 0.09 USD DOGE
 
@@ -42,6 +42,7 @@ def test_restore__universe_is_the_top_20_without_stablecoins(market):
     assert [market.assets[s].decimals for s in ("BTC", "ETH", "USDC", "SOL", "DOT")] == [8, 18, 6, 9, 10]
     assert market.assets["ETH"].token == market.uniswap.weth
     assert {p.dex for p in market.assets["BTC"].pools} == {"v2", "v3"}
+    assert all(any(p.dex == "v3" for p in a.pools) for s, a in market.assets.items() if s != market.quote)
 
 
 def test_restore__same_balances_every_time_even_after_trading(saved_market, market):
