@@ -17,7 +17,8 @@ MARKET_SIZE ?= 20
 MARKET := markets/$(MARKET_DATE)/state.json
 MARKET_SOURCES := $(wildcard indexvault/market/*.py) $(wildcard indexvault/data/*)
 
-.PHONY: install demo test test-contracts test-integration bench bench-market anvil market market-node clean
+.PHONY: install demo test test-contracts test-integration bench bench-market bench-rebalance bench-oneasset bench-fuzz \
+	anvil market market-node rebalance-demo fuzz clean
 
 install: $(STAMP_PY) $(STAMP_NODE) $(BUILD)
 
@@ -73,6 +74,28 @@ market-node: $(MARKET)
 # Build, restore and replay timings; writes benchmarks/results/market.json.
 bench-market: $(MARKET)
 	$(RUN) python benchmarks/market.py
+
+# A 10-component, 10M USD index rebalanced from the 2024-01-01 to the 2024-02-01 targets
+# through auctions the keeper fills against the market's pools; writes rebalance.json.
+rebalance-demo: $(MARKET)
+	$(RUN) ape run rebalance_demo -v WARNING
+
+# A keeper's auction fill against a bare Router02 swap and Set v2's GeneralIndexModule trade.
+bench-rebalance: $(MARKET)
+	$(RUN) python benchmarks/rebalance_gas.py
+
+# One-asset mint and redeem through the router against in-kind plus separate swaps.
+bench-oneasset: $(MARKET)
+	$(RUN) python benchmarks/oneasset.py
+
+# The fuzz engine's operations a second against Ape's, in one run; writes fuzz.json.
+bench-fuzz: $(MARKET)
+	$(RUN) python benchmarks/fuzz.py
+
+# A long fuzz campaign on the saved market, with a progress bar and a report (FUZZ_OPS operations).
+FUZZ_OPS ?= 1000000
+fuzz: $(MARKET)
+	$(RUN) ape run fuzz --ops $(FUZZ_OPS)
 
 clean:
 	rm -rf .build .pytest_cache .hypothesis

@@ -394,3 +394,55 @@ def save_market(market) -> None:
 def project_bytecode(name: str) -> str:
     """Creation bytecode of one of the project's compiled contracts (MockToken, MockFeed ...)."""
     return project.get_contract(name).contract_type.deployment_bytecode.bytecode
+
+
+# --- rebalancing (keepers) -------------------------------------------------
+
+
+def deploy_rebalancer(
+    record: dict[str, Any], account, market, timelock: int = 3600, band: Decimal = Decimal("0.05"),
+    echo: Echo = print,
+) -> dict[str, Any]:
+    """Deploy a Rebalancer for the index `record` (quote: the market's quote
+    asset), grant it REBALANCER_ROLE, price the quote in the oracle adapter if
+    it is not yet, deploy a RebalanceBidder on the market's Uniswap routers,
+    and record both addresses in the index's deployment record. `account`
+    must be the vault's and the adapter's admin. Returns the new record."""
+    quote = market.asset(market.quote)
+    oracle = project.OracleAdapter.at(record["oracle"])
+    if oracle.feed(quote.token)[0] == ZERO_ADDRESS:
+        oracle.set_feed(quote.token, quote.feed, quote.heartbeat, ZERO_ADDRESS, 0, 0, sender=account)
+    rebalancer = project.Rebalancer.deploy(
+        record["vault"], record["oracle"], quote.token, timelock, _wad(band), sender=account
+    )
+    vault = project.IndexVault.at(record["vault"])
+    vault.grantRole(vault.REBALANCER_ROLE(), rebalancer.address, sender=account)
+    bidder = project.RebalanceBidder.deploy(
+        rebalancer.address, market.uniswap.v2_router, market.uniswap.swap_router, sender=account
+    )
+    echo(f"  rebalancer {record['symbol']:<6} {rebalancer.address} (quote {quote.token_symbol}, "
+         f"timelock {timelock} s, band {band:%})")
+    echo(f"  bidder     {record['symbol']:<6} {bidder.address}")
+    updated = {**record, "rebalancer": rebalancer.address, "bidder": bidder.address, "quote": quote.token}
+    updated.pop("deployed_at", None)
+    deployments.save(record_file(), updated)
+    return updated
+
+
+def set_missing_feeds(record: dict[str, Any], account, market, symbols) -> list[str]:
+    """Price each market asset in `symbols` in the index's oracle adapter
+    (its market feed) unless it is priced already; a proposal adding a token
+    needs it. Returns the symbols set."""
+    oracle = project.OracleAdapter.at(record["oracle"])
+    done = []
+    for symbol in symbols:
+        asset = market.asset(symbol)
+        if oracle.feed(asset.token)[0] == ZERO_ADDRESS:
+            oracle.set_feed(asset.token, asset.feed, asset.heartbeat, ZERO_ADDRESS, 0, 0, sender=account)
+            done.append(symbol)
+    return done
+
+
+def propose_rebalance(record: dict[str, Any], account, proposal):
+    """Send a `keepers.rebalance.Proposal` to the index's Rebalancer (manager only)."""
+    return project.Rebalancer.at(record["rebalancer"]).propose(*proposal.args, sender=account)

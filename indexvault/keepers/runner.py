@@ -1,0 +1,199 @@
+"""The thin layer between the rebalance decisions and a chain: read a
+`Snapshot`, send the `Action`s.
+
+Reads go through `Rpc` batches (two or three HTTP requests a round, under
+any provider), so Ape, a Silverback bot and a test all read the same way;
+transactions go through Ape's contract objects, signed by the keeper's
+account. Every round reads the chain again, so a crash, a failed
+transaction or another keeper's bid is simply seen at the next round:
+nothing is remembered between rounds. A failed fill is logged and left;
+the next round decides afresh. `simulate` signs nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable
+
+from indexvault.keepers import rebalance as decisions
+from indexvault.market import pools as market_pools
+from indexvault.market.record import MarketRecord
+from indexvault.market.rpc import Function, Rpc, RpcError
+
+UNIT_SCALE = 10**36
+Log = Callable[[str], None]
+
+R_AUCTION_START = Function("auction_start()", "uint256")
+R_DURATION = Function("auction_duration()", "uint256")
+R_START_FACTOR = Function("start_factor()", "uint256")
+R_END_FACTOR = Function("end_factor()", "uint256")
+R_BAND = Function("band()", "uint256")
+R_QUOTE = Function("quote()", "address")
+R_TARGETS = Function("targets()", "address[],uint256[]")
+R_REMAINING = Function("remaining(address)", "bool,uint256")
+V_TRADE_BASIS = Function("trade_basis(address)", "uint256,uint256,uint256")
+O_FEED = Function("feed(address)", "(address,uint256,address,uint256,uint256,uint256)")
+FEED_LATEST = Function("latestRoundData()", "uint80,int256,uint256,uint256,uint80")
+FEED_DECIMALS = Function("decimals()", "uint8")
+
+
+def _price(answer: int, feed_decimals: int) -> int:
+    """A feed answer as USD 1e18 per whole token, as the oracle adapter scales it."""
+    if answer <= 0:
+        return 0
+    return answer * 10 ** (18 - feed_decimals) if feed_decimals <= 18 else answer // 10 ** (feed_decimals - 18)
+
+
+def routes(states: list[market_pools.PoolState], quote_symbol: str) -> dict[str, tuple[decisions.Route, ...]]:
+    """Each asset's pools against the quote, as the decisions see them."""
+    out: dict[str, list[decisions.Route]] = {}
+    for state in states:
+        if state.pair.symbol != quote_symbol:
+            continue
+        if state.pool.dex == "v2":
+            r0, r1 = state.reserves
+            reserves = (r0, r1) if state.asset_is_token0 else (r1, r0)
+            route = decisions.Route("v2", state.pool.address, state.pool.fee, state.asset_is_token0, reserves=reserves)
+        else:
+            route = decisions.Route("v3", state.pool.address, state.pool.fee, state.asset_is_token0,
+                                    sqrt_x96=state.sqrt_x96, liquidity=state.liquidity)
+        out.setdefault(state.asset.symbol, []).append(route)
+    return {symbol: tuple(r) for symbol, r in out.items()}
+
+
+def read_snapshot(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any]) -> decisions.Snapshot:
+    """Everything `decide` needs, from the chain behind `rpc`: the Rebalancer,
+    the vault's units, the feeds the oracle adapter uses, every pool."""
+    rebalancer, vault, oracle = deployment["rebalancer"], deployment["vault"], deployment["oracle"]
+    (start,), (duration,), (f0,), (f1,), (band,), (quote,), (tokens, targets) = rpc.read([
+        (rebalancer, R_AUCTION_START, ()), (rebalancer, R_DURATION, ()), (rebalancer, R_START_FACTOR, ()),
+        (rebalancer, R_END_FACTOR, ()), (rebalancer, R_BAND, ()), (rebalancer, R_QUOTE, ()),
+        (rebalancer, R_TARGETS, ()),
+    ])
+    block = rpc.block()
+    by_token = {a.token.lower(): a for a in market.assets.values()}
+    everything = [quote, *tokens]
+    calls = [(oracle, O_FEED, (t,)) for t in everything] + [(vault, V_TRADE_BASIS, (t,)) for t in everything]
+    calls += [(rebalancer, R_REMAINING, (t,)) for t in tokens] if start else []
+    results = rpc.read(calls)
+    n = len(everything)
+    configs, bases = results[:n], results[n: 2 * n]
+    remaining = results[2 * n:] if start else [(False, 0)] * len(tokens)
+    feeds = [config[0][0] for config in configs]
+    rounds = rpc.read([(f, FEED_LATEST, ()) for f in feeds] + [(f, FEED_DECIMALS, ()) for f in feeds])
+    latest, feed_decimals = rounds[:n], [d[0] for d in rounds[n:]]
+    prices = [_price(r[1], d) for r, d in zip(latest, feed_decimals)]
+    states = market_pools.read(rpc, market)
+    quote_asset = by_token[quote.lower()]
+    pool_routes = routes(states, quote_asset.symbol)
+    eth = market.assets.get("ETH")
+    eth_usd = next((s.feed_usd for s in states if eth and s.asset.symbol == "ETH"), Decimal(0))
+
+    components = []
+    for i, token in enumerate(tokens, start=1):
+        asset = by_token.get(token.lower())
+        symbol = asset.symbol if asset else token
+        unit, _, _ = bases[i]
+        sell, left = remaining[i - 1]
+        components.append(decisions.Component(
+            symbol=symbol, token=token, decimals=configs[i][0][5], target=targets[i - 1], unit=unit, sell=sell,
+            remaining=left, price=prices[i], updated_at=latest[i][3], heartbeat=configs[i][0][1],
+            routes=pool_routes.get(symbol, ()),
+        ))
+    q_unit, supply, multiplier = bases[0]
+    return decisions.Snapshot(
+        timestamp=int(block["timestamp"], 16), auction_start=start, auction_duration=duration,
+        start_factor=f0, end_factor=f1, band=band, quote_symbol=quote_asset.symbol, quote=quote,
+        quote_decimals=quote_asset.decimals, quote_price=prices[0], quote_updated_at=latest[0][3],
+        quote_heartbeat=configs[0][0][1], quote_available=q_unit * supply * multiplier // UNIT_SCALE,
+        components=tuple(components), gas_price=int(rpc.call("eth_gasPrice"), 16), eth_usd=eth_usd,
+    )
+
+
+@dataclass
+class Fill:
+    """A fill sent: what was decided, and what the chain did."""
+
+    action: decisions.Action
+    ok: bool
+    error: str | None = None
+    quote_amount: int = 0  # from the Rebalancer's Bid event
+    amount: int = 0
+    profit: int = 0
+    gas_used: int = 0
+
+
+@dataclass
+class Round:
+    snapshot: decisions.Snapshot
+    decision: decisions.Decision
+    fills: list[Fill] = field(default_factory=list)
+
+
+def run_round(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any], account, settings: decisions.Settings,
+              simulate: bool = False, log: Log = print) -> Round:
+    """One round: read, decide, and (unless `simulate`) fill every bid decided,
+    logging each decision and each outcome. A fill that fails is logged and
+    not retried: the next round reads the chain and decides again."""
+    snapshot = read_snapshot(rpc, market, deployment)
+    decision = decisions.decide(snapshot, settings)
+    result = Round(snapshot, decision)
+    for line in decision.lines():
+        log(("[simulate] " if simulate else "") + line)
+    if simulate or not decision.actions:
+        return result
+    from ape import project
+    from ape.exceptions import ApeException
+
+    bidder = project.RebalanceBidder.at(deployment["bidder"])
+    rebalancer = project.Rebalancer.at(deployment["rebalancer"])
+    for action in decision.actions:
+        try:
+            receipt = bidder.fill(action.token, action.amount, action.quote_limit, action.dex_id, action.fee,
+                                  action.min_profit, sender=account)
+        except (ApeException, RpcError) as error:
+            message = getattr(error, "message", None) or str(error).splitlines()[0]
+            log(f"fill {action.symbol} failed: {message}; the next round decides again")
+            result.fills.append(Fill(action, False, message))
+            continue
+        bid = next(iter(receipt.decode_logs(rebalancer.Bid)), None)
+        filled = next(iter(receipt.decode_logs(bidder.Filled)), None)
+        fill = Fill(action, True, quote_amount=bid.quote_amount if bid else 0, amount=bid.amount if bid else 0,
+                    profit=filled.profit if filled else 0, gas_used=receipt.gas_used)
+        log(f"filled {action.symbol}: {fill.amount} for {fill.quote_amount} quote, keeper profit {fill.profit}, "
+            f"gas {fill.gas_used}")
+        result.fills.append(fill)
+    return result
+
+
+O_NAV_PER_SHARE = Function("nav_per_share()", "uint256")
+
+
+def read_proposal(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any], date: str, top: int = 10,
+                  cap: Decimal = Decimal("0.25"), duration: int = 86_400, **curve: int) -> decisions.Proposal:
+    """The proposal of `date`'s targets for the index, priced now: every
+    market asset's feed and the oracle adapter's NAV per share."""
+    assets = list(market.assets.values())
+    rounds = rpc.read([(a.feed, FEED_LATEST, ()) for a in assets])
+    prices = {a.symbol: Decimal(r[1]) / Decimal(10**a.feed_decimals) for a, r in zip(assets, rounds)}
+    (nav_per_share,) = rpc.read([(deployment["oracle"], O_NAV_PER_SHARE, ())])[0]
+    held = []
+    for component in deployment["components"]:
+        asset = market.by_token_symbol(component["symbol"])
+        held.append(asset.symbol if asset else component["symbol"])
+    return decisions.propose(
+        date, {a.symbol: a.token for a in assets}, {a.symbol: a.decimals for a in assets}, prices,
+        Decimal(nav_per_share) / Decimal(10**18), held, market.quote, top=top, cap=cap, duration=duration, **curve,
+    )
+
+
+def round_on_network(signer=None, symbol: str | None = None, settings: decisions.Settings | None = None,
+                     log: Callable[[str], None] = print) -> Round:
+    """One round against the connected network's latest index (or `symbol`)
+    and its market, as the bot and `ape run keeper rebalance` run it;
+    simulates, signing nothing, without a signer."""
+    from indexvault.chain import load_deployment, load_market, market_rpc
+
+    return run_round(market_rpc(), load_market(check=False), load_deployment(symbol), signer,
+                     settings or decisions.Settings(), simulate=signer is None, log=log)

@@ -1,0 +1,166 @@
+"""RebalanceBidder against the real Uniswap V2 Router02 and V3 SwapRouter:
+titanoboa forks a node restored from the saved market, and a vault, its
+oracle adapter and a Rebalancer are deployed on top. The vault sells WBTC
+and buys LINK and WETH; fills go through V2 and V3 both ways."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import boa
+import pytest
+
+from indexvault.model import WAD
+from tests.utils.boa_env import ZERO_ADDRESS, deployer, events
+
+MAX = 2**256 - 1
+V2, V3 = 0, 1
+SHARES = 1_000 * WAD
+# Per share: 40 USDC, 0.001 WBTC, 1 LINK (about 100 USD at the 2024-01-01 closes).
+UNITS = {"USDC": 40 * 10**6, "BTC": 10**5, "LINK": WAD}
+TARGETS = {"BTC": 5 * 10**4, "LINK": 2 * WAD, "ETH": 4 * 10**15}  # sell half the WBTC; buy LINK, add WETH
+TIMELOCK, BAND = 3_600, 5 * 10**16
+
+
+@pytest.fixture(scope="module")
+def forked(node):
+    with boa.fork(node.url, block_identifier="latest"):
+        yield
+
+
+@pytest.fixture(scope="module")
+def manager(forked):
+    return boa.env.generate_address("manager")
+
+
+@pytest.fixture(scope="module")
+def keeper(forked):
+    return boa.env.generate_address("keeper")
+
+
+@pytest.fixture(scope="module")
+def stranger(forked):
+    return boa.env.generate_address("stranger")
+
+
+@pytest.fixture(scope="module")
+def env(forked, market, manager):
+    """A vault over USDC, WBTC and LINK; a Rebalancer whose proposal sells
+    WBTC and buys LINK and WETH is open, its factor at 0.99."""
+    token = deployer("mocks/MockToken.vy")
+    tokens = {s: token.at(market.asset(s).token) for s in ("USDC", "BTC", "LINK", "ETH")}
+    basket = ["USDC", "BTC", "LINK"]
+    with boa.env.prank(manager):
+        vault = deployer("IndexVault.vy").deploy(
+            "Test", "TIDX", [tokens[s].address for s in basket], [UNITS[s] for s in basket],
+            manager, manager, manager, manager, [0, 0, 0], [0, 0, 0], 10**9 * WAD,
+        )
+        oracle = deployer("OracleAdapter.vy").deploy(vault.address, manager)
+        for s in ("USDC", "BTC", "LINK", "ETH"):
+            asset = market.asset(s)
+            oracle.set_feed(asset.token, asset.feed, asset.heartbeat, ZERO_ADDRESS, 0, 0)
+        rebalancer = deployer("Rebalancer.vy").deploy(vault.address, oracle.address, tokens["USDC"].address,
+                                                      TIMELOCK, BAND)
+        vault.grantRole(vault.REBALANCER_ROLE(), rebalancer.address)
+    depositor = boa.env.generate_address("depositor")
+    for s in basket:
+        tokens[s].mint(depositor, UNITS[s] * SHARES // WAD)
+        with boa.env.prank(depositor):
+            tokens[s].approve(vault.address, MAX)
+    with boa.env.prank(depositor):
+        vault.mint(SHARES, [MAX] * 3, depositor)
+    bidder = deployer("periphery/RebalanceBidder.vy").deploy(
+        rebalancer.address, market.uniswap.v2_router, market.uniswap.swap_router
+    )
+    with boa.env.prank(manager):
+        rebalancer.propose([tokens[s].address for s in TARGETS], list(TARGETS.values()), 36_000, WAD, WAD * 9 // 10)
+    # One hour into a ten-hour fall from 1.00 to 0.90: factor 0.99, clear of the pools' fees.
+    boa.env.time_travel(seconds=TIMELOCK + 3_600)
+    assert rebalancer.factor() == WAD * 99 // 100
+    return SimpleNamespace(vault=vault, oracle=oracle, rebalancer=rebalancer, bidder=bidder, market=market, **{
+        s.lower(): t for s, t in tokens.items()})
+
+
+@pytest.fixture(autouse=True)
+def isolated(env):  # each test from the same open auction
+    with boa.env.anchor():
+        yield
+
+
+def _held(env) -> dict:
+    return {s: getattr(env, s).balanceOf(env.bidder.address) for s in ("usdc", "btc", "link", "eth")}
+
+
+def _allowances(env) -> list:
+    routers = (env.market.uniswap.v2_router, env.market.uniswap.swap_router)
+    return [getattr(env, s).allowance(env.bidder.address, r) for s in ("usdc", "btc", "link", "eth") for r in routers]
+
+
+@pytest.mark.parametrize(("dex", "fee"), [(V2, 0), (V3, 500)], ids=["v2", "v3"])
+def test_fill__vault_sells__swaps_exact_input_and_pays_profit(env, keeper, dex, fee):
+    amount = 10**6  # 0.01 WBTC, about 440 USD
+    _, take, owed = env.rebalancer.preview_bid(env.btc.address, amount)
+    vault_btc, vault_usdc = env.btc.balanceOf(env.vault.address), env.usdc.balanceOf(env.vault.address)
+    with boa.env.prank(keeper):
+        profit = env.bidder.fill(env.btc.address, amount, owed, dex, fee, 1)
+    assert take == amount and profit > 0
+    assert env.usdc.balanceOf(keeper) == profit
+    assert env.btc.balanceOf(env.vault.address) == vault_btc - amount
+    assert env.usdc.balanceOf(env.vault.address) == vault_usdc + owed
+    assert _held(env) == {"usdc": 0, "btc": 0, "link": 0, "eth": 0}
+    assert not any(_allowances(env))
+    [filled] = events(env.bidder, "Filled")
+    assert (filled.keeper, filled.token, filled.quote_amount, filled.dex, filled.profit) == (
+        keeper, env.btc.address, owed, dex, profit)
+
+
+@pytest.mark.parametrize(("symbol", "amount", "dex", "fee"),
+                         [("link", 10 * WAD, V2, 0), ("eth", WAD // 10, V3, 500)], ids=["v2-link", "v3-weth"])
+def test_fill__vault_buys__swaps_exact_output_and_pays_profit(env, keeper, symbol, amount, dex, fee):
+    token = getattr(env, symbol)
+    _, take, paid = env.rebalancer.preview_bid(token.address, amount)
+    vault_token = token.balanceOf(env.vault.address)
+    with boa.env.prank(keeper):
+        profit = env.bidder.fill(token.address, amount, paid, dex, fee, 1)
+    assert take == amount and profit > 0
+    assert env.usdc.balanceOf(keeper) == profit
+    assert token.balanceOf(env.vault.address) == vault_token + amount  # exactly what it is owed
+    assert _held(env) == {"usdc": 0, "btc": 0, "link": 0, "eth": 0}
+    assert not any(_allowances(env))
+
+
+def test_fill__v2_gas(env, keeper):
+    """A V2 sale's gas, for the report (titanoboa's count on the fork)."""
+    with boa.env.prank(keeper):
+        env.bidder.fill(env.btc.address, 10**6, MAX, V2, 0, 1)
+    gas = env.bidder._computation.get_gas_used()
+    print(f"RebalanceBidder.fill, V2 sale: {gas} gas (titanoboa computation on the fork)")
+    assert 100_000 < gas < 400_000
+
+
+def test_fill__profit_below_minimum__reverts(env, keeper):
+    with boa.env.prank(keeper), boa.reverts("bidder: profit below minimum"):
+        env.bidder.fill(env.btc.address, 10**6, MAX, V2, 0, 10**12)
+    assert _held(env) == {"usdc": 0, "btc": 0, "link": 0, "eth": 0}
+
+
+def test_fill__bad_route__reverts(env, keeper):
+    with boa.env.prank(keeper), boa.reverts("bidder: bad route"):
+        env.bidder.fill(env.btc.address, 10**6, MAX, 2, 0, 0)
+
+
+def test_callback__from_stranger__reverts(env, stranger):
+    with boa.env.prank(stranger), boa.reverts("bidder: not the vault"):
+        env.bidder.on_rebalance_bid(env.btc.address, 1, env.usdc.address, 1, b"\x00" * 64)
+
+
+def test_callback__from_vault_outside_fill__reverts(env):
+    with boa.env.prank(env.vault.address), boa.reverts("bidder: not filling"):
+        env.bidder.on_rebalance_bid(env.btc.address, 1, env.usdc.address, 1, b"\x00" * 64)
+
+
+def test_callback__direct_bid_naming_the_bidder__reverts(env, stranger):
+    """A stranger bidding with the bidder as receiver cannot make it pay: the
+    vault calls the stranger back, not the bidder."""
+    with boa.env.prank(stranger), boa.reverts():
+        env.rebalancer.bid(env.btc.address, 10**6, MAX, env.bidder.address, b"\x00" * 64)

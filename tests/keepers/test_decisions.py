@@ -1,0 +1,174 @@
+"""The rebalance keeper's decisions on hand-built snapshots: no chain."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from indexvault.keepers import rebalance as k
+from indexvault.market import uniswap as uni
+from indexvault.model import WAD
+
+NOW = 1_706_832_000
+USD = 10**6  # the quote's base units
+# A V2 pool of an 18-decimal token at 10 USD holding 1 M USD a side.
+TOKEN_RESERVE, QUOTE_RESERVE = 100_000 * WAD, 1_000_000 * USD
+
+
+def v2(reserves=(TOKEN_RESERVE, QUOTE_RESERVE)) -> k.Route:
+    return k.Route("v2", "0xpool", 3000, True, reserves=reserves)
+
+
+def v3(price=Fraction(10 * USD, WAD), liquidity=10**20) -> k.Route:
+    # The token is token0: sqrt of quote base units per token base unit.
+    return k.Route("v3", "0xv3", 500, True, sqrt_x96=uni.sqrt_price_x96(price), liquidity=liquidity)
+
+
+def component(symbol="TKN", sell=True, remaining=1_000 * WAD, routes=None, updated_at=NOW - 60) -> k.Component:
+    return k.Component(symbol, f"0x{symbol}", 18, target=0, unit=1, sell=sell, remaining=remaining,
+                       price=10 * WAD, updated_at=updated_at, heartbeat=86_400,
+                       routes=(v2(),) if routes is None else routes)
+
+
+def snapshot(*components, factor=Decimal("0.99"), quote_available=10**6 * USD, timestamp=NOW) -> k.Snapshot:
+    f = int(factor * WAD)
+    return k.Snapshot(
+        timestamp=timestamp, auction_start=NOW - 600, auction_duration=86_400, start_factor=f, end_factor=f,
+        band=WAD // 10, quote_symbol="USDC", quote="0xUSDC", quote_decimals=6, quote_price=WAD,
+        quote_updated_at=NOW - 60, quote_heartbeat=86_400, quote_available=quote_available,
+        components=components, gas_price=10**9, eth_usd=Decimal(2000),
+    )
+
+
+def test_decide__sells_before_buys():
+    s = snapshot(component("BUY", sell=False), component("SELL", sell=True))
+    decision = k.decide(s)
+    assert [a.symbol for a in decision.actions] == ["SELL", "BUY"]
+    assert [a.sell for a in decision.actions] == [True, False]
+
+
+def test_decide__buy_without_quote__waits_with_reason():
+    decision = k.decide(snapshot(component("BUY", sell=False), quote_available=0))
+    assert decision.actions == ()
+    assert decision.skipped == (k.Skip("BUY", "buy waits for quote: the vault holds 0.00 USDC "
+                                              "(sales bring it in first)"),)
+
+
+def test_decide__buy__never_spends_more_quote_than_the_vault_holds():
+    [action] = k.decide(snapshot(component("BUY", sell=False), quote_available=500 * USD)).actions
+    assert action.quote_limit <= 500 * USD
+
+
+@pytest.mark.parametrize("cap_bps", [5, 20, 50])
+def test_decide__size__keeps_impact_under_cap(cap_bps):
+    settings = k.Settings(max_impact_bps=cap_bps)
+    [action] = k.decide(snapshot(component(remaining=10**6 * WAD)), settings).actions
+    out, after = k.sell_into(v2(), action.amount)
+    assert abs(after / k.mid(v2()) - 1) * 10_000 <= cap_bps
+    # The largest such amount: a bit more breaks the cap.
+    _, worse = k.sell_into(v2(), action.amount * 101 // 100)
+    assert abs(worse / k.mid(v2()) - 1) * 10_000 > cap_bps
+    assert out == uni.v2_amount_out(action.amount, *v2().reserves)  # V2 exact
+
+
+def test_decide__size__stops_where_the_pool_meets_the_auction():
+    """At factor 0.99 a 0.3 % pool pays more than the auction asks only until
+    its price has fallen about 0.7 %: well before a 200 bps cap."""
+    settings = k.Settings(max_impact_bps=200)
+    [action] = k.decide(snapshot(component(remaining=10**6 * WAD)), settings).actions
+    _, after = k.sell_into(v2(), action.amount)
+    asked = Fraction(99 * 10 * USD, 100 * WAD)
+    assert after * Fraction(997, 1000) >= asked
+    assert 65 < abs(after / k.mid(v2()) - 1) * 10_000 < 71
+    _, beyond = k.sell_into(v2(), action.amount * 101 // 100)
+    assert beyond * Fraction(997, 1000) < asked
+
+
+def test_decide__takes_at_most_what_remains():
+    [action] = k.decide(snapshot(component(remaining=100 * WAD))).actions
+    assert action.amount == 100 * WAD
+
+
+def test_decide__no_bid_above_the_pools_price():
+    """Factor 1.0: the vault asks the oracle price; a 0.3 % pool at the oracle cannot pay it."""
+    decision = k.decide(snapshot(component(), factor=Decimal("1.0")))
+    assert decision.actions == ()
+    [skip] = decision.skipped
+    assert skip.symbol == "TKN" and "not better than the auction (factor 1.0000)" in skip.reason
+
+
+def test_decide__unprofitable_after_gas__no_bid_with_reason():
+    """Profitable before gas, not after: 10 USD of profit cannot pay 1000 gwei."""
+    s = dataclasses.replace(snapshot(component(remaining=100 * WAD), factor=Decimal("0.995")), gas_price=10**12)
+    decision = k.decide(s)
+    assert decision.actions == ()
+    [skip] = decision.skipped
+    assert "unprofitable" in skip.reason and "gas" in skip.reason
+
+
+def test_decide__profitable__min_profit_covers_gas():
+    [action] = k.decide(snapshot(component())).actions
+    gas_quote = action.gas_usd * USD
+    assert action.min_profit >= gas_quote
+    assert action.expected_profit >= action.min_profit + USD  # plus the 1 USD minimum
+
+
+def test_decide__stale_oracle__no_bid_with_reason():
+    decision = k.decide(snapshot(component(updated_at=NOW - 90_000)))
+    assert decision.actions == ()
+    assert decision.skipped == (k.Skip("TKN", "stale oracle: price 90000 s old, the limit is 86400 s; "
+                                              "the bid would revert"),)
+
+
+def test_decide__stale_quote_oracle__no_bid_at_all():
+    s = dataclasses.replace(snapshot(component()), quote_updated_at=NOW - 90_000)
+    decision = k.decide(s)
+    assert decision.actions == () and decision.skipped[0].symbol == "USDC"
+    assert decision.skipped[0].reason.startswith("stale oracle")
+
+
+@pytest.mark.parametrize(("timestamp", "reason"), [
+    (NOW - 700, "auctions open in 100 s (timelock)"),
+    (NOW + 86_000, "the rebalance expired"),
+])
+def test_decide__outside_the_auction__no_bid(timestamp, reason):
+    decision = k.decide(snapshot(component(), timestamp=timestamp))
+    assert decision == k.Decision((), (k.Skip("*", reason),))
+
+
+def test_decide__target_met__skipped():
+    assert k.decide(snapshot(component(remaining=0))).skipped == (k.Skip("TKN", "target met"),)
+
+
+def test_decide__deepest_pool_first_then_the_next():
+    routes = (v2(), v3(liquidity=10**18))  # V3 the deeper; the 50 bps cap leaves some for V2
+    actions = k.decide(snapshot(component(remaining=10**6 * WAD, routes=routes))).actions
+    assert [a.dex for a in actions] == ["v3", "v2"]
+
+
+@pytest.mark.parametrize("amount", [WAD, 100 * WAD, 1_000 * WAD])
+def test_v3_in_range_math__round_trip_is_close(amount):
+    """Selling then buying back the same amount costs about two fees."""
+    route = v3(liquidity=10**22)
+    out, _ = k.sell_into(route, amount)
+    paid, _ = k.buy_from(route, amount)
+    assert out < amount * 10 * USD // WAD < paid
+    assert Fraction(paid - out, amount * 10 * USD // WAD) < Fraction(2, 1000) + Fraction(2 * amount, 10**22 // 10**6)
+
+
+def test_propose__february_targets_over_the_market():
+    prices = {s: Decimal(10) for s in ("BTC", "ETH", "BNB", "SOL", "XRP", "ADA", "AVAX", "DOGE", "DOT",
+                                       "MATIC", "LINK")}
+    tokens = {s: f"0x{s}" for s in [*prices, "USDC", "LTC"]}
+    decimals = {s: 18 for s in tokens}
+    held = ["BTC", "ETH", "BNB", "SOL", "XRP", "ADA", "AVAX", "DOGE", "DOT", "MATIC"]
+    p = k.propose("2024-02-01", tokens, decimals, prices, Decimal(100), held, "USDC")
+    assert p.added == ("LINK",) and p.removed == ("MATIC",)
+    assert p.symbols[-1] == "MATIC" and p.targets[-1] == 0
+    assert len(p.tokens) == 11
+    # BTC capped at 25 %, sized on 99.5 % of the NAV (the rest stays in quote for the auctions' cost).
+    assert p.targets[p.symbols.index("BTC")] == int(Decimal("0.25") * Decimal("99.5") / 10 * WAD)
+    assert p.args[2:] == (86_400, WAD + WAD // 100, WAD - WAD // 20)
