@@ -1,23 +1,45 @@
-"""Mint index tokens in kind: `ape run mint --shares 10`."""
+"""Mint index tokens in kind (`ape run mint --shares 10`) or from one asset
+of the local market through its Uniswap pools (`ape run mint --from USDC --shares 10`)."""
 
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
+from indexvault import oneasset
 from indexvault.chain import load_deployment, mint
-from indexvault.cli import clean_errors, index_option, receiver_option, shares_option, signer, slippage_option
+from indexvault.cli import DECIMAL, clean_errors, index_option, receiver_option, shares_option, signer, slippage_option
+from indexvault.units import from_base, to_base
 
 
-@click.command(cls=ConnectedProviderCommand, short_help="Mint index tokens in kind")
+@click.command(cls=ConnectedProviderCommand, short_help="Mint index tokens in kind or from one asset")
 @shares_option("mint")
 @index_option()
-@slippage_option("Most extra to pay per component")
+@slippage_option("Most extra to pay per component (with --from: in total, over the quote)")
 @receiver_option("index tokens")
+@click.option("--from", "from_symbol", default=None, metavar="SYMBOL",
+              help="Pay with this one market asset (USDC, WETH ...): the router buys each component.")
+@click.option("--max-in", type=DECIMAL, default=None,
+              help="With --from: most to pay, whole tokens (default: the quote plus --slippage).")
 @account_option(prompt=False)
 @clean_errors
-def cli(shares, symbol, slippage, receiver, account):
+def cli(shares, symbol, slippage, receiver, from_symbol, max_in, account):
     account = signer(account)
     record = load_deployment(symbol)
-    receipt, paid = mint(record, account, shares, slippage, receiver)
-    click.echo(f"Minted {shares} {record['symbol']} (gas {receipt.gas_used:,}), paying:")
-    for transfer in paid:
-        click.echo(f"  {transfer}")
+    if from_symbol is None:
+        if max_in is not None:
+            raise click.UsageError("--max-in needs --from")
+        receipt, paid = mint(record, account, shares, slippage, receiver)
+        click.echo(f"Minted {shares} {record['symbol']} (gas {receipt.gas_used:,}), paying:")
+        for transfer in paid:
+            click.echo(f"  {transfer}")
+        return
+
+    quoted, market = oneasset.quote(record, "mint", from_symbol, shares)
+    limit = quoted.bound(slippage) if max_in is None else to_base(max_in, quoted.decimals)
+    click.echo(f"Quote: {shares} {record['symbol']} from {quoted.symbol}, route by route:")
+    for line in oneasset.describe(quoted):
+        click.echo(line)
+    click.echo(f"  paying at most {from_base(limit, quoted.decimals):f} {quoted.symbol}")
+    receipt, spent = oneasset.mint_from(record, account, market, quoted, limit, receiver, click.echo)
+    click.echo(f"Minted {shares} {record['symbol']} from {quoted.symbol} (gas {receipt.gas_used:,}), "
+               f"paying {from_base(spent, quoted.decimals):f} {quoted.symbol} "
+               f"(quoted {from_base(quoted.total, quoted.decimals):f})")
