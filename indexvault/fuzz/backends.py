@@ -1,0 +1,185 @@
+"""Where a fuzz campaign's calls run: the same bytes, three ways.
+
+Every backend deploys creation bytecode, sends the harness's batches and
+makes view calls, at the level of raw calldata, so the engine above it is
+written once:
+
+- `BoaBackend`: titanoboa forking the market node (py-evm in this process;
+  the node's accounts and storage are fetched once over RPC and kept in
+  memory). One batch per step: what the hypothesis state machines use.
+- `AnvilBackend`: the market node itself (revm), one harness transaction per
+  batch of up to `BATCH` calls, in a block stamped with the campaign's
+  clock. The fast engine: py-evm interprets about 300,000 opcodes a second
+  here, and a five-component mint with its checks is about 3,000 of them,
+  so boa alone tops out near 100 vault operations a second.
+- `ApeBackend` (in `indexvault.fuzz.ape_baseline`): the baseline, one Ape
+  transaction per call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+from eth_abi import decode, encode
+from eth_utils import keccak, to_checksum_address
+
+from indexvault.market.rpc import Rpc, RpcError
+
+# The harness's Step event and run() call (indexvault/fuzz/contracts/FuzzHarness.vy).
+STEP_TOPIC = keccak(text="Step(uint256,bool,bytes,uint256,uint256,uint256[],bool)")
+STEP_TYPES = ["uint256", "bool", "bytes", "uint256", "uint256", "uint256[]", "bool"]
+RUN_SELECTOR = keccak(text="run((address,address,bytes)[])")[:4]
+# EIP-7825 caps a transaction at 2**24 gas (anvil 1.7.1 enforces it).
+TX_GAS = 16_000_000
+ZERO = "0x0000000000000000000000000000000000000000"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call the harness makes: as `actor` (an actor contract's address,
+    or ZERO for the harness itself), to `target`, with `data`."""
+
+    actor: str
+    target: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What the harness logged after one call."""
+
+    ok: bool
+    out: bytes  # return data, or the revert data when not ok
+    supply: int
+    multiplier: int
+    holdings: tuple[int, ...]  # the vault's balance of each component
+    backed: bool  # the harness's own check: held covers owed, per component
+
+
+class FuzzError(RuntimeError):
+    """A campaign that cannot run (as opposed to a violation it finds)."""
+
+
+def encode_run(calls: Sequence[Call]) -> bytes:
+    return RUN_SELECTOR + encode(["(address,address,bytes)[]"], [[(c.actor, c.target, c.data) for c in calls]])
+
+
+def decode_steps(logs: Sequence[tuple[bytes, bytes]], harness: str) -> list[StepResult]:
+    """StepResults from raw logs `(address, topics0, data)` of one batch."""
+    steps = []
+    for topic0, data in logs:
+        if topic0 != STEP_TOPIC:
+            continue
+        _, ok, out, supply, multiplier, holdings, backed = decode(STEP_TYPES, data)
+        steps.append(StepResult(ok, out, supply, multiplier, tuple(holdings), backed))
+    return steps
+
+
+class Backend(Protocol):
+    name: str
+    deployer: str
+
+    def deploy(self, initcode: bytes) -> str: ...
+    def transact(self, to: str, data: bytes) -> None: ...
+    def run(self, harness: str, calls: Sequence[Call], timestamp: int) -> list[StepResult]: ...
+    def view(self, to: str, data: bytes) -> bytes: ...
+    def views(self, calls: Sequence[tuple[str, bytes]]) -> list[bytes]: ...
+    def timestamp(self) -> int: ...
+
+
+class BoaBackend:
+    """titanoboa forking `url` at its latest block; state fetched once, kept in memory."""
+
+    name = "boa"
+
+    def __init__(self, url: str) -> None:
+        import boa
+
+        self._boa = boa
+        # cache_dir=None: every restored market node is chain 31337 at the same
+        # block number, so boa's on-disk cache (keyed by chain and block) could
+        # serve one market's state for another's.
+        boa.fork(url, block_identifier="latest", cache_dir=None)
+        self.deployer = str(boa.env.generate_address("fuzz-deployer"))
+
+    def deploy(self, initcode: bytes) -> str:
+        address, _ = self._boa.env.deploy_code(sender=self.deployer, bytecode=initcode)
+        return to_checksum_address(str(address))
+
+    def transact(self, to: str, data: bytes) -> None:
+        self._boa.env.raw_call(to, sender=self.deployer, data=data)
+
+    def run(self, harness: str, calls: Sequence[Call], timestamp: int) -> list[StepResult]:
+        env = self._boa.env
+        if timestamp > env.timestamp:
+            env.time_travel(seconds=timestamp - env.timestamp)
+        computation = env.raw_call(harness, sender=self.deployer, data=encode_run(calls), gas=TX_GAS)
+        logs = [(topics[0].to_bytes(32, "big"), data) for _, _, topics, data in computation.get_raw_log_entries()]
+        return decode_steps(logs, harness)
+
+    def view(self, to: str, data: bytes) -> bytes:
+        return bytes(self._boa.env.raw_call(to, sender=self.deployer, data=data, simulate=True).output)
+
+    def views(self, calls: Sequence[tuple[str, bytes]]) -> list[bytes]:
+        return [self.view(to, data) for to, data in calls]
+
+    def timestamp(self) -> int:
+        return self._boa.env.timestamp
+
+
+class AnvilBackend:
+    """The node itself over JSON-RPC: a batch is one transaction, mined alone in a block."""
+
+    name = "anvil"
+
+    def __init__(self, url: str, account_index: int = 0) -> None:
+        self.rpc = Rpc(url)
+        self.deployer = to_checksum_address(self.rpc.call("eth_accounts")[account_index])
+        # Automine mines after eth_sendTransaction returns; mining each block
+        # ourselves (evm_mine) makes the receipt ready when the call returns.
+        self.rpc.call("evm_setAutomine", False)
+
+    def close(self) -> None:
+        """Give the node back with automine on."""
+        self.rpc.call("evm_setAutomine", True)
+
+    def _send(self, to: str | None, data: bytes, timestamp: int | None = None) -> dict:
+        params = {"from": self.deployer, "data": "0x" + data.hex(), "gas": hex(TX_GAS)}
+        if to is not None:
+            params["to"] = to
+        tx_hash = self.rpc.call("eth_sendTransaction", params)
+        self.rpc.call("evm_mine", *([{"timestamp": timestamp, "blocks": 1}] if timestamp is not None else []))
+        receipt = self.rpc.call("eth_getTransactionReceipt", tx_hash)
+        if receipt is None or int(receipt["status"], 16) != 1:
+            raise FuzzError(f"transaction to {to} reverted or was not mined")
+        return receipt
+
+    def deploy(self, initcode: bytes) -> str:
+        return to_checksum_address(self._send(None, initcode)["contractAddress"])
+
+    def transact(self, to: str, data: bytes) -> None:
+        self._send(to, data)
+
+    def run(self, harness: str, calls: Sequence[Call], timestamp: int) -> list[StepResult]:
+        receipt = self._send(harness, encode_run(calls), timestamp)
+        self.last_gas = int(receipt["gasUsed"], 16)
+        logs = [
+            (bytes.fromhex(log["topics"][0][2:]), bytes.fromhex(log["data"][2:]))
+            for log in receipt["logs"]
+            if log["address"].lower() == harness.lower()
+        ]
+        return decode_steps(logs, harness)
+
+    def view(self, to: str, data: bytes) -> bytes:
+        return self.views([(to, data)])[0]
+
+    def views(self, calls: Sequence[tuple[str, bytes]]) -> list[bytes]:
+        try:
+            raw = self.rpc.batch([("eth_call", [{"to": to, "data": "0x" + d.hex()}, "latest"]) for to, d in calls])
+        except RpcError as error:
+            raise FuzzError(str(error)) from None
+        return [bytes.fromhex(r[2:]) for r in raw]
+
+    def timestamp(self) -> int:
+        return self.rpc.timestamp()

@@ -1,0 +1,185 @@
+"""Campaigns: a seeded run of the engine on a node restored from a saved
+market, and its report (a JSON of what ran and the worst cases found, and a
+chart of NAV per share, backing surplus and gas through the campaign).
+
+    with market_node_for("2024-01-01") as (node, record):
+        result = run_campaign(node.url, record, vault_ops=100_000, seed=0)
+    write_report(result, Path("benchmarks/results/fuzz"))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from indexvault.fuzz import engine
+from indexvault.fuzz.backends import AnvilBackend, BoaBackend
+from indexvault.market import node as market_node
+from indexvault.market import record as market_record
+
+NOT_MEASURED = (
+    "not measured yet: convergence of the index token's pool price to NAV needs an index-token pool and "
+    "the arbitrage keeper; the engine's `arbitrage` operation (engine.ARBITRAGE, weight 0) is its slot"
+)
+OP_DEFINITION = (
+    "one call into the vault or its oracle adapter (mint, redeem, share transfer, accrue_fees, set_fees, "
+    "nav_per_share) by a named actor, followed by the harness's backing check and the engine's checks "
+    "against the reference model; market steps (feed posts, pool trades, time) run between them "
+    "and are counted apart"
+)
+
+
+@dataclass
+class CampaignResult:
+    market: str
+    backend: str
+    seed: int
+    assets: list[str]
+    vault_ops: int
+    steps: int
+    seconds: float
+    setup_seconds: float
+    counts: dict
+    worst: dict
+    violation: str | None
+    nav_series: list = field(default_factory=list)
+    surplus_gains: list = field(default_factory=list)
+    gas_per_op: list = field(default_factory=list)
+
+    @property
+    def ops_per_s(self) -> float:
+        return self.vault_ops / self.seconds if self.seconds else 0.0
+
+
+@contextlib.contextmanager
+def market_node_for(date: str, port: int | None = None) -> Iterator[tuple[market_node.Anvil, market_record.MarketRecord]]:
+    """A node restored from the saved market of `date` (stopped on exit), and its record."""
+    folder = market_node.market_dir(date)
+    record = market_record.load(folder / market_node.RECORD_FILE)
+    state = folder / market_node.STATE_FILE
+    if not state.exists():
+        raise market_record.MarketError(f"no saved market in {folder}: build it with `make market`")
+    # As market_node.restore, keeping no past states or old blocks' transactions:
+    # a campaign mines a block a batch, thousands of them, and never looks back.
+    node = market_node.Anvil(port, ["--load-state", str(state), "--timestamp", str(record.timestamp + 1),
+                                    "--prune-history", "--transaction-block-keeper", "64"])
+    try:
+        yield node, record
+    finally:
+        node.stop()
+
+
+def run_campaign(
+    url: str,
+    record: market_record.MarketRecord,
+    vault_ops: int,
+    seed: int = 0,
+    backend: str = "anvil",
+    scenario: engine.Scenario | None = None,
+    progress: Callable[[int], None] = lambda n: None,
+) -> CampaignResult:
+    """Deploy a fresh vault on the node at `url` and run `vault_ops` vault
+    operations; a violation stops the campaign and is reported, not raised."""
+    scenario = scenario or engine.Scenario(seed=seed)
+    started = time.monotonic()
+    chain = AnvilBackend(url) if backend == "anvil" else BoaBackend(url)
+    world = engine.World(chain, record, scenario)
+    setup = time.monotonic() - started
+    violation = None
+    started = time.monotonic()
+    try:
+        engine.run(world, vault_ops, random.Random(seed), progress)
+    except engine.Violation as error:
+        violation = str(error)
+    finally:
+        if isinstance(chain, AnvilBackend):
+            chain.close()
+    return CampaignResult(
+        market=str(record.date), backend=backend, seed=seed, assets=list(scenario.assets),
+        vault_ops=world.vault_ops, steps=world.steps, seconds=time.monotonic() - started, setup_seconds=setup,
+        counts=dict(world.counts), worst=world.worst, violation=violation, nav_series=world.nav_series,
+        surplus_gains=world.surplus_gains, gas_per_op=world.gas_per_op,
+    )
+
+
+def summary(result: CampaignResult) -> dict:
+    """The report's JSON: what ran, how fast, the worst cases, what is not measured yet."""
+    gains = sorted(result.surplus_gains)
+    navs = [n for _, _, n in result.nav_series]
+    return {
+        "market": result.market,
+        "backend": result.backend,
+        "seed": result.seed,
+        "assets": result.assets,
+        "vault_ops": result.vault_ops,
+        "steps": result.steps,
+        "seconds": round(result.seconds, 2),
+        "setup_seconds": round(result.setup_seconds, 2),
+        "ops_per_s": round(result.ops_per_s, 1),
+        "op": OP_DEFINITION,
+        "counts": result.counts,
+        "violation": result.violation,
+        "invariants": [line.strip() for line in engine.__doc__.split("after every step")[1].splitlines()[1:] if line.strip()],
+        "worst_cases": result.worst,
+        "rounding_kept_by_vault_usd": {
+            "total": sum(gains), "max_per_op": gains[-1] if gains else 0.0,
+            "median_per_op": gains[len(gains) // 2] if gains else 0.0,
+        },
+        "nav_per_share_usd": {
+            "reads": len(navs), "min": min(navs) / 1e18 if navs else None, "max": max(navs) / 1e18 if navs else None,
+            "last": navs[-1] / 1e18 if navs else None,
+        },
+        "gas_per_op_batch_average": {
+            "min": min(result.gas_per_op, default=0), "max": max(result.gas_per_op, default=0),
+        },
+        "nav_convergence": NOT_MEASURED,
+    }
+
+
+def write_report(result: CampaignResult, folder: Path) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path = folder / "campaign.json"
+    json_path.write_text(json.dumps(summary(result), indent=2, default=str) + "\n")
+    return json_path, plot(result, folder / "campaign.png")
+
+
+def plot(result: CampaignResult, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (top, left, right) = plt.subplots(3, 1, figsize=(10, 10), gridspec_kw={"height_ratios": [3, 2, 2]})
+    if result.nav_series:
+        ops, _, navs = zip(*result.nav_series)
+        top.plot(ops, [n / 1e18 for n in navs], lw=0.8)
+    top.set_xlabel("vault operations")
+    top.set_ylabel("NAV per share (USD, oracle adapter)")
+    top.set_title(f"Fuzz campaign: {result.vault_ops:,} vault operations on the {result.market} market "
+                  f"({', '.join(result.assets)}), seed {result.seed}"
+                  + (" - VIOLATION" if result.violation else ", no violation"), fontsize=9)
+    gains = [g for g in result.surplus_gains if g > 0]
+    if gains:
+        import numpy as np
+
+        left.hist(gains, bins=np.logspace(np.log10(min(gains)), np.log10(max(gains)), 50), log=True)
+        left.set_xscale("log")
+    left.set_xlabel("backing surplus a mint or redeem leaves in the vault (USD, rounding in the vault's favour)")
+    left.set_ylabel("operations")
+    if result.gas_per_op:
+        right.hist(result.gas_per_op, bins=40)
+    right.set_xlabel("gas per call, batch average (vault call + harness checks)")
+    right.set_ylabel("batches")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def as_dict(result: CampaignResult) -> dict:
+    return asdict(result)
