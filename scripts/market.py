@@ -4,6 +4,7 @@
     ape run market serve                      # a node on 127.0.0.1:8545 from the saved market
     ape run market status                     # feeds, pools, gaps and depth
     ape run market replay --to 2024-02-01     # day by day, with a chart
+    ape run market fund USDC 10000            # market tokens for the first test account
     ape run market fork --network ethereum:mainnet-fork:foundry   # mainnet's own tokens, feeds, pools
 
 The logic lives in `indexvault.market`.
@@ -20,13 +21,16 @@ from ape.cli import ConnectedProviderCommand
 
 from indexvault import deployments as records
 from indexvault.chain import deployments_root, load_market, market_rpc, project_bytecode, record_file, save_market
-from indexvault.cli import clean_errors
+from indexvault.cli import DECIMAL, clean_errors, signer
 from indexvault.market import build as market_build
 from indexvault.market import node as market_node
 from indexvault.market import pools as market_pools
 from indexvault.market import record as market_record
 from indexvault.market import replay as market_replay
+from indexvault.market import uniswap as market_uniswap
 from indexvault.market.record import MarketError
+from indexvault.market.rpc import Tx
+from indexvault.units import to_base
 from indexvault.report import render_market
 
 DATE = click.option("--date", default="2024-01-01", show_default=True, help="Snapshot date (the 1st of a month).")
@@ -158,3 +162,31 @@ def fork(symbols):
     record = addressbook.discover_pools(record, rpc)
     save_market(record)
     click.echo(f"Recorded the fork's market ({', '.join(record.assets)}) in {record_file()}")
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Give an account market tokens (local chains)")
+@click.argument("symbol")
+@click.argument("amount", type=DECIMAL)
+@click.option("--to", "receiver", default=None, help="Who gets them (default: the first test account).")
+@clean_errors
+def fund(symbol, amount, receiver):
+    """Mint AMOUNT whole tokens of a market asset (USDC, WBTC ...) to an account; WETH is
+    wrapped from the account's own ETH. Only on a local market, whose tokens mint openly."""
+    market = _market()
+    asset = market.by_token_symbol(symbol)
+    if asset is None:
+        known = ", ".join(a.token_symbol for a in market.assets.values())
+        raise MarketError(f"{symbol!r} is not an asset of the {market.date} market ({known})")
+    if asset.kind == "erc20":
+        raise MarketError(f"{asset.token_symbol} is a real token on this fork: it cannot be minted")
+    account = signer(None) if receiver is None else None
+    to = receiver or account.address
+    base = to_base(amount, asset.decimals)
+    if asset.kind == "weth9":
+        if account is None:
+            raise MarketError("WETH is wrapped from the receiving account's own ETH: leave out --to")
+        tx = Tx(to, asset.token, market_uniswap.WETH_DEPOSIT(), f"wrap {amount} ETH", value=base, gas=100_000)
+    else:
+        tx = Tx(market.maker, asset.token, market_uniswap.MOCK_MINT(to, base), f"mint {asset.token_symbol}", gas=100_000)
+    market_rpc().transact([tx])
+    click.echo(f"{to} received {amount} {asset.token_symbol}")

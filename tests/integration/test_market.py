@@ -78,3 +78,22 @@ def test_fork__on_a_chain_that_is_not_mainnet__refused_with_the_way_to_fork(node
     assert result.returncode == 1
     assert "the address book is for chain 1, this node is chain 31337: fork a real network" in result.stdout
     assert "Traceback" not in result.stdout
+
+
+def test_fund__mints_market_tokens_to_the_first_account(node, records):
+    from indexvault.market.record import MarketRecord
+    from indexvault.market.rpc import Rpc
+    from indexvault.market.uniswap import ERC20_BALANCE
+
+    market = MarketRecord.model_validate(json.loads((records / "ethereum-local.json").read_text())["market"])
+    me = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # the first test account
+    rpc = Rpc("http://127.0.0.1:8545")
+    before = rpc.read([(market.assets["USDC"].token, ERC20_BALANCE, (me,))])[0][0]
+    result = ape_run(records, "market", "fund", "USDC", "5000")
+    assert result.returncode == 0, result.stdout
+    assert f"{me} received 5000 USDC" in result.stdout
+    assert rpc.read([(market.assets["USDC"].token, ERC20_BALANCE, (me,))])[0][0] == before + 5000 * 10**6
+
+    unknown = ape_run(records, "market", "fund", "PEPE", "1")
+    assert unknown.returncode == 1
+    assert "'PEPE' is not an asset of the 2024-01-01 market" in unknown.stdout
