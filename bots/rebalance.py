@@ -1,7 +1,7 @@
 """A Silverback bot running the rebalance keeper: one round per block.
 
-    silverback run bots/rebalance.py --network ethereum:local:foundry --account <alias>
-    silverback run bots/rebalance.py --network ethereum:local:foundry   # no signer: simulate, sign nothing
+    silverback run rebalance --network ethereum:local:foundry --account <alias>
+    silverback run rebalance --network ethereum:local:foundry   # no signer: simulate, sign nothing
 
 The decisions are `indexvault.keepers.rebalance.decide`, as under
 `ape run keeper rebalance`; the index is the latest deployed on the network
