@@ -7,10 +7,7 @@ and V3), ADA (V2 only) and USDC itself, the input token of most tests."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 
 import boa
@@ -20,13 +17,11 @@ from indexvault import oneasset
 from indexvault.market import node as market_node
 from indexvault.market import pools as market_pools
 from indexvault.market import uniswap as uni
-from indexvault.market import record as market_record
 from indexvault.market.rpc import RpcError
 from indexvault.model import WAD
 from indexvault.units import units_from_weights
 from tests.utils.boa_env import deployer
 
-DATE = "2024-01-01"
 BASKET = {"BTC": Decimal("0.4"), "ETH": Decimal("0.3"), "ADA": Decimal("0.2"), "USDC": Decimal("0.1")}
 NAV_PER_SHARE = Decimal(100)
 MINT_FEE = REDEEM_FEE = WAD // 1000  # 0.1 %, as examples/market10.yaml
@@ -45,20 +40,6 @@ class BoaReader:
                 raise RpcError(f"{fn.signature} reverted")
             results.append(fn.decode("0x" + computation.output.hex()))
         return results
-
-
-@pytest.fixture(scope="session")
-def saved_market() -> Path:
-    folder = market_node.market_dir(DATE)
-    if not (folder / market_node.STATE_FILE).exists():  # `make test` builds it first; plain pytest may not have
-        ape = Path(sys.executable).parent / "ape"
-        subprocess.run([str(ape), "run", "market", "build", "--date", DATE], cwd=market_node.ROOT, check=True)
-    return folder
-
-
-@pytest.fixture(scope="session")
-def market(saved_market) -> market_record.MarketRecord:
-    return market_record.load(saved_market / market_node.RECORD_FILE)
 
 
 @pytest.fixture

@@ -1,0 +1,29 @@
+"""Fixtures shared by every test folder that runs on the saved market."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexvault.market import node as market_node
+from indexvault.market import record as market_record
+
+MARKET_DATE = "2024-01-01"
+
+
+@pytest.fixture(scope="session")
+def saved_market() -> Path:
+    """The saved 2024-01-01 market: `make test` builds it first; plain pytest builds it here if missing."""
+    folder = market_node.market_dir(MARKET_DATE)
+    if not (folder / market_node.STATE_FILE).exists():
+        ape = Path(sys.executable).parent / "ape"
+        subprocess.run([str(ape), "run", "market", "build", "--date", MARKET_DATE], cwd=market_node.ROOT, check=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def market(saved_market) -> market_record.MarketRecord:
+    return market_record.load(saved_market / market_node.RECORD_FILE)
