@@ -4,17 +4,19 @@ Uniswap V2 swap and Set Protocol v2's GeneralIndexModule.
 One anvil node restored from the saved market (``markets/<date>/``), the
 market's WBTC and WETH (its Uniswap WETH9) and its WBTC/WETH Uniswap V2 pair.
 Three transactions each sell the same ``TRADE`` (1 WBTC) into that pair
-through the same Router02 call (``swapExactTokensForTokens``, path
-[WBTC, WETH]), from the same chain state (an ``evm_snapshot`` taken after
+for the same WETH (Router02's ``getAmountOut``): (b) and (c) through
+Router02's ``swapExactTokensForTokens``, path [WBTC, WETH], (a) with the pair
+itself, as the bidder's V2 route does; from the same chain state (an ``evm_snapshot`` taken after
 setup, reverted between systems) and at the same block timestamp, so the pair
 pays out the same WETH in all three (checked):
 
 - ``bid_fill_gas`` (a): the keeper calls ``RebalanceBidder.fill`` (the
   project's periphery bidder), which bids in ``Rebalancer.bid`` with callback
   data; the Rebalancer prices the bid (two oracle reads), the vault's
-  ``trade`` sends the WBTC to the bidder and calls its ``on_rebalance_bid``,
-  which approves Router02 for exactly the WBTC, swaps it for WETH and pays the
-  vault; the vault checks it was paid and moves both units; the bidder sends
+  ``trade`` sends the WBTC straight to the pair (the bidder finds it by
+  CREATE2) and calls the bidder's ``on_rebalance_bid``, which reads the
+  pair's reserves, calls ``pair.swap`` for the WETH and pays the vault (no
+  router, no allowance); the vault checks it was paid and moves both units; the bidder sends
   the WETH left over (the profit) to the keeper;
 - ``router_swap_gas`` (b): the keeper (an EOA holding WBTC, Router02 approved
   for the maximum once, beforehand) calls ``swapExactTokensForTokens`` itself;
@@ -112,13 +114,13 @@ INTEGRATION_REGISTRY_RESOURCE_ID = 0
 
 INCLUDES = {
     "bid_fill_gas": (
-        "receipt gas_used of the keeper's RebalanceBidder.fill(WBTC, 1e8, quote_limit, V2, 0, 1): "
-        "21,000 intrinsic + calldata; the bidder's balance reads; Rebalancer.bid (reentrancy lock, proposal "
+        "receipt gas_used of the keeper's RebalanceBidder.fill(WBTC, 1e8, quote_limit, True, V2, 0, 1): "
+        "21,000 intrinsic + calldata; the bidder's WETH balance reads; Rebalancer.bid (reentrancy lock, proposal "
         "and window checks, vault.trade_basis, two OracleAdapter.price reads of MockFeed, the factor, "
         "the quote in 512-bit mul_div, Bid event); IndexVault.trade (lock, role check, streaming-fee accrual "
-        "at zero fees, WBTC transfer to the bidder, the on_rebalance_bid callback, the paid-check, both "
-        "units rewritten); inside the callback the bidder's approve of Router02 for exactly the WBTC, "
-        "Router02.swapExactTokensForTokens into the WBTC/WETH V2 pair and the WETH transfer to the vault; "
+        "at zero fees, WBTC transfer straight to the pair, the on_rebalance_bid callback, the paid-check, both "
+        "units rewritten); inside the callback the pair's getReserves, pair.swap (WETH to the bidder; no "
+        "router, no allowance) and the WETH transfer to the vault; "
         "then the profit (WETH) transfer to the keeper and the Filled event"
     ),
     "router_swap_gas": (
@@ -209,7 +211,8 @@ class Result:
                 "what": (
                     "gas used inside the Router02 call frame nested in each headline trade "
                     "(debug_traceTransaction callTracer, before refunds): the swap itself; null for the bare "
-                    "swap, whose router frame is the whole transaction"
+                    "swap, whose router frame is the whole transaction; 0 for the fill, which swaps with the "
+                    "pair itself"
                 ),
                 **{key: self._trade(system).router_frame_gas for key, system in _KEY_SYSTEM.items()},
             },
@@ -439,7 +442,7 @@ class RebalanceGasBench:
 
     def _fill(self, min_out: int):
         # quote_limit: the most WETH the keeper pays the vault, here what the swap yields.
-        return self.bidder.fill(self.wbtc.address, TRADE, min_out, V2_ROUTE, 0, 1, sender=self.k)
+        return self.bidder.fill(self.wbtc.address, TRADE, min_out, True, V2_ROUTE, 0, 1, sender=self.k)
 
     def _swap(self, min_out: int):
         path = [self.wbtc.address, self.weth.address]
@@ -607,7 +610,7 @@ def format_table(result: Result) -> str:
     for system, name in SYSTEM_NAMES.items():
         first, repeat = result.gas(system, "first"), result.gas(system, "repeat")
         frame = result._trade(system).router_frame_gas
-        shown = "whole tx" if frame is None else f"{frame:,}"
+        shown = "whole tx" if frame is None else f"{frame:,}" if frame else "no router"
         lines.append(f"{name:<36} {first:>9,} {repeat:>9,} {result.gas(system) / swap:>8.2f} {shown:>14}")
     lines.append(f"* the headline: each system's {HEADLINE} trade (steady state); router frame: callTracer, pre-refund")
     for label in (HEADLINE, "first"):

@@ -5,8 +5,12 @@
 @license MIT
 @notice Fills a Rebalancer's auctions with DEX liquidity, for keepers with
         no capital. `fill` bids through the Rebalancer with this contract
-        as the receiver and payer; in the vault's callback it swaps on
-        Uniswap V2 (Router02) or V3 (SwapRouter), as the route says:
+        as the payer; in the vault's callback it swaps on Uniswap V2 or
+        V3, as the route says: V2 (0) trades with the token/quote pair
+        directly, no router (a sale's tokens go from the vault straight to
+        the pair, a purchase's from the pair straight to the vault);
+        V2_WETH (2) takes two hops through Router02, the token/WETH and
+        WETH/quote pairs; V3 (1) uses SwapRouter and the pool of `fee`:
         - the vault sells `token`: what it sent is swapped token -> quote,
           exact input, and the quote owed is paid;
         - the vault buys `token`: the quote it sent is swapped quote ->
@@ -17,10 +21,16 @@
         Trust model: anyone may call `fill`; nobody owns this contract and
         it has no state but a transient flag. It holds nothing between
         transactions: a fill that would leave it more of the token or of
-        the quote than it had before reverts. The callback is accepted
+        the quote than it had before reverts (a V2 fill never holds the
+        token even for a moment, so only the quote is checked). The callback is accepted
         only from the vault and only inside this contract's own `fill`,
-        so nobody can make it swap or pay at another time. Routers get an
-        allowance of exactly one swap's input, reset to zero after it.
+        so nobody can make it swap or pay at another time. A V2 fill
+        needs no allowance (it pays the pair by transfer). Router02 (for
+        V2_WETH) and SwapRouter get a standing maximum allowance of a
+        token the first time they swap it, instead of an exact one each
+        swap: safe because the bidder holds nothing between
+        transactions, so an allowance never reaches anything, and both
+        routers pull only from their own caller.
         Emergency: there is nothing to stop; a keeper stops calling it.
 """
 
@@ -37,11 +47,17 @@ interface IRebalancer:
 
 interface IUniswapV2Router02:
     def swapExactTokensForTokens(
-        amountIn: uint256, amountOutMin: uint256, path: DynArray[address, 2], to: address, deadline: uint256
-    ) -> DynArray[uint256, 2]: nonpayable
+        amountIn: uint256, amountOutMin: uint256, path: DynArray[address, 3], to: address, deadline: uint256
+    ) -> DynArray[uint256, 3]: nonpayable
     def swapTokensForExactTokens(
-        amountOut: uint256, amountInMax: uint256, path: DynArray[address, 2], to: address, deadline: uint256
-    ) -> DynArray[uint256, 2]: nonpayable
+        amountOut: uint256, amountInMax: uint256, path: DynArray[address, 3], to: address, deadline: uint256
+    ) -> DynArray[uint256, 3]: nonpayable
+    def WETH() -> address: view
+    def factory() -> address: view
+
+interface IUniswapV2Pair:
+    def getReserves() -> (uint112, uint112, uint32): view
+    def swap(amount0Out: uint256, amount1Out: uint256, to: address, data: Bytes[1]): nonpayable
 
 interface ISwapRouter:
     def exactInputSingle(params: ExactInputSingleParams) -> uint256: payable
@@ -51,6 +67,12 @@ interface ISwapRouter:
 # @dev Routes: which router a fill swaps on.
 V2: public(constant(uint256)) = 0
 V3: public(constant(uint256)) = 1
+# @dev Two V2 hops: token/WETH, then WETH/quote (Router02's path).
+V2_WETH: public(constant(uint256)) = 2
+
+# @dev keccak256 of UniswapV2Pair's creation code, as Router02's
+# UniswapV2Library.pairFor has it: V2 pairs are found by CREATE2, no call.
+V2_PAIR_INIT_CODE_HASH: constant(bytes32) = 0x96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f
 
 
 struct ExactInputSingleParams:
@@ -83,17 +105,23 @@ quote: public(immutable(address))
 # @dev Uniswap V2 Router02 and V3 SwapRouter.
 v2_router: public(immutable(IUniswapV2Router02))
 v3_router: public(immutable(ISwapRouter))
+# @dev Router02's WETH (the middle of a V2_WETH route) and factory (whose
+# pairs V2 trades with); zero without V2.
+weth: public(immutable(address))
+v2_factory: public(immutable(address))
 
 # @dev Set for the length of this contract's own `fill`: the callback is
-# refused at any other time (transient storage).
-_filling: transient(bool)
+# refused at any other time (transient storage). FILLING: what the vault
+# sells comes to this contract; TO_PAIR: a V2 sale, it went to the pair.
+_filling: transient(uint256)
+FILLING: constant(uint256) = 1
+TO_PAIR: constant(uint256) = 2
 
 
+# @dev The Rebalancer's Bid event has the amounts, the price and the factor.
 event Filled:
     keeper: indexed(address)
     token: indexed(address)
-    quote_amount: uint256
-    dex: uint256
     profit: uint256
 
 
@@ -111,11 +139,19 @@ def __init__(rebalancer_: IRebalancer, v2_router_: IUniswapV2Router02, v3_router
     quote = staticcall rebalancer_.quote()
     v2_router = v2_router_
     v3_router = v3_router_
+    weth = staticcall v2_router_.WETH() if v2_router_.address != empty(address) else empty(address)
+    v2_factory = staticcall v2_router_.factory() if v2_router_.address != empty(address) else empty(address)
 
 
 @external
 def fill(
-    token: address, amount: uint256, quote_limit: uint256, dex: uint256, fee: uint24, min_profit: uint256
+    token: address,
+    amount: uint256,
+    quote_limit: uint256,
+    vault_sells: bool,
+    dex: uint256,
+    fee: uint24,
+    min_profit: uint256,
 ) -> uint256:
     """
     @notice Bids for up to `amount` of `token` in the Rebalancer's auction
@@ -123,27 +159,43 @@ def fill(
             the caller.
     @param quote_limit As `Rebalancer.bid`: the most quote paid when the
            vault sells, the least accepted when it buys.
-    @param dex V2 (0) or V3 (1): the pool `token`/quote swapped in.
+    @param vault_sells Whether the vault sells `token` in this auction
+           (the Rebalancer decides; a wrong guess reverts). A V2 sale has
+           the vault send the token straight to the pair.
+    @param dex V2 (0), V3 (1): the pool `token`/quote swapped in; V2_WETH
+           (2): the V2 pools token/WETH and WETH/quote, through Router02.
     @param fee The V3 pool's fee (hundredths of a bip); ignored for V2.
     @param min_profit The least quote the caller accepts as profit.
     @return The profit, quote base units.
     """
-    assert dex == V2 or dex == V3, "bidder: bad route"
+    assert dex == V2 or dex == V3 or dex == V2_WETH, "bidder: bad route"
     assert token != quote, "bidder: token is the quote"
-    token_before: uint256 = staticcall IERC20(token).balanceOf(self)
+    assert dex != V2_WETH or (token != weth and quote != weth), "bidder: bad route"
+    # A V2 route never hands this contract the token (the vault's sale goes
+    # to the pair, the pair's sale to the vault): only the others need the check.
+    token_before: uint256 = 0
+    if dex != V2:
+        token_before = staticcall IERC20(token).balanceOf(self)
     quote_before: uint256 = staticcall IERC20(quote).balanceOf(self)
 
-    self._filling = True
-    quote_amount: uint256 = extcall rebalancer.bid(token, amount, quote_limit, self, abi_encode(dex, fee))
-    self._filling = False
+    receiver: address = self
+    if vault_sells and dex == V2:
+        receiver = self._pair(token, quote)
+        self._filling = TO_PAIR
+    else:
+        self._filling = FILLING
+    # The route in one word: dex in the low byte, the V3 fee above it.
+    extcall rebalancer.bid(token, amount, quote_limit, receiver, abi_encode(dex | convert(fee, uint256) << 8))
+    self._filling = 0
 
-    assert staticcall IERC20(token).balanceOf(self) == token_before, "bidder: tokens left"
+    if dex != V2:
+        assert staticcall IERC20(token).balanceOf(self) == token_before, "bidder: tokens left"
     # Rounds nothing: the profit is what the swap left over, exactly.
     profit: uint256 = staticcall IERC20(quote).balanceOf(self) - quote_before
     assert profit >= min_profit, "bidder: profit below minimum"
     if profit != 0:
         assert extcall IERC20(quote).transfer(msg.sender, profit, default_return_value=True), "bidder: transfer failed"
-    log Filled(keeper=msg.sender, token=token, quote_amount=quote_amount, dex=dex, profit=profit)
+    log Filled(keeper=msg.sender, token=token, profit=profit)
     return profit
 
 
@@ -152,16 +204,31 @@ def on_rebalance_bid(
     token_out: address, amount_out: uint256, token_in: address, amount_in: uint256, data: Bytes[1024]
 ):
     """
-    @notice The vault's callback: it has sent this contract `amount_out` of
-            `token_out` and expects `amount_in` of `token_in` back before
-            this returns. Only from the vault, only during `fill`.
+    @notice The vault's callback: it has sent `amount_out` of `token_out`
+            (to this contract, or for a V2 sale to the pair) and expects
+            `amount_in` of `token_in` back before this returns. Only from
+            the vault, only during `fill`.
     """
     assert msg.sender == vault, "bidder: not the vault"
-    assert self._filling, "bidder: not filling"
-    dex: uint256 = 0
-    fee: uint256 = 0
-    dex, fee = abi_decode(data, (uint256, uint256))
-    if token_in == quote:
+    mode: uint256 = self._filling
+    assert mode != 0, "bidder: not filling"
+    route: uint256 = abi_decode(data, uint256)
+    dex: uint256 = route & 255
+    fee: uint256 = route >> 8
+    sold: bool = token_in == quote
+    # What the vault sold went to the pair only if it really sells (else its quote would be there).
+    assert (mode == TO_PAIR) == (sold and dex == V2), "bidder: wrong side"
+    if dex == V2:
+        if sold:
+            # `amount_out` of the token is in the pair already: take the quote it pays for it.
+            received: uint256 = self._v2_sell(token_out, amount_out)
+            assert received >= amount_in, "bidder: swap short"
+            assert extcall IERC20(quote).transfer(vault, amount_in, default_return_value=True), "bidder: transfer failed"
+        else:
+            # Pay the pair the quote for exactly `amount_in` of the token, sent straight to the vault.
+            self._v2_buy(token_in, amount_in, amount_out)
+        return
+    if sold:
         # The vault sold `token_out`: swap all of it for at least the quote owed.
         received: uint256 = self._swap_exact_in(token_out, amount_out, quote, amount_in, dex, fee)
         assert received >= amount_in, "bidder: swap short"
@@ -172,19 +239,101 @@ def on_rebalance_bid(
 
 
 @internal
+@view
+def _pair(token: address, other: address) -> address:
+    """
+    @dev The V2 pair of two tokens (UniswapV2Library.pairFor), by CREATE2.
+    """
+    a: address = token
+    b: address = other
+    if convert(other, uint256) < convert(token, uint256):
+        a = other
+        b = token
+    salt: bytes32 = keccak256(concat(convert(a, bytes20), convert(b, bytes20)))
+    digest: bytes32 = keccak256(concat(b"\xff", convert(v2_factory, bytes20), salt, V2_PAIR_INIT_CODE_HASH))
+    return convert(convert(slice(digest, 12, 20), bytes20), address)
+
+
+@internal
+def _v2_sell(token: address, amount: uint256) -> uint256:
+    """
+    @dev The pair has just received `amount` of `token`: swap it for quote,
+         to this contract, at the pair's exact price (getAmountOut).
+    """
+    pair: IUniswapV2Pair = IUniswapV2Pair(self._pair(token, quote))
+    r0: uint112 = 0
+    r1: uint112 = 0
+    t: uint32 = 0
+    r0, r1, t = staticcall pair.getReserves()
+    token_is_0: bool = convert(token, uint256) < convert(quote, uint256)
+    reserve_in: uint256 = convert(r0 if token_is_0 else r1, uint256)
+    reserve_out: uint256 = convert(r1 if token_is_0 else r0, uint256)
+    with_fee: uint256 = amount * 997
+    out: uint256 = with_fee * reserve_out // (reserve_in * 1000 + with_fee)
+    if token_is_0:
+        extcall pair.swap(0, out, self, b"")
+    else:
+        extcall pair.swap(out, 0, self, b"")
+    return out
+
+
+@internal
+def _v2_buy(token: address, amount: uint256, max_in: uint256):
+    """
+    @dev Pay the pair the quote for exactly `amount` of `token`
+         (getAmountIn), at most `max_in`, and have it send the token to the
+         vault.
+    """
+    pair: IUniswapV2Pair = IUniswapV2Pair(self._pair(token, quote))
+    r0: uint112 = 0
+    r1: uint112 = 0
+    t: uint32 = 0
+    r0, r1, t = staticcall pair.getReserves()
+    token_is_0: bool = convert(token, uint256) < convert(quote, uint256)
+    reserve_in: uint256 = convert(r1 if token_is_0 else r0, uint256)
+    reserve_out: uint256 = convert(r0 if token_is_0 else r1, uint256)
+    assert amount < reserve_out, "bidder: swap short"
+    cost: uint256 = reserve_in * amount * 1000 // ((reserve_out - amount) * 997) + 1
+    assert cost <= max_in, "bidder: swap short"
+    assert extcall IERC20(quote).transfer(pair.address, cost, default_return_value=True), "bidder: transfer failed"
+    if token_is_0:
+        extcall pair.swap(amount, 0, vault, b"")
+    else:
+        extcall pair.swap(0, amount, vault, b"")
+
+
+@internal
+def _allow(token: address, router: address, amount: uint256):
+    """
+    @dev A standing maximum allowance, given the first time `router` swaps
+         `token` (or if a token that counts allowances down ever runs it
+         below one swap).
+    """
+    if staticcall IERC20(token).allowance(self, router) < amount:
+        assert extcall IERC20(token).approve(router, max_value(uint256), default_return_value=True), "bidder: approve failed"
+
+
+@internal
+def _path(token_in: address, token_out: address, dex: uint256) -> DynArray[address, 3]:
+    if dex == V2_WETH:
+        return [token_in, weth, token_out]
+    return [token_in, token_out]
+
+
+@internal
 def _swap_exact_in(
     token_in: address, amount_in: uint256, token_out: address, min_out: uint256, dex: uint256, fee: uint256
 ) -> uint256:
     """
     @dev Swaps all of `amount_in`; returns what came out.
     """
-    router: address = v2_router.address if dex == V2 else v3_router.address
-    assert extcall IERC20(token_in).approve(router, amount_in, default_return_value=True), "bidder: approve failed"
-    if dex == V2:
-        amounts: DynArray[uint256, 2] = extcall v2_router.swapExactTokensForTokens(
-            amount_in, min_out, [token_in, token_out], self, block.timestamp
+    router: address = v3_router.address if dex == V3 else v2_router.address
+    self._allow(token_in, router, amount_in)
+    if dex != V3:
+        amounts: DynArray[uint256, 3] = extcall v2_router.swapExactTokensForTokens(
+            amount_in, min_out, self._path(token_in, token_out, dex), self, block.timestamp
         )
-        return amounts[1]
+        return amounts[len(amounts) - 1]
     return extcall v3_router.exactInputSingle(
         ExactInputSingleParams(
             tokenIn=token_in,
@@ -204,13 +353,14 @@ def _swap_exact_out(
     token_in: address, max_in: uint256, token_out: address, amount_out: uint256, dex: uint256, fee: uint256
 ):
     """
-    @dev Buys exactly `amount_out` for at most `max_in`; the allowance left
-         unspent is reset to zero.
+    @dev Buys exactly `amount_out` for at most `max_in`.
     """
-    router: address = v2_router.address if dex == V2 else v3_router.address
-    assert extcall IERC20(token_in).approve(router, max_in, default_return_value=True), "bidder: approve failed"
-    if dex == V2:
-        extcall v2_router.swapTokensForExactTokens(amount_out, max_in, [token_in, token_out], self, block.timestamp)
+    router: address = v3_router.address if dex == V3 else v2_router.address
+    self._allow(token_in, router, max_in)
+    if dex != V3:
+        extcall v2_router.swapTokensForExactTokens(
+            amount_out, max_in, self._path(token_in, token_out, dex), self, block.timestamp
+        )
     else:
         extcall v3_router.exactOutputSingle(
             ExactOutputSingleParams(
@@ -224,4 +374,3 @@ def _swap_exact_out(
                 sqrtPriceLimitX96=0,
             )
         )
-    assert extcall IERC20(token_in).approve(router, 0, default_return_value=True), "bidder: approve failed"

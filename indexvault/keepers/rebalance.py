@@ -35,7 +35,9 @@ from indexvault.model import WAD
 
 BPS = 10_000
 PIPS = 1_000_000  # Uniswap counts fees in hundredths of a basis point
-Dex = Literal["v2", "v3"]
+QUOTE_MARGIN_BPS = 1  # of the vault's quote that purchases leave unspent in a round
+Dex = Literal["v2", "v3", "v2weth"]
+DEX_IDS = {"v2": 0, "v3": 1, "v2weth": 2}  # RebalanceBidder's V2, V3, V2_WETH
 
 
 # --- the snapshot ----------------------------------------------------------
@@ -43,15 +45,17 @@ Dex = Literal["v2", "v3"]
 
 @dataclass(frozen=True)
 class Route:
-    """One pool of a token against the quote, as it is now."""
+    """One pool of a token against the quote, as it is now; or ("v2weth") two
+    V2 pairs, token/WETH then WETH/quote, swapped through in one go."""
 
     dex: Dex
     address: str
-    fee: int  # pips: 3000 is 0.3 %
+    fee: int  # pips: 3000 is 0.3 %; for "v2weth" both hops' (5991: 1 - 0.997^2)
     token_is_0: bool
-    reserves: tuple[int, int] | None = None  # V2: (token, quote) base units
+    reserves: tuple[int, int] | None = None  # V2: (token, quote) base units; "v2weth": (token, WETH)
     sqrt_x96: int | None = None  # V3
     liquidity: int | None = None  # V3, in range
+    hop: tuple[int, int] | None = None  # "v2weth": the WETH/quote pair's (WETH, quote)
 
     @property
     def label(self) -> str:
@@ -108,9 +112,10 @@ class Snapshot:
 class Settings:
     """A keeper's choices."""
 
-    min_profit_usd: Decimal = Decimal(1)
+    min_profit_usd: Decimal = Decimal(1)  # on top of the gas: 0 bids as soon as a bid pays for its gas
     max_impact_bps: int = 50  # largest move of a pool's price a bid may cause
-    gas_v2: int = 260_000  # a bidder fill through V2, measured (tests/keepers)
+    gas_margin: Decimal = Decimal("0.1")  # the profit floor is the gas x (1 + this) + min_profit_usd
+    gas_v2: int = 230_000  # a bidder fill straight with a V2 pair, measured (benchmarks/rebalance_gas.py: 208k)
     gas_v3: int = 330_000
     max_oracle_age: int | None = None  # seconds; the feed's heartbeat when None
     bisect_steps: int = 64
@@ -137,7 +142,11 @@ class Action:
 
     @property
     def dex_id(self) -> int:
-        return 0 if self.dex == "v2" else 1
+        return DEX_IDS[self.dex]
+
+    @property
+    def route_label(self) -> str:
+        return f"{self.dex} {self.fee / 10_000:g}%"
 
 
 @dataclass(frozen=True)
@@ -170,6 +179,9 @@ def _v2_amount_in(amount_out: int, reserve_in: int, reserve_out: int) -> int:
 
 def mid(route: Route) -> Fraction:
     """The pool's price now, quote base units per token base unit."""
+    if route.dex == "v2weth":
+        (token, weth), (weth2, quote) = route.reserves, route.hop
+        return Fraction(weth, token) * Fraction(quote, weth2)
     if route.dex == "v2":
         token, quote = route.reserves
         return Fraction(quote, token)
@@ -181,6 +193,11 @@ def sell_into(route: Route, amount: int) -> tuple[int, Fraction]:
     """Swapping exactly `amount` token for quote: (quote out, price after)."""
     if amount == 0:
         return 0, mid(route)
+    if route.dex == "v2weth":  # Router02's getAmountsOut, hop by hop
+        (token, weth), (weth2, quote) = route.reserves, route.hop
+        mid_weth = uni.v2_amount_out(amount, token, weth)
+        out = uni.v2_amount_out(mid_weth, weth2, quote)
+        return out, Fraction(weth - mid_weth, token + amount) * Fraction(quote - out, weth2 + mid_weth)
     if route.dex == "v2":
         token, quote = route.reserves
         out = uni.v2_amount_out(amount, token, quote)
@@ -202,6 +219,15 @@ def buy_from(route: Route, amount: int) -> tuple[int, Fraction]:
     if amount == 0:
         return 0, mid(route)
     never = 2**256 - 1
+    if route.dex == "v2weth":  # Router02's getAmountsIn, from the last hop back
+        (token, weth), (weth2, quote) = route.reserves, route.hop
+        if amount >= token:
+            return never, mid(route)
+        weth_in = _v2_amount_in(amount, weth, token)
+        if weth_in >= weth2:
+            return never, mid(route)
+        paid = _v2_amount_in(weth_in, quote, weth2)
+        return paid, Fraction(weth + weth_in, token - amount) * Fraction(quote + paid, weth2 - weth_in)
     if route.dex == "v2":
         token, quote = route.reserves
         if amount >= token:
@@ -308,7 +334,10 @@ def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
     factor = s.factor
     actions: list[Action] = []
     skipped: list[Skip] = []
-    budget = s.quote_available  # what purchases may spend: the quote already in the vault
+    # What purchases may spend: the quote already in the vault, less 1 bps: the bid lands a block later,
+    # when the factor has fallen a little and the same amount costs a little more
+    # (else "rebalancer: not enough quote" when a round spends it all).
+    budget = s.quote_available * (BPS - QUOTE_MARGIN_BPS) // BPS
     ordered = sorted(s.components, key=lambda c: not c.sell)  # sales first
     for c in ordered:
         if c.remaining == 0:
@@ -343,11 +372,12 @@ def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
                                f"(factor {factor / WAD:.4f})")
                 continue
             profit, owed, after = _profit(c, s, route, amount, factor)
-            need = _quote_units(s, gas_usd + settings.min_profit_usd)
+            need = _quote_units(s, gas_usd * (1 + settings.gas_margin) + settings.min_profit_usd)
             impact = abs(after / mid(route) - 1) * BPS
             if profit < need:
                 reasons.append(f"{route.label}: unprofitable, {_usd(s, profit):.2f} USD on {amount} base units "
-                               f"< gas {gas_usd:.2f} + minimum {settings.min_profit_usd} USD "
+                               f"< gas {gas_usd:.2f} x {1 + settings.gas_margin} + minimum "
+                               f"{settings.min_profit_usd} USD "
                                f"(factor {factor / WAD:.4f})")
                 continue
             actions.append(Action(
@@ -356,7 +386,8 @@ def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
                 impact_bps=Decimal(float(impact)).quantize(Decimal("0.01")), factor=factor,
                 reason=(f"{'sell' if c.sell else 'buy'} {amount} on {route.label} at factor {factor / WAD:.4f}: "
                         f"{s.quote_symbol} {_usd(s, owed):.2f}, profit {_usd(s, profit):.2f} USD "
-                        f"> gas {gas_usd:.2f} + {settings.min_profit_usd}, impact {float(impact):.1f} bps"),
+                        f"> gas {gas_usd:.2f} x {1 + settings.gas_margin} + {settings.min_profit_usd}, "
+                        f"impact {float(impact):.1f} bps"),
             ))
             left -= amount
             if not c.sell:
@@ -368,7 +399,10 @@ def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
 
 def mid_depth(route: Route) -> int:
     """The quote a pool holds near its price (its quote reserve, or L * sqrt P
-    for V3): larger is deeper."""
+    for V3; for two hops the thinner's): larger is deeper."""
+    if route.dex == "v2weth":
+        (_, weth), (weth2, quote) = route.reserves, route.hop
+        return min(weth * quote // weth2, quote)
     if route.dex == "v2":
         return route.reserves[1]
     s = Fraction(route.sqrt_x96, uni.Q96)

@@ -22,6 +22,8 @@ from indexvault.market.record import MarketRecord
 from indexvault.market.rpc import Function, Rpc, RpcError
 
 UNIT_SCALE = 10**36
+PIPS = 1_000_000
+WETH_SYMBOL = "ETH"  # the market's asset whose token is Router02's WETH
 Log = Callable[[str], None]
 
 R_AUCTION_START = Function("auction_start()", "uint256")
@@ -46,9 +48,23 @@ def _price(answer: int, feed_decimals: int) -> int:
 
 
 def routes(states: list[market_pools.PoolState], quote_symbol: str) -> dict[str, tuple[decisions.Route, ...]]:
-    """Each asset's pools against the quote, as the decisions see them."""
+    """Each asset's pools against the quote, as the decisions see them, and
+    each asset's V2 pair with WETH followed by WETH's V2 pair with the quote
+    (one two-hop route, "v2weth")."""
     out: dict[str, list[decisions.Route]] = {}
+    weth_quote = next((s for s in states if s.asset.symbol == WETH_SYMBOL and s.pair.symbol == quote_symbol
+                       and s.pool.dex == "v2"), None)
     for state in states:
+        if (weth_quote is not None and state.pair.symbol == WETH_SYMBOL and state.pool.dex == "v2"
+                and state.asset.symbol != quote_symbol):
+            r0, r1 = state.reserves
+            w0, w1 = weth_quote.reserves
+            out.setdefault(state.asset.symbol, []).append(decisions.Route(
+                "v2weth", state.pool.address, PIPS - (PIPS - state.pool.fee) * (PIPS - weth_quote.pool.fee) // PIPS,
+                state.asset_is_token0, reserves=(r0, r1) if state.asset_is_token0 else (r1, r0),
+                hop=(w0, w1) if weth_quote.asset_is_token0 else (w1, w0),
+            ))
+            continue
         if state.pair.symbol != quote_symbol:
             continue
         if state.pool.dex == "v2":
@@ -150,8 +166,8 @@ def run_round(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any], accoun
     rebalancer = project.Rebalancer.at(deployment["rebalancer"])
     for action in decision.actions:
         try:
-            receipt = bidder.fill(action.token, action.amount, action.quote_limit, action.dex_id, action.fee,
-                                  action.min_profit, sender=account)
+            receipt = bidder.fill(action.token, action.amount, action.quote_limit, action.sell, action.dex_id,
+                                  action.fee, action.min_profit, sender=account)
         except (ApeException, RpcError) as error:
             message = getattr(error, "message", None) or str(error).splitlines()[0]
             log(f"fill {action.symbol} failed: {message}; the next round decides again")

@@ -14,7 +14,7 @@ from indexvault.model import WAD
 from tests.utils.boa_env import ZERO_ADDRESS, deployer, events
 
 MAX = 2**256 - 1
-V2, V3 = 0, 1
+V2, V3, V2_WETH = 0, 1, 2
 SHARES = 1_000 * WAD
 # Per share: 40 USDC, 0.001 WBTC, 1 LINK (about 100 USD at the 2024-01-01 closes).
 UNITS = {"USDC": 40 * 10**6, "BTC": 10**5, "LINK": WAD}
@@ -102,16 +102,16 @@ def test_fill__vault_sells__swaps_exact_input_and_pays_profit(env, keeper, dex, 
     _, take, owed = env.rebalancer.preview_bid(env.btc.address, amount)
     vault_btc, vault_usdc = env.btc.balanceOf(env.vault.address), env.usdc.balanceOf(env.vault.address)
     with boa.env.prank(keeper):
-        profit = env.bidder.fill(env.btc.address, amount, owed, dex, fee, 1)
+        profit = env.bidder.fill(env.btc.address, amount, owed, True, dex, fee, 1)
     assert take == amount and profit > 0
     assert env.usdc.balanceOf(keeper) == profit
     assert env.btc.balanceOf(env.vault.address) == vault_btc - amount
     assert env.usdc.balanceOf(env.vault.address) == vault_usdc + owed
     assert _held(env) == {"usdc": 0, "btc": 0, "link": 0, "eth": 0}
-    assert not any(_allowances(env))
+    # V2 trades with the pair itself (no allowance); V3's router keeps a standing one for what it swapped.
+    assert _allowances(env) == ([0] * 8 if dex == V2 else [0, 0, 0, MAX, 0, 0, 0, 0])
     [filled] = events(env.bidder, "Filled")
-    assert (filled.keeper, filled.token, filled.quote_amount, filled.dex, filled.profit) == (
-        keeper, env.btc.address, owed, dex, profit)
+    assert (filled.keeper, filled.token, filled.profit) == (keeper, env.btc.address, profit)
 
 
 @pytest.mark.parametrize(("symbol", "amount", "dex", "fee"),
@@ -121,18 +121,18 @@ def test_fill__vault_buys__swaps_exact_output_and_pays_profit(env, keeper, symbo
     _, take, paid = env.rebalancer.preview_bid(token.address, amount)
     vault_token = token.balanceOf(env.vault.address)
     with boa.env.prank(keeper):
-        profit = env.bidder.fill(token.address, amount, paid, dex, fee, 1)
+        profit = env.bidder.fill(token.address, amount, paid, False, dex, fee, 1)
     assert take == amount and profit > 0
     assert env.usdc.balanceOf(keeper) == profit
     assert token.balanceOf(env.vault.address) == vault_token + amount  # exactly what it is owed
     assert _held(env) == {"usdc": 0, "btc": 0, "link": 0, "eth": 0}
-    assert not any(_allowances(env))
+    assert _allowances(env) == ([0] * 8 if dex == V2 else [0, MAX, 0, 0, 0, 0, 0, 0])
 
 
 def test_fill__v2_gas(env, keeper):
     """A V2 sale's gas, for the report (titanoboa's count on the fork)."""
     with boa.env.prank(keeper):
-        env.bidder.fill(env.btc.address, 10**6, MAX, V2, 0, 1)
+        env.bidder.fill(env.btc.address, 10**6, MAX, True, V2, 0, 1)
     gas = env.bidder._computation.get_gas_used()
     print(f"RebalanceBidder.fill, V2 sale: {gas} gas (titanoboa computation on the fork)")
     assert 100_000 < gas < 400_000
@@ -140,23 +140,23 @@ def test_fill__v2_gas(env, keeper):
 
 def test_fill__profit_below_minimum__reverts(env, keeper):
     with boa.env.prank(keeper), boa.reverts("bidder: profit below minimum"):
-        env.bidder.fill(env.btc.address, 10**6, MAX, V2, 0, 10**12)
+        env.bidder.fill(env.btc.address, 10**6, MAX, True, V2, 0, 10**12)
     assert _held(env) == {"usdc": 0, "btc": 0, "link": 0, "eth": 0}
 
 
 def test_fill__bad_route__reverts(env, keeper):
     with boa.env.prank(keeper), boa.reverts("bidder: bad route"):
-        env.bidder.fill(env.btc.address, 10**6, MAX, 2, 0, 0)
+        env.bidder.fill(env.btc.address, 10**6, MAX, True, 3, 0, 0)
 
 
 def test_callback__from_stranger__reverts(env, stranger):
     with boa.env.prank(stranger), boa.reverts("bidder: not the vault"):
-        env.bidder.on_rebalance_bid(env.btc.address, 1, env.usdc.address, 1, b"\x00" * 64)
+        env.bidder.on_rebalance_bid(env.btc.address, 1, env.usdc.address, 1, b"\x00" * 32)
 
 
 def test_callback__from_vault_outside_fill__reverts(env):
     with boa.env.prank(env.vault.address), boa.reverts("bidder: not filling"):
-        env.bidder.on_rebalance_bid(env.btc.address, 1, env.usdc.address, 1, b"\x00" * 64)
+        env.bidder.on_rebalance_bid(env.btc.address, 1, env.usdc.address, 1, b"\x00" * 32)
 
 
 def test_callback__direct_bid_naming_the_bidder__reverts(env, stranger):
@@ -164,3 +164,51 @@ def test_callback__direct_bid_naming_the_bidder__reverts(env, stranger):
     vault calls the stranger back, not the bidder."""
     with boa.env.prank(stranger), boa.reverts():
         env.rebalancer.bid(env.btc.address, 10**6, MAX, env.bidder.address, b"\x00" * 64)
+
+
+@pytest.mark.parametrize(("symbol", "vault_sells", "amount"), [("btc", True, 10**6), ("link", False, 10 * WAD)],
+                         ids=["sell-btc", "buy-link"])
+def test_fill__two_hops_through_weth(env, keeper, symbol, vault_sells, amount):
+    """V2_WETH: token/WETH then WETH/USDC through Router02, one swap; nothing left behind."""
+    token = getattr(env, symbol)
+    _, take, quote_amount = env.rebalancer.preview_bid(token.address, amount)
+    vault_token = token.balanceOf(env.vault.address)
+    with boa.env.prank(keeper):
+        profit = env.bidder.fill(token.address, amount, quote_amount, vault_sells, V2_WETH, 0, 0)
+    assert env.usdc.balanceOf(keeper) == profit
+    assert token.balanceOf(env.vault.address) == vault_token + (-amount if vault_sells else amount)
+    assert _held(env) == {"usdc": 0, "btc": 0, "link": 0, "eth": 0}
+
+
+def test_fill__standing_approval__given_once_and_holds_nothing(env, keeper):
+    """The first V3 sale approves SwapRouter for the maximum; the next one
+    spends from it without approving again, and the bidder holds nothing."""
+    router = env.market.uniswap.swap_router
+    assert env.btc.allowance(env.bidder.address, router) == 0
+    gas = []
+    for _ in range(2):
+        with boa.env.prank(keeper):
+            env.bidder.fill(env.btc.address, 10**6, MAX, True, V3, 500, 1)
+        gas.append(env.bidder._computation.get_gas_used())
+        assert env.btc.allowance(env.bidder.address, router) == MAX  # the mock leaves a maximum one as it is
+        assert _held(env) == {"usdc": 0, "btc": 0, "link": 0, "eth": 0}
+    assert gas[0] - gas[1] > 20_000  # the first fill wrote the allowance (0 -> max); the second did not approve
+
+
+def test_fill__v2__trades_with_the_markets_pair(env, keeper):
+    """The bidder finds the V2 pair by CREATE2 (Router02's init code hash): the market's own pair trades."""
+    pair = next(p for p in env.market.asset("BTC").pools if p.dex == "v2" and p.pair == "USDC").address
+    before = env.btc.balanceOf(pair)
+    with boa.env.prank(keeper):
+        env.bidder.fill(env.btc.address, 10**6, MAX, True, V2, 0, 1)
+    assert env.btc.balanceOf(pair) == before + 10**6
+
+
+@pytest.mark.parametrize(("symbol", "vault_sells"), [("btc", False), ("link", True)],
+                         ids=["sale-as-buy", "buy-as-sale"])
+def test_fill__v2_wrong_side__reverts(env, keeper, symbol, vault_sells):
+    """A V2 fill that guesses the vault's side wrong reverts: a purchase's quote never goes to a pair."""
+    token = getattr(env, symbol)
+    with boa.env.prank(keeper), boa.reverts("bidder: wrong side"):
+        env.bidder.fill(token.address, 10**6, 0 if vault_sells else MAX, vault_sells, V2, 0, 0)
+    assert _held(env) == {"usdc": 0, "btc": 0, "link": 0, "eth": 0}

@@ -172,3 +172,103 @@ def test_propose__february_targets_over_the_market():
     # BTC capped at 25 %, sized on 99.5 % of the NAV (the rest stays in quote for the auctions' cost).
     assert p.targets[p.symbols.index("BTC")] == int(Decimal("0.25") * Decimal("99.5") / 10 * WAD)
     assert p.args[2:] == (86_400, WAD + WAD // 100, WAD - WAD // 20)
+
+
+# --- two hops through WETH, break-even bids, several pools a round -------------------------------
+
+WETH_RESERVE = 500 * WAD  # the token/WETH pair: 100,000 TKN against 500 WETH (2,000 USD each): 10 USD a token
+ETH_USDC = (10_000 * WAD, 20_000_000 * USD)  # the WETH/USDC pair: 2,000 USD a WETH
+
+
+def v2weth() -> k.Route:
+    return k.Route("v2weth", "0xtknweth", 5991, True, reserves=(TOKEN_RESERVE, WETH_RESERVE), hop=ETH_USDC)
+
+
+def test_v2weth__sell_is_router_getAmountsOut_hop_by_hop():
+    amount = 50 * WAD
+    weth = uni.v2_amount_out(amount, TOKEN_RESERVE, WETH_RESERVE)
+    out, after = k.sell_into(v2weth(), amount)
+    assert out == uni.v2_amount_out(weth, *ETH_USDC)
+    assert after < k.mid(v2weth()) == Fraction(10 * USD, WAD)
+
+
+def test_v2weth__buy_is_router_getAmountsIn_from_the_last_hop():
+    amount = 50 * WAD
+    weth_in = k._v2_amount_in(amount, WETH_RESERVE, TOKEN_RESERVE)
+    paid, after = k.buy_from(v2weth(), amount)
+    assert paid == k._v2_amount_in(weth_in, ETH_USDC[1], ETH_USDC[0])
+    assert after > k.mid(v2weth())
+    # Two fees both ways (about 1.2 %) and the impact on the 1 M USD token/WETH pair.
+    out, _ = k.sell_into(v2weth(), amount)
+    assert Fraction(118, 10_000) < Fraction(paid - out, amount * 10 * USD // WAD) < Fraction(135, 10_000)
+
+
+def test_decide__v2weth__only_when_the_auction_pays_two_fees():
+    """At factor 0.99 the two hops (0.6 % in fees) can still pay; at 0.995 they cannot."""
+    c = component(remaining=10**6 * WAD, routes=(v2weth(),))
+    [action] = k.decide(snapshot(c, factor=Decimal("0.99"))).actions
+    assert action.dex == "v2weth" and action.dex_id == 2
+    assert k.decide(snapshot(c, factor=Decimal("0.995"))).actions == ()
+
+
+def test_decide__break_even__bids_once_the_profit_pays_the_gas():
+    """min_profit_usd 0: the floor is the gas x (1 + gas_margin) only, so a bid
+    too small for 1 USD of profit on top still goes."""
+    gas_usd = Decimal(230_000 * 10**9) / Decimal(10**18) * 2000  # 0.46 USD
+    s = snapshot(component(remaining=60 * WAD), factor=Decimal("0.995"))  # 600 USD at 20 bps: ~1.2 USD
+    assert k.decide(s, k.Settings(min_profit_usd=Decimal(1))).actions == ()
+    [action] = k.decide(s, k.Settings(min_profit_usd=Decimal(0))).actions
+    assert action.expected_profit >= k._quote_units(s, gas_usd * Decimal("1.1"))
+    assert action.min_profit == k._quote_units(s, gas_usd)
+
+
+def test_decide__several_pools_of_a_token__each_to_break_even():
+    """A large sale takes every pool that pays, each down to where its
+    marginal price after its fee meets the auction's: the combined depth."""
+    routes = (v2(), v3(liquidity=10**18), v2weth())
+    settings = k.Settings(max_impact_bps=500, min_profit_usd=Decimal(0))
+    actions = k.decide(snapshot(component(remaining=10**6 * WAD, routes=routes), factor=Decimal("0.99")),
+                       settings).actions
+    assert {a.dex for a in actions} == {"v2", "v3", "v2weth"}
+    asked = Fraction(99 * 10 * USD, 100 * WAD)
+    for a in actions:
+        route = next(r for r in routes if r.dex == a.dex)
+        keep = Fraction(k.PIPS - route.fee, k.PIPS)
+        _, after = k.sell_into(route, a.amount)
+        assert after * keep >= asked  # still pays the auction
+        _, beyond = k.sell_into(route, a.amount * 101 // 100)
+        assert beyond * keep < asked  # and no more
+    total = sum(a.amount for a in actions)
+    assert total > max(a.amount for a in actions) * 1.05
+
+
+def test_routes__two_hops_from_the_weth_pair_and_the_weth_quote_pair():
+    from types import SimpleNamespace as NS
+
+    from indexvault.keepers import runner
+
+    usdc, eth, tkn = NS(symbol="USDC"), NS(symbol="ETH"), NS(symbol="TKN")
+    states = [
+        NS(asset=eth, pair=usdc, pool=NS(dex="v2", address="0xethusdc", fee=3000), asset_is_token0=False,
+           reserves=(ETH_USDC[1], ETH_USDC[0]), sqrt_x96=None, liquidity=None),
+        NS(asset=tkn, pair=eth, pool=NS(dex="v2", address="0xtknweth", fee=3000), asset_is_token0=True,
+           reserves=(TOKEN_RESERVE, WETH_RESERVE), sqrt_x96=None, liquidity=None),
+    ]
+    routes = runner.routes(states, "USDC")
+    assert routes["TKN"] == (v2weth(),)
+    assert routes["ETH"][0].reserves == ETH_USDC and routes["ETH"][0].dex == "v2"
+
+
+def test_curve_for__from_the_oracle_to_ten_thirds_of_the_fee_below_within_the_band():
+    from indexvault.keepers import demo
+
+    assert demo.curve_for(3000) == (WAD, WAD - WAD // 100)
+    assert demo.curve_for(30_000) == (WAD, WAD - WAD // 20)  # clamped to the 5 % band
+
+
+def test_decide__buy__leaves_a_margin_for_the_next_blocks_factor():
+    """A round that could spend all the quote leaves 1 bps of it: the bid lands
+    a block later at a slightly lower factor, when the same amount costs more."""
+    [action] = k.decide(snapshot(component("BUY", sell=False), quote_available=500 * USD)).actions
+    assert action.quote_limit <= 500 * USD * 9_999 // 10_000
+    assert action.quote_limit > 500 * USD * 9_990 // 10_000
