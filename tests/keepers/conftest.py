@@ -1,33 +1,13 @@
 """Fixtures for the keeper tests: the saved market restored on a fresh node
-(a tenth of a second), and titanoboa forking it, so the bidder swaps through
-the real Uniswap V2 and V3 contracts and pools of the market."""
+per module (a tenth of a second), Ape connected to it, and an index launched
+on it with the 2024-02-01 targets proposed."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
+from indexvault.keepers import runner
 from indexvault.market import node as market_node
-from indexvault.market import record as market_record
-
-DATE = "2024-01-01"
-
-
-@pytest.fixture(scope="session")
-def saved_market() -> Path:
-    folder = market_node.market_dir(DATE)
-    if not (folder / market_node.STATE_FILE).exists():  # `make test` builds it first; plain pytest may not have
-        ape = Path(sys.executable).parent / "ape"
-        subprocess.run([str(ape), "run", "market", "build", "--date", DATE], cwd=market_node.ROOT, check=True)
-    return folder
-
-
-@pytest.fixture(scope="session")
-def market(saved_market) -> market_record.MarketRecord:
-    return market_record.load(saved_market / market_node.RECORD_FILE)
 
 
 @pytest.fixture(scope="module")
@@ -35,3 +15,33 @@ def node(saved_market):
     anvil = market_node.restore(saved_market)
     yield anvil
     anvil.stop()
+
+
+SHARES = 1_000  # index tokens the launched index mints (100 USD each)
+
+
+@pytest.fixture(scope="module")
+def ape_node(node, tmp_path_factory):
+    """Ape connected to the restored node, deployments recorded in a temporary folder."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("INDEXVAULT_DEPLOYMENTS", str(tmp_path_factory.mktemp("deployments")))
+    from ape import networks
+
+    with networks.ethereum.local.use_provider("foundry", provider_settings={"host": node.url}):
+        yield node
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def launched(ape_node, market):
+    from ape import accounts
+
+    from indexvault import chain
+    from indexvault.keepers import demo
+
+    keeper = accounts.test_accounts[0]  # also the index's admin and manager here
+    record = demo.launch(market, keeper, SHARES, echo=lambda line: None)
+    proposal = runner.read_proposal(ape_node.rpc, market, record, "2024-02-01")
+    chain.set_missing_feeds(record, keeper, market, proposal.added)
+    chain.propose_rebalance(record, keeper, proposal)
+    return record, proposal, keeper

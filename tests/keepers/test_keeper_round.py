@@ -13,36 +13,6 @@ import pytest
 from indexvault.keepers import rebalance as decisions
 from indexvault.keepers import runner
 
-SHARES = 1_000
-
-
-@pytest.fixture(scope="module")
-def ape_node(node, tmp_path_factory):
-    """Ape connected to the restored node, deployments recorded in a temporary folder."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("INDEXVAULT_DEPLOYMENTS", str(tmp_path_factory.mktemp("deployments")))
-    from ape import networks
-
-    with networks.ethereum.local.use_provider("foundry", provider_settings={"host": node.url}):
-        yield node
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
-def launched(ape_node, market):
-    from ape import accounts
-
-    from indexvault import chain
-    from indexvault.keepers import demo
-
-    keeper = accounts.test_accounts[0]  # also the index's admin and manager here
-    record = demo.launch(market, keeper, SHARES, echo=lambda line: None)
-    proposal = runner.read_proposal(ape_node.rpc, market, record, "2024-02-01")
-    chain.set_missing_feeds(record, keeper, market, proposal.added)
-    chain.propose_rebalance(record, keeper, proposal)
-    return record, proposal, keeper
-
-
 def test_keeper_round__before_the_timelock__waits(ape_node, market, launched):
     record, _, keeper = launched
     result = runner.run_round(ape_node.rpc, market, record, keeper, decisions.Settings(), log=lambda line: None)
