@@ -91,3 +91,44 @@ def propose(symbol, account, date, top, cap, duration, simulate):
         click.echo(f"  feeds set for {', '.join(feeds)}")
     propose_rebalance(record, account, proposal)
     click.echo(f"proposed {len(proposal.tokens)} targets for {record['symbol']}")
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Hold the index token's pool at NAV by arbitrage")
+@index_option()
+@account_option()
+@click.option("--simulate", is_flag=True, help="Read and decide, print what would be sent; sign nothing.")
+@click.option("--rounds", default=1, show_default=True, help="Rounds to run (0: until stopped).")
+@click.option("--interval", default=12.0, show_default=True, help="Seconds between rounds.")
+@click.option("--min-profit", type=DECIMAL, default=Decimal(1), show_default=True, help="USD per trade, after gas.")
+@click.option("--create-pool", "pool_depth", type=DECIMAL, default=None,
+              help="First create the index token's Uniswap V2 pool against USDC at NAV, this deep (USD, both sides).")
+@clean_errors
+def arbitrage(symbol, account, simulate, rounds, interval, min_profit, pool_depth):
+    """Mints and sells into the index token's pool when it trades above NAV
+    by more than the round trip's costs, buys and redeems when below, through
+    IndexArbitrage (one transaction, reverting when unprofitable). Each round
+    reads the chain again, so it is safe to stop and start at any time."""
+    from indexvault.keepers import arbitrage as arb
+
+    record = load_deployment(symbol)
+    market = load_market()
+    if market is None:
+        raise DeploymentError("no market recorded for this network: start one with `make market-node`")
+    if pool_depth is not None:
+        if "pool" in record:
+            raise DeploymentError(f"index {record['symbol']} already has a pool: {record['pool']}")
+        record = arb.create_pool(record, signer(account), market, pool_depth, click.echo)
+    if "pool" not in record:
+        raise DeploymentError(f"index {record['symbol']} has no pool recorded: add --create-pool <USD>")
+    settings = arb.Settings(min_profit_usd=min_profit)
+    contracts = None
+    if not simulate:
+        contracts, record = arb.ape_contracts(record, signer(account), market, click.echo)
+    done = 0
+    while rounds == 0 or done < rounds:
+        if done:
+            time.sleep(interval)
+        rpc = market_rpc()
+        arb.run_round(rpc, market, record, contracts, settings, int(rpc.call("eth_gasPrice"), 16), simulate,
+                      click.echo)
+        done += 1

@@ -17,14 +17,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from indexvault.fuzz import engine
+from indexvault.fuzz import arbitrage, engine
 from indexvault.fuzz.backends import AnvilBackend, BoaBackend
 from indexvault.market import node as market_node
 from indexvault.market import record as market_record
 
 NOT_MEASURED = (
-    "not measured yet: convergence of the index token's pool price to NAV needs an index-token pool and "
-    "the arbitrage keeper; the engine's `arbitrage` operation (engine.ARBITRAGE, weight 0) is its slot"
+    "not measured: this campaign never opened the index token's pool (the scenario gives the `pool_shock` "
+    "and `arbitrage` operations no weight)"
 )
 OP_DEFINITION = (
     "one call into the vault or its oracle adapter (mint, redeem, share transfer, accrue_fees, set_fees, "
@@ -50,6 +50,8 @@ class CampaignResult:
     nav_series: list = field(default_factory=list)
     surplus_gains: list = field(default_factory=list)
     gas_per_op: list = field(default_factory=list)
+    convergence: dict | None = None  # the index token's pool against NAV (indexvault.fuzz.arbitrage)
+    pool_series: list = field(default_factory=list)  # per arbitrage round: ops, time, pool before/after, NAV, band
 
     @property
     def ops_per_s(self) -> float:
@@ -104,6 +106,8 @@ def run_campaign(
         vault_ops=world.vault_ops, steps=world.steps, seconds=time.monotonic() - started, setup_seconds=setup,
         counts=dict(world.counts), worst=world.worst, violation=violation, nav_series=world.nav_series,
         surplus_gains=world.surplus_gains, gas_per_op=world.gas_per_op,
+        convergence=arbitrage.convergence(world),
+        pool_series=list(world.arb["series"]) if getattr(world, "arb", None) else [],
     )
 
 
@@ -137,7 +141,7 @@ def summary(result: CampaignResult) -> dict:
         "gas_per_op_batch_average": {
             "min": min(result.gas_per_op, default=0), "max": max(result.gas_per_op, default=0),
         },
-        "nav_convergence": NOT_MEASURED,
+        "nav_convergence": result.convergence or NOT_MEASURED,
     }
 
 
@@ -154,7 +158,8 @@ def plot(result: CampaignResult, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (top, left, right) = plt.subplots(3, 1, figsize=(10, 10), gridspec_kw={"height_ratios": [3, 2, 2]})
+    fig, (top, left, right, pool, conv) = plt.subplots(
+        5, 1, figsize=(10, 17), gridspec_kw={"height_ratios": [3, 2, 2, 3, 2]})
     if result.nav_series:
         ops, _, navs = zip(*result.nav_series)
         top.plot(ops, [n / 1e18 for n in navs], lw=0.8)
@@ -175,10 +180,34 @@ def plot(result: CampaignResult, path: Path) -> Path:
         right.hist(result.gas_per_op, bins=40)
     right.set_xlabel("gas per call, batch average (vault call + harness checks)")
     right.set_ylabel("batches")
+    _plot_convergence(result, pool, conv)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def _plot_convergence(result: CampaignResult, pool, conv) -> None:
+    """The index token's pool price against NAV and its cost band, per
+    arbitrage round (before and after it), and how long each move took to
+    bring back inside the band."""
+    if result.pool_series:
+        ops, _, before, after, nav, lower, upper = zip(*result.pool_series)
+        pool.fill_between(ops, lower, upper, step="post", alpha=0.25, color="tab:green", label="cost band")
+        pool.plot(ops, nav, lw=0.8, color="black", label="NAV per share (oracle adapter)")
+        pool.scatter(ops, before, s=4, color="tab:red", label="pool price before a keeper round")
+        pool.scatter(ops, after, s=4, color="tab:blue", label="pool price after it")
+        pool.set_yscale("log")
+        pool.legend(fontsize=7, loc="upper left")
+    pool.set_xlabel("vault operations")
+    pool.set_ylabel("index token (USDC per share)")
+    pool.set_title("The index token's Uniswap V2 pool against NAV: pool shocks and the arbitrage keeper", fontsize=9)
+    episodes = (result.convergence or {}).get("worst_episodes") is not None
+    if episodes and result.convergence["episodes_converged"]:
+        blocks = result.convergence["blocks_histogram"]
+        conv.bar([int(k) for k in blocks], list(blocks.values()), width=0.8, log=True)
+    conv.set_xlabel("blocks (harness transactions) from a pool shock or NAV move until the pool is back in the band")
+    conv.set_ylabel("episodes")
 
 
 def as_dict(result: CampaignResult) -> dict:

@@ -9,7 +9,8 @@ Shape (DESIGN.md: decisions are pure functions over a snapshot):
 - `Operation`: a `decide(snapshot, rng) -> Action | None` that is a pure
   function, and an `apply(world, action)` that plans the action's calls
   and moves the model. `OPERATIONS` holds the built-in ones; a keeper plugs
-  in with `register(Operation(...))` (the arbitrage slot is `ARBITRAGE`).
+  in with `register(Operation(...))`: `indexvault.fuzz.arbitrage` fills the
+  arbitrage slot (`ARBITRAGE`) and adds the index token's pool shocks.
 - `World`: the deployed contracts, the model, and the pending batch. Calls
   run through the harness (`contracts/FuzzHarness.vy`) on a backend
   (`indexvault.fuzz.backends`), which logs the vault's supply, multiplier
@@ -31,7 +32,11 @@ Invariants checked after every step (a `Violation` names the step):
    returns at most what it paid;
 6. the oracle adapter's NAV per share equals the model's units at the
    posted feed answers, and reverts "oracle: stale price" when a feed is
-   older than its heartbeat.
+   older than its heartbeat;
+7. after each arbitrage round, the index token's pool price is inside the
+   cost band around NAV, or the keeper said why not (unprofitable after
+   gas, no NAV while a feed is stale), and the pool's reserves equal the
+   engine's to the base unit (indexvault/fuzz/arbitrage.py).
 """
 
 from __future__ import annotations
@@ -142,7 +147,9 @@ class Scenario:
 
 DEFAULT_WEIGHTS = {
     "mint": 24, "redeem": 22, "round_trip": 8, "transfer": 4, "accrue": 5, "set_fees": 1, "nav": 8,
-    "shock": 6, "feed_update": 4, "pool_trade": 12, "time": 4, "arbitrage": 0,
+    "shock": 6, "feed_update": 4, "pool_trade": 12, "time": 4,
+    # The index token's pool (indexvault/fuzz/arbitrage.py): other traders move it, the keeper brings it back.
+    "pool_shock": 1, "arbitrage": 2,
 }
 # Operations that call the vault or its oracle adapter: what "vault operations" counts.
 VAULT_CALLS = {"mint", "redeem", "transfer", "accrue", "set_fees", "nav"}
@@ -340,8 +347,8 @@ def _apply_time(world: "World", a: Action) -> None:
 
 def _keeper_slot(snap: Snapshot, rng: random.Random) -> Action | None:
     """The arbitrage keeper's slot: its decision holds the index token's pool
-    price at NAV. Not built yet (it needs an index-token pool); a keeper
-    replaces this operation with `register(Operation("arbitrage", ...))`,
+    price at NAV. `indexvault.fuzz.arbitrage` (imported at the end of this
+    module) replaces this operation with `register(Operation("arbitrage", ...))`,
     planning its calls with `World.plan`, `plan_mint` and `plan_redeem`."""
     return None
 
@@ -370,6 +377,12 @@ OPERATIONS: dict[str, Operation] = {
 def register(operation: Operation) -> None:
     """Add or replace an operation (a keeper's, say); give it a weight in the Scenario."""
     OPERATIONS[operation.name] = operation
+
+
+# Checks run with the balances check (at least every BATCH steps, and at the
+# end), after a flush: `check(world)` raises a Violation. Operations that keep
+# state of their own beside the model (the index token's pool) add theirs.
+CHECKS: list[Callable[["World"], None]] = []
 
 
 def choose(snap: Snapshot, rng: random.Random, weights: dict[str, int]) -> Action | None:
@@ -560,6 +573,7 @@ class World:
             return
         planned, self.pending = self.pending, []
         steps = self.backend.run(self.harness, [p.call for p in planned], self.now)
+        self.batches += 1
         if getattr(self.backend, "last_gas", None):
             self.gas_per_op.append(self.backend.last_gas / len(planned))
         if len(steps) != len(planned):
@@ -608,6 +622,7 @@ class World:
             self.surplus_gains.append(usd_gain)
 
     _balances_checked_at = 0
+    batches = 0  # harness transactions sent: blocks, on the anvil backend
 
     def check_balances(self) -> None:
         self._balances_checked_at = self.steps
@@ -617,6 +632,8 @@ class World:
             chain, model = decode(["uint256"], r)[0], self.model.balances.get(name, 0)
             if chain != model:
                 raise Violation(f"after step {self.steps}: {name} holds {chain} index tokens, the model {model}")
+        for check in CHECKS:
+            check(self)
 
 
 def _daily_returns(symbols: Sequence[str], start: str, end: str) -> dict[str, tuple[float, ...]]:
@@ -638,3 +655,8 @@ def run(world: World, vault_ops: int, rng: random.Random, progress: Callable[[in
     world.flush()
     world.check_balances()
     return world
+
+
+# The arbitrage keeper and the index token's pool register their operations
+# (replacing the ARBITRAGE slot) and their check.
+from indexvault.fuzz import arbitrage as _arbitrage  # noqa: E402,F401

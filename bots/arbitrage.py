@@ -1,0 +1,26 @@
+"""A Silverback bot running the arbitrage keeper: one round per block.
+
+    silverback run bots/arbitrage.py --network ethereum:local:foundry --account <alias>
+    silverback run bots/arbitrage.py --network ethereum:local:foundry   # no signer: simulate, sign nothing
+
+The decisions are `indexvault.keepers.arbitrage.decide`, as under
+`ape run keeper arbitrage`; the index is the latest deployed on the network
+(or INDEXVAULT_INDEX), with its pool created first (`ape run keeper
+arbitrage --create-pool <USD>`). Each round reads the chain again, so a
+restart or a failed trade needs nothing: the next block's round decides afresh.
+"""
+
+import os
+
+from ape import chain
+from silverback import SilverbackBot
+
+from indexvault.keepers import arbitrage
+
+bot = SilverbackBot()
+
+
+@bot.on_(chain.blocks)
+def arbitrage_round(block):
+    result = arbitrage.round_on_network(bot.signer, os.environ.get("INDEXVAULT_INDEX"))
+    return {"trade": result.decision.kind or "none", "ok": result.ok, "reason": result.decision.reason}
