@@ -119,7 +119,9 @@ def test_set_sequencer_feed__not_admin__reverts(oracle, sequencer, actors, actor
         oracle.set_sequencer_feed(sequencer.address, GRACE)
 
 
-@pytest.mark.parametrize("feed, grace_period", [("sequencer", 599), ("sequencer", 86_401), ("sequencer", 0), ("zero", 1)])
+@pytest.mark.parametrize(
+    "feed, grace_period", [("sequencer", 599), ("sequencer", 86_401), ("sequencer", 0), ("zero", 1)]
+)
 def test_set_sequencer_feed__bad_grace_period__reverts(oracle, sequencer, admin, feed, grace_period):
     address = sequencer.address if feed == "sequencer" else ZERO_ADDRESS
     with boa.env.prank(admin), boa.reverts("oracle: bad grace period"):

@@ -12,7 +12,9 @@ BLOCK_GAS_LIMIT = 30_000_000
 
 @pytest.mark.parametrize("size", [1, 10, 20, 50, 128])
 @pytest.mark.parametrize("with_rebalancer", [True, False], ids=["rebalancer", "no-rebalancer"])
-def test_create_index__gas_by_basket_size(factory, make_params, create_token, create_feed, creator, size, with_rebalancer):
+def test_create_index__gas_by_basket_size(
+    factory, make_params, create_token, create_feed, creator, size, with_rebalancer
+):
     tokens = [create_token(18, symbol=f"C{i}") for i in range(size)]
     feeds = [create_feed(10**8) for _ in range(size)]
     params = make_params(

@@ -8,7 +8,7 @@ import pytest
 from eth_utils import keccak
 
 from tests.utils.boa_env import WAD, ZERO_ADDRESS, deployer, events
-from tests.utils.factory import BAND, DAY, HEARTBEAT, REBALANCE_TIMELOCK, VERSION, at
+from tests.utils.factory import BAND, DAY, HEARTBEAT, REBALANCE_TIMELOCK, VERSION
 
 ADMIN_ROLE = b"\x00" * 32
 MANAGER_ROLE = keccak(text="MANAGER_ROLE")
