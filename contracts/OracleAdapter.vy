@@ -14,9 +14,16 @@
         set, within a maximum deviation of it. A failing price reverts with
         a reason that names the asset's address.
 
+        On an L2, an optional sequencer-uptime feed (Chainlink's, answer 0
+        up, 1 down, `startedAt` when the status last changed) stops every
+        price while the sequencer is down and for a grace period after it
+        comes back, when prices may still be stale or unfairly posted.
+
         Mint and redeem in kind never read this contract.
 
-        Trust model: the admin (DEFAULT_ADMIN_ROLE) sets and removes feeds.
+        Trust model: the admin (DEFAULT_ADMIN_ROLE) sets and removes feeds
+        and the sequencer feed; an index made by the IndexFactory has its
+        timelock as admin.
         In an emergency the admin points a feed elsewhere or removes it;
         NAV reads then revert, and the vault keeps minting and redeeming.
 """
@@ -51,6 +58,10 @@ HEX: constant(Bytes[16]) = b"0123456789abcdef"
 # @dev Most decimals accepted of a token or a feed: 10**36 keeps every
 # product of an amount and a price far from overflow.
 MAX_DECIMALS: constant(uint256) = 36
+# @dev Bounds on the sequencer grace period, seconds (Chainlink suggests
+# one hour).
+MIN_GRACE_PERIOD: public(constant(uint256)) = 600
+MAX_GRACE_PERIOD: public(constant(uint256)) = 86_400
 
 
 # @dev The index vault this adapter prices.
@@ -64,6 +75,14 @@ vault: public(immutable(IIndexVault))
 # word 1: secondary feed (0-159, zero if none), heartbeat (160-199),
 #         decimals (200-207).
 _feeds: HashMap[address, uint256[2]]
+
+# @dev The L2 sequencer-uptime feed; zero on L1 (no check).
+sequencer_feed: public(IAggregatorV3)
+
+# @dev Seconds after the sequencer comes back up before prices are read
+# again; within [MIN_GRACE_PERIOD, MAX_GRACE_PERIOD] when a feed is set,
+# 0 when none is.
+sequencer_grace_period: public(uint256)
 
 
 # @dev A component's feed configuration, unpacked for readers.
@@ -86,6 +105,10 @@ event FeedSet:
 
 event FeedRemoved:
     asset: indexed(address)
+
+event SequencerFeedSet:
+    feed: indexed(address)
+    grace_period: uint256
 
 
 @deploy
@@ -153,6 +176,25 @@ def set_feed(
 
 
 @external
+def set_sequencer_feed(feed: IAggregatorV3, grace_period: uint256):
+    """
+    @notice Checks every price against an L2 sequencer-uptime feed: none
+            while the sequencer is down, nor until `grace_period` seconds
+            after it came back up. The zero address (with a zero grace
+            period) removes the check. Admin only.
+    @param grace_period Seconds, within [MIN_GRACE_PERIOD, MAX_GRACE_PERIOD].
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    if feed.address == empty(address):
+        assert grace_period == 0, "oracle: bad grace period"
+    else:
+        assert grace_period >= MIN_GRACE_PERIOD and grace_period <= MAX_GRACE_PERIOD, "oracle: bad grace period"
+    self.sequencer_feed = feed
+    self.sequencer_grace_period = grace_period
+    log SequencerFeedSet(feed=feed.address, grace_period=grace_period)
+
+
+@external
 def remove_feed(asset: address):
     """
     @notice Stops pricing `asset`. Admin only.
@@ -186,6 +228,7 @@ def price(asset: address) -> uint256:
     """
     @notice USD per whole token of `asset`, 1e18 fixed point, checked.
     """
+    self._check_sequencer()
     return self._price(asset)[0]
 
 
@@ -196,6 +239,7 @@ def nav() -> uint256:
     @notice The vault's net asset value: every component owed to all
             shares, in USD (1e18), rounded down.
     """
+    self._check_sequencer()
     tokens: DynArray[address, 128] = staticcall vault.components()
     amounts: DynArray[uint256, 128] = staticcall vault.backing()
     return self._value(tokens, amounts)[0]
@@ -255,6 +299,7 @@ def latestRoundData() -> (uint80, int256, uint256, uint256, uint80):
 @internal
 @view
 def _nav_per_share() -> (uint256, uint256):
+    self._check_sequencer()
     tokens: DynArray[address, 128] = staticcall vault.components()
     units: DynArray[uint256, 128] = staticcall vault.units()
     return self._value(tokens, units)
@@ -282,6 +327,34 @@ def _value(tokens: DynArray[address, 128], amounts: DynArray[uint256, 128]) -> (
         total += amounts[i] * price // 10**decimals
         oldest = min(oldest, updated_at)
     return total, oldest
+
+
+@internal
+@view
+def _check_sequencer():
+    """
+    @dev With a sequencer feed set: reverts while the sequencer is down
+         (any answer but 0), and while it has been up for at most the
+         grace period (`now - startedAt <= grace`, Chainlink's own
+         comparison). A round with `startedAt` 0 (Arbitrum's feed before
+         its first round) or in the future says nothing about uptime and
+         counts as within the grace period.
+    """
+    feed: IAggregatorV3 = self.sequencer_feed
+    if feed.address == empty(address):
+        return
+    round_id: uint80 = 0
+    answer: int256 = 0
+    started_at: uint256 = 0
+    updated_at: uint256 = 0
+    answered_in_round: uint80 = 0
+    round_id, answer, started_at, updated_at, answered_in_round = staticcall feed.latestRoundData()
+    assert answer == 0, "oracle: sequencer down"
+    assert (
+        started_at != 0
+        and started_at <= block.timestamp
+        and block.timestamp - started_at > self.sequencer_grace_period
+    ), "oracle: sequencer grace period"
 
 
 @internal
