@@ -39,7 +39,7 @@ def cli():
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Fill the open auctions through Uniswap")
 @index_option()
-@account_option()
+@account_option(prompt=False)
 @click.option("--simulate", is_flag=True, help="Read and decide, print what would be sent; sign nothing.")
 @click.option("--rounds", default=1, show_default=True, help="Rounds to run (0: until stopped).")
 @click.option("--interval", default=12.0, show_default=True, help="Seconds between rounds.")
@@ -66,7 +66,7 @@ def rebalance(symbol, account, simulate, rounds, interval, min_profit, max_impac
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Propose a snapshot's targets")
 @index_option()
-@account_option()
+@account_option(prompt=False)
 @click.option("--date", required=True, help="Snapshot date (YYYY-MM-DD, the 1st of a month).")
 @click.option("--top", default=10, show_default=True, help="Components, by market cap.")
 @click.option("--cap", type=DECIMAL, default=Decimal("0.25"), show_default=True, help="Largest weight.")
@@ -95,7 +95,7 @@ def propose(symbol, account, date, top, cap, duration, simulate):
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Hold the index token's pool at NAV by arbitrage")
 @index_option()
-@account_option()
+@account_option(prompt=False)
 @click.option("--simulate", is_flag=True, help="Read and decide, print what would be sent; sign nothing.")
 @click.option("--rounds", default=1, show_default=True, help="Rounds to run (0: until stopped).")
 @click.option("--interval", default=12.0, show_default=True, help="Seconds between rounds.")
