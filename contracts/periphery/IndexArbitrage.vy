@@ -36,6 +36,7 @@ from ethereum.ercs import IERC20
 
 interface IIndexVault:
     def components() -> DynArray[address, MAX_COMPONENTS]: view
+    def units() -> DynArray[uint256, MAX_COMPONENTS]: view
 
 interface IIndexRouter:
     def mint_from(
@@ -201,9 +202,12 @@ def _settle(vault: address, quote: address, pulled: uint256, min_profit: uint256
     assert back >= pulled + min_profit, "arbitrage: unprofitable"
     self._send_all(quote, msg.sender)
     self._send_all(vault, msg.sender)
-    for component: address in staticcall IIndexVault(vault).components():
-        if component != quote:
-            self._send_all(component, msg.sender)
+    components: DynArray[address, MAX_COMPONENTS] = staticcall IIndexVault(vault).components()
+    units: DynArray[uint256, MAX_COMPONENTS] = staticcall IIndexVault(vault).units()
+    for i: uint256 in range(len(components), bound=MAX_COMPONENTS):
+        # A removed component (unit 0) moved nothing and is not called.
+        if components[i] != quote and units[i] != 0:
+            self._send_all(components[i], msg.sender)
     log Arbitraged(
         caller=msg.sender, vault=vault, quote=quote, minted=minted, shares=shares, quote_in=pulled, quote_out=back
     )

@@ -193,17 +193,23 @@ def mint_from(
                 approved_v3 = True
                 self._approve(input_token, self._dex(V3), max_in)
             spent += self._swap_exact_out(route, amounts[i], max_in - spent, deadline)
-        # Exactly what the vault pulls: the allowance ends at zero.
-        self._approve(tokens[i], vault.address, amounts[i])
+        # Exactly what the vault pulls. A removed component (unit 0) is never
+        # called: a paused or dead token the vault no longer holds blocks nothing.
+        if amounts[i] != 0:
+            self._approve(tokens[i], vault.address, amounts[i])
 
     extcall vault.mint(shares, amounts, receiver)
+    # A vault that pulled less than approved leaves no allowance behind.
+    for i: uint256 in range(len(tokens), bound=MAX_COMPONENTS):
+        if amounts[i] != 0 and staticcall IERC20(tokens[i]).allowance(self, vault.address) != 0:
+            self._approve(tokens[i], vault.address, 0)
 
     if approved_v2:
         self._approve(input_token, v2_router, 0)
     if approved_v3:
         self._approve(input_token, v3_router, 0)
     # The refund: what was not spent, and anything else left here.
-    self._sweep(tokens, input_token, msg.sender)
+    self._sweep(tokens, amounts, input_token, msg.sender)
     log MintedFrom(
         sender=msg.sender, receiver=receiver, vault=vault.address, token_in=input_token, amount_in=spent, shares=shares
     )
@@ -305,7 +311,7 @@ def _redeem_to(
     assert amount_out >= min_out, "router: min out not met"
 
     # The proceeds, and anything else left here.
-    self._sweep(tokens, output_token, receiver)
+    self._sweep(tokens, amounts, output_token, receiver)
     log RedeemedTo(
         sender=msg.sender,
         receiver=receiver,
@@ -434,15 +440,18 @@ def _swap_exact_in(route: Route, amount_in: uint256, deadline: uint256) -> uint2
 
 
 @internal
-def _sweep(tokens: DynArray[address, MAX_COMPONENTS], token: address, to: address):
+def _sweep(
+    tokens: DynArray[address, MAX_COMPONENTS], amounts: DynArray[uint256, MAX_COMPONENTS], token: address, to: address
+):
     """
     @dev Sends `to` this contract's whole balance of `token` and of every
-         component, so that it ends the call holding nothing.
+         component it moved, so that it ends the call holding nothing.
+         Components with no amount (removed ones, unit 0) are not called.
     """
     self._send_all(token, to)
-    for component: address in tokens:
-        if component != token:
-            self._send_all(component, to)
+    for i: uint256 in range(len(tokens), bound=MAX_COMPONENTS):
+        if tokens[i] != token and amounts[i] != 0:
+            self._send_all(tokens[i], to)
 
 
 @internal
