@@ -35,6 +35,11 @@
           and moves both units by exactly the amounts traded. The
           Rebalancer's own manager, guardian, timelock, oracle band and
           auction decide what and at what price; see TECH_SPEC.md.
+          REBALANCER_ROLE IS A DRAIN KEY: `trade` prices nothing and pays
+          out any amount of any component for any amount (even 0) of
+          another, so its holder can empty the vault. Only ever grant it
+          to a deployed Rebalancer contract, never to an account, and only
+          through the admin timelock.
         - Nobody can pause or block redemption in kind: a redeemer whose
           component transfer reverts may skip it and keep a claim on it.
 
@@ -310,18 +315,22 @@ def mint(
     assert erc20.totalSupply + total <= self.supply_cap, "vault: supply cap exceeded"
 
     multiplier: uint256 = state & MASK64
+    # The last component paid; still empty after the loop if none was.
+    token: IERC20 = empty(IERC20)
     for i: uint256 in range(count, bound=MAX_COMPONENTS):
         position: uint256 = self._positions[i]
         if position >> 160 == 0:
             # A component that left the basket: it owes 0, its token is not called.
             continue
-        token: IERC20 = IERC20(convert(position & MASK160, address))
+        token = IERC20(convert(position & MASK160, address))
         # Round up: the vault never takes less than a share is worth.
         amount: uint256 = (total * (position >> 160) * multiplier + UNIT_SCALE - 1) // UNIT_SCALE
         assert amount <= max_amounts_in[i], "vault: slippage exceeded"
         before: uint256 = staticcall token.balanceOf(self)
         assert extcall token.transferFrom(msg.sender, self, amount, default_return_value=True), "vault: transfer failed"
         assert staticcall token.balanceOf(self) >= before + amount, "vault: fee-on-transfer token"
+    # Every unit 0: shares would be minted against nothing.
+    assert token.address != empty(address), "vault: empty basket"
 
     erc20._mint(receiver, shares)
     if fee_shares != 0:
@@ -501,7 +510,9 @@ def trade(
     elif unit_in != 0:
         assert count < MAX_COMPONENTS, "vault: too many components"
         self._positions[count] = convert(token_in, uint256) | (unit_in << 160)
-        self._state = state + (1 << 128)
+        # Read again: the bidder's callback may have paused minting or set
+        # fees (both write this slot); only the count changes here.
+        self._state += 1 << 128
     log Traded(
         token_out=token_out,
         token_in=token_in,

@@ -25,6 +25,14 @@
         (2 - factor)` quote (rounded down): the vault's price starts at its
         best and worsens until a bidder finds it worth taking.
 
+        Bids trade whole unit steps: with a share or more outstanding,
+        one step of a unit (1 base unit per 1e18 shares) is worth at least
+        one base unit for the whole supply, so a bid is snapped to whole
+        steps of the token and of the quote (a bid under one step reverts)
+        and the vault's own rounding moves each unit by exactly what was
+        priced: each bid keeps the backing within one base unit of the
+        tokens. The curve starts at or above par (start factor >= 1).
+
         Anyone may bid. The vault moves the tokens and the units
         (`vault.trade`); with callback data the bidder is called after it
         has received what the vault sells and must pay inside the callback.
@@ -180,6 +188,8 @@ def propose(
     assert len(targets) == count, "rebalancer: targets length mismatch"
     assert duration >= MIN_DURATION and duration <= MAX_DURATION, "rebalancer: bad duration"
     assert end_factor > 0 and end_factor <= start_factor and start_factor < 2 * WAD, "rebalancer: bad curve"
+    # The vault's price starts at or above the oracle's, never at a loss.
+    assert start_factor >= WAD, "rebalancer: start below par"
     assert (staticcall oracle.feed(quote)).primary != empty(address), "rebalancer: no feed for quote"
 
     proposal_id: uint256 = self.proposal_id + 1
@@ -382,10 +392,15 @@ def _remaining(token: address, packed: uint256) -> (bool, uint256):
     supply: uint256 = 0
     multiplier: uint256 = 0
     unit, supply, multiplier = staticcall vault.trade_basis(token)
-    target: uint256 = packed & MAX_UNIT
+    return self._left(unit, packed & MAX_UNIT, supply * multiplier)
+
+
+@internal
+@pure
+def _left(unit: uint256, target: uint256, scale: uint256) -> (bool, uint256):
     if unit > target:
-        return True, (unit - target) * supply * multiplier // UNIT_SCALE
-    return False, ((target - unit) * supply * multiplier + UNIT_SCALE - 1) // UNIT_SCALE
+        return True, (unit - target) * scale // UNIT_SCALE
+    return False, ((target - unit) * scale + UNIT_SCALE - 1) // UNIT_SCALE
 
 
 @internal
@@ -395,13 +410,35 @@ def _quote(token: address, packed: uint256, amount: uint256) -> (bool, uint256, 
     @dev Direction, amount taken, quote amount and sale factor of a bid.
          `quote = take * p_token * f * 10**dq / (p_quote * 1e18 * 10**dt)`,
          one rounding: up when the vault sells, down when it buys.
+         Whole unit steps: with the supply at one share or more
+         (`scale = supply * multiplier >= 1e36`) one step of a unit is
+         worth `scale / 1e36 >= 1` base units, so both legs are snapped to
+         whole steps and the vault's own rounding (`trade`) moves each unit
+         by exactly the step count priced here: the token by
+         `d = floor(take * 1e36 / scale)` (all that remains: exactly to the
+         target), the quote by `dq`, rounded up when the vault sells and
+         down when it buys. A bid under one step reverts. Below one share
+         a base unit is worth at least one step and amounts stay as asked.
     """
     start: uint256 = self.auction_start
+    unit: uint256 = 0
+    supply: uint256 = 0
+    multiplier: uint256 = 0
+    unit, supply, multiplier = staticcall vault.trade_basis(token)
+    scale: uint256 = supply * multiplier
     sell: bool = False
     left: uint256 = 0
-    sell, left = self._remaining(token, packed)
+    sell, left = self._left(unit, packed & MAX_UNIT, scale)
     assert left != 0, "rebalancer: target met"
     take: uint256 = min(amount, left)
+    whole_steps: bool = scale >= UNIT_SCALE
+    if whole_steps and take < left:
+        # `take * 1e36 < |unit - target| * scale <= 2**96 * scale`: no overflow.
+        steps: uint256 = take * UNIT_SCALE // scale
+        assert steps != 0, "rebalancer: bid below one unit step"
+        # The vault's ceil (sold) or floor (bought) of `take * 1e36 / scale`
+        # gives back exactly `steps`.
+        take = math._mul_div(steps, scale, UNIT_SCALE, not sell)
 
     factor: uint256 = self._factor(start)
     applied: uint256 = factor
@@ -415,11 +452,14 @@ def _quote(token: address, packed: uint256, amount: uint256) -> (bool, uint256, 
     else:
         denominator *= 10 ** (decimals - _quote_decimals)
     quote_amount: uint256 = math._mul_div(take, numerator, denominator, sell)
+    if whole_steps:
+        # Up to whole quote steps when the bidder pays, down when the vault
+        # pays: the quote unit moves by exactly `quote_steps`.
+        quote_steps: uint256 = math._mul_div(quote_amount, UNIT_SCALE, scale, sell)
+        quote_amount = math._mul_div(quote_steps, scale, UNIT_SCALE, sell)
 
     if not sell:
-        unit: uint256 = 0
-        supply: uint256 = 0
-        multiplier: uint256 = 0
-        unit, supply, multiplier = staticcall vault.trade_basis(quote)
-        assert quote_amount <= unit * supply * multiplier // UNIT_SCALE, "rebalancer: not enough quote"
+        quote_unit: uint256 = 0
+        quote_unit, supply, multiplier = staticcall vault.trade_basis(quote)
+        assert quote_amount <= quote_unit * scale // UNIT_SCALE, "rebalancer: not enough quote"
     return sell, take, quote_amount, factor

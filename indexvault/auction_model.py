@@ -69,6 +69,36 @@ def units_after(
     return unit_out, unit_in
 
 
+def whole_step_take(take: int, left: int, scale: int, sell: bool) -> int:
+    """`take` snapped to whole unit steps, as the Rebalancer quotes it.
+
+    With `scale = supply * multiplier >= 1e36` one step of a unit is worth
+    `scale / 1e36 >= 1` base units: the bid becomes `d = floor(take * 1e36 /
+    scale)` steps (refused if 0) and the token amount that the vault's own
+    rounding turns back into exactly `d` steps: rounded down when the vault
+    sells (it rounds the fall up), up when it buys (it rounds the rise
+    down). All that remains (`take == left`) is taken as is: exactly the
+    distance to the target. Below one share a base unit is at least one
+    step and `take` stays as asked."""
+    if scale < UNIT_SCALE or take == left:
+        return take
+    steps = take * UNIT_SCALE // scale
+    if steps == 0:
+        raise ValueError("rebalancer: bid below one unit step")
+    return steps * scale // UNIT_SCALE if sell else ceil_div(steps * scale, UNIT_SCALE)
+
+
+def whole_step_quote(quote: int, scale: int, sell: bool) -> int:
+    """The quote amount snapped to whole quote-unit steps (scale >= 1e36
+    only): up when the bidder pays (the vault sells), down when the vault
+    pays, so the quote unit moves by exactly the step count."""
+    if scale < UNIT_SCALE:
+        return quote
+    if sell:
+        return ceil_div(ceil_div(quote * UNIT_SCALE, scale) * scale, UNIT_SCALE)
+    return (quote * UNIT_SCALE // scale) * scale // UNIT_SCALE
+
+
 @dataclass(frozen=True)
 class BidResult:
     sell: bool
@@ -96,8 +126,11 @@ def bid(
     sell, left = remaining(unit, target, supply, multiplier)
     if left == 0:
         raise ValueError("rebalancer: target met")
-    take = min(amount, left)
-    quote = quote_amount(take, price, quote_price, decimals, quote_decimals, sale_factor, sell)
+    scale = supply * multiplier
+    take = whole_step_take(min(amount, left), left, scale, sell)
+    quote = whole_step_quote(
+        quote_amount(take, price, quote_price, decimals, quote_decimals, sale_factor, sell), scale, sell
+    )
     if sell:
         new_unit, new_quote_unit = units_after(unit, take, target, quote_unit, quote, MAX_UNIT, supply, multiplier)
     else:

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexvault import auction_model
-from indexvault.model import UNIT_SCALE, WAD
+from indexvault.auction_model import MAX_UNIT
+from indexvault.model import UNIT_SCALE, WAD, ceil_div
 from tests.utils.rebalance import BAND, DURATION, MAX, expected_bid, to_start, unit_of
 
 decimals = st.sampled_from([0, 6, 8, 18, 24])
@@ -110,3 +111,58 @@ def test_bids_match_the_reference_model(
             for component, owed in zip(env.vault.components(), env.vault.backing()):
                 held = next(t for t in (env.usdc, env.wbtc, env.weth) if t.address == component)
                 assert held.balanceOf(env.vault.address) >= owed
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    unit=units,
+    target=st.integers(0, 2**80),
+    quote_unit=units,
+    scale=scales,
+    fraction=st.integers(0, 1200),
+    quote=st.integers(1, 2**100),
+)
+def test_bids_trade_whole_unit_steps(unit, target, quote_unit, scale, fraction, quote):
+    """Whatever the supply, each leg's backing (what all shares are owed)
+    moves with the tokens to within one base unit, the vault's rounding
+    moves each unit by exactly the step count priced (supply of a share or
+    more), and taking all that remains meets the target exactly."""
+    supply, multiplier = scale
+    s = supply * multiplier
+    sell, left = auction_model.remaining(unit, target, supply, multiplier)
+    if left == 0:
+        return
+    asked = max(1, left * fraction // 1000)
+    wanted = min(asked, left)
+    try:
+        take = auction_model.whole_step_take(wanted, left, s, sell)
+    except ValueError as reason:
+        assert str(reason) == "rebalancer: bid below one unit step"
+        assert s > UNIT_SCALE and wanted * UNIT_SCALE < s
+        return
+    assert 0 < take <= wanted
+    steps = wanted * UNIT_SCALE // s
+    paid = auction_model.whole_step_quote(quote, s, sell)
+    if sell:
+        new_unit, new_quote_unit = auction_model.units_after(unit, take, target, quote_unit, paid, MAX_UNIT, supply, multiplier)
+        assert paid >= quote
+        token_moved, quote_moved = unit - new_unit, new_quote_unit - quote_unit
+        # Owed fell by at most what left plus one base unit; rose by at most what came in.
+        assert 0 <= token_moved * s - take * UNIT_SCALE < UNIT_SCALE or new_unit == target
+        if new_quote_unit == MAX_UNIT:  # the vault caps the unit (and keeps the excess)
+            return
+        assert 0 <= paid * UNIT_SCALE - quote_moved * s < UNIT_SCALE
+    else:
+        if paid > quote_unit * s // UNIT_SCALE:
+            return
+        new_quote_unit, new_unit = auction_model.units_after(quote_unit, paid, 0, unit, take, target, supply, multiplier)
+        assert paid <= quote
+        token_moved, quote_moved = new_unit - unit, quote_unit - new_quote_unit
+        assert 0 <= take * UNIT_SCALE - token_moved * s < UNIT_SCALE or new_unit == target
+        assert 0 <= quote_moved * s - paid * UNIT_SCALE < UNIT_SCALE or new_quote_unit == 0
+    if wanted == left:
+        assert new_unit == target
+    elif s >= UNIT_SCALE:
+        assert token_moved == steps >= 1
+        assert quote_moved * s // UNIT_SCALE <= paid
+        assert quote_moved == (ceil_div(quote * UNIT_SCALE, s) if sell else quote * UNIT_SCALE // s)

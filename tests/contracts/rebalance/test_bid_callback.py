@@ -35,8 +35,8 @@ def test_callback_bid__pays_exactly__succeeds(started, fee_recipient):
     assert ledger.changes(before) == {
         ("vault", 0): expected.quote_amount,
         ("bidder", 0): -expected.quote_amount,
-        ("vault", 1): -(BTC // 100),
-        ("bidder", 1): BTC // 100,
+        ("vault", 1): -expected.take,
+        ("bidder", 1): expected.take,
         **fees,
     }
     assert unit_of(started.vault, started.wbtc) == expected.unit
@@ -52,8 +52,8 @@ def test_callback_bid__vault_buys__pays_exactly__succeeds(started, fee_recipient
     assert ledger.changes(before) == {
         ("vault", 0): -expected.quote_amount,
         ("bidder", 0): expected.quote_amount,
-        ("vault", 2): WAD,
-        ("bidder", 2): -WAD,
+        ("vault", 2): expected.take,
+        ("bidder", 2): -expected.take,
         **fees,
     }
     assert unit_of(started.vault, started.weth) == expected.unit
@@ -141,6 +141,9 @@ def test_hook_token_bid__reenters__reverts(hooked, mode, reason, data):
 def test_hook_token_bid__no_reentry__succeeds(hooked):
     hooked.bidder.set_modes(PAY, PAY)
     paid = hooked.bidder.bid(hooked.hook.address, BTC // 100, MAX, b"")
-    assert paid == 1_000 * 10**6
     (bid,) = events(hooked.bidder, "Bid")
-    assert (bid.bidder, bid.amount, bid.quote_amount) == (hooked.bidder.address, BTC // 100, paid)
+    # About 0.01 BTC in whole unit steps (a step is about 100 base units
+    # here), paid at 100,000 USD rounded up to a whole quote step.
+    assert BTC // 100 - 101 < bid.amount <= BTC // 100
+    assert bid.amount * 1_000 <= paid <= bid.amount * 1_000 + 101
+    assert (bid.bidder, bid.quote_amount) == (hooked.bidder.address, paid)

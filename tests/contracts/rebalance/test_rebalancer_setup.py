@@ -152,13 +152,14 @@ def test_bid__exactly_at_start__accepted(proposed, keeper):
     to_start(proposed)
     assert boa.env.timestamp == proposed.rebalancer.auction_start()
     with boa.env.prank(keeper):
-        proposed.rebalancer.bid(proposed.wbtc.address, 1, 2**256 - 1, keeper)
+        proposed.rebalancer.bid(proposed.wbtc.address, 1_000, 2**256 - 1, keeper)  # whole unit steps
     (bid,) = events(proposed.rebalancer, "Bid")
+    assert 1_000 - 101 < bid.amount <= 1_000
     assert (bid.bidder, bid.token, bid.sell, bid.amount, bid.factor) == (
         keeper,
         proposed.wbtc.address,
         True,
-        1,
+        bid.amount,
         START_FACTOR,
     )
 
