@@ -11,16 +11,17 @@ unit: every swap's `amountOutMin` is the exact amount expected, and the
 reserves are compared with the chain's at every balances check), NAV per
 share from the reference model at the posted feed answers (what the oracle
 adapter returns, invariant 6), the model's fees. The trade is carried out
-through the harness as the keeper's own actor ("arbitrageur"): mint in kind
-and sell into the pool, or buy from the pool and redeem in kind, in the
-same batch (no flush, so the fast engine keeps its speed). The harness
-cannot call IndexRouter (its calls carry at most 1,024 bytes, a five-route
-`mint_from` is about 1,400), so the arbitrageur holds an inventory of the
-components instead of buying them in their pools: the band still charges
-the routes' cost the router pays on the real market (ROUTE_COST, the
-measured 18 bps each way), so the keeper trades where a router-based
-arbitrageur would. IndexArbitrage itself (router, atomicity, the
-"arbitrage: unprofitable" check) is tested on the market in tests/arbitrage.
+through the harness as the keeper's own actor ("arbitrageur") through
+IndexRouter, as IndexArbitrage does it on the market: mint from USDC
+(`mint_from`, bounded by the quote exactly) and sell into the pool, or buy
+from the pool and redeem to USDC (`redeem_to`, bounded by the quote
+exactly), each quoted on the market's pools as the chain holds them
+(indexvault/fuzz/oneasset.py, which also checks that the router returns the
+quote to the base unit and holds nothing afterwards). The band charges the
+routes' measured cost (ROUTE_COST, 18 bps each way); the report's profit is
+what the router and the pool actually paid, less the gas estimate. Only the
+pool's seed is minted in kind. IndexArbitrage's own checks (atomicity,
+"arbitrage: unprofitable") are tested on the market in tests/arbitrage.
 
 Invariant 7: after each arbitrage round, the pool's price is inside the
 cost band around NAV, or the keeper said why not (unprofitable after gas,
@@ -39,7 +40,7 @@ from fractions import Fraction
 
 from eth_abi import decode
 
-from indexvault.fuzz import engine
+from indexvault.fuzz import engine, oneasset
 from indexvault.fuzz.engine import DEADLINE, MAX, Action, Operation, Snapshot, Violation, data
 from indexvault.keepers import arbitrage as keeper
 from indexvault.market import uniswap as uni
@@ -121,6 +122,10 @@ def _setup(world: engine.World) -> None:
         world.plan(None, usdc.token, data(engine.TOKEN_MINT, who, 10 ** (usdc.decimals + 12)), "fund")
         world.plan(name, usdc.token, data(engine.TOKEN_APPROVE, router, MAX), "fund")
         world.plan(name, world.vault, data(engine.TOKEN_APPROVE, router, MAX), "fund")
+    # The keeper trades through IndexRouter (indexvault/fuzz/oneasset.py deploys it).
+    oneasset.setup(world)
+    for token in (usdc.token, world.vault):
+        world.plan(ARBITRAGEUR, token, data(engine.TOKEN_APPROVE, world.index_router, MAX), "fund")
     nav = world.model_nav_per_share()
     shares, quote = keeper.seed_amounts(nav, world.arb["quote_price"], usdc.decimals, POOL_DEPTH_USD)
     world.plan_mint(ARBITRAGEUR, shares, ARBITRAGEUR)
@@ -215,19 +220,27 @@ def apply_arbitrage(world: engine.World, a: Action) -> None:
         state["episode"] = {"cause": "NAV move", "factor": _ratio(snap, before), "batches": world.batches,
                             "rounds": state["rounds"] - 1, "vault_ops": world.vault_ops, "now": world.now}
     if decision.kind == "mint_and_sell":
-        world.plan_mint(ARBITRAGEUR, decision.shares, ARBITRAGEUR)
-        _swap(world, ARBITRAGEUR, decision.shares, shares_in=True)
-        _move_shares(world, ARBITRAGEUR, POOL, decision.shares)
+        # Mint from USDC through IndexRouter (bound: the quote, exactly), then sell into the pool.
+        bought = oneasset.plan_mint_from(world, decision.shares, actor=ARBITRAGEUR)
+        if bought is None:
+            decision = replace(decision, kind=None, reason=f"no route: the router cannot buy the components "
+                                                            f"of {decision.shares} shares")
+        else:
+            got = _swap(world, ARBITRAGEUR, decision.shares, shares_in=True)
+            _move_shares(world, ARBITRAGEUR, POOL, decision.shares)
+            state["trades"]["mint_and_sell"] += 1
+            state["profit_quote"] += got - bought.total - decision.gas_quote
     elif decision.kind == "buy_and_redeem":
         got = _swap(world, ARBITRAGEUR, decision.quote_in, shares_in=False)
         if got != decision.shares:
             raise Violation(f"the keeper expected {decision.shares} shares for {decision.quote_in} USDC, "
                             f"the pool pays {got}")
         _move_shares(world, POOL, ARBITRAGEUR, got)
-        world.plan_redeem(ARBITRAGEUR, got, ARBITRAGEUR)
+        # Redeem to USDC through IndexRouter (bound: the quote, exactly); dust it cannot sell stays shares.
+        back = oneasset.plan_redeem_to(world, got, actor=ARBITRAGEUR)
+        state["trades"]["buy_and_redeem"] += 1
+        state["profit_quote"] += (back or 0) - decision.quote_in - decision.gas_quote
     if decision.kind is not None:
-        state["trades"][decision.kind] += 1
-        state["profit_quote"] += decision.expected_profit - decision.gas_quote
         world.counts["arbitrage_trade"] += 1
     after_snap = replace(snap, pool_shares=state["reserves"][0], pool_quote=state["reserves"][1])
     after = after_snap.price
@@ -239,11 +252,13 @@ def apply_arbitrage(world: engine.World, a: Action) -> None:
     # Invariant 7: inside the band after the round, or a reason why not.
     if not inside:
         reason = decision.reason
-        if decision.kind is not None or not ("unprofitable" in reason or "no NAV" in reason):
+        if decision.kind is not None or not ("unprofitable" in reason or "no NAV" in reason
+                                             or "no route" in reason):
             raise Violation(f"step {world.steps} (arbitrage round {state['rounds']}): the pool is at "
                             f"{_ratio(snap, after):.6f} x NAV after the round, outside the band, and the keeper "
                             f"said: {reason}")
-        key = "unprofitable after gas" if "unprofitable" in reason else "no NAV (a stale feed)"
+        key = ("unprofitable after gas" if "unprofitable" in reason else
+               "no route for the router" if "no route" in reason else "no NAV (a stale feed)")
         state["skips"][key] = state["skips"].get(key, 0) + 1
     elif decision.kind is None:
         state["skips"]["inside the band"] = state["skips"].get("inside the band", 0) + 1
@@ -298,8 +313,9 @@ def convergence(world: engine.World) -> dict | None:
         "cost_band": (f"NAV (1 - redeem fee)(1 - {ROUTE_COST:.2%} routes)(1 - 0.3 % pool) to "
                       f"NAV (1 + mint fee)(1 + {ROUTE_COST:.2%} routes) / (1 - 0.3 % pool); gas at "
                       f"{GAS_PRICE / 1e9:g} gwei, min profit {SETTINGS.min_profit_usd} USD after gas"),
-        "execution": ("in kind through the fuzz harness by the keeper's actor (its calls cannot carry an "
-                      "IndexRouter route list); the band charges the router's measured route cost"),
+        "execution": ("through IndexRouter by the keeper's actor in the fuzz harness: mint_from USDC and sell "
+                      "into the pool, or buy from the pool and redeem_to USDC, each bounded by its quote on the "
+                      "market's pools exactly; the band charges the router's measured route cost"),
         "rounds": state["rounds"], "trades": state["trades"], "pool_shocks": state["shocks"],
         "skips": state["skips"], "episodes_converged": len(episodes),
         "episode_open_at_end": state["episode"],
@@ -308,7 +324,7 @@ def convergence(world: engine.World) -> dict | None:
         "worst_episodes": worst,
         "largest_gap_after_a_trade": state["worst_after"],
         "largest_gap_left_as_unprofitable_after_gas": state.get("worst_left", 0.0),
-        "keeper_profit_usd_estimate": state["profit_quote"] / 10 ** state["quote_decimals"],
+        "keeper_profit_usd_after_gas_estimate": state["profit_quote"] / 10 ** state["quote_decimals"],
         "invariant": "after each arbitrage round the pool's price is inside the cost band around NAV, or the "
                      "keeper said why not (unprofitable after gas, no NAV while a feed is stale)",
     }

@@ -35,8 +35,13 @@ Invariants checked after every step (a `Violation` names the step):
    older than its heartbeat;
 7. after each arbitrage round, the index token's pool price is inside the
    cost band around NAV, or the keeper said why not (unprofitable after
-   gas, no NAV while a feed is stale), and the pool's reserves equal the
-   engine's to the base unit (indexvault/fuzz/arbitrage.py).
+   gas, no NAV while a feed is stale, no route), and the pool's reserves
+   equal the engine's to the base unit (indexvault/fuzz/arbitrage.py);
+8. one asset in, one asset out through IndexRouter (mint_from, redeem_to;
+   indexvault/fuzz/oneasset.py): the router returns its quote to the base
+   unit, a bound one base unit short reverts with the router's reason, the
+   router holds nothing after each call, and a round trip through the same
+   pools returns at most what it paid.
 """
 
 from __future__ import annotations
@@ -140,7 +145,7 @@ class Scenario:
     assets: tuple[str, ...] = ("BTC", "BNB", "SOL", "XRP", "ADA")
     initial_nav_per_share: Decimal = Decimal(100)
     fees: tuple[int, int, int] = (WAD // 1000, WAD // 1000, WAD // 50)
-    weights: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     seed: int = 0
     returns_from: str = "2023-01-01"  # real daily returns drawn from here to the market's day
 
@@ -148,8 +153,11 @@ class Scenario:
 DEFAULT_WEIGHTS = {
     "mint": 24, "redeem": 22, "round_trip": 8, "transfer": 4, "accrue": 5, "set_fees": 1, "nav": 8,
     "shock": 6, "feed_update": 4, "pool_trade": 12, "time": 4,
-    # The index token's pool (indexvault/fuzz/arbitrage.py): other traders move it, the keeper brings it back.
+    # The index token's pool (indexvault/fuzz/arbitrage.py): other traders move it, the keeper brings it back
+    # through IndexRouter (each router trade sends the pending batch and reads the pools to quote: ~30 ms).
     "pool_shock": 1, "arbitrage": 2,
+    # One asset in, one asset out through IndexRouter (indexvault/fuzz/oneasset.py): rare, for the same reason.
+    "mint_from": 0.05, "redeem_to": 0.05,
 }
 # Operations that call the vault or its oracle adapter: what "vault operations" counts.
 VAULT_CALLS = {"mint", "redeem", "transfer", "accrue", "set_fees", "nav"}
@@ -385,7 +393,7 @@ def register(operation: Operation) -> None:
 CHECKS: list[Callable[["World"], None]] = []
 
 
-def choose(snap: Snapshot, rng: random.Random, weights: dict[str, int]) -> Action | None:
+def choose(snap: Snapshot, rng: random.Random, weights: dict[str, float]) -> Action | None:
     """The next action: an operation drawn by weight, then its own decision."""
     names = [n for n, w in weights.items() if w > 0 and n in OPERATIONS]
     name = rng.choices(names, weights=[weights[n] for n in names])[0]
@@ -415,6 +423,7 @@ class World:
         self.decimals = {s: record.asset(s).decimals for s in self.symbols}
         self.heartbeat = {s: record.asset(s).heartbeat for s in self.symbols}
         self.pending: list[Planned] = []
+        self.pending_cost = 0
         self.counts: Counter = Counter()
         self.vault_ops = 0
         self.steps = 0
@@ -501,7 +510,9 @@ class World:
 
     # -- planning: each moves the model and queues the call with what must follow --
     def plan(self, actor: str | None, target: str, calldata: bytes, kind: str,
-             expect_revert: str | None = None, expect_out: bytes | None = None) -> None:
+             expect_revert: str | None = None, expect_out: bytes | None = None, cost: int = 1) -> None:
+        """Queue a call; `cost` is what it counts towards the batch's size (gas:
+        a call through IndexRouter's five routes weighs about twenty mints)."""
         m = self.model
         self.pending.append(Planned(
             Call(self.actors[actor] if actor else ZERO, target, calldata), kind,
@@ -510,7 +521,8 @@ class World:
         self.counts[kind] += 1
         if kind in VAULT_CALLS:
             self.vault_ops += 1
-        if len(self.pending) >= self.batch:
+        self.pending_cost += cost
+        if len(self.pending) >= self.batch or self.pending_cost >= self.batch:
             self.flush()
 
     def plan_mint(self, actor: str, shares: int, receiver: str) -> list[int]:
@@ -572,6 +584,7 @@ class World:
         if not self.pending:
             return
         planned, self.pending = self.pending, []
+        self.pending_cost = 0
         steps = self.backend.run(self.harness, [p.call for p in planned], self.now)
         self.batches += 1
         if getattr(self.backend, "last_gas", None):
@@ -658,5 +671,7 @@ def run(world: World, vault_ops: int, rng: random.Random, progress: Callable[[in
 
 
 # The arbitrage keeper and the index token's pool register their operations
-# (replacing the ARBITRAGE slot) and their check.
+# (replacing the ARBITRAGE slot) and their check; so do the one-asset mint and
+# redeem through IndexRouter.
 from indexvault.fuzz import arbitrage as _arbitrage  # noqa: E402,F401
+from indexvault.fuzz import oneasset as _oneasset  # noqa: E402,F401
