@@ -6,10 +6,7 @@ token against USDC seeded at NAV (1,000 shares and 100k USDC)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 
 import boa
@@ -18,14 +15,12 @@ import pytest
 from indexvault.keepers import arbitrage
 from indexvault.market import node as market_node
 from indexvault.market import pools as market_pools
-from indexvault.market import record as market_record
 from indexvault.market import uniswap as uni
-from indexvault.market.rpc import RpcError
 from indexvault.model import WAD
 from indexvault.units import units_from_weights
 from tests.utils.boa_env import deployer
+from tests.utils.boa_fork import BoaReader
 
-DATE = "2024-01-01"
 BASKET = {"BTC": Decimal("0.4"), "ETH": Decimal("0.3"), "ADA": Decimal("0.2"), "USDC": Decimal("0.1")}
 NAV_PER_SHARE = Decimal(100)
 FEE = WAD // 1000
@@ -33,33 +28,6 @@ SEEDED = 2_000 * WAD  # minted in kind by the depositor
 POOL_DEPTH_USD = Decimal(200_000)  # the index token's pool, both sides
 MAX = 2**256 - 1
 DEADLINE = 2**63
-
-
-class BoaReader:
-    """`Rpc.read` over titanoboa's forked state."""
-
-    def read(self, calls):
-        results = []
-        for to, fn, args in calls:
-            computation = boa.env.execute_code(to_address=to, data=bytes.fromhex(fn(*args)[2:]), simulate=True)
-            if computation.is_error:
-                raise RpcError(f"{fn.signature} reverted")
-            results.append(fn.decode("0x" + computation.output.hex()))
-        return results
-
-
-@pytest.fixture(scope="session")
-def saved_market() -> Path:
-    folder = market_node.market_dir(DATE)
-    if not (folder / market_node.STATE_FILE).exists():  # `make test` builds it first; plain pytest may not have
-        ape = Path(sys.executable).parent / "ape"
-        subprocess.run([str(ape), "run", "market", "build", "--date", DATE], cwd=market_node.ROOT, check=True)
-    return folder
-
-
-@pytest.fixture(scope="session")
-def market(saved_market) -> market_record.MarketRecord:
-    return market_record.load(saved_market / market_node.RECORD_FILE)
 
 
 @pytest.fixture

@@ -17,29 +17,16 @@ from indexvault import oneasset
 from indexvault.market import node as market_node
 from indexvault.market import pools as market_pools
 from indexvault.market import uniswap as uni
-from indexvault.market.rpc import RpcError
 from indexvault.model import WAD
 from indexvault.units import units_from_weights
 from tests.utils.boa_env import deployer
+from tests.utils.boa_fork import BoaReader
 
 BASKET = {"BTC": Decimal("0.4"), "ETH": Decimal("0.3"), "ADA": Decimal("0.2"), "USDC": Decimal("0.1")}
 NAV_PER_SHARE = Decimal(100)
 MINT_FEE = REDEEM_FEE = WAD // 1000  # 0.1 %, as examples/market10.yaml
 SEEDED = 100 * WAD  # minted in kind by the depositor before each test
 MAX = 2**256 - 1
-
-
-class BoaReader:
-    """`Rpc.read` over titanoboa's forked state, so quotes see what the fork sees."""
-
-    def read(self, calls):
-        results = []
-        for to, fn, args in calls:
-            computation = boa.env.execute_code(to_address=to, data=bytes.fromhex(fn(*args)[2:]), simulate=True)
-            if computation.is_error:
-                raise RpcError(f"{fn.signature} reverted")
-            results.append(fn.decode("0x" + computation.output.hex()))
-        return results
 
 
 @pytest.fixture
