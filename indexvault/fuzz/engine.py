@@ -59,6 +59,7 @@ from eth_abi import decode, encode
 
 from indexvault import history
 from indexvault.fuzz.backends import ZERO, Backend, Call, FuzzError, StepResult
+from indexvault.market import uniswap as uni
 from indexvault.market.record import MarketRecord
 from indexvault.market.rpc import Function
 from indexvault.model import UNIT_SCALE, WAD, VaultModel, amount_out, fee_on, preview_accrual
@@ -91,13 +92,14 @@ VAULT_REDEEM = Function("redeem(uint256,uint256[],address,uint256)")
 VAULT_TRANSFER = Function("transfer(address,uint256)")
 VAULT_ACCRUE = Function("accrue_fees()")
 VAULT_SET_FEES = Function("set_fees(uint256,uint256,uint256)")
-VAULT_BALANCE = Function("balanceOf(address)", "uint256")
+VAULT_BALANCE = uni.ERC20_BALANCE
 ORACLE_NAV_PER_SHARE = Function("nav_per_share()", "uint256")
 ORACLE_SET_FEED = Function("set_feed(address,address,uint256,address,uint256,uint256)")
-TOKEN_MINT = Function("mint(address,uint256)")
-TOKEN_APPROVE = Function("approve(address,uint256)")
-FEED_SET = Function("set_answer(int256)")
-FEED_LATEST = Function("latestRoundData()", "uint80,int256,uint256,uint256,uint80")
+# The market's own encoders for its tokens and feeds.
+TOKEN_MINT = uni.MOCK_MINT
+TOKEN_APPROVE = uni.ERC20_APPROVE
+FEED_SET = uni.FEED_SET
+FEED_LATEST = uni.FEED_LATEST
 HARNESS_SET_VAULT = Function("set_vault(address)")
 V2_SWAP = Function("swapExactTokensForTokens(uint256,uint256,address[],address,uint256)")
 ERROR_SELECTOR = bytes.fromhex("08c379a0")
