@@ -1,4 +1,5 @@
-"""Fixtures shared by every test folder that runs on the saved market."""
+"""Fixtures shared by every test folder that runs on the saved market:
+the saved market itself, and titanoboa forking a node restored from it."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import boa
 import pytest
 
 from indexvault.market import node as market_node
 from indexvault.market import record as market_record
+from tests.utils.boa_fork import BoaReader
 
 MARKET_DATE = "2024-01-01"
 
@@ -27,3 +30,20 @@ def saved_market() -> Path:
 @pytest.fixture(scope="session")
 def market(saved_market) -> market_record.MarketRecord:
     return market_record.load(saved_market / market_node.RECORD_FILE)
+
+
+@pytest.fixture
+def forked(saved_market):
+    """Titanoboa forking a node freshly restored from the saved market (no disk
+    cache: every restored node has the same block numbers but its own state)."""
+    anvil = market_node.restore(saved_market)
+    try:
+        with boa.fork(anvil.url, block_identifier="latest", cache_dir=None):
+            yield
+    finally:
+        anvil.stop()
+
+
+@pytest.fixture
+def reader(forked):
+    return BoaReader()

@@ -13,13 +13,11 @@ import boa
 import pytest
 
 from indexvault.keepers import arbitrage
-from indexvault.market import node as market_node
 from indexvault.market import pools as market_pools
 from indexvault.market import uniswap as uni
 from indexvault.model import WAD
 from indexvault.units import units_from_weights
 from tests.utils.boa_env import deployer
-from tests.utils.boa_fork import BoaReader
 
 BASKET = {"BTC": Decimal("0.4"), "ETH": Decimal("0.3"), "ADA": Decimal("0.2"), "USDC": Decimal("0.1")}
 NAV_PER_SHARE = Decimal(100)
@@ -28,21 +26,6 @@ SEEDED = 2_000 * WAD  # minted in kind by the depositor
 POOL_DEPTH_USD = Decimal(200_000)  # the index token's pool, both sides
 MAX = 2**256 - 1
 DEADLINE = 2**63
-
-
-@pytest.fixture
-def forked(saved_market):
-    anvil = market_node.restore(saved_market)
-    try:
-        with boa.fork(anvil.url, block_identifier="latest", cache_dir=None):
-            yield
-    finally:
-        anvil.stop()
-
-
-@pytest.fixture
-def reader(forked):
-    return BoaReader()
 
 
 @pytest.fixture

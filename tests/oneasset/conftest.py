@@ -14,37 +14,17 @@ import boa
 import pytest
 
 from indexvault import oneasset
-from indexvault.market import node as market_node
 from indexvault.market import pools as market_pools
 from indexvault.market import uniswap as uni
 from indexvault.model import WAD
 from indexvault.units import units_from_weights
 from tests.utils.boa_env import deployer
-from tests.utils.boa_fork import BoaReader
 
 BASKET = {"BTC": Decimal("0.4"), "ETH": Decimal("0.3"), "ADA": Decimal("0.2"), "USDC": Decimal("0.1")}
 NAV_PER_SHARE = Decimal(100)
 MINT_FEE = REDEEM_FEE = WAD // 1000  # 0.1 %, as examples/market10.yaml
 SEEDED = 100 * WAD  # minted in kind by the depositor before each test
 MAX = 2**256 - 1
-
-
-@pytest.fixture
-def node(saved_market):
-    anvil = market_node.restore(saved_market)
-    yield anvil
-    anvil.stop()
-
-
-@pytest.fixture
-def forked(node):
-    with boa.fork(node.url, block_identifier="latest"):
-        yield
-
-
-@pytest.fixture
-def reader(forked):
-    return BoaReader()
 
 
 @pytest.fixture
