@@ -9,6 +9,9 @@ Two decisions live here, neither reads a chain:
   `max_impact_bps`, and no further than where the pool's marginal price
   (after its fee) meets the auction's, and a bid is made only when the
   profit after the pool fee and the gas is at least `min_profit_usd`.
+  Sizes and quote amounts are the Rebalancer's own: whole unit steps of
+  the token and of the quote (`auction_model.whole_step_take`/`_quote`),
+  so the profit decided on is the profit the bid makes.
 - `propose(...)`: the `Rebalancer.propose` arguments that take an index to a
   methodology's target units on a snapshot date.
 
@@ -31,7 +34,7 @@ from typing import Literal, Mapping, Sequence
 
 from indexvault import auction_model, history, methodology
 from indexvault.market import uniswap as uni
-from indexvault.model import WAD
+from indexvault.model import UNIT_SCALE, WAD
 
 BPS = 10_000
 PIPS = 1_000_000  # Uniswap counts fees in hundredths of a basis point
@@ -96,6 +99,7 @@ class Snapshot:
     quote_updated_at: int
     quote_heartbeat: int
     quote_available: int  # quote the vault holds for all shares (what purchases may spend)
+    scale: int  # the vault's supply x multiplier: one unit step is scale / 1e36 base units (whole-step bids)
     components: tuple[Component, ...]
     gas_price: int  # wei
     eth_usd: Decimal  # to price gas
@@ -115,7 +119,7 @@ class Settings:
     min_profit_usd: Decimal = Decimal(1)  # on top of the gas: 0 bids as soon as a bid pays for its gas
     max_impact_bps: int = 50  # largest move of a pool's price a bid may cause
     gas_margin: Decimal = Decimal("0.1")  # the profit floor is the gas x (1 + this) + min_profit_usd
-    gas_v2: int = 230_000  # a bidder fill straight with a V2 pair, measured (benchmarks/rebalance_gas.py: 208k)
+    gas_v2: int = 230_000  # a bidder fill straight with a V2 pair, measured (benchmarks/rebalance_gas.py: 204k)
     gas_v3: int = 330_000
     max_oracle_age: int | None = None  # seconds; the feed's heartbeat when None
     bisect_steps: int = 64
@@ -268,8 +272,9 @@ def _auction_price(c: Component, s: Snapshot, amount: int, factor: int) -> int:
 
 
 def _profit(c: Component, s: Snapshot, route: Route, amount: int, factor: int) -> tuple[int, int, Fraction]:
-    """(keeper's profit in quote before gas, the auction's quote amount, pool price after)."""
-    owed = _auction_price(c, s, amount, factor)
+    """(keeper's profit in quote before gas, the auction's quote amount, pool price after), for an
+    `amount` already in whole unit steps; the quote snapped to whole quote steps as the Rebalancer does."""
+    owed = auction_model.whole_step_quote(_auction_price(c, s, amount, factor), s.scale, c.sell)
     if c.sell:
         out, after = sell_into(route, amount)
         return out - owed, owed, after
@@ -370,6 +375,12 @@ def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
             if amount == 0:
                 reasons.append(f"{route.label}: the pool after its fee is not better than the auction "
                                f"(factor {factor / WAD:.4f})")
+                continue
+            try:  # the amount the Rebalancer really trades: whole unit steps
+                amount = auction_model.whole_step_take(amount, c.remaining, s.scale, c.sell)
+            except ValueError:
+                reasons.append(f"{route.label}: {amount} base units is under one unit step "
+                               f"({s.scale // UNIT_SCALE} base units at this supply)")
                 continue
             profit, owed, after = _profit(c, s, route, amount, factor)
             need = _quote_units(s, gas_usd * (1 + settings.gas_margin) + settings.min_profit_usd)

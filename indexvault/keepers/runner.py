@@ -123,6 +123,7 @@ def read_snapshot(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any]) ->
         start_factor=f0, end_factor=f1, band=band, quote_symbol=quote_asset.symbol, quote=quote,
         quote_decimals=quote_asset.decimals, quote_price=prices[0], quote_updated_at=latest[0][3],
         quote_heartbeat=configs[0][0][1], quote_available=q_unit * supply * multiplier // UNIT_SCALE,
+        scale=supply * multiplier,
         components=tuple(components), gas_price=int(rpc.call("eth_gasPrice"), 16), eth_usd=eth_usd,
     )
 

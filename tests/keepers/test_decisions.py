@@ -10,12 +10,16 @@ import pytest
 
 from indexvault.keepers import rebalance as k
 from indexvault.market import uniswap as uni
-from indexvault.model import WAD
+from indexvault import auction_model
+from indexvault.model import UNIT_SCALE, WAD
 
 NOW = 1_706_832_000
 USD = 10**6  # the quote's base units
 # A V2 pool of an 18-decimal token at 10 USD holding 1 M USD a side.
 TOKEN_RESERVE, QUOTE_RESERVE = 100_000 * WAD, 1_000_000 * USD
+# 1,000 shares at multiplier 1: one unit step is 1,000 base units of any token.
+STEP = 1_000
+SCALE = STEP * UNIT_SCALE
 
 
 def v2(reserves=(TOKEN_RESERVE, QUOTE_RESERVE)) -> k.Route:
@@ -33,13 +37,13 @@ def component(symbol="TKN", sell=True, remaining=1_000 * WAD, routes=None, updat
                        routes=(v2(),) if routes is None else routes)
 
 
-def snapshot(*components, factor=Decimal("0.99"), quote_available=10**6 * USD, timestamp=NOW) -> k.Snapshot:
+def snapshot(*components, factor=Decimal("0.99"), quote_available=10**6 * USD, timestamp=NOW, scale=SCALE) -> k.Snapshot:
     f = int(factor * WAD)
     return k.Snapshot(
         timestamp=timestamp, auction_start=NOW - 600, auction_duration=86_400, start_factor=f, end_factor=f,
         band=WAD // 10, quote_symbol="USDC", quote="0xUSDC", quote_decimals=6, quote_price=WAD,
         quote_updated_at=NOW - 60, quote_heartbeat=86_400, quote_available=quote_available,
-        components=components, gas_price=10**9, eth_usd=Decimal(2000),
+        scale=scale, components=components, gas_price=10**9, eth_usd=Decimal(2000),
     )
 
 
@@ -85,6 +89,26 @@ def test_decide__size__stops_where_the_pool_meets_the_auction():
     assert 65 < abs(after / k.mid(v2()) - 1) * 10_000 < 71
     _, beyond = k.sell_into(v2(), action.amount * 101 // 100)
     assert beyond * Fraction(997, 1000) < asked
+
+
+@pytest.mark.parametrize("sell", [True, False])
+def test_decide__bids_whole_unit_steps_at_the_rebalancers_quote(sell):
+    """The keeper's amount and quote are the Rebalancer's: whole steps of the token and of the quote
+    (here 1,000 base units each), so the profit it decides on is the one the bid makes."""
+    [action] = k.decide(snapshot(component(sell=sell, remaining=10**6 * WAD))).actions
+    assert action.amount % STEP == 0 and action.quote_limit % STEP == 0
+    raw = auction_model.quote_amount(action.amount, 10 * WAD, WAD, 18, 6, action.factor, sell)
+    assert action.quote_limit == auction_model.whole_step_quote(raw, SCALE, sell)
+    assert action.quote_limit != raw  # the snap moved it: the raw quote is not whole steps here
+
+
+def test_decide__under_one_unit_step__no_bid_with_reason():
+    """A supply whose unit step is 1,000 tokens (10**21 base units), more than the ~251 tokens the
+    pool takes before it meets the auction: the bid would revert, so none is made."""
+    decision = k.decide(snapshot(component(remaining=10**8 * WAD), scale=10**21 * UNIT_SCALE))
+    assert decision.actions == ()
+    [skip] = decision.skipped
+    assert skip.reason.endswith("is under one unit step (1000000000000000000000 base units at this supply)")
 
 
 def test_decide__takes_at_most_what_remains():
