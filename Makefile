@@ -18,7 +18,7 @@ MARKET := markets/$(MARKET_DATE)/state.json
 MARKET_SOURCES := $(wildcard indexvault/market/*.py) $(wildcard indexvault/data/*)
 
 .PHONY: install demo test test-contracts test-integration bench bench-market bench-rebalance bench-oneasset bench-fuzz \
-	anvil market market-node rebalance-demo fuzz clean
+	anvil market market-node rebalance-demo fuzz rehearsal bench-factory clean
 
 install: $(STAMP_PY) $(STAMP_NODE) $(BUILD)
 
@@ -96,6 +96,15 @@ bench-fuzz: $(MARKET)
 FUZZ_OPS ?= 1000000
 fuzz: $(MARKET)
 	$(RUN) ape run fuzz --ops $(FUZZ_OPS)
+
+# The testnet path on anvil with Sepolia's chain id (about 80 s): a keystore account, the factory,
+# an index cut off and resumed, mint, redeem, a fee change through the timelock.
+rehearsal: install
+	$(RUN) ape run rehearsal
+
+# Gas of launching an index through IndexFactory against Set v2's SetTokenCreator.create; writes factory.json.
+bench-factory: install
+	$(RUN) python benchmarks/factory_gas.py
 
 clean:
 	rm -rf .build .pytest_cache .hypothesis

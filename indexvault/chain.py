@@ -6,6 +6,7 @@ Scripts in `scripts/` are thin click commands over these functions.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ape import Contract, chain, project
+from ape.api import ReceiptAPI
 from ape.exceptions import ContractLogicError
 
 from indexvault import deployments
@@ -30,16 +32,29 @@ Echo = Callable[[str], None]
 WETH_DEPOSIT_ABI = [{"type": "function", "name": "deposit", "inputs": [], "outputs": [], "stateMutability": "payable"}]
 
 
+# Networks where mock tokens may be deployed besides local ones: public
+# testnets have no real assets, and the rehearsal (anvil with Sepolia's chain
+# id) stands in for one.
+TESTNETS = ("sepolia", "holesky")
+
+
 def _network() -> tuple[str, str, bool]:
     network = chain.provider.network
     return network.ecosystem.name, network.name, network.is_local
+
+
+def _mocks_allowed() -> bool:
+    _, network, is_local = _network()
+    return is_local or network in TESTNETS
 
 
 def record_file() -> Path:
     """Where this network's deployments are recorded: `deployments/` in the
     project, or the folder named by INDEXVAULT_DEPLOYMENTS."""
     ecosystem, network, _ = _network()
-    return deployments.record_path(deployments_root(), ecosystem, network)
+    path = deployments.record_path(deployments_root(), ecosystem, network)
+    deployments.check_chain(path, chain.chain_id)
+    return path
 
 
 def deployments_root() -> Path:
@@ -65,23 +80,31 @@ def _has_code(address: str) -> bool:
     return bool(chain.provider.get_code(address))
 
 
-def deploy_index(
-    config: IndexConfig, account, echo: Echo = print, fund_shares: Decimal = Decimal(1000)
-) -> dict[str, Any]:
-    """Deploy `config`'s vault and oracle adapter (and, on a local chain, its
-    mock tokens and feeds), record it, and return the record. On a local
-    chain the deploying account is funded with enough of each mock token to
-    mint `fund_shares` index tokens."""
-    _, network, is_local = _network()
-    if config.uses_mocks and not is_local:
-        raise ConfigError(
-            f"mocks: mock tokens can only be deployed on a local network, not {network}; "
-            "give each component a token address and a feed"
-        )
+@dataclass
+class Basket:
+    """An index file's components resolved on the connected chain, before
+    anything is sent: symbols, decimals, units per share (base units), and
+    each token and feed tuple (None where a mock is still to deploy)."""
 
-    # First everything that can fail without a transaction: a bad file deploys nothing.
+    symbols: list[str]
+    decimals: list[int]
+    units: list[int]
+    tokens: list[str | None]
+    feeds: list[tuple | None]
+    market_assets: dict[int, Any]
+
+
+def resolve_basket(config: IndexConfig) -> Basket:
+    """Check `config` against the connected chain and compute its units;
+    raises ConfigError naming the field, having sent nothing."""
+    _, network, _ = _network()
+    if config.uses_mocks and not _mocks_allowed():
+        raise ConfigError(
+            f"mocks: mock tokens can only be deployed on a local network or a testnet ({', '.join(TESTNETS)}), "
+            f"not {network}; give each component a token address and a feed"
+        )
     market_assets = _market_assets(config, network)
-    decimals, prices, symbols, feeds = [], [], [], []
+    decimals, prices, symbols, feeds, tokens = [], [], [], [], []
     for i, component in enumerate(config.components):
         if i in market_assets:
             asset = market_assets[i]
@@ -90,13 +113,15 @@ def deploy_index(
             symbols.append(asset.token_symbol)
             prices.append(from_base(feed.latestRoundData()[1], asset.feed_decimals))
             feeds.append((asset.feed, asset.heartbeat, ZERO_ADDRESS, 0, 0))
+            tokens.append(asset.token)
             continue
         if component.token in config.mocks:
             mock = config.mocks[component.token]
             decimals.append(mock.decimals)
             prices.append(mock.price)
             symbols.append(component.token)
-            feeds.append(None)  # deployed below, once nothing can fail
+            feeds.append(None)  # deployed with the index, once nothing can fail
+            tokens.append(None)
             continue
         if not _has_code(component.token):
             raise ConfigError(f"components[{i}].token: no contract at {component.token} on {network}")
@@ -112,6 +137,7 @@ def deploy_index(
         f = component.feed
         deviation_bps = int(f.max_deviation * 10_000) if f.max_deviation else 0
         feeds.append((f.primary, f.heartbeat, f.secondary or ZERO_ADDRESS, f.secondary_heartbeat or 0, deviation_bps))
+        tokens.append(component.token)
 
     if config.components[0].weight is not None:
         assert config.initial_nav_per_share is not None
@@ -127,31 +153,158 @@ def deploy_index(
             )
         if unit > MAX_UNIT:
             raise ConfigError(f"components[{i}]: {unit} base units of {symbols[i]} per index token is above the vault's 2**96 - 1")
+    return Basket(symbols, decimals, units, tokens, feeds, market_assets)
 
-    tokens = []
+
+class Steps:
+    """The transactions of one deployment job (`deploy DCI`, `factory` ...),
+    each recorded in the network's deployments file as it completes, so a
+    run cut off halfway resumes where it stopped: a recorded contract is
+    reused once checked to have code, a recorded transaction is not sent
+    again. `fingerprint` names what the job was started from (the index
+    file's content): resuming it from anything else is refused."""
+
+    def __init__(self, job: str, fingerprint: str, echo: Echo = print):
+        self.job = job
+        self.path = record_file()
+        self.echo = echo
+        entry = deployments.pending(self.path, job)
+        self.done: dict[str, dict[str, Any]] = entry["steps"]
+        if self.done and not self._alive():
+            # A local chain restarted: what was recorded is gone; start over.
+            deployments.finish(self.path, job)
+            self.done = {}
+        recorded = entry.get("fingerprint")
+        if self.done and recorded is not None and recorded != fingerprint:
+            raise deployments.DeploymentError(
+                f"{self.path} holds an unfinished {job!r} started from a different index file; "
+                "re-run it with that file, or remove its entry under `pending` to start over"
+            )
+        self.fingerprint = fingerprint
+        if self.done:
+            echo(f"  resuming {job}: {len(self.done)} step(s) already done ({', '.join(self.done)})")
+
+    def _alive(self) -> bool:
+        addresses = [s["address"] for s in self.done.values() if s.get("address")]
+        if not addresses or all(_has_code(a) for a in addresses):
+            return True
+        if _network()[2]:
+            return False
+        missing = next(a for a in addresses if not _has_code(a))
+        raise deployments.DeploymentError(
+            f"{self.path} records a step of the unfinished {self.job!r} at {missing}, but this chain has no "
+            "contract there: remove its entry under `pending` to start over"
+        )
+
+    def _save(self, name: str, result: dict[str, Any]) -> None:
+        self.done[name] = result
+        deployments.save_step(self.path, self.job, name, result, chain.chain_id, self.fingerprint)
+
+    def run(self, name: str, act: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """What `act()` returns (recorded: an `address`, a `tx` ...), calling
+        it only if this step is not recorded yet."""
+        if name not in self.done:
+            self._save(name, act())
+        return self.done[name]
+
+    def contract(self, name: str, deploy: Callable[[], Any]) -> str:
+        """The address of the contract `deploy()` makes (a ContractInstance,
+        or the receipt of a blueprint declaration), deploying it only if
+        this step is not recorded yet."""
+
+        def act() -> dict[str, Any]:
+            made = deploy()
+            if isinstance(made, ReceiptAPI):
+                return {"address": made.contract_address, "tx": made.txn_hash}
+            return {"address": made.address, "tx": made.txn_hash}
+
+        return self.run(name, act)["address"]
+
+    def transaction(self, name: str, send: Callable[[], Any]) -> None:
+        """Send `send()`'s transaction unless this step is recorded already."""
+        self.run(name, lambda: {"tx": send().txn_hash})
+
+    def finish(self) -> None:
+        deployments.finish(self.path, self.job)
+
+
+def fingerprint(path: str | Path) -> str:
+    """What a deployment was started from: a hash of the index file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def deploy_mocks(config: IndexConfig, basket: Basket, account, steps: Steps, echo: Echo = print) -> None:
+    """Deploy each mock token and its feed (local chains), filling `basket`."""
     for i, component in enumerate(config.components):
-        if i in market_assets:
-            tokens.append(market_assets[i].token)
-            continue
-        if component.token not in config.mocks:
-            tokens.append(component.token)
+        if basket.tokens[i] is not None:
             continue
         mock = config.mocks[component.token]
         container = project.NoReturnToken if mock.quirk == "no-return" else project.MockToken
-        token = container.deploy(f"Mock {component.token}", component.token, mock.decimals, sender=account)
+        token = steps.contract(
+            f"mock {component.token} token",
+            lambda: container.deploy(f"Mock {component.token}", component.token, mock.decimals, sender=account),
+        )
         answer = to_base(mock.price, MOCK_FEED_DECIMALS)
-        feed = project.MockFeed.deploy(MOCK_FEED_DECIMALS, f"{component.token} / USD", answer, sender=account)
-        echo(f"  mock {component.token:<6} token {token.address}  feed {feed.address}")
-        tokens.append(token.address)
-        feeds[i] = (feed.address, MOCK_HEARTBEAT, ZERO_ADDRESS, 0, 0)
+        feed = steps.contract(
+            f"mock {component.token} feed",
+            lambda: project.MockFeed.deploy(MOCK_FEED_DECIMALS, f"{component.token} / USD", answer, sender=account),
+        )
+        echo(f"  mock {component.token:<6} token {token}  feed {feed}")
+        basket.tokens[i] = token
+        basket.feeds[i] = (feed, MOCK_HEARTBEAT, ZERO_ADDRESS, 0, 0)
+
+
+def index_record(config: IndexConfig, basket: Basket, **contracts: str) -> dict[str, Any]:
+    """The deployments file's entry for a complete index."""
+    return {
+        "symbol": config.symbol,
+        "name": config.name,
+        **contracts,
+        "chain_id": chain.chain_id,
+        "block": chain.blocks.head.number,
+        "components": [
+            {"symbol": s, "token": t, "decimals": d, "feed": f[0]}
+            for s, t, d, f in zip(basket.symbols, basket.tokens, basket.decimals, basket.feeds)
+        ],
+    }
+
+
+def fund(config: IndexConfig, basket: Basket, account, fund_shares: Decimal, echo: Echo = print) -> None:
+    """On a local chain or a testnet, give `account` each mock or market
+    token for twice `fund_shares` index tokens (the market's WETH by wrapping
+    ETH): they mint openly."""
+    if not _mocks_allowed() or not (config.uses_mocks or basket.market_assets):
+        return
+    assets = basket.market_assets
+    for i, (address, unit, symbol) in enumerate(zip(basket.tokens, basket.units, basket.symbols)):
+        amount = to_base(fund_shares, 18) * unit // WAD * 2
+        if i in assets and assets[i].kind == "weth9":
+            Contract(address, abi=WETH_DEPOSIT_ABI).deposit(value=amount, sender=account)
+        elif symbol in config.mocks or (i in assets and assets[i].kind == "mock"):
+            project.MockToken.at(address).mint(account.address, amount, sender=account)
+    echo(f"  funded {account.address} with the components of {fund_shares} {config.symbol} (twice over)")
+
+
+def deploy_index(
+    config: IndexConfig, account, echo: Echo = print, fund_shares: Decimal = Decimal(1000),
+    basket: Basket | None = None, source: str = "",
+) -> dict[str, Any]:
+    """Deploy `config`'s vault and oracle adapter directly (and, on a local
+    chain, its mock tokens and feeds), record it, and return the record. Each
+    transaction is a recorded step (`Steps`): a run cut off halfway resumes.
+    On a local chain the deploying account is funded with enough of each
+    mock token to mint `fund_shares` index tokens."""
+    basket = basket or resolve_basket(config)  # a bad file deploys nothing
+    steps = Steps(f"deploy {config.symbol}", source, echo)
+    deploy_mocks(config, basket, account, steps, echo)
 
     me = account.address
     roles = config.roles
-    vault = project.IndexVault.deploy(
+    vault = steps.contract("vault", lambda: project.IndexVault.deploy(
         config.name,
         config.symbol,
-        tokens,
-        units,
+        basket.tokens,
+        basket.units,
         roles.admin or me,
         roles.manager or me,
         roles.guardian or me,
@@ -160,40 +313,22 @@ def deploy_index(
         [_wad(config.max_fees.mint), _wad(config.max_fees.redeem), _wad(config.max_fees.streaming)],
         _wad(config.supply_cap),
         sender=account,
-    )
-    echo(f"  vault  {config.symbol:<6} {vault.address}")
-    oracle = project.OracleAdapter.deploy(vault.address, me, sender=account)
-    for token, feed in zip(tokens, feeds):
-        oracle.set_feed(token, *feed, sender=account)
+    ))
+    echo(f"  vault  {config.symbol:<6} {vault}")
+    oracle_address = steps.contract("oracle", lambda: project.OracleAdapter.deploy(vault, me, sender=account))
+    oracle = project.OracleAdapter.at(oracle_address)
+    for symbol, token, feed in zip(basket.symbols, basket.tokens, basket.feeds):
+        steps.transaction(f"feed {symbol}", lambda: oracle.set_feed(token, *feed, sender=account))
     if roles.admin and roles.admin.lower() != me.lower():
-        oracle.grantRole(DEFAULT_ADMIN_ROLE, roles.admin, sender=account)
-        oracle.renounceRole(DEFAULT_ADMIN_ROLE, me, sender=account)
-    echo(f"  oracle {config.symbol:<6} {oracle.address}")
+        steps.transaction("oracle admin", lambda: oracle.grantRole(DEFAULT_ADMIN_ROLE, roles.admin, sender=account))
+        steps.transaction("oracle renounce", lambda: oracle.renounceRole(DEFAULT_ADMIN_ROLE, me, sender=account))
+    echo(f"  oracle {config.symbol:<6} {oracle_address}")
 
-    # Recorded before funding, so a failed funding transfer leaves a usable record.
-    record = {
-        "symbol": config.symbol,
-        "name": config.name,
-        "vault": vault.address,
-        "oracle": oracle.address,
-        "chain_id": chain.chain_id,
-        "block": chain.blocks.head.number,
-        "components": [
-            {"symbol": s, "token": t, "decimals": d, "feed": f[0]}
-            for s, t, d, f in zip(symbols, tokens, decimals, feeds)
-        ],
-    }
+    # Recorded once complete and before funding, so a failed funding transfer leaves a usable record.
+    record = index_record(config, basket, vault=vault, oracle=oracle_address)
     deployments.save(record_file(), record)
-
-    if is_local and (config.uses_mocks or market_assets):
-        for i, (address, unit, symbol) in enumerate(zip(tokens, units, symbols)):
-            amount = to_base(fund_shares, 18) * unit // WAD * 2
-            if i in market_assets and market_assets[i].kind == "weth9":
-                Contract(address, abi=WETH_DEPOSIT_ABI).deposit(value=amount, sender=account)
-            elif symbol in config.mocks or (i in market_assets and market_assets[i].kind == "mock"):
-                project.MockToken.at(address).mint(me, amount, sender=account)
-        echo(f"  funded {me} with the components of {fund_shares} {config.symbol} (twice over)")
-
+    steps.finish()
+    fund(config, basket, account, fund_shares, echo)
     return record
 
 

@@ -4,19 +4,29 @@ errors shown as one clear message instead of a traceback."""
 from __future__ import annotations
 
 import functools
+import os
 from decimal import Decimal, InvalidOperation
 
 import click
 from ape import accounts, chain
-from ape.exceptions import ContractLogicError
+from ape.exceptions import ContractLogicError, TransactionError
 
 from indexvault.config import ConfigError
 from indexvault.deployments import DeploymentError
 
 
 def signer(account):
-    """The account given with --account; on a local chain, the first test account by default."""
+    """The account given with --account; on a local chain, the first test account by default.
+
+    A keystore account (`ape accounts import`) whose passphrase is in
+    APE_ACCOUNTS_<alias>_PASSPHRASE is unlocked to sign without a prompt per
+    transaction: the environment variable is the user's choice to run
+    unattended (CI, the rehearsal), and every command that deploys shows its
+    plan and asks first unless --yes. Without it, Ape asks as usual."""
     if account is not None:
+        passphrase = os.environ.get(f"APE_ACCOUNTS_{getattr(account, 'alias', None)}_PASSPHRASE")
+        if passphrase and hasattr(account, "set_autosign"):
+            account.set_autosign(True, passphrase=passphrase)
         return account
     network = chain.provider.network
     if network.is_local:
@@ -35,6 +45,8 @@ def clean_errors(command):
             raise click.ClickException(str(error)) from None
         except ContractLogicError as error:
             raise click.ClickException(f"reverted: {error.message}") from None
+        except TransactionError as error:
+            raise click.ClickException(f"transaction failed: {error}") from None
 
     return wrapper
 
@@ -72,3 +84,17 @@ def slippage_option(meaning: str):
 
 def receiver_option(what: str):
     return click.option("--receiver", default=None, help=f"Who gets the {what} (default: the signer).")
+
+
+def yes_option():
+    return click.option("--yes", is_flag=True, help="Send without asking (the plan is still printed).")
+
+
+def confirm_plan(plan, yes: bool) -> None:
+    """Print what a command will send (`indexvault.launch.Plan`) and ask to go
+    on, unless `yes`; nothing has been sent if the answer is no."""
+    click.echo(plan.render())
+    if not plan.to_send:
+        return
+    if not yes and not click.confirm(f"Send these {len(plan.to_send)} transactions?", default=False):
+        raise click.ClickException("nothing sent")

@@ -1,8 +1,16 @@
 """The record of what is deployed where, read by every script.
 
 One JSON file per network, `deployments/<ecosystem>-<network>.json`, holding
-each index deployed there by symbol, and the local market its node serves. Local chains start empty each time, so
-their files are git-ignored and checked against the chain before use.
+the chain id it was written on, each index deployed there by symbol, the
+IndexFactory (and its blueprints) if one is deployed, the local market its
+node serves, and the steps of any deployment still under way (`pending`).
+Local chains start empty each time, so their files are git-ignored and
+checked against the chain before use.
+
+A deployment of several transactions records each step as it completes, in
+`pending[job]`; re-running the same command resumes from there, and the
+index itself is recorded under `indexes` only once it is complete, so a
+half-deployed index never looks live.
 """
 
 from __future__ import annotations
@@ -24,25 +32,98 @@ def record_path(folder: Path, ecosystem: str, network: str) -> Path:
 def _read(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {"indexes": {}}
-    return json.loads(path.read_text())
+    data = json.loads(path.read_text())
+    data.setdefault("indexes", {})
+    return data
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    """Write the whole file at once (a temporary file renamed over it), so a
+    process killed mid-write leaves the previous record, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(data, indent=2) + "\n")
+    temporary.replace(path)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def check_chain(path: Path, chain_id: int) -> None:
+    """Refuse a record written on another chain than the connected one."""
+    recorded = _read(path).get("chain_id")
+    if recorded is not None and recorded != chain_id:
+        raise DeploymentError(
+            f"{path} records chain id {recorded}, but the connected chain's id is {chain_id}: "
+            "connect to the network it was written for (--network), or move the file away to start a new record"
+        )
+
+
+def chain_id(path: Path) -> int | None:
+    """The chain id the record at `path` was written on, if it says."""
+    return _read(path).get("chain_id")
 
 
 def save(path: Path, record: dict[str, Any]) -> None:
     """Add or replace the index `record["symbol"]` in the file at `path`."""
     data = _read(path)
-    record = {**record, "deployed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    record = {**record, "deployed_at": _now()}
+    data.setdefault("chain_id", record.get("chain_id"))
     data["indexes"][record["symbol"]] = record
     data["latest"] = record["symbol"]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    _write(path, data)
 
 
 def save_market(path: Path, market: dict[str, Any]) -> None:
     """Record the market this network's node serves (see `indexvault.market`)."""
     data = _read(path)
+    data.setdefault("chain_id", market.get("chain_id"))
     data["market"] = market
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) + "\n")
+    _write(path, data)
+
+
+def save_factory(path: Path, factory: dict[str, Any]) -> None:
+    """Record this network's IndexFactory: its address, blueprints and bounds."""
+    data = _read(path)
+    data.setdefault("chain_id", factory.get("chain_id"))
+    data["factory"] = {**factory, "deployed_at": _now()}
+    _write(path, data)
+
+
+def load_factory(path: Path) -> dict[str, Any] | None:
+    """The IndexFactory recorded for this network, if any."""
+    return _read(path).get("factory")
+
+
+def pending(path: Path, job: str | None = None) -> dict[str, Any]:
+    """The completed steps of the unfinished deployment `job` (by step name:
+    {address?, tx?}), or, without `job`, every unfinished job's."""
+    jobs = _read(path).get("pending", {})
+    return jobs if job is None else jobs.get(job, {"steps": {}})
+
+
+def save_step(
+    path: Path, job: str, step: str, result: dict[str, Any], chain_id: int, fingerprint: str = ""
+) -> None:
+    """Record that `step` of `job` (started from `fingerprint`) completed,
+    with its address and/or transaction."""
+    data = _read(path)
+    data.setdefault("chain_id", chain_id)
+    entry = data.setdefault("pending", {}).setdefault(
+        job, {"started_at": _now(), "fingerprint": fingerprint, "steps": {}}
+    )
+    entry["steps"][step] = result
+    _write(path, data)
+
+
+def finish(path: Path, job: str) -> None:
+    """Forget `job`'s steps: it is complete and recorded where it belongs."""
+    data = _read(path)
+    if data.get("pending", {}).pop(job, None) is not None:
+        if not data["pending"]:
+            del data["pending"]
+        _write(path, data)
 
 
 def load_market(path: Path) -> dict[str, Any] | None:
@@ -50,10 +131,19 @@ def load_market(path: Path) -> dict[str, Any] | None:
     return _read(path).get("market")
 
 
+def load_all(path: Path) -> dict[str, dict[str, Any]]:
+    """Every complete index recorded at `path`, by symbol."""
+    return _read(path)["indexes"]
+
+
 def load(path: Path, symbol: str | None = None) -> dict[str, Any]:
     """The record of index `symbol`, or of the latest index deployed."""
     data = _read(path)
     if not data["indexes"]:
+        unfinished = ", ".join(data.get("pending", {}))
+        if unfinished:
+            raise DeploymentError(f"no complete index on this network; unfinished in {path}: {unfinished}: "
+                                  "re-run the same deploy or create-index command to finish it")
         raise DeploymentError(f"no index deployed on this network ({path} is empty or missing): run `ape run deploy` first")
     symbol = symbol or data.get("latest")
     if symbol not in data["indexes"]:

@@ -12,9 +12,21 @@ import pytest
 
 from indexvault.market import node as market_node
 from indexvault.market import record as market_record
+from tests.utils import node as node_utils
 from tests.utils.boa_fork import BoaReader
 
 MARKET_DATE = "2024-01-01"
+
+
+def pytest_collection_modifyitems(items):
+    """`make test` runs on two workers (pytest-xdist, `--dist loadgroup`). The end-to-end tests run
+    the README's commands against a node where the README puts it, 127.0.0.1:8545, so every test
+    of a module that uses `tests.utils.node` goes to one worker, one after another."""
+    for item in items:
+        module = getattr(item, "module", None)
+        if module and any(getattr(value, "__module__", None) == "tests.utils.node" or value is node_utils
+                          for value in vars(module).values()):
+            item.add_marker(pytest.mark.xdist_group("readme-node-8545"))
 
 
 @pytest.fixture(scope="session")

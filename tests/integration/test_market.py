@@ -48,7 +48,7 @@ def test_replay_then_deploy_mint_status(node, records, tmp_path):
     assert market["day"] == "2024-02-01"
     assert max(abs(Decimal(p["gap"])) for p in market["pools"]) < Decimal("0.005")
 
-    deployed = ape_run(records, "deploy", str(ROOT / "examples" / "market10.yaml"))
+    deployed = ape_run(records, "deploy", str(ROOT / "examples" / "market10.yaml"), "--yes")
     assert deployed.returncode == 0, deployed.stdout
     minted = ape_run(records, "mint", "--shares", "3")
     assert minted.returncode == 0, minted.stdout
@@ -67,7 +67,7 @@ def test_deploy__unknown_market_symbol__named_with_the_market_s_assets(node, rec
     bad["components"][2]["token"] = "PEPE"
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(bad))
-    result = ape_run(records, "deploy", str(path))
+    result = ape_run(records, "deploy", str(path), "--yes")
     assert result.returncode == 1
     assert "components[2].token: 'PEPE' is not an asset of the 2024-01-01 market (USDC, WBTC, WETH" in result.stdout
     assert "BAD" not in json.loads((records / "ethereum-local.json").read_text())["indexes"]

@@ -28,7 +28,7 @@ def records(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def deployed(node, records):
-    result = ape_run(records, "deploy", str(DEMO))
+    result = ape_run(records, "deploy", str(DEMO), "--yes")
     assert result.returncode == 0, result.stdout
     return json.loads((records / "ethereum-local.json").read_text())
 
@@ -99,7 +99,7 @@ def test_deploy__bad_index_file__names_each_field_and_deploys_nothing(node, tmp_
     bad["fees"]["mint"] = 0.02
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(bad))
-    result = ape_run(tmp_path, "deploy", str(path))
+    result = ape_run(tmp_path, "deploy", str(path), "--yes")
     assert result.returncode == 1
     assert "components[1].token: 'nope' is neither an address, a token under `mocks`, nor a market asset's symbol" in result.stdout
     assert "components[5].token: duplicate of components[0] (WBTC)" in result.stdout
@@ -115,7 +115,7 @@ def test_deploy__address_without_feed__names_the_field(node, tmp_path):
         "name": "No Feed", "symbol": "NOF", "supply_cap": 100,
         "components": [{"token": "0x" + "ab" * 20, "units": "1.5"}],
     }))
-    result = ape_run(tmp_path, "deploy", str(path))
+    result = ape_run(tmp_path, "deploy", str(path), "--yes")
     assert result.returncode == 1
     assert "components[0].feed: missing; every component needs a price feed" in result.stdout
     assert not (tmp_path / "ethereum-local.json").exists()
@@ -170,7 +170,7 @@ def test_deploy__token_addresses_with_feeds(node, records, deployed):
                       "secondary": demo["USDT"]["feed"], "secondary_heartbeat": 3600, "max_deviation": 0.02}},
         ],
     }))
-    result = ape_run(records, "deploy", str(path))
+    result = ape_run(records, "deploy", str(path), "--yes")
     assert result.returncode == 0, result.stdout
     record = json.loads((records / "ethereum-local.json").read_text())["indexes"]["TWO"]
     assert [(c["symbol"], c["decimals"]) for c in record["components"]] == [("WBTC", 8), ("USDC", 6)]
@@ -190,7 +190,7 @@ def test_deploy__address_with_no_contract__names_the_field(node, tmp_path):
         "components": [{"token": "0x" + "ab" * 20, "units": "1",
                         "feed": {"primary": "0x" + "cd" * 20, "heartbeat": 3600}}],
     }))
-    result = ape_run(tmp_path, "deploy", str(path))
+    result = ape_run(tmp_path, "deploy", str(path), "--yes")
     assert result.returncode == 1
     assert "components[0].token: no contract at 0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB on local" in result.stdout
     assert not (tmp_path / "ethereum-local.json").exists()
@@ -203,7 +203,7 @@ def test_deploy__unit_rounds_to_zero__deploys_not_even_the_mocks(node, tmp_path)
         "components": [{"token": "GOLD", "weight": 1}],
         "mocks": {"GOLD": {"decimals": 0, "price": 60000}},
     }))
-    result = ape_run(tmp_path, "deploy", str(path))
+    result = ape_run(tmp_path, "deploy", str(path), "--yes")
     assert result.returncode == 1
     assert "components[0]: less than one base unit of GOLD per index token; raise its units or weight" in result.stdout
     assert "mock GOLD" not in result.stdout

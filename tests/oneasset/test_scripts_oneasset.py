@@ -31,7 +31,7 @@ def node(records):
 def deployed(node, records):
     """market10 deployed and 3 shares minted in kind; the user (dev account 0)
     also holds 1,000 USDC, minted from the market's mock token."""
-    assert ape_run(records, "deploy", str(ROOT / "examples" / "market10.yaml")).returncode == 0
+    assert ape_run(records, "deploy", str(ROOT / "examples" / "market10.yaml"), "--yes").returncode == 0
     assert ape_run(records, "mint", "--shares", "3").returncode == 0
     rpc = Rpc(f"http://127.0.0.1:{PORT}")
     user = rpc.call("eth_accounts")[0]

@@ -1,0 +1,149 @@
+"""Gas of launching an index: `IndexFactory.create_index` against Set
+Protocol v2's `SetTokenCreator.create`, at the same basket sizes, on one
+anvil node over the same tokens.
+
+What each number is: the receipt's `gas_used` (21,000 intrinsic gas and
+calldata included) of one creation transaction.
+
+- ``indexvault``: `create_index` makes, from blueprints, the index's
+  IndexTimelock, IndexVault and OracleAdapter, sets one Chainlink-style feed
+  per component in the adapter, hands the admin role to the timelock and
+  writes the registry entry. No Rebalancer (quote zero).
+- ``set-v2``: `SetTokenCreator.create` deploys a SetToken (its full
+  bytecode, not a blueprint copy) with the components, units and one module
+  (BasicIssuanceModule), and registers it in the Controller. It sets no
+  price feed, no timelock; the module's `initialize` is a second
+  transaction, measured apart as ``set-v2 initialize``.
+
+The components are Set's own `StandardTokenMock` (18 decimals), deployed
+once; a basket of n uses the first n of them, with one `MockFeed` each for
+the vault's adapter. Nothing here prints: callers pass a `log` callback.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from indexvault import bench, launch
+
+DEFAULT_NS = (1, 5, 10, 20, 50)
+ONE = bench.ONE
+ZERO_ADDRESS = bench.ZERO_ADDRESS
+RESULTS = Path("benchmarks/results/factory.json")
+WAD = 10**18
+
+
+@dataclass(frozen=True)
+class Row:
+    """Creation gas for a basket of `n` components."""
+
+    n: int
+    indexvault: int
+    set_v2: int
+    set_v2_initialize: int
+
+    @property
+    def ratio(self) -> float:
+        return round(self.indexvault / self.set_v2, 3)
+
+
+class FactoryBench:
+    """Deploys the factory (blueprints and all), Set's Controller,
+    SetTokenCreator and BasicIssuanceModule, and the shared components; then
+    creates one index of each kind per basket size."""
+
+    def __init__(self, project: Any, deployer: Any, set_package: Path, log: Callable[[str], None] = lambda m: None):
+        self.project = project
+        self.deployer = deployer
+        self.log = log
+        self.set_artifacts = bench.load_set_artifacts(set_package)
+
+    def _factory(self):
+        d = self.deployer
+        blueprints = [d.declare(getattr(self.project, name)).contract_address for name in launch.BLUEPRINTS]
+        return self.project.IndexFactory.deploy(
+            blueprints, [launch._wad(f) for f in launch.FACTORY_MAX_FEES], list(launch.DELAY_BOUNDS),
+            ZERO_ADDRESS, 0, launch.FACTORY_VERSION, sender=d,
+        )
+
+    def run(self, ns) -> list[Row]:
+        ns = sorted(set(ns))
+        d = self.deployer
+        factory = self._factory()
+        set_system = bench.SetSystem(self.set_artifacts, d)
+        self.log(f"deploying {ns[-1]} components (Set's StandardTokenMock) and their feeds")
+        tokens, feeds = [], []
+        for i in range(ns[-1]):
+            tokens.append(d.deploy(self.set_artifacts["StandardTokenMock"], d, bench.COMPONENT_SUPPLY,
+                                   f"Component {i}", f"C{i}", 18))
+            feeds.append(d.deploy(self.project.MockFeed, bench.FEED_DECIMALS, f"C{i} / USD", (i + 1) * 10**8))
+        rows = []
+        for n in ns:
+            addresses = [t.address for t in tokens[:n]]
+            params = (
+                f"Bench index {n}", "BIDX", addresses, [ONE] * n,
+                [(f.address, bench.FEED_HEARTBEAT, ZERO_ADDRESS, 0, 0) for f in feeds[:n]],
+                d, d, d, d,  # manager, guardian, fee recipient, governor
+                [0, 0, 0], [0, 0, 0], bench.VAULT_SUPPLY_CAP, launch.DEFAULT_DELAY, ZERO_ADDRESS, 0, 0,
+            )
+            ours = factory.create_index(params, sender=d)
+            created = ours.events.filter(factory.IndexCreated)
+            if len(created) != 1 or self.project.IndexVault.at(created[0].vault).components() != addresses:
+                raise RuntimeError(f"indexvault: create_index with n={n} did not make the index asked for")
+            theirs = set_system.creator.create(addresses, [ONE] * n, [set_system.module], d, f"Bench set {n}", "BSET",
+                                               sender=d)
+            made = theirs.events.filter(set_system.creator.SetTokenCreated)
+            if len(made) != 1:
+                raise RuntimeError(f"set-v2: create with n={n} made {len(made)} SetTokens")
+            initialize = set_system.module.initialize(made[0]._setToken, ZERO_ADDRESS, sender=d)
+            rows.append(Row(n, ours.gas_used, theirs.gas_used, initialize.gas_used))
+            self.log(f"n={n:>3}: indexvault {ours.gas_used:,}  set-v2 {theirs.gas_used:,} "
+                     f"(+ initialize {initialize.gas_used:,})")
+        return rows
+
+
+def fit(rows: list[Row], system: str) -> dict[str, int]:
+    """A least-squares line gas = base + per_component * n."""
+    import numpy as np
+
+    per, base = np.polyfit([r.n for r in rows], [getattr(r, system) for r in rows], 1)
+    return {"base": round(base), "per_component": round(per)}
+
+
+def results(rows: list[Row], provider: Any, set_package: Path, command: str) -> dict[str, Any]:
+    from importlib.metadata import version
+
+    return {
+        "metadata": {
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "command": command,
+            "node": provider.web3.client_version,
+            "hardfork": provider.make_request("anvil_nodeInfo", []).get("hardFork"),
+            "set_package": f"@setprotocol/set-protocol-v2@{bench.package_version(set_package)}",
+            "gas": "receipt gas_used of one creation transaction (21,000 intrinsic gas and calldata included)",
+            "indexvault": "IndexFactory.create_index: IndexTimelock + IndexVault + OracleAdapter from blueprints, "
+                          "one feed per component set, admin handed to the timelock, registry entry; no Rebalancer",
+            "set_v2": "SetTokenCreator.create: a SetToken with the components and BasicIssuanceModule, registered "
+                      "in the Controller; no price feeds, no timelock",
+            "set_v2_initialize": "BasicIssuanceModule.initialize, the second transaction a Set needs before issuing",
+            "components": "Set's StandardTokenMock, 18 decimals, unit 1e18 per index token; one MockFeed each",
+            "ape": version("eth-ape"),
+            "vyper": version("vyper"),
+            "python": sys.version.split()[0],
+        },
+        "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
+        "fits": {system: fit(rows, system) for system in ("indexvault", "set_v2")} if len(rows) > 1 else {},
+    }
+
+
+def format_table(rows: list[Row]) -> str:
+    lines = [f"{'n':>4} {'IndexFactory.create_index':>26} {'SetTokenCreator.create':>23} {'ours/Set':>9}"
+             f" {'Set + initialize':>17}"]
+    for r in rows:
+        lines.append(f"{r.n:>4} {r.indexvault:>26,} {r.set_v2:>23,} {r.ratio:>9.3f}"
+                     f" {r.set_v2 + r.set_v2_initialize:>17,}")
+    return "\n".join(lines)

@@ -1,0 +1,502 @@
+"""Launching indexes through the IndexFactory, and governing them through
+their timelocks, on any network Ape knows.
+
+- `ensure_factory`: the network's factory from the deployments file, or,
+  if none is recorded, its four blueprints and the factory, each a recorded
+  step (a run cut off halfway resumes);
+- `create_index`: an index file's mock tokens (local chains) and one
+  `create_index` transaction, which makes the index's timelock, vault and
+  adapter, sets every feed and leaves the admin role with the timelock;
+- `plan_deploy` / `plan_create`: what a command will send, with roles, fees
+  and gas estimates, shown before anything is signed;
+- `read_registry`: every index the factory made, with its NAV per share;
+- `queue_fees` / `execute_fees`: a fee change through the index's timelock.
+
+Scripts (`create-index`, `deploy`, `status`, `timelock`) are thin commands
+over these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ape import chain, project
+from ape.exceptions import ContractLogicError
+
+from indexvault import deployments
+from indexvault.bench import TX_GAS_CAP  # EIP-7825, from the Osaka fork on
+from indexvault.chain import (
+    MOCK_FEED_DECIMALS,
+    ZERO_ADDRESS,
+    Basket,
+    Echo,
+    Steps,
+    _has_code,
+    _network,
+    _wad,
+    deploy_mocks,
+    fund,
+    index_record,
+    record_file,
+    resolve_basket,
+)
+from indexvault.config import FEE_CEILING, IndexConfig
+from indexvault.units import from_base, to_base
+
+FACTORY_VERSION = 1
+# The factory's bounds: any fee maxima an index file may hold (each at most
+# the vault's ceiling), and timelock delays from an hour to thirty days.
+FACTORY_MAX_FEES = (FEE_CEILING, FEE_CEILING, FEE_CEILING)
+DELAY_BOUNDS = (3_600, 30 * 86_400)
+DEFAULT_DELAY = 86_400
+BLUEPRINTS = ("IndexVault", "OracleAdapter", "IndexTimelock", "Rebalancer")
+# Gas of steps that cannot be estimated before an earlier step exists (the
+# factory needs its blueprints, an index needs the factory, a feed needs the
+# adapter), from `benchmarks/factory_gas.py` and the receipts of a local
+# deploy: a line through create_index's gas by basket size, and a feed.
+CREATE_GAS_BASE = 8_400_000
+CREATE_GAS_PER_COMPONENT = 66_000
+FACTORY_GAS = 1_160_000
+SET_FEED_GAS = 63_000
+VAULT_GAS = 4_900_000
+ORACLE_GAS = 1_790_000
+ROLE_GAS = 60_000
+BYTES32_ZERO = b"\x00" * 32
+
+
+# -- The plan shown before anything is sent ---------------------------------
+
+
+@dataclass
+class PlanStep:
+    """One transaction: its gas estimate (`approx` when it cannot be
+    estimated yet and comes from the constants above), or done already."""
+
+    name: str
+    gas: int | None
+    approx: bool = False
+    done: bool = False
+
+
+@dataclass
+class Plan:
+    title: str
+    account: str
+    steps: list[PlanStep]
+    roles: dict[str, str]
+    fees: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+    gas_price: int = 0
+
+    @property
+    def to_send(self) -> list[PlanStep]:
+        return [s for s in self.steps if not s.done]
+
+    @property
+    def total_gas(self) -> int:
+        return sum(s.gas or 0 for s in self.to_send)
+
+    def render(self) -> str:
+        ecosystem, network, _ = _network()
+        lines = [
+            f"{self.title} on {ecosystem}:{network} (chain id {chain.chain_id}), signed by {self.account}",
+            f"record: {record_file()}",
+            "",
+            "roles:",
+            *[f"  {role:<14} {who}" for role, who in self.roles.items()],
+            "fees (maximum fixed for the vault's life):",
+            *[f"  {name:<14} {value}" for name, value in self.fees.items()],
+            "",
+            "transactions:",
+        ]
+        for step in self.steps:
+            if step.done:
+                lines.append(f"  {step.name:<34} done (recorded), skipped")
+            else:
+                gas = "?" if step.gas is None else f"{'~' if step.approx else ''}{step.gas:,}"
+                lines.append(f"  {step.name:<34} {gas:>12} gas")
+        price = Decimal(self.gas_price) / 10**9
+        cost = Decimal(self.total_gas * self.gas_price) / 10**18
+        lines += [
+            f"  {'total (' + str(len(self.to_send)) + ' transactions)':<34} {self.total_gas:>12,} gas",
+            f"cost at the current gas price ({price:,.3f} gwei): {cost:.6f} ETH "
+            "(~: estimated from measured constants, the step before it not being on chain yet)",
+            *self.notes,
+        ]
+        return "\n".join(lines)
+
+
+def _estimate(txn) -> int | None:
+    try:
+        return chain.provider.estimate_gas_cost(txn)
+    except Exception:  # noqa: BLE001 (any failure: the plan shows "?")
+        return None
+
+
+def _deploy_gas(container, account, *args) -> int | None:
+    return _estimate(container.constructor.serialize_transaction(*args, sender=account.address))
+
+
+def _blueprint_gas(container, account) -> int | None:
+    txn = chain.provider.network.ecosystem.encode_contract_blueprint(container.contract_type, sender=account.address)
+    return _estimate(txn)
+
+
+def _fees(config: IndexConfig) -> dict[str, str]:
+    return {
+        name: f"{getattr(config.fees, name):%} (max {getattr(config.max_fees, name):%})"
+        + (" a year" if name == "streaming" else "")
+        for name in ("mint", "redeem", "streaming")
+    }
+
+
+def _mock_steps(config: IndexConfig, basket: Basket, account, done: dict) -> list[PlanStep]:
+    steps = []
+    for i, component in enumerate(config.components):
+        if basket.tokens[i] is not None:
+            continue
+        mock = config.mocks[component.token]
+        container = project.NoReturnToken if mock.quirk == "no-return" else project.MockToken
+        name = f"mock {component.token} token"
+        steps.append(PlanStep(name, _deploy_gas(container, account, f"Mock {component.token}", component.token,
+                                                mock.decimals), done=name in done))
+        name = f"mock {component.token} feed"
+        answer = to_base(mock.price, MOCK_FEED_DECIMALS)
+        steps.append(PlanStep(name, _deploy_gas(project.MockFeed, account, MOCK_FEED_DECIMALS, "X / USD", answer),
+                              done=name in done))
+    return steps
+
+
+def plan_deploy(config: IndexConfig, basket: Basket, account) -> Plan:
+    """What `ape run deploy` will send: mocks, vault, adapter, one feed per
+    component, the adapter's admin handed over."""
+    path = record_file()
+    done = deployments.pending(path, f"deploy {config.symbol}")["steps"]
+    me = account.address
+    roles = config.roles
+    steps = _mock_steps(config, basket, account, done)
+    steps.append(PlanStep("vault", VAULT_GAS, approx=True, done="vault" in done))
+    steps.append(PlanStep("oracle adapter", ORACLE_GAS, approx=True, done="oracle" in done))
+    steps += [PlanStep(f"feed {s}", SET_FEED_GAS, approx=True, done=f"feed {s}" in done) for s in basket.symbols]
+    if roles.admin and roles.admin.lower() != me.lower():
+        steps += [PlanStep("oracle admin", ROLE_GAS, True, "oracle admin" in done),
+                  PlanStep("oracle renounce", ROLE_GAS, True, "oracle renounce" in done)]
+    return Plan(
+        title=f"Deploy {config.symbol} ({len(basket.symbols)} components) directly",
+        account=me,
+        steps=steps,
+        roles={
+            "admin": f"{roles.admin or me} (an account, no timelock: `create-index` puts it behind one)",
+            "manager": roles.manager or me,
+            "guardian": roles.guardian or me,
+            "fee recipient": roles.fee_recipient or me,
+        },
+        fees=_fees(config),
+        gas_price=chain.provider.gas_price,
+    )
+
+
+def plan_create(config: IndexConfig, basket: Basket, account, delay: int) -> Plan:
+    """What `ape run create-index` will send: the factory if the network has
+    none, mocks (local chains), and the one `create_index` transaction."""
+    path = record_file()
+    factory = _recorded_factory(path)
+    done_factory = deployments.pending(path, "factory")["steps"]
+    done = deployments.pending(path, f"create {config.symbol}")["steps"]
+    steps = []
+    notes = []
+    if factory is None:
+        steps += [PlanStep(f"blueprint {name}", _blueprint_gas(getattr(project, name), account),
+                           done=f"blueprint {name}" in done_factory) for name in BLUEPRINTS]
+        steps.append(PlanStep("IndexFactory", FACTORY_GAS, approx=True, done="factory" in done_factory))
+        notes.append(f"no IndexFactory is recorded in {path}: one is deployed first (version {FACTORY_VERSION}, "
+                     f"fee maxima at most {FEE_CEILING:%}, timelock delay {DELAY_BOUNDS[0]:,} to {DELAY_BOUNDS[1]:,} s)")
+    else:
+        notes.append(f"through the IndexFactory at {factory['address']} (version {factory['version']})")
+    steps += _mock_steps(config, basket, account, done)
+    n = len(basket.symbols)
+    gas, approx = CREATE_GAS_BASE + CREATE_GAS_PER_COMPONENT * n, True
+    if factory is not None and all(basket.tokens):
+        estimated = _estimate(project.IndexFactory.at(factory["address"]).create_index.as_transaction(
+            _params(config, basket, account, delay), sender=account))
+        if estimated is not None:
+            gas, approx = estimated, False
+    steps.append(PlanStep(f"create_index ({n} components)", gas, approx, done="create" in done))
+    if gas > TX_GAS_CAP:
+        notes.append(f"warning: create_index is above EIP-7825's {TX_GAS_CAP:,} gas per transaction, which networks "
+                     "from the Osaka fork on refuse; fewer components fit (about 119 do)")
+    me = account.address
+    roles = config.roles
+    return Plan(
+        title=f"Create {config.symbol} ({n} components) through the IndexFactory",
+        account=me,
+        steps=steps,
+        roles={
+            "admin": f"a new IndexTimelock, delay {delay:,} s (vault and adapter; fee, role and feed changes wait it out)",
+            "governor": f"{roles.admin or me} (proposes, executes and cancels through the timelock)",
+            "manager": roles.manager or me,
+            "guardian": f"{roles.guardian or me} (pauses minting at once, no delay)",
+            "fee recipient": roles.fee_recipient or me,
+        },
+        fees=_fees(config),
+        notes=notes,
+        gas_price=chain.provider.gas_price,
+    )
+
+
+# -- The factory and its indexes -----------------------------------------------
+
+
+def _recorded_factory(path) -> dict[str, Any] | None:
+    """The IndexFactory recorded at `path`, checked to have code; None if
+    none is recorded, or if a local chain restarted without it."""
+    factory = deployments.load_factory(path)
+    if factory is None or _has_code(factory["address"]):
+        return factory
+    if _network()[2]:
+        return None  # local chains start empty each time: a new factory is deployed
+    raise deployments.DeploymentError(
+        f"{path} records an IndexFactory at {factory['address']}, but this chain has no contract there: "
+        "check --network, or move the file away to start a new record"
+    )
+
+
+def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
+    """The network's recorded IndexFactory (checked to have code), or a new
+    one: its blueprints and itself, each a recorded step."""
+    path = record_file()
+    factory = _recorded_factory(path)
+    if factory is not None:
+        return factory
+    steps = Steps("factory", f"version {FACTORY_VERSION}", echo)
+    blueprints = []
+    for name in BLUEPRINTS:
+        address = steps.contract(f"blueprint {name}", lambda: account.declare(getattr(project, name), sender=account.address))
+        echo(f"  blueprint {name:<14} {address}")
+        blueprints.append(address)
+    address = steps.contract("factory", lambda: project.IndexFactory.deploy(
+        blueprints,
+        [_wad(fee) for fee in FACTORY_MAX_FEES],
+        list(DELAY_BOUNDS),
+        ZERO_ADDRESS,  # no sequencer-uptime feed on L1
+        0,
+        FACTORY_VERSION,
+        sender=account,
+    ))
+    echo(f"  IndexFactory {address}")
+    factory = {
+        "address": address,
+        "blueprints": dict(zip(BLUEPRINTS, blueprints)),
+        "version": FACTORY_VERSION,
+        "chain_id": chain.chain_id,
+        "block": chain.blocks.head.number,
+    }
+    deployments.save_factory(path, factory)
+    steps.finish()
+    return factory
+
+
+def _params(config: IndexConfig, basket: Basket, account, delay: int) -> tuple:
+    """IndexFactory.IndexParams from an index file, field for field."""
+    me = account.address
+    roles = config.roles
+    return (
+        config.name,
+        config.symbol,
+        basket.tokens,
+        basket.units,
+        basket.feeds,
+        roles.manager or me,
+        roles.guardian or me,
+        roles.fee_recipient or me,
+        roles.admin or me,  # the governor: the timelock's proposer, executor and canceller
+        [_wad(config.fees.mint), _wad(config.fees.redeem), _wad(config.fees.streaming)],
+        [_wad(config.max_fees.mint), _wad(config.max_fees.redeem), _wad(config.max_fees.streaming)],
+        _wad(config.supply_cap),
+        delay,
+        ZERO_ADDRESS,  # no Rebalancer at launch (`ape run keeper` deploys one)
+        0,
+        0,
+    )
+
+
+def _created_since(factory, first_id: int, creator: str, symbol: str) -> dict[str, Any] | None:
+    """The index named `symbol` that `creator` made with an id from
+    `first_id` on: a create whose transaction went through before the last
+    run was cut off, adopted instead of made twice."""
+    for index_id in range(first_id, factory.index_count()):
+        vault, adapter, timelock, _rebalancer, who, _version = factory.indexes(index_id)
+        if who.lower() == creator.lower() and project.IndexVault.at(vault).symbol() == symbol:
+            return {"address": vault, "adapter": adapter, "timelock": timelock, "index_id": index_id}
+    return None
+
+
+def create_index(
+    config: IndexConfig, account, delay: int = DEFAULT_DELAY, echo: Echo = print,
+    fund_shares: Decimal = Decimal(1000), basket: Basket | None = None, source: str = "",
+) -> dict[str, Any]:
+    """Create `config`'s index through the network's factory (deploying the
+    factory first if none is recorded), record it and return the record."""
+    basket = basket or resolve_basket(config)
+    if not DELAY_BOUNDS[0] <= delay <= DELAY_BOUNDS[1]:
+        raise ValueError(f"--delay: {delay} s is outside the factory's bounds, {DELAY_BOUNDS[0]} to {DELAY_BOUNDS[1]} s")
+    factory_record = ensure_factory(account, echo)
+    factory = project.IndexFactory.at(factory_record["address"])
+    steps = Steps(f"create {config.symbol}", source, echo)
+    deploy_mocks(config, basket, account, steps, echo)
+
+    # The registry's length just before the create is sent: if the run is cut
+    # off after sending, the next one looks there before sending again.
+    first_id = steps.run("create sent", lambda: {"index_count": factory.index_count()})["index_count"]
+
+    def create() -> dict[str, Any]:
+        adopted = _created_since(factory, first_id, account.address, config.symbol)
+        if adopted is not None:
+            echo(f"  found {config.symbol} in the factory's registry (index {adopted['index_id']}): "
+                 "its transaction went through before the last run stopped")
+            return adopted
+        receipt = factory.create_index(_params(config, basket, account, delay), sender=account)
+        created = receipt.events.filter(factory.IndexCreated)[0]
+        return {"address": created.vault, "adapter": created.adapter, "timelock": created.timelock,
+                "index_id": created.index_id, "tx": receipt.txn_hash, "gas": receipt.gas_used}
+
+    made = steps.run("create", create)
+    echo(f"  {config.symbol}: vault {made['address']}  adapter {made['adapter']}  timelock {made['timelock']}")
+    record = index_record(
+        config, basket, vault=made["address"], oracle=made["adapter"], timelock=made["timelock"],
+        factory=factory_record["address"], index_id=made["index_id"], governor=config.roles.admin or account.address,
+    )
+    deployments.save(record_file(), record)
+    steps.finish()
+    fund(config, basket, account, fund_shares, echo)
+    return record
+
+
+def read_registry(factory_record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every index the factory made: id, symbol, creator, version, contracts,
+    and its adapter's NAV-per-share feed (latestRoundData), or the reason it
+    gives none."""
+    factory = project.IndexFactory.at(factory_record["address"])
+    rows = []
+    for index_id in range(factory.index_count()):
+        vault, adapter, timelock, _rebalancer, creator, version = factory.indexes(index_id)
+        oracle = project.OracleAdapter.at(adapter)
+        row = {
+            "id": index_id, "symbol": project.IndexVault.at(vault).symbol(), "creator": creator,
+            "version": version, "vault": vault, "adapter": adapter, "timelock": timelock,
+            "nav_per_share": None, "updated_at": None, "error": None,
+        }
+        try:
+            _, answer, _, updated_at, _ = oracle.latestRoundData()
+            row["nav_per_share"] = from_base(answer, oracle.decimals())
+            row["updated_at"] = updated_at
+        except ContractLogicError as error:
+            row["error"] = str(error.message)
+        rows.append(row)
+    return rows
+
+
+def render_registry(factory_record: dict[str, Any], rows: list[dict[str, Any]]) -> str:
+    """The factory's registry as `ape run status` shows it."""
+    from indexvault.report import number, table
+
+    head = (f"IndexFactory {factory_record['address']} (version {factory_record['version']}): "
+            f"{len(rows)} index{'es' if len(rows) != 1 else ''}")
+    if not rows:
+        return head
+    body = table(
+        ["id", "symbol", "creator", "version", "adapter", "NAV/share USD"],
+        [(r["id"], r["symbol"], r["creator"], r["version"], r["adapter"],
+          number(r["nav_per_share"], 6) if r["error"] is None else f"unavailable: {r['error']}") for r in rows],
+        "rllrlr",
+    )
+    return f"{head}\n{body}"
+
+
+def read_network() -> dict[str, Any]:
+    """What the network's deployments file holds besides its indexes: the
+    chain id, unfinished deployments, and the factory's registry."""
+    path = record_file()
+    factory = _recorded_factory(path)
+    ecosystem, network, _ = _network()
+    return {
+        "network": f"{ecosystem}:{network}",
+        "chain_id": chain.chain_id,
+        "record": str(path),
+        "incomplete": {job: sorted(entry["steps"]) for job, entry in deployments.pending(path).items()},
+        "factory": factory,
+        "registry": read_registry(factory) if factory else [],
+    }
+
+
+def render_network(info: dict[str, Any]) -> str:
+    lines = [f"{info['network']} (chain id {info['chain_id']}), recorded in {info['record']}"]
+    for job, steps in info["incomplete"].items():
+        lines.append(f"INCOMPLETE, not live: {job} ({len(steps)} step(s) done); "
+                     "re-run the same command to finish it")
+    if info["factory"]:
+        lines += ["", render_registry(info["factory"], info["registry"])]
+    return "\n".join(lines)
+
+
+# -- Governance through the timelock ---------------------------------------------
+
+
+@dataclass
+class Operation:
+    """One call the timelock makes once its delay has passed."""
+
+    timelock: Any
+    target: str
+    payload: bytes
+    description: str
+
+    @property
+    def args(self) -> tuple:
+        return (self.target, 0, self.payload, BYTES32_ZERO, BYTES32_ZERO)
+
+    @property
+    def id(self) -> bytes:
+        return self.timelock.hash_operation(*self.args)
+
+
+def fee_change(record: dict[str, Any], mint: Decimal, redeem: Decimal, streaming: Decimal) -> Operation:
+    """`IndexVault.set_fees` as a timelock operation of index `record`."""
+    if "timelock" not in record:
+        raise deployments.DeploymentError(
+            f"{record['symbol']} was deployed directly (`ape run deploy`), so it has no timelock: "
+            "its admin account calls the vault itself"
+        )
+    vault = project.IndexVault.at(record["vault"])
+    payload = vault.set_fees.encode_input(_wad(mint), _wad(redeem), _wad(streaming))
+    return Operation(
+        project.IndexTimelock.at(record["timelock"]), record["vault"], payload,
+        f"{record['symbol']}: fees mint {mint:%}, redeem {redeem:%}, streaming {streaming:%} a year",
+    )
+
+
+def queue(operation: Operation, account) -> tuple[Any, int]:
+    """Schedules `operation` with the timelock's minimum delay; returns the
+    receipt and the time (unix) from which it can be executed."""
+    timelock = operation.timelock
+    if timelock.is_operation(operation.id):
+        raise ValueError(f"already queued: {operation.description} (run `ape run timelock execute` with the same values)")
+    delay = timelock.get_minimum_delay()
+    receipt = timelock.schedule(*operation.args, delay, sender=account)
+    return receipt, chain.blocks.head.timestamp + delay
+
+
+def execute(operation: Operation, account):
+    """Executes `operation` once its delay has passed; a clear message otherwise."""
+    timelock = operation.timelock
+    if not timelock.is_operation(operation.id):
+        raise ValueError(f"not queued: {operation.description} (run `ape run timelock queue` first)")
+    if timelock.is_operation_done(operation.id):
+        raise ValueError(f"already executed: {operation.description}")
+    if not timelock.is_operation_ready(operation.id):
+        ready_at = timelock.get_timestamp(operation.id)
+        wait = ready_at - chain.blocks.head.timestamp
+        raise ValueError(f"not ready: {operation.description} can be executed in {wait:,} s (at unix time {ready_at})")
+    return timelock.execute(*operation.args, sender=account)

@@ -1,0 +1,174 @@
+"""Launching indexes through the IndexFactory as a user does, on the README's
+node (`make anvil`): `ape run create-index`, `status` with the factory's
+registry, the plan and its confirmation, a deploy cut off and resumed, and
+a record written on another chain refused."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from indexvault.chain import fingerprint
+from tests.utils.node import ROOT, _env, ape_run, readme_node
+
+DEMO = ROOT / "examples" / "demo.yaml"
+SECOND = ROOT / "examples" / "second.yaml"
+
+
+@pytest.fixture(scope="module")
+def node():
+    anvil = readme_node()
+    yield anvil
+    anvil.stop()
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    return tmp_path_factory.mktemp("deployments")
+
+
+def read(records: Path) -> dict:
+    return json.loads((records / "ethereum-local.json").read_text())
+
+
+def status(records: Path, *args: str) -> dict:
+    result = ape_run(records, "status", "--json", *args)
+    assert result.returncode == 0, result.stdout
+    return json.loads(result.stdout[result.stdout.index("{"):])
+
+
+@pytest.fixture(scope="module")
+def two_indexes(node, records):
+    """The README's path: two indexes through one factory (the first run deploys it)."""
+    first = ape_run(records, "create-index", str(DEMO), "--yes")
+    assert first.returncode == 0, first.stdout
+    factory = read(records)["factory"]["address"]
+    second = ape_run(records, "create-index", str(SECOND), "--yes")
+    assert second.returncode == 0, second.stdout
+    return first.stdout, second.stdout, factory
+
+
+def test_create_index__plan_then_factory_then_index(two_indexes, records):
+    first, second, factory = two_indexes
+    for text in ("blueprint IndexVault", "IndexFactory", "create_index (5 components)", "a new IndexTimelock, delay 86,400 s",
+                 "mint           0.1% (max 1%)", "cost at the current gas price"):
+        assert text in first
+    # The second launch reuses the recorded factory: no blueprint, one create (estimated, not approximated).
+    assert "blueprint" not in second
+    assert f"through the IndexFactory at {factory}" in second
+    data = read(records)
+    assert data["chain_id"] == 31337
+    assert data["factory"]["address"] == factory
+    assert "pending" not in data
+    assert [data["indexes"][s]["index_id"] for s in ("DCI", "MAJ")] == [0, 1]
+
+
+def test_status__lists_the_registry_with_each_nav(two_indexes, records):
+    data = read(records)
+    shown = status(records)
+    assert shown["chain_id"] == 31337
+    registry = shown["registry"]
+    assert [r["symbol"] for r in registry] == ["DCI", "MAJ"]
+    assert [r["adapter"] for r in registry] == [data["indexes"]["DCI"]["oracle"], data["indexes"]["MAJ"]["oracle"]]
+    assert {r["creator"] for r in registry} == {"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"}
+    assert [r["version"] for r in registry] == [1, 1]
+    # initial_nav_per_share of each file, through each adapter's AggregatorV3 feed.
+    assert Decimal(registry[0]["nav_per_share"]) == pytest.approx(Decimal(100), rel=Decimal("0.0001"))
+    assert Decimal(registry[1]["nav_per_share"]) == pytest.approx(Decimal(50), rel=Decimal("0.0001"))
+    table = ape_run(records, "status")
+    assert "IndexFactory" in table.stdout and "2 indexes" in table.stdout
+
+
+def test_created_index__admin_is_the_timelock(two_indexes, records):
+    # The creator is not the vault's admin: a direct fee change reverts, through the timelock it waits.
+    queued = ape_run(records, "timelock", "queue", "--index", "MAJ", "--mint", "0.003", "--redeem", "0.002",
+                     "--streaming", "0.01")
+    assert queued.returncode == 0, queued.stdout
+    assert "Queued MAJ: fees mint 0.3%" in queued.stdout
+    early = ape_run(records, "timelock", "execute", "--index", "MAJ", "--mint", "0.003", "--redeem", "0.002",
+                    "--streaming", "0.01")
+    assert early.returncode == 1
+    assert "not ready: MAJ: fees mint 0.3%, redeem 0.2%, streaming 1% a year can be executed in 86,400 s" in early.stdout
+    assert Decimal(status(records, "--index", "MAJ")["fees"]["mint"]) == Decimal("0.002")
+
+
+def test_create_index__cut_off_after_sending__adopts_the_index_instead_of_making_another(two_indexes, records):
+    # As a run killed between sending create_index and recording it leaves the file: MAJ's mocks and the
+    # registry's length before the send recorded as done, MAJ itself not recorded.
+    data = read(records)
+    made = data["indexes"].pop("MAJ")
+    steps = {}
+    for component in made["components"]:
+        steps[f"mock {component['symbol']} token"] = {"address": component["token"], "tx": None}
+        steps[f"mock {component['symbol']} feed"] = {"address": component["feed"], "tx": None}
+    steps["create sent"] = {"index_count": 1}
+    data["pending"] = {"create MAJ": {"started_at": "", "fingerprint": fingerprint(SECOND), "steps": steps}}
+    data["latest"] = "DCI"
+    (records / "ethereum-local.json").write_text(json.dumps(data))
+
+    resumed = ape_run(records, "create-index", str(SECOND), "--yes")
+    assert resumed.returncode == 0, resumed.stdout
+    assert "found MAJ in the factory's registry (index 1)" in resumed.stdout
+    after = read(records)
+    assert after["indexes"]["MAJ"]["vault"] == made["vault"]
+    assert "pending" not in after
+    assert [r["symbol"] for r in status(records)["registry"]] == ["DCI", "MAJ"]
+
+
+def test_create_index__declined__sends_nothing(node, tmp_path):
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "ape"), "run", "create-index", str(DEMO)],
+        cwd=ROOT, env=_env(tmp_path), input="n\n", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "Send these 16 transactions? [y/N]" in result.stdout
+    assert "Error: nothing sent" in result.stdout
+    assert not (tmp_path / "ethereum-local.json").exists()
+
+
+def test_deploy__cut_off_midway__resumes_and_is_not_live_before(node, tmp_path):
+    path = tmp_path / "ethereum-local.json"
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "ape"), "run", "deploy", str(DEMO), "--yes"],
+        cwd=ROOT, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not (path.exists() and len(json.loads(path.read_text()).get("pending", {}).get("deploy DCI", {}).get("steps", {})) >= 3):
+        assert process.poll() is None and time.monotonic() < deadline, "deploy ended before it could be cut off"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done = json.loads(path.read_text())["pending"]["deploy DCI"]["steps"]
+    assert "mock WBTC token" in done and not json.loads(path.read_text())["indexes"]
+
+    shown = status(tmp_path)
+    assert list(shown["incomplete"]) == ["deploy DCI"]
+    assert "INCOMPLETE, not live: deploy DCI" in ape_run(tmp_path, "status").stdout
+    assert "unfinished in" in ape_run(tmp_path, "mint", "--shares", "1").stdout
+
+    resumed = ape_run(tmp_path, "deploy", str(DEMO), "--yes")
+    assert resumed.returncode == 0, resumed.stdout
+    assert f"resuming deploy DCI: {len(done)} step(s) already done" in resumed.stdout
+    assert "mock WBTC token                    done (recorded), skipped" in resumed.stdout
+    data = json.loads(path.read_text())
+    assert "pending" not in data
+    # The resumed deploy reuses what was made before the cut.
+    assert data["indexes"]["DCI"]["components"][0]["token"] == done["mock WBTC token"]["address"]
+    minted = ape_run(tmp_path, "mint", "--shares", "1")
+    assert minted.returncode == 0, minted.stdout
+
+
+def test_record_of_another_chain__refused(node, tmp_path):
+    (tmp_path / "ethereum-local.json").write_text(json.dumps({"chain_id": 11155111, "indexes": {}}))
+    result = ape_run(tmp_path, "status")
+    assert result.returncode == 1
+    assert "records chain id 11155111, but the connected chain's id is 31337" in result.stdout
+    assert "Traceback" not in result.stdout
