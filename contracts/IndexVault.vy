@@ -17,6 +17,21 @@
         Amounts are `shares * unit * multiplier / 1e36`, rounded up when the
         vault takes (mint) and down when it pays (redeem).
 
+        The streaming fee lowers the multiplier down to MIN_MULTIPLIER
+        (1e12, a millionth of its start) and stops there: at the highest
+        fee any vault may set (10 % a year) that takes about 131 years,
+        after which no fee is charged and redemption keeps working at
+        every age.
+
+        A component that changes after listing (a fee charged to its
+        sender, a downward rebase, a seized balance) can leave the vault
+        holding less than it owes. `solvency()` shows held against owed
+        per component, and anyone may call `sync(token)` to write that
+        component's unit down to what the vault really holds beyond its
+        claims, so every holder shares the loss pro rata and no
+        redemption is blocked. `sync` never raises a unit: a donation
+        stays outside the units, as above.
+
         The component list is append-only, so index i names the same token
         for the vault's whole life and the per-index arrays of `mint` and
         `redeem` can never be applied to the wrong component: a component
@@ -41,7 +56,10 @@
           to a deployed Rebalancer contract, never to an account, and only
           through the admin timelock.
         - Nobody can pause or block redemption in kind: a redeemer whose
-          component transfer reverts may skip it and keep a claim on it.
+          component transfer reverts may skip it and keep a claim on it;
+          anyone may push a claim to its owner (`push_claim`), so a
+          contract that cannot call `withdraw_claim` is still paid.
+        - Anyone may `sync` a component, which can only lower its unit.
 
         In an emergency the guardian pauses minting; holders keep
         redeeming in kind.
@@ -105,6 +123,18 @@ UNIT_SCALE: constant(uint256) = 10**36
 # up to 7.9e28 token base units per share, i.e. 79 billion whole tokens of
 # an 18-decimal token per share. The resolution is one base unit per share.
 MAX_UNIT: constant(uint256) = 2**96 - 1
+# @dev The streaming fee's floor under the multiplier (WAD / 1e6). Accrual
+# stops charging where it would take the multiplier below it, so the
+# multiplier keeps twelve significant digits (each accrual rounds it by at
+# most one part in 1e12) and never reaches 0, where every share would be
+# worth nothing and mint and redeem would stop. Supply times multiplier
+# never grows with accrual, so no product below can overflow, and the fee
+# can dilute the supply at most a millionfold (minting needs the supply
+# under the cap, at most MAX_SUPPLY).
+MIN_MULTIPLIER: public(constant(uint256)) = 10**12
+# @dev Largest amount `trade` moves (token base units): keeps
+# `amount * 1e36` within 256 bits.
+MAX_TRADE_AMOUNT: constant(uint256) = 2**128
 # @dev The supply cap's ceiling: with units below 2**96 and the multiplier
 # at most 1e18 (< 2**60), `shares * unit * multiplier` cannot overflow.
 MAX_SUPPLY: public(constant(uint256)) = 2**100
@@ -163,7 +193,8 @@ claims: public(HashMap[address, HashMap[address, uint256]])
 total_claims: public(HashMap[address, uint256])
 
 # @dev Reentrancy lock (transient storage), held by mint, redeem,
-# withdraw_claim, accrue_fees and trade; explicit rather than
+# withdraw_claim, push_claim, sync, accrue_fees and trade (so a bidder's
+# callback cannot sync mid-trade); explicit rather than
 # `@nonreentrant` so that a re-entry reverts with a reason.
 _locked: transient(bool)
 
@@ -195,6 +226,19 @@ event ClaimWithdrawn:
     owner: indexed(address)
     receiver: address
     amount: uint256
+
+event ClaimPushed:
+    token: indexed(address)
+    owner: indexed(address)
+    caller: address
+    amount: uint256
+
+event Synced:
+    token: indexed(address)
+    unit_before: uint256
+    unit_after: uint256
+    held: uint256
+    claims: uint256
 
 event FeesSet:
     mint_fee: uint256
@@ -257,6 +301,7 @@ def __init__(
     for i: uint256 in range(count, bound=MAX_COMPONENTS):
         token: address = tokens_[i]
         assert token != empty(address), "vault: zero token"
+        assert token.is_contract, "vault: component has no code"
         assert units_[i] > 0, "vault: zero unit"
         assert units_[i] <= MAX_UNIT, "vault: unit too large"
         for j: uint256 in range(i, bound=MAX_COMPONENTS):
@@ -309,6 +354,8 @@ def mint(
     assert shares > 0, "vault: zero shares"
     count: uint256 = (state >> 128) & 255
     assert len(max_amounts_in) == count, "vault: wrong number of amounts"
+    # Any cap is at most MAX_SUPPLY; bounding first keeps the fee in range.
+    assert shares <= MAX_SUPPLY, "vault: supply cap exceeded"
 
     fee_shares: uint256 = self._fee_on(shares, self._fees & MASK64)
     total: uint256 = shares + fee_shares
@@ -371,11 +418,12 @@ def redeem(
     count: uint256 = (state >> 128) & 255
     assert len(min_amounts_out) == count, "vault: wrong number of amounts"
 
+    # Burn all the shares first, so a short balance reverts with one reason
+    # whatever the fee (and `shares` is then at most the supply, so the fee
+    # cannot overflow); the fee shares are then minted to the fee recipient.
+    erc20._burn(msg.sender, shares)
     fee_shares: uint256 = self._fee_on(shares, (self._fees >> 64) & MASK64)
     net: uint256 = shares - fee_shares
-    # Burn all the shares first, so a short balance reverts with one reason
-    # whatever the fee; the fee shares are then minted to the fee recipient.
-    erc20._burn(msg.sender, shares)
     if fee_shares != 0:
         erc20._mint(self.fee_recipient, fee_shares)
 
@@ -407,14 +455,80 @@ def withdraw_claim(token: address, receiver: address) -> uint256:
     @return The amount paid (token base units).
     """
     self._lock()
-    amount: uint256 = self.claims[token][msg.sender]
-    assert amount != 0, "vault: no claim"
-    self.claims[token][msg.sender] = 0
-    self.total_claims[token] -= amount
-    assert extcall IERC20(token).transfer(receiver, amount, default_return_value=True), "vault: transfer failed"
+    assert receiver != empty(address), "vault: zero receiver"
+    amount: uint256 = self._pay_claim(token, msg.sender, receiver)
     log ClaimWithdrawn(token=token, owner=msg.sender, receiver=receiver, amount=amount)
     self._locked = False
     return amount
+
+
+@external
+def push_claim(token: address, owner: address) -> uint256:
+    """
+    @notice Pays `owner`'s whole claim on `token` to `owner` itself.
+            Anyone may call it, so a claim credited to a contract that
+            cannot call `withdraw_claim` still reaches it; the funds can
+            go nowhere but to their owner.
+    @return The amount paid (token base units).
+    """
+    self._lock()
+    amount: uint256 = self._pay_claim(token, owner, owner)
+    log ClaimPushed(token=token, owner=owner, caller=msg.sender, amount=amount)
+    self._locked = False
+    return amount
+
+
+@external
+def sync(token: address) -> uint256:
+    """
+    @notice Writes component `token`'s unit down to what the vault really
+            holds of it beyond outstanding claims, when it holds less than
+            all shares are owed (a token that charged the vault a fee on
+            transfer, rebased down or had part of its balance seized).
+            Every holder then shares the loss pro rata and every
+            redemption is paid in full at the new unit. Anyone may call
+            it; it accrues the streaming fee first.
+    @dev Only ever lowers a unit (rounded down, in the vault's favour): a
+         balance above what is owed (a donation) is left out of the units,
+         so no transfer to the vault can raise what a share is worth, move
+         a rebalancing auction's basis, or reopen donation and
+         first-minter inflation attacks. Claims are paid first: they are
+         amounts already owed to redeemers. With no supply nothing is owed
+         and nothing changes. Emits `Synced` when the unit falls.
+         A redeemer who redeems before the sync is paid the old unit (the
+         keepers sync as soon as `solvency()` shows a shortfall). A token
+         that keeps charging the vault on every transfer out costs more
+         at each redemption: sync again, and rebalance it out of the
+         basket. A token whose balance a third party can lower for a
+         moment must never be listed: a sync then would lock the
+         difference away from holders for good.
+    @return The component's unit after the call.
+    """
+    self._lock()
+    state: uint256 = self._accrue()
+    count: uint256 = (state >> 128) & 255
+    index: uint256 = count
+    for i: uint256 in range(count, bound=MAX_COMPONENTS):
+        if convert(self._positions[i] & MASK160, address) == token:
+            index = i
+            break
+    assert index < count, "vault: not a component"
+    unit: uint256 = self._positions[index] >> 160
+    scale: uint256 = erc20.totalSupply * (state & MASK64)
+    held: uint256 = staticcall IERC20(token).balanceOf(self)
+    claims: uint256 = self.total_claims[token]
+    free: uint256 = held - min(held, claims)
+    # Exact comparison: holdings at or above the exact backing need
+    # nothing (nor does a balance too large to scale, which exceeds any
+    # backing). Below it `free * 1e36 < scale * unit`, so no division by 0.
+    if free > max_value(uint256) // UNIT_SCALE or free * UNIT_SCALE >= scale * unit:
+        self._locked = False
+        return unit
+    new_unit: uint256 = free * UNIT_SCALE // scale
+    self._positions[index] = convert(token, uint256) | (new_unit << 160)
+    log Synced(token=token, unit_before=unit, unit_after=new_unit, held=held, claims=claims)
+    self._locked = False
+    return new_unit
 
 
 @external
@@ -462,6 +576,7 @@ def trade(
     self._lock()
     access_control._check_role(REBALANCER_ROLE, msg.sender)
     assert token_out != token_in, "vault: same token"
+    assert amount_out <= MAX_TRADE_AMOUNT and amount_in <= MAX_TRADE_AMOUNT, "vault: amount too large"
     state: uint256 = self._accrue()
     supply: uint256 = erc20.totalSupply
     assert supply != 0, "vault: no supply"
@@ -492,6 +607,8 @@ def trade(
         unit_in = self._positions[index_in] >> 160
     unit_in = min(unit_in + amount_in * UNIT_SCALE // scale, max(cap_unit_in, unit_in))
     assert unit_in <= MAX_UNIT, "vault: unit too large"
+    # A token not yet listed must be a contract, as at deployment.
+    assert index_in < count or token_in.is_contract, "vault: component has no code"
 
     before: uint256 = staticcall IERC20(token_in).balanceOf(self)
     if amount_out != 0:
@@ -721,6 +838,7 @@ def amounts_for_mint(shares: uint256) -> DynArray[uint256, MAX_COMPONENTS]:
     supply: uint256 = 0
     multiplier: uint256 = 0
     supply, multiplier = self._preview_accrual()
+    assert shares <= MAX_SUPPLY, "vault: supply cap exceeded"
     total: uint256 = shares + self._fee_on(shares, self._fees & MASK64)
     return self._amounts(total, multiplier, True)
 
@@ -734,8 +852,37 @@ def amounts_for_redeem(shares: uint256) -> DynArray[uint256, MAX_COMPONENTS]:
     supply: uint256 = 0
     multiplier: uint256 = 0
     supply, multiplier = self._preview_accrual()
+    # Nobody holds more than the supply, and MAX_SUPPLY keeps the product in range.
+    assert shares <= max(supply, MAX_SUPPLY), "vault: shares above supply"
     net: uint256 = shares - self._fee_on(shares, (self._fees >> 64) & MASK64)
     return self._amounts(net, multiplier, False)
+
+
+@external
+@view
+def solvency() -> (DynArray[uint256, MAX_COMPONENTS], DynArray[uint256, MAX_COMPONENTS]):
+    """
+    @notice Per slot, what the vault holds of each component (its balance)
+            and what it owes: the backing of all shares once the pending
+            streaming fee accrues, rounded up, plus outstanding claims.
+            Held below owed is exactly when `sync` writes the unit down;
+            held above owed is surplus (a donation, rounding) no share
+            is owed.
+    @return held, owed: one each per slot (`component_count()`).
+    """
+    supply: uint256 = 0
+    multiplier: uint256 = 0
+    supply, multiplier = self._preview_accrual()
+    count: uint256 = (self._state >> 128) & 255
+    held: DynArray[uint256, MAX_COMPONENTS] = []
+    owed: DynArray[uint256, MAX_COMPONENTS] = []
+    for i: uint256 in range(count, bound=MAX_COMPONENTS):
+        position: uint256 = self._positions[i]
+        token: address = convert(position & MASK160, address)
+        held.append(staticcall IERC20(token).balanceOf(self))
+        backing: uint256 = (supply * (position >> 160) * multiplier + UNIT_SCALE - 1) // UNIT_SCALE
+        owed.append(backing + self.total_claims[token])
+    return held, owed
 
 
 @external
@@ -754,6 +901,20 @@ def total_supply_after_accrual() -> uint256:
 def _lock():
     assert not self._locked, "vault: reentrant call"
     self._locked = True
+
+
+@internal
+def _pay_claim(token: address, owner: address, receiver: address) -> uint256:
+    """
+    @dev Pays `owner`'s whole claim on `token` to `receiver`, clearing it
+         first (checks-effects-interactions).
+    """
+    amount: uint256 = self.claims[token][owner]
+    assert amount != 0, "vault: no claim"
+    self.claims[token][owner] = 0
+    self.total_claims[token] -= amount
+    assert extcall IERC20(token).transfer(receiver, amount, default_return_value=True), "vault: transfer failed"
+    return amount
 
 
 @internal
@@ -785,7 +946,11 @@ def _preview_accrual() -> (uint256, uint256):
          The fee dilutes: `fee_shares = supply * f / (1 - f)` go to the fee
          recipient and the multiplier falls by `supply / new_supply`
          (rounded down), so the basket owed to all shares never grows.
-         At most one year accrues per call, in holders' favour.
+         At most one year accrues per call, in holders' favour. Where the
+         multiplier would fall below MIN_MULTIPLIER, only the fee that
+         takes it to the floor is charged (`new_supply = supply * m /
+         MIN_MULTIPLIER`, rounded down, leaves it at or just above it);
+         from there on nothing is.
     """
     state: uint256 = self._state
     supply: uint256 = erc20.totalSupply
@@ -797,7 +962,11 @@ def _preview_accrual() -> (uint256, uint256):
     fraction: uint256 = rate * min(elapsed, YEAR) // YEAR
     fee_shares: uint256 = supply * fraction // (WAD - fraction)
     new_supply: uint256 = supply + fee_shares
-    return new_supply, multiplier * supply // new_supply
+    new_multiplier: uint256 = multiplier * supply // new_supply
+    if new_multiplier < MIN_MULTIPLIER:
+        new_supply = supply * multiplier // MIN_MULTIPLIER
+        new_multiplier = multiplier * supply // new_supply
+    return new_supply, new_multiplier
 
 
 @internal
@@ -815,7 +984,6 @@ def _accrue() -> uint256:
     new_supply: uint256 = 0
     multiplier: uint256 = 0
     new_supply, multiplier = self._preview_accrual()
-    assert multiplier != 0, "vault: multiplier exhausted"
     state = (state & ~(2**128 - 1)) | multiplier | (block.timestamp << 64)
     self._state = state
     fee_shares: uint256 = new_supply - supply

@@ -9,10 +9,13 @@
         (18 decimals), so lending and derivative protocols can price the
         index token.
 
-        Every price is checked: answer above zero, a complete round, not
-        older than the feed's own heartbeat, and, where a second feed is
-        set, within a maximum deviation of it. A failing price reverts with
-        a reason that names the asset's address.
+        Every price is checked: the feed answers (a feed that reverts or
+        returns malformed data fails with this adapter's reason, never
+        the feed's own), answer above zero and at most MAX_PRICE, a
+        complete and consistent round, not older than the feed's own
+        heartbeat, and, where a second feed is set, within a maximum
+        deviation of it. A failing price reverts with a reason that names
+        the asset's address; so does a value too large to sum.
 
         On an L2, an optional sequencer-uptime feed (Chainlink's, answer 0
         up, 1 down, `startedAt` when the status last changed) stops every
@@ -58,6 +61,13 @@ HEX: constant(Bytes[16]) = b"0123456789abcdef"
 # @dev Most decimals accepted of a token or a feed: 10**36 keeps every
 # product of an amount and a price far from overflow.
 MAX_DECIMALS: constant(uint256) = 36
+# @dev Largest price accepted, USD 1e18 per whole token (1e18 USD): a
+# feed answering more is broken. With amounts below 2**136 (the vault's
+# backing bound) values stay far below 2**256 in all but absurd baskets,
+# and those revert with a reason.
+MAX_PRICE: public(constant(uint256)) = 10**36
+# @dev A latestRoundData() answer: five 32-byte words.
+ROUND_DATA_SIZE: constant(uint256) = 160
 # @dev Bounds on the sequencer grace period, seconds (Chainlink suggests
 # one hour).
 MIN_GRACE_PERIOD: public(constant(uint256)) = 600
@@ -145,6 +155,8 @@ def set_feed(
     access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
     assert asset != empty(address), "oracle: zero asset"
     assert primary.address != empty(address), "oracle: zero feed"
+    assert asset.is_contract, "oracle: asset has no code"
+    assert primary.address.is_contract, "oracle: feed has no code"
     assert primary_heartbeat > 0 and primary_heartbeat <= MASK40, "oracle: bad heartbeat"
     token_decimals: uint256 = convert(staticcall IERC20Detailed(asset).decimals(), uint256)
     primary_decimals: uint256 = convert(staticcall primary.decimals(), uint256)
@@ -160,6 +172,7 @@ def set_feed(
         assert secondary_heartbeat > 0 and secondary_heartbeat <= MASK40, "oracle: bad heartbeat"
         assert max_deviation_bps > 0 and max_deviation_bps <= BPS, "oracle: bad deviation"
         assert secondary.address != primary.address, "oracle: secondary is the primary"
+        assert secondary.address.is_contract, "oracle: feed has no code"
         secondary_decimals: uint256 = convert(staticcall secondary.decimals(), uint256)
         assert secondary_decimals <= MAX_DECIMALS, "oracle: bad decimals"
         word0 |= max_deviation_bps << 216
@@ -188,6 +201,7 @@ def set_sequencer_feed(feed: IAggregatorV3, grace_period: uint256):
     if feed.address == empty(address):
         assert grace_period == 0, "oracle: bad grace period"
     else:
+        assert feed.address.is_contract, "oracle: feed has no code"
         assert grace_period >= MIN_GRACE_PERIOD and grace_period <= MAX_GRACE_PERIOD, "oracle: bad grace period"
     self.sequencer_feed = feed
     self.sequencer_grace_period = grace_period
@@ -293,6 +307,7 @@ def latestRoundData() -> (uint80, int256, uint256, uint256, uint80):
     value: uint256 = 0
     updated_at: uint256 = 0
     value, updated_at = self._nav_per_share()
+    assert value <= convert(max_value(int256), uint256), "oracle: NAV per share too large"
     return 1, convert(value, int256), updated_at, updated_at, 1
 
 
@@ -324,7 +339,12 @@ def _value(tokens: DynArray[address, 128], amounts: DynArray[uint256, 128]) -> (
         updated_at: uint256 = 0
         price, updated_at = self._price(tokens[i])
         decimals: uint256 = (self._feeds[tokens[i]][0] >> 208) & 255
-        total += amounts[i] * price // 10**decimals
+        if amounts[i] > max_value(uint256) // price:
+            self._fail("oracle: value overflow for ", tokens[i])
+        value: uint256 = amounts[i] * price // 10**decimals
+        if value > max_value(uint256) - total:
+            self._fail("oracle: value overflow for ", tokens[i])
+        total += value
         oldest = min(oldest, updated_at)
     return total, oldest
 
@@ -343,12 +363,14 @@ def _check_sequencer():
     feed: IAggregatorV3 = self.sequencer_feed
     if feed.address == empty(address):
         return
-    round_id: uint80 = 0
+    ok: bool = False
+    round_id: uint256 = 0
     answer: int256 = 0
     started_at: uint256 = 0
     updated_at: uint256 = 0
-    answered_in_round: uint80 = 0
-    round_id, answer, started_at, updated_at, answered_in_round = staticcall feed.latestRoundData()
+    answered_in_round: uint256 = 0
+    ok, round_id, answer, started_at, updated_at, answered_in_round = self._round_data(feed.address)
+    assert ok, "oracle: sequencer feed failed"
     assert answer == 0, "oracle: sequencer down"
     assert (
         started_at != 0
@@ -385,30 +407,70 @@ def _read(word: uint256, asset: address) -> (uint256, uint256):
     """
     @dev One feed's answer as USD 1e18 per whole token, checked.
     """
-    round_id: uint80 = 0
+    ok: bool = False
+    round_id: uint256 = 0
     answer: int256 = 0
     started_at: uint256 = 0
     updated_at: uint256 = 0
-    answered_in_round: uint80 = 0
-    round_id, answer, started_at, updated_at, answered_in_round = staticcall IAggregatorV3(
+    answered_in_round: uint256 = 0
+    ok, round_id, answer, started_at, updated_at, answered_in_round = self._round_data(
         convert(word & MASK160, address)
-    ).latestRoundData()
+    )
+    if not ok:
+        self._fail("oracle: feed failed for ", asset)
     if answer <= 0:
         self._fail("oracle: bad price for ", asset)
     if updated_at == 0 or answered_in_round < round_id:
         self._fail("oracle: incomplete round for ", asset)
+    # A round cannot be updated before it started.
+    if started_at > updated_at:
+        self._fail("oracle: inconsistent round for ", asset)
     if updated_at > block.timestamp or block.timestamp - updated_at > (word >> 160) & MASK40:
         self._fail("oracle: stale price for ", asset)
     feed_decimals: uint256 = (word >> 200) & 255
     value: uint256 = convert(answer, uint256)
     if feed_decimals < 18:
+        # Bounded before scaling, so the product cannot overflow.
+        if value > MAX_PRICE // 10 ** (18 - feed_decimals):
+            self._fail("oracle: bad price for ", asset)
         value = value * 10 ** (18 - feed_decimals)
     elif feed_decimals > 18:
         value = value // 10 ** (feed_decimals - 18)
-    # A positive answer below 1e-18 USD scales to zero: no price either.
-    if value == 0:
+    # A positive answer below 1e-18 USD scales to zero: no price either;
+    # one above MAX_PRICE is a broken feed.
+    if value == 0 or value > MAX_PRICE:
         self._fail("oracle: bad price for ", asset)
     return value, updated_at
+
+
+@internal
+@view
+def _round_data(feed: address) -> (bool, uint256, int256, uint256, uint256, uint256):
+    """
+    @dev `feed.latestRoundData()`, and whether it answered: false when the
+         call reverts (the feed's own error is dropped, so the caller's
+         reason names the asset) or returns fewer than five words.
+    """
+    ok: bool = False
+    response: Bytes[ROUND_DATA_SIZE] = b""
+    ok, response = raw_call(
+        feed,
+        method_id("latestRoundData()"),
+        max_outsize=ROUND_DATA_SIZE,
+        is_static_call=True,
+        revert_on_failure=False,
+    )
+    if not ok or len(response) < ROUND_DATA_SIZE:
+        return False, 0, 0, 0, 0, 0
+    round_id: uint256 = 0
+    answer: int256 = 0
+    started_at: uint256 = 0
+    updated_at: uint256 = 0
+    answered_in_round: uint256 = 0
+    round_id, answer, started_at, updated_at, answered_in_round = abi_decode(
+        response, (uint256, int256, uint256, uint256, uint256)
+    )
+    return True, round_id, answer, started_at, updated_at, answered_in_round
 
 
 @internal

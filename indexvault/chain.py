@@ -18,6 +18,7 @@ from ape.api import ReceiptAPI
 from ape.exceptions import ContractLogicError
 
 from indexvault import deployments
+from indexvault.solvency import shortfalls, solvency_rows
 from indexvault.config import ConfigError, IndexConfig
 from indexvault.units import WAD, from_base, to_base, units_from_weights
 
@@ -446,8 +447,9 @@ def read_status(record: dict[str, Any]) -> dict[str, Any]:
     oracle = project.OracleAdapter.at(record["oracle"])
     units = vault.units()
     backing = vault.backing()
+    solvency = solvency_rows(vault.components(), *vault.solvency())
     rows, total_value = [], Decimal(0)
-    for component, unit, owed in zip(record["components"], units, backing):
+    for component, unit, owed, solvent in zip(record["components"], units, backing, solvency):
         token = project.MockToken.at(component["token"])
         row = {
             "symbol": component["symbol"],
@@ -457,6 +459,9 @@ def read_status(record: dict[str, Any]) -> dict[str, Any]:
             "held": from_base(token.balanceOf(vault.address), component["decimals"]),
             "owed": from_base(owed, component["decimals"]),
             "claims": from_base(vault.total_claims(component["token"]), component["decimals"]),
+            # Held below backing plus claims: the token changed after listing; `sync` shares the loss.
+            "shortfall": from_base(solvent.shortfall, component["decimals"]),
+            "shortfall_bps": solvent.shortfall_bps,
             "price": None,
             "value": None,
             "error": None,
@@ -498,6 +503,26 @@ def read_status(record: dict[str, Any]) -> dict[str, Any]:
         "fee_recipient": vault.fee_recipient(),
         "mint_paused": vault.mint_paused(),
     }
+
+
+def sync_shortfalls(record: dict[str, Any], account, symbol: str | None = None, echo: Echo = print) -> list[str]:
+    """Call `IndexVault.sync` (permissionless, only ever lowers a unit) for each component the vault
+    holds less of than it owes, or only `symbol`'s; returns the symbols synced."""
+    vault = project.IndexVault.at(record["vault"])
+    rows = shortfalls(solvency_rows(vault.components(), *vault.solvency()))
+    names = {c["token"].lower(): c["symbol"] for c in record["components"]}
+    if symbol is not None:
+        _component(record, symbol)  # an unknown symbol is an error naming the index's components
+    synced = []
+    for row in rows:
+        name = names.get(row.token.lower(), row.token)
+        if symbol is not None and name != symbol:
+            continue
+        vault.sync(row.token, sender=account)
+        echo(f"synced {name}: the vault held {row.held} base units against {row.owed} owed "
+             f"({row.shortfall_bps} bps short); its unit now matches what it holds")
+        synced.append(name)
+    return synced
 
 
 def market_rpc():

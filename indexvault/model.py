@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 WAD = 10**18
 UNIT_SCALE = 10**36
 YEAR = 365 * 86400
+# The streaming fee's floor under the multiplier (the vault's MIN_MULTIPLIER):
+# accrual stops charging there, so redemption works at every age.
+MIN_MULTIPLIER = 10**12
 
 
 def ceil_div(x: int, y: int) -> int:
@@ -36,13 +39,30 @@ def amount_out(shares: int, unit: int, multiplier: int) -> int:
 def preview_accrual(supply: int, multiplier: int, rate: int, elapsed: int) -> tuple[int, int]:
     """Supply and multiplier after `elapsed` seconds of streaming fee at `rate`
     (WAD a year). Fee shares dilute holders; the multiplier falls so that the
-    basket owed to all shares never grows. At most one year accrues at once."""
+    basket owed to all shares never grows. At most one year accrues at once.
+    The multiplier never falls below MIN_MULTIPLIER: only the fee that takes
+    it to the floor is charged, and from there on none."""
     if rate == 0 or elapsed == 0 or supply == 0:
         return supply, multiplier
     fraction = rate * min(elapsed, YEAR) // YEAR
     fee_shares = supply * fraction // (WAD - fraction)
     new_supply = supply + fee_shares
-    return new_supply, multiplier * supply // new_supply
+    new_multiplier = multiplier * supply // new_supply
+    if new_multiplier < MIN_MULTIPLIER:
+        new_supply = supply * multiplier // MIN_MULTIPLIER
+        new_multiplier = multiplier * supply // new_supply
+    return new_supply, new_multiplier
+
+
+def synced_unit(unit: int, held: int, claims: int, supply: int, multiplier: int) -> int:
+    """A component's unit after `IndexVault.sync`: written down to what the
+    vault holds beyond its claims (rounded down), never raised; unchanged
+    when nothing is owed (no supply) or the vault holds all it owes."""
+    free = max(held - claims, 0)
+    scale = supply * multiplier
+    if free * UNIT_SCALE >= scale * unit:
+        return unit
+    return free * UNIT_SCALE // scale
 
 
 @dataclass

@@ -57,6 +57,13 @@ def render_status(status: dict[str, Any]) -> str:
         ),
         "",
     ]
+    for c in status["components"]:
+        if c.get("shortfall"):
+            out.append(f"{c['symbol']}: the vault holds {number(c['held'], 6)} but owes {number(c['owed'] + c['claims'], 6)} "
+                       f"({c['shortfall_bps']} bps short): anyone may share the loss among all holders with "
+                       f"`ape run sync {c['symbol']}` (the rebalance keeper does it each round)")
+    if any(c.get("shortfall") for c in status["components"]):
+        out.append("")
     nav = number(status["nav"], 2) if status["nav_error"] is None else f"unavailable: {status['nav_error']}"
     fees = status["fees"]
     summary = [

@@ -4,7 +4,10 @@
 Reads go through `Rpc` batches (two or three HTTP requests a round, under
 any provider), so Ape, a Silverback bot and a test all read the same way;
 transactions go through Ape's contract objects, signed by the keeper's
-account. Every round reads the chain again, so a crash, a failed
+account. A round first syncs any component the vault holds less of than
+it owes (`IndexVault.sync`, permissionless: a token that changed after
+listing), so no bid is priced on units the vault cannot back. Every round
+reads the chain again, so a crash, a failed
 transaction or another keeper's bid is simply seen at the next round:
 nothing is remembered between rounds. A failed fill is logged and left;
 the next round decides afresh. `simulate` signs nothing.
@@ -20,6 +23,7 @@ from indexvault.keepers import rebalance as decisions
 from indexvault.market import pools as market_pools
 from indexvault.market.record import MarketRecord
 from indexvault.market.rpc import Function, Rpc, RpcError
+from indexvault.solvency import SolvencyRow, shortfalls, solvency_rows
 
 UNIT_SCALE = 10**36
 PIPS = 1_000_000
@@ -153,6 +157,16 @@ def run_round(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any], accoun
     """One round: read, decide, and (unless `simulate`) fill every bid decided,
     logging each decision and each outcome. A fill that fails is logged and
     not retried: the next round reads the chain and decides again."""
+    short = read_shortfalls(rpc, deployment)
+    for row in short:  # a component that changed after listing: share the loss before pricing anything
+        log(f"{'[simulate] ' if simulate else ''}sync {row.token}: the vault holds {row.held} base units, "
+            f"owes {row.owed} ({row.shortfall_bps} bps short)")
+    if short and not simulate:
+        from ape import project
+
+        vault = project.IndexVault.at(deployment["vault"])
+        for row in short:
+            vault.sync(row.token, sender=account)
     snapshot = read_snapshot(rpc, market, deployment)
     decision = decisions.decide(snapshot, settings)
     result = Round(snapshot, decision)
@@ -185,6 +199,14 @@ def run_round(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any], accoun
 
 
 O_NAV_PER_SHARE = Function("nav_per_share()", "uint256")
+V_COMPONENTS = Function("components()", "address[]")
+V_SOLVENCY = Function("solvency()", "uint256[],uint256[]")
+
+
+def read_shortfalls(rpc: Rpc, deployment: dict[str, Any]) -> list[SolvencyRow]:
+    """The components the vault holds less of than it owes (`IndexVault.solvency`), worst first."""
+    (tokens,), (held, owed) = rpc.read([(deployment["vault"], V_COMPONENTS, ()), (deployment["vault"], V_SOLVENCY, ())])
+    return shortfalls(solvency_rows(tokens, held, owed))
 
 
 def read_proposal(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any], date: str, top: int = 10,

@@ -254,25 +254,6 @@ def test_accrue_fees__keeps_every_share_backed(streaming_vault, tokens, units):
         assert token.balanceOf(streaming_vault.address) * 10**36 >= supply * unit * multiplier
 
 
-def test_accrue_fees__until_the_multiplier_is_exhausted__reverts(create_vault, tokens, units, fund, depositor):
-    ceiling = WAD // 10
-    vault = create_vault(tokens, units, fees=(0, 0, ceiling), max_fees=(0, 0, ceiling))
-    fund(vault, tokens, depositor)
-    with boa.env.prank(depositor):
-        vault.mint(WAD, [MAX] * 3, depositor)
-    supply, multiplier = WAD, WAD
-    while True:
-        supply, multiplier = preview_accrual(supply, multiplier, ceiling, YEAR)
-        boa.env.time_travel(seconds=YEAR)
-        if multiplier == 0:
-            break
-        vault.accrue_fees()
-        assert vault.multiplier() == multiplier
-
-    with boa.reverts("vault: multiplier exhausted"):
-        vault.accrue_fees()
-
-
 def test_mint__after_time_passes__accrues_first_and_prices_at_the_new_multiplier(
     streaming_vault, tokens, units, depositor, receiver, fee_recipient
 ):
