@@ -1,0 +1,53 @@
+"""The attacks on the saved market: titanoboa forking a node restored from it
+(the root conftest), and the arbitrage tests' index on it (WBTC, WETH, ADA,
+USDC; its oracle adapter, IndexRouter, IndexArbitrage and the index token's
+USDC pool), imported rather than built again, with a Rebalancer auction
+running on it."""
+
+from __future__ import annotations
+
+import boa
+import pytest
+
+from indexvault.model import WAD
+from tests.arbitrage.conftest import env, keeper, trader  # noqa: F401  (fixtures, used by name)
+from boa.util.abi import Address
+
+from tests.utils.boa_env import deployer
+
+TIMELOCK = 3_600
+BAND = WAD // 20
+START_FACTOR = WAD + WAD // 50  # the auction opens 2 % in the vault's favour
+
+
+def _admin_of(vault) -> str:
+    """The arbitrage env's vault admin (and manager): the one address it
+    generated under the alias "manager" (titanoboa keeps aliases, not
+    accounts, so the holder is found by its role)."""
+    holders = [Address(a) for a, name in boa.env._aliases.items() if name == "manager"]
+    (admin,) = [a for a in holders if vault.hasRole(vault.DEFAULT_ADMIN_ROLE(), a)]
+    return admin
+
+
+@pytest.fixture
+def attacker(forked):
+    return boa.env.generate_address("attacker")
+
+
+@pytest.fixture
+def auction(env):
+    """A Rebalancer on the env's vault, quoting in USDC, at the first second of
+    an auction that sells a fifth of the WBTC and buys a tenth more WETH."""
+    admin = _admin_of(env.vault)
+    with boa.env.prank(admin):
+        rebalancer = deployer("Rebalancer.vy").deploy(env.vault.address, env.oracle.address, env.usdc.address,
+                                                      TIMELOCK, BAND)
+        env.vault.grantRole(env.vault.REBALANCER_ROLE(), rebalancer.address)
+    btc, eth = env.market.assets["BTC"].token, env.market.assets["ETH"].token
+    units = dict(zip(env.vault.components(), env.vault.units()))
+    with boa.env.prank(admin):
+        rebalancer.propose([btc, eth], [units[btc] * 4 // 5, units[eth] * 11 // 10], 86_400, START_FACTOR,
+                           WAD - BAND)
+    boa.env.time_travel(seconds=TIMELOCK)
+    env.rebalancer = rebalancer
+    return env
