@@ -71,7 +71,9 @@ def main() -> None:
             "steps_fast": fast.steps, "setup_seconds_fast": round(fast.setup_seconds, 2),
             "ops_ape": ape_ops, "seconds_ape": round(ape_seconds, 2),
             "fast": "the node itself (anvil, revm): the harness runs up to 128 calls per transaction, one block "
-                    "per batch; Python checks every call's logged state against the model",
+                    "per batch, over one kept-alive JSON-RPC connection; the batch's calldata and the logged "
+                    "steps are laid out by hand rather than through eth_abi; Python checks every call's logged "
+                    "state against the model",
             "ape": "ape-foundry on a node restored the same way: one transaction per call through the same "
                    "harness, balances read with Ape's send_call; same engine, seed and checks",
             "boa": "titanoboa forking the node runs the same calls at about 40/s here (py-evm interprets "

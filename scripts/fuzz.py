@@ -1,7 +1,8 @@
 """A long fuzz campaign on the saved market: `ape run fuzz --ops 1000000`.
 
 Starts its own node from the saved market (a free port, stopped at the end),
-deploys a fresh IndexVault and OracleAdapter over `--assets`, and runs the
+deploys a fresh IndexVault and OracleAdapter over `--assets` (and, on first
+use, IndexRouter, the index token's pool and a Rebalancer), and runs the
 fast engine (indexvault/fuzz/engine.py) with every invariant checked after
 every step; writes campaign.json (what ran, the worst cases found) and
 campaign.png (NAV per share, backing surplus, gas) to `--out`.
@@ -46,6 +47,9 @@ def cli(ops, seed, date, assets, out):
     json_path, png_path = campaign.write_report(result, out)
     click.echo(f"{result.vault_ops:,} vault operations in {result.seconds:.1f} s ({result.ops_per_s:,.0f}/s), "
                f"{result.steps:,} steps")
+    if result.rebalance:
+        click.echo(f"rebalancing: {result.rebalance['proposals']:,} proposals, {result.rebalance['bids']:,} bids "
+                   f"held to the auction model, {result.rebalance['targets_met_by_a_bid']:,} targets met")
     click.echo(f"violation: {result.violation}" if result.violation else "no invariant violated")
     click.echo(f"wrote {json_path} and {png_path}")
     if result.violation:

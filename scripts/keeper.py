@@ -117,6 +117,10 @@ def arbitrage(symbol, account, simulate, rounds, interval, min_profit, pool_dept
     if pool_depth is not None:
         if "pool" in record:
             raise DeploymentError(f"index {record['symbol']} already has a pool: {record['pool']}")
+        if simulate:
+            click.echo("[simulate] " + arb.describe_pool_plan(market_rpc(), market, record, pool_depth) +
+                       "; signs nothing")
+            return
         record = arb.create_pool(record, signer(account), market, pool_depth, click.echo)
     if "pool" not in record:
         raise DeploymentError(f"index {record['symbol']} has no pool recorded: add --create-pool <USD>")

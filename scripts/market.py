@@ -5,6 +5,7 @@
     ape run market status                     # feeds, pools, gaps and depth
     ape run market replay --to 2024-02-01     # day by day, with a chart
     ape run market fund USDC 10000            # market tokens for the first test account
+    ape run market swap --sell USDC --buy MKT10 --move 50%   # trade on a pool (an index token's too)
     ape run market fork --network ethereum:mainnet-fork:foundry   # mainnet's own tokens, feeds, pools
 
 The logic lives in `indexvault.market`.
@@ -14,10 +15,11 @@ import json
 import signal
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import click
-from ape.cli import ConnectedProviderCommand
+from ape.cli import ConnectedProviderCommand, account_option
 
 from indexvault import deployments as records
 from indexvault.chain import deployments_root, load_market, market_rpc, project_bytecode, record_file, save_market
@@ -27,6 +29,7 @@ from indexvault.market import node as market_node
 from indexvault.market import pools as market_pools
 from indexvault.market import record as market_record
 from indexvault.market import replay as market_replay
+from indexvault.market import swap as market_swap
 from indexvault.market import uniswap as market_uniswap
 from indexvault.market.record import MarketError
 from indexvault.market.rpc import Tx
@@ -190,3 +193,61 @@ def fund(symbol, amount, receiver):
         tx = Tx(market.maker, asset.token, market_uniswap.MOCK_MINT(to, base), f"mint {asset.token_symbol}", gas=100_000)
     market_rpc().transact([tx])
     click.echo(f"{to} received {amount} {asset.token_symbol}")
+
+
+class Percent(click.ParamType):
+    """A percentage, written with its sign: 50%."""
+
+    name = "percent"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        if not text.endswith("%"):
+            self.fail(f"{value!r}: give a percentage, e.g. 50%", param, ctx)
+        return DECIMAL.convert(text[:-1], param, ctx) / 100
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Trade on a market pool, or an index token's pool")
+@click.option("--sell", required=True, help="Token sold (USDC, WBTC ..., or an index's symbol).")
+@click.option("--buy", required=True, help="Token bought.")
+@click.option("--amount", type=DECIMAL, default=None, help="Whole tokens to sell.")
+@click.option("--move", type=Percent(), default=None,
+              help="Instead of --amount: sell until the bought token's pool price is this much higher (50%).")
+@click.option("--dex", type=click.Choice(["v2", "v3"]), default=None,
+              help="The pool, where the pair has both (default: v2).")
+@account_option(prompt=False)
+@clean_errors
+def swap(sell, buy, amount, move, dex, account):
+    """Sell --amount of one token for another on the market's pool between
+    them, from the account's own balance (`ape run market fund` gives it a
+    local market's tokens), and print the pool's price before and after
+    against the feeds, or, on an index token's pool, against NAV and the
+    arbitrage keeper's cost band."""
+    if (amount is None) == (move is None):
+        raise click.UsageError("give --amount (tokens to sell) or --move (a percentage), not both or neither")
+    market = _market()
+    path = record_file()
+    indexes = json.loads(path.read_text()).get("indexes", {}) if path.exists() else {}
+    ref = market_swap.find_pool(market, indexes, sell, buy, dex)
+    account = signer(account)
+    rpc = market_rpc()
+
+    def where() -> str:
+        if ref.index is not None:
+            from indexvault.keepers import arbitrage
+
+            record = indexes[ref.index]
+            snapshot = arbitrage.read_snapshot(rpc, market, record, int(rpc.call("eth_gasPrice"), 16))
+            return arbitrage.where(snapshot)
+        return market_swap.against_feed(rpc, market, ref)
+
+    click.echo(f"Swap on {ref.label} ({ref.address}): sell {ref.sell.symbol} for {ref.buy.symbol} "
+               f"as {account.address}")
+    click.echo(f"  before: {where()}")
+    base = None if amount is None else to_base(amount, ref.sell.decimals)
+    done = market_swap.trade(rpc, market, ref, account.address, market_swap.ape_sender(account), base, move)
+    click.echo(f"  paid {Decimal(done.paid) / 10**ref.sell.decimals:f} {ref.sell.symbol}, received "
+               f"{Decimal(done.received) / 10**ref.buy.decimals:f} {ref.buy.symbol} (gas {done.gas_used:,})")
+    click.echo(f"  after:  {where()}")
+    click.echo(f"{ref.label}: {done.before:,.6g} -> {done.after:,.6g} {ref.pair.symbol} per {ref.asset.symbol} "
+               f"({done.move:+.2%})")

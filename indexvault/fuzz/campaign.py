@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from indexvault.fuzz import arbitrage, engine, oneasset
+from indexvault.fuzz import arbitrage, engine, oneasset, rebalance
 from indexvault.fuzz.backends import AnvilBackend, BoaBackend
 from indexvault.market import node as market_node
 from indexvault.market import record as market_record
@@ -28,7 +28,7 @@ NOT_MEASURED = (
 )
 OP_DEFINITION = (
     "one call into the vault or its oracle adapter (mint, redeem, share transfer, accrue_fees, set_fees, "
-    "nav_per_share), or through IndexRouter (mint_from, redeem_to), by a named actor, followed by the harness's backing check and the engine's checks "
+    "nav_per_share), through IndexRouter (mint_from, redeem_to), or a Rebalancer bid into the vault's trade, by a named actor, followed by the harness's backing check and the engine's checks "
     "against the reference model; market steps (feed posts, pool trades, time) run between them "
     "and are counted apart"
 )
@@ -53,6 +53,7 @@ class CampaignResult:
     convergence: dict | None = None  # the index token's pool against NAV (indexvault.fuzz.arbitrage)
     pool_series: list = field(default_factory=list)  # per arbitrage round: ops, time, pool before/after, NAV, band
     one_asset: dict | None = None  # mint_from / redeem_to through IndexRouter (indexvault.fuzz.oneasset)
+    rebalance: dict | None = None  # proposals and auction bids through the Rebalancer (indexvault.fuzz.rebalance)
 
     @property
     def ops_per_s(self) -> float:
@@ -110,6 +111,7 @@ def run_campaign(
         convergence=arbitrage.convergence(world),
         pool_series=list(world.arb["series"]) if getattr(world, "arb", None) else [],
         one_asset=oneasset.report(world),
+        rebalance=rebalance.report(world),
     )
 
 
@@ -145,6 +147,7 @@ def summary(result: CampaignResult) -> dict:
         },
         "nav_convergence": result.convergence or NOT_MEASURED,
         "one_asset": result.one_asset or "not measured: no mint_from or redeem_to ran",
+        "rebalance": result.rebalance or "not measured: the scenario gives `rebalance` no weight",
     }
 
 

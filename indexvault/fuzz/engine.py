@@ -41,7 +41,13 @@ Invariants checked after every step (a `Violation` names the step):
    indexvault/fuzz/oneasset.py): the router returns its quote to the base
    unit, a bound one base unit short reverts with the router's reason, the
    router holds nothing after each call, and a round trip through the same
-   pools returns at most what it paid.
+   pools returns at most what it paid;
+9. rebalancing through the Rebalancer (indexvault/fuzz/rebalance.py): each
+   bid pays or gets exactly `indexvault.auction_model`'s quote amount (its
+   limit is that amount, to the base unit), the units move as the model's
+   (the sold one rounded up, the bought one down), and a bid the model
+   refuses (not started, a stale feed, under one unit step, not enough
+   quote) reverts with that reason; 1 to 3 hold through every bid.
 """
 
 from __future__ import annotations
@@ -106,7 +112,7 @@ ERROR_SELECTOR = bytes.fromhex("08c379a0")
 
 
 def data(fn: Function, *args) -> bytes:
-    return bytes.fromhex(fn(*args)[2:])
+    return fn.selector + encode(fn.inputs, list(args))
 
 
 def revert_reason(out: bytes) -> str:
@@ -160,9 +166,11 @@ DEFAULT_WEIGHTS = {
     "pool_shock": 1, "arbitrage": 2,
     # One asset in, one asset out through IndexRouter (indexvault/fuzz/oneasset.py): rare, for the same reason.
     "mint_from": 0.05, "redeem_to": 0.05,
+    # Rebalancing (indexvault/fuzz/rebalance.py): proposals, the timelock passing, auction bids.
+    "rebalance": 3,
 }
 # Operations that call the vault or its oracle adapter: what "vault operations" counts.
-VAULT_CALLS = {"mint", "redeem", "transfer", "accrue", "set_fees", "nav"}
+VAULT_CALLS = {"mint", "redeem", "transfer", "accrue", "set_fees", "nav", "rebalance_bid"}
 
 
 @dataclass(frozen=True)
@@ -314,7 +322,7 @@ def _apply_set_fees(world: "World", a: Action) -> None:
 
 
 def _apply_nav(world: "World", a: Action) -> None:
-    stale = world.snapshot().stale()
+    stale = world.stale_priced()
     if stale:
         world.plan(a.actor, world.oracle, data(ORACLE_NAV_PER_SHARE), "nav",
                    expect_revert=f"oracle: stale price for {world.asset_token[stale[0]].lower()}")
@@ -389,6 +397,10 @@ def register(operation: Operation) -> None:
     OPERATIONS[operation.name] = operation
 
 
+# Contracts an operation deploys on first use: compiled when a World is made,
+# so a campaign's timed run never waits for the compiler.
+PRECOMPILE: list[Path] = []
+
 # Checks run with the balances check (at least every BATCH steps, and at the
 # end), after a flush: `check(world)` raises a Violation. Operations that keep
 # state of their own beside the model (the index token's pool) add theirs.
@@ -412,6 +424,7 @@ class Planned:
     expected: tuple[int, int, tuple[int, ...]]  # supply, multiplier, holdings after the call
     expect_revert: str | None = None
     expect_out: bytes | None = None
+    units: tuple[int, ...] = ()  # the model's units after the call (a rebalance bid moves them)
 
 
 class World:
@@ -436,6 +449,8 @@ class World:
         self.paid = {a: [0] * len(self.symbols) for a in MINTERS}
         self.received = {a: [0] * len(self.symbols) for a in MINTERS}
         self.returns = _daily_returns(self.symbols, scenario.returns_from, str(record.day))
+        for path in PRECOMPILE:
+            _deployer(str(path))
         self._deploy()
 
     # -- set-up --
@@ -497,8 +512,12 @@ class World:
         return copy.deepcopy({k: v for k, v in self.__dict__.items() if k not in self._FIXED})
 
     def restore(self, saved: dict) -> None:
+        """Back to `saved`, dropping what operations set up since (a Rebalancer,
+        the index token's pool): the chain they were on is rewound with it."""
         import copy
 
+        for key in [k for k in self.__dict__ if k not in self._FIXED and k not in saved]:
+            del self.__dict__[key]
         self.__dict__.update(copy.deepcopy(saved))
 
     # -- snapshot --
@@ -518,7 +537,7 @@ class World:
         m = self.model
         self.pending.append(Planned(
             Call(self.actors[actor] if actor else ZERO, target, calldata), kind,
-            (m.supply, m.multiplier, tuple(m.holdings)), expect_revert, expect_out,
+            (m.supply, m.multiplier, tuple(m.holdings)), expect_revert, expect_out, tuple(m.units),
         ))
         self.counts[kind] += 1
         if kind in VAULT_CALLS:
@@ -569,6 +588,15 @@ class World:
                                                       "at_vault_op": self.vault_ops}
 
     # -- what the model says --
+    def stale_priced(self) -> list[str]:
+        """Stale feeds the oracle adapter's NAV reads: a component whose
+        amount per share is 0 (a rebalance took its unit to 0, or below one
+        base unit a share) is worth 0 unpriced, so its feed may be stale."""
+        m = self.model
+        _, multiplier = preview_accrual(m.supply, m.multiplier, m.streaming_fee, self.now - m.last_accrual)
+        stale = self.snapshot().stale()
+        return [s for s, u in zip(self.symbols, m.units) if s in stale and amount_out(WAD, u, multiplier)]
+
     def model_nav_per_share(self) -> int:
         m = self.model
         _, multiplier = preview_accrual(m.supply, m.multiplier, m.streaming_fee, self.now - m.last_accrual)
@@ -617,7 +645,7 @@ class World:
             raise Violation(f"{where}: chain (supply {s.supply}, multiplier {s.multiplier}, holdings {s.holdings}) "
                             f"!= model (supply {supply}, multiplier {multiplier}, holdings {holdings})")
         usd_gain = 0.0
-        for i, (sym, unit, held) in enumerate(zip(self.symbols, self.model.units, s.holdings)):
+        for i, (sym, unit, held) in enumerate(zip(self.symbols, p.units, s.holdings)):
             surplus = held * UNIT_SCALE - s.supply * unit * s.multiplier
             if surplus < 0:
                 raise Violation(f"{where}: {sym} held {held} < owed {s.supply * unit * s.multiplier / UNIT_SCALE}")
@@ -677,3 +705,4 @@ def run(world: World, vault_ops: int, rng: random.Random, progress: Callable[[in
 # redeem through IndexRouter.
 from indexvault.fuzz import arbitrage as _arbitrage  # noqa: E402,F401
 from indexvault.fuzz import oneasset as _oneasset  # noqa: E402,F401
+from indexvault.fuzz import rebalance as _rebalance  # noqa: E402,F401

@@ -339,4 +339,5 @@ def report(world: engine.World) -> dict | None:
 engine.VAULT_CALLS.update({"mint_from", "redeem_to"})
 engine.register(Operation("mint_from", decide_mint_from, apply_mint_from))
 engine.register(Operation("redeem_to", decide_redeem_to, apply_redeem_to))
+engine.PRECOMPILE.append(engine.CONTRACTS / "periphery" / "IndexRouter.vy")
 engine.CHECKS.append(_check_actor)

@@ -36,7 +36,7 @@ traders move it; the keeper holds it to NAV:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Callable, Literal
@@ -285,6 +285,21 @@ def read_snapshot(reader, market, deployment: dict[str, Any], gas_price: int, ke
     )
 
 
+def where(snapshot: Snapshot) -> str:
+    """The pool against NAV and the cost band, in whole quote per share: what
+    a keeper round prints after its trade, and `ape run market swap` on an
+    index token's pool."""
+    if snapshot.pool_shares == 0 or snapshot.pool_quote == 0:
+        return "the pool is empty"
+    price = f"pool {snapshot.whole(snapshot.price):.4f}"
+    if snapshot.nav_per_share == 0 or snapshot.quote_price == 0:
+        return f"{price}; the oracle gives no NAV now (a stale or missing feed)"
+    b = band(snapshot)
+    side = "above" if snapshot.price > b.upper else "below" if snapshot.price < b.lower else "inside"
+    return (f"{price}, NAV {snapshot.whole(b.nav):.4f}, band [{snapshot.whole(b.lower):.4f}, "
+            f"{snapshot.whole(b.upper):.4f}]: {side} the cost band")
+
+
 @dataclass
 class Contracts:
     """What a round sends through: Ape or titanoboa contract objects (both
@@ -320,6 +335,20 @@ def run_round(reader, market, deployment: dict[str, Any], contracts: Contracts |
     if simulate or decision.kind is None or contracts is None:
         return result
     mint, redeem, _ = _quotes(reader, market, deployment, decision.shares)
+    # `decide` caps a mint by the keeper's quote at the routes' cost of a small
+    # probe; a large mint's routes cost more (price impact), so its quote, with
+    # the slippage bound, may need more than the keeper holds: scale it down
+    # until it fits, rather than send a trade the router must refuse.
+    for _ in range(4):
+        bound = mint.bound(settings.slippage)
+        if decision.kind != "mint_and_sell" or snapshot.quote_balance is None or bound <= snapshot.quote_balance:
+            break
+        shares = decision.shares * snapshot.quote_balance // bound
+        log(f"  the mint of {Decimal(decision.shares) / WAD:.6f} shares needs up to {bound} quote base units, the "
+            f"keeper holds {snapshot.quote_balance}: {Decimal(shares) / WAD:.6f} shares instead")
+        decision = replace(decision, shares=shares)
+        result.decision = decision
+        mint, redeem, _ = _quotes(reader, market, deployment, shares)
     arb, sender = contracts.arbitrage, contracts.keeper
     quote_token = market.assets[market.quote].token
     result.sent = True
@@ -345,8 +374,7 @@ def run_round(reader, market, deployment: dict[str, Any], contracts: Contracts |
         return result
     result.after = read_snapshot(reader, market, deployment, gas_price, keeper)
     gas = f", gas {result.gas_used:,}" if result.gas_used else ""
-    log(f"done: pool {snapshot.whole(result.after.price):.4f} against NAV {snapshot.whole(result.after.nav):.4f}"
-        f"{gas}")
+    log(f"done: {where(result.after)}{gas}")
     return result
 
 
@@ -355,6 +383,28 @@ def _address(who) -> str:
 
 
 # --- Ape: the pool, the contract, a round on the connected network -----------
+
+
+def plan_pool(reader, market, record: dict[str, Any], depth_usd: Decimal) -> tuple[int, int, int]:
+    """NAV per share (1e18 USD) now, and the shares (wei) and quote (base
+    units) that seed the index token's pool at it, `depth_usd` deep."""
+    from indexvault.market import pools as market_pools
+
+    (nav_per_share,) = reader.read([(record["oracle"], O_NAV_PER_SHARE, ())])[0]
+    feeds = market_pools.feed_prices(reader, market)
+    quote_asset = market.assets[market.quote]
+    shares, quote = seed_amounts(nav_per_share, int(feeds[quote_asset.symbol] * WAD), quote_asset.decimals, depth_usd)
+    return nav_per_share, shares, quote
+
+
+def describe_pool_plan(reader, market, record: dict[str, Any], depth_usd: Decimal) -> str:
+    """What `create_pool` would do, for `--simulate`: it signs nothing."""
+    nav_per_share, shares, quote = plan_pool(reader, market, record, depth_usd)
+    quote_asset = market.assets[market.quote]
+    return (f"would create {record['symbol']}'s Uniswap V2 pool against {quote_asset.token_symbol} at NAV "
+            f"{Decimal(nav_per_share) / WAD:.4f} USD, {depth_usd:f} USD deep: {Decimal(shares) / WAD:f} "
+            f"{record['symbol']} (minted from {quote_asset.token_symbol} through IndexRouter) and "
+            f"{Decimal(quote) / 10**quote_asset.decimals:f} {quote_asset.token_symbol}")
 
 
 def create_pool(record: dict[str, Any], account, market, depth_usd: Decimal, log: Log = print) -> dict[str, Any]:
@@ -368,14 +418,10 @@ def create_pool(record: dict[str, Any], account, market, depth_usd: Decimal, log
     from ape import project
 
     from indexvault import chain, deployments, oneasset
-    from indexvault.market import pools as market_pools
 
     rpc = chain.market_rpc()
     quote_asset = market.assets[market.quote]
-    (nav_per_share,) = rpc.read([(record["oracle"], O_NAV_PER_SHARE, ())])[0]
-    feeds = market_pools.feed_prices(rpc, market)
-    shares, quote_amount = seed_amounts(nav_per_share, int(feeds[quote_asset.symbol] * WAD), quote_asset.decimals,
-                                        depth_usd)
+    nav_per_share, shares, quote_amount = plan_pool(rpc, market, record, depth_usd)
     quoted, _ = oneasset.quote(record, "mint", quote_asset.token_symbol, Decimal(shares) / WAD)
     max_in = quoted.bound(Decimal("0.005"))
     token = project.MockToken.at(quote_asset.token)

@@ -18,10 +18,15 @@ def test_campaign_of_100k_vault_operations(market_node, capsys):
     result = run_campaign(node.url, record, vault_ops=OPS, seed=2024)
     with capsys.disabled():
         print(f"\nfuzz: {result.vault_ops:,} vault operations in {result.seconds:.1f} s "
-              f"({result.ops_per_s:,.0f}/s, {result.steps:,} steps with market moves; setup {result.setup_seconds:.1f} s)")
+              f"({result.ops_per_s:,.0f}/s, {result.steps:,} steps with market moves; setup {result.setup_seconds:.1f} s); "
+              f"rebalancing: {result.rebalance['proposals']} proposals, {result.rebalance['bids']} bids")
     assert result.violation is None, result.violation
     assert result.vault_ops >= OPS
     assert result.counts["nav_stale"] > 0 and result.counts["pool_trade"] > 0 and result.counts["set_fees"] > 0
+    # Rebalancing ran: proposals, bids held to the auction model, targets met, and refusals with their reasons.
+    rebalanced = result.rebalance
+    assert rebalanced["proposals"] > 0 and rebalanced["bids"] > 0 and rebalanced["targets_met_by_a_bid"] > 0
+    assert rebalanced["expected_reverts"].get("not started", 0) > 0
 
 
 def test_the_same_decisions_run_on_boa_and_anvil(market_node):

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from indexvault.fuzz import engine
+from indexvault.fuzz import engine, rebalance
 from indexvault.fuzz.backends import BoaBackend
 from indexvault.fuzz.engine import HOLDER, MAX_FEES, MINTERS, OPERATIONS, REDEEMERS, TRADER, Action
 
@@ -94,6 +94,23 @@ class ForkedVaultMachine(RuleBasedStateMachine):
     def feeds_updated(self):
         apply(self.world, Action("feed_update", None, tuple(self.world.snapshot().stale()) or SYMBOLS[:1]))
 
+    # Rebalancing (indexvault/fuzz/rebalance.py): the manager proposes, the timelock passes, the bidder
+    # trades the auctions; each bid's price and the units it moves are held to indexvault.auction_model.
+    @rule(factors=st.lists(st.floats(0.5, 1.5), min_size=len(SYMBOLS) - 1, max_size=len(SYMBOLS) - 1),
+          duration=st.sampled_from(rebalance.DURATIONS))
+    def propose_targets(self, factors, duration):
+        apply(self.world, Action("rebalance", rebalance.BIDDER, ("propose", factors, duration)))
+
+    @precondition(lambda self: rebalance.phase(self.world) == "pending")
+    @rule(seconds=st.integers(0, 600))
+    def past_the_timelock(self, seconds):
+        apply(self.world, Action("rebalance", rebalance.BIDDER, ("wait", seconds)))
+
+    @precondition(lambda self: getattr(self.world, "rebalance", None) is not None)
+    @rule(symbol=st.sampled_from(SYMBOLS[1:]), fraction=st.one_of(st.just(1.0), st.floats(1e-6, 1)))
+    def bid(self, symbol, fraction):
+        apply(self.world, Action("rebalance", rebalance.BIDDER, ("bid", symbol, fraction)))
+
     @invariant()
     def nav_matches_the_model_or_reverts_stale(self):
         apply(self.world, Action("nav", HOLDER))
@@ -118,6 +135,29 @@ def test_forked_vault_holds_its_invariants(forked_world):
     assert forked_world.vault_ops == 0  # every example started from the same world
 
 
+def test_a_rebalance_on_the_fork__proposal__timelock__bids_to_the_targets(forked_world):
+    """One proposal, the timelock, and bids until every target is met, each
+    bid held to indexvault.auction_model and the engine's checks."""
+    saved = forked_world.save()
+    with boa.env.anchor():
+        world = forked_world
+        apply(world, Action("mint", "depositor", (10**21, "depositor")))
+        apply(world, Action("rebalance", rebalance.BIDDER, ("propose", [1.5, 0.5, 1.2, 0.8], 86_400)))
+        apply(world, Action("rebalance", rebalance.BIDDER, ("bid", SYMBOLS[1], 0.5)))  # "not started"
+        assert world.rebalance["expected_reverts"] == {"not started": 1}
+        apply(world, Action("rebalance", rebalance.BIDDER, ("wait", 60)))
+        assert rebalance.phase(world) == "running"
+        targets = dict(world.rebalance["targets"])
+        for symbol in SYMBOLS[1:]:
+            apply(world, Action("rebalance", rebalance.BIDDER, ("bid", symbol, 0.5)))
+            apply(world, Action("rebalance", rebalance.BIDDER, ("bid", symbol, 1.0)))
+        assert [world.model.units[world.symbols.index(s)] for s in SYMBOLS[1:]] == list(targets.values())
+        assert world.rebalance["bids"] == 8 and rebalance.phase(world) == "none"
+        apply(world, Action("nav", HOLDER))
+        apply(world, Action("redeem", "depositor", (world.model.balances["depositor"],)))
+    forked_world.restore(saved)
+
+
 def test_a_wrong_model_is_caught(forked_world):
     """The checks bite: a model that charges one wei less mint fee than the
     vault makes fee shares differ from the model's, and the engine says so."""
@@ -126,4 +166,22 @@ def test_a_wrong_model_is_caught(forked_world):
         forked_world.model.mint_fee += 1
         with pytest.raises(engine.Violation, match="the model says"):
             apply(forked_world, Action("mint", "depositor", (10**20, "depositor")))
+    forked_world.restore(saved)
+
+
+def test_a_wrong_auction_model_is_caught(forked_world, monkeypatch):
+    """A model that prices a bid one base unit dearer than the Rebalancer
+    expects a return the chain does not give, and the engine says so."""
+    from indexvault import auction_model
+
+    saved = forked_world.save()
+    real = auction_model.whole_step_quote
+    with boa.env.anchor():
+        world = forked_world
+        apply(world, Action("mint", "depositor", (10**21, "depositor")))
+        apply(world, Action("rebalance", rebalance.BIDDER, ("propose", [1.0, 0.5, 1.0, 1.0], 86_400)))
+        apply(world, Action("rebalance", rebalance.BIDDER, ("wait", 60)))
+        monkeypatch.setattr(auction_model, "whole_step_quote", lambda *args: real(*args) + 1)
+        with pytest.raises(engine.Violation, match="the model says"):
+            apply(world, Action("rebalance", rebalance.BIDDER, ("bid", SYMBOLS[2], 1.0)))
     forked_world.restore(saved)
