@@ -79,7 +79,7 @@ def decide_arbitrage(snap: Snapshot, rng: random.Random) -> Action:
 def keeper_snapshot(world: engine.World) -> keeper.Snapshot:
     """The keeper's snapshot of the engine's state (see the module's docstring)."""
     state = world.arb
-    stale = world.snapshot().stale()
+    stale = world.stale_priced()
     return keeper.Snapshot(
         pool_shares=state["reserves"][0], pool_quote=state["reserves"][1],
         nav_per_share=0 if stale else world.model_nav_per_share(),
