@@ -53,8 +53,10 @@ def main() -> None:
         fast = run_campaign(node.url, record, args.fast_ops, seed=SEED)
     if fast.violation:
         raise SystemExit(f"the fast campaign found a violation: {fast.violation}")
-    print(f"fast engine: {fast.vault_ops:,} vault operations in {fast.seconds:.2f} s: {fast.ops_per_s:,.0f}/s",
-          file=sys.stderr)
+    print(
+        f"fast engine: {fast.vault_ops:,} vault operations in {fast.seconds:.2f} s: {fast.ops_per_s:,.0f}/s",
+        file=sys.stderr,
+    )
     ape_ops, ape_seconds = ape_rate(args.ape_ops)
     ape_per_s = ape_ops / ape_seconds
     print(f"ape: {ape_ops:,} vault operations in {ape_seconds:.2f} s: {ape_per_s:,.1f}/s", file=sys.stderr)
@@ -67,18 +69,23 @@ def main() -> None:
         "ratio": round(ratio, 1),
         "context": {
             "op": OP_DEFINITION,
-            "ops_fast": fast.vault_ops, "seconds_fast": round(fast.seconds, 2),
-            "steps_fast": fast.steps, "setup_seconds_fast": round(fast.setup_seconds, 2),
-            "ops_ape": ape_ops, "seconds_ape": round(ape_seconds, 2),
+            "ops_fast": fast.vault_ops,
+            "seconds_fast": round(fast.seconds, 2),
+            "steps_fast": fast.steps,
+            "setup_seconds_fast": round(fast.setup_seconds, 2),
+            "ops_ape": ape_ops,
+            "seconds_ape": round(ape_seconds, 2),
             "fast": "the node itself (anvil, revm): the harness runs up to 128 calls per transaction, one block "
-                    "per batch, over one kept-alive JSON-RPC connection; the batch's calldata and the logged "
-                    "steps are laid out by hand rather than through eth_abi; Python checks every call's logged "
-                    "state against the model",
+            "per batch, over one kept-alive JSON-RPC connection; the batch's calldata and the logged "
+            "steps are laid out by hand rather than through eth_abi; Python checks every call's logged "
+            "state against the model",
             "ape": "ape-foundry on a node restored the same way: one transaction per call through the same "
-                   "harness, balances read with Ape's send_call; same engine, seed and checks",
+            "harness, balances read with Ape's send_call; same engine, seed and checks",
             "boa": "titanoboa forking the node runs the same calls at about 40/s here (py-evm interprets "
-                   "~300k opcodes/s; a 5-asset mint with its checks is ~3k): used for the hypothesis machines",
-            "market": DATE, "assets": list(engine.Scenario().assets), "seed": SEED,
+            "~300k opcodes/s; a 5-asset mint with its checks is ~3k): used for the hypothesis machines",
+            "market": DATE,
+            "assets": list(engine.Scenario().assets),
+            "seed": SEED,
             "counts_fast": fast.counts,
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             "date": time.strftime("%Y-%m-%d"),

@@ -71,7 +71,7 @@ def main() -> None:
         "depth_rule": record.depth_rule,
         "command": "make bench-market (python benchmarks/market.py)",
         "machine": f"{platform.machine()}, {platform.python_version()}",
-        "measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2) + "\n")

@@ -20,7 +20,7 @@ import json
 import platform
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -68,27 +68,37 @@ def main() -> None:
         for decimals in matrix.DECIMALS:
             row = measure(n, decimals)
             cells.append(row)
-            print(f"{n:>4} components, {decimals:>2} decimals: mint {row['mint_gas']:>10,}  "
-                  f"bid {row['bid_gas']:>8,}  redeem {row['redeem_gas']:>10,}", file=sys.stderr, flush=True)
+            print(
+                f"{n:>4} components, {decimals:>2} decimals: mint {row['mint_gas']:>10,}  "
+                f"bid {row['bid_gas']:>8,}  redeem {row['redeem_gas']:>10,}",
+                file=sys.stderr,
+                flush=True,
+            )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "metadata": {
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-            "command": "python benchmarks/matrix_gas.py",
-            "engine": f"titanoboa {version('titanoboa')} (py-evm), vyper {version('vyper')}, "
-                      f"Python {platform.python_version()}",
-            "measured": "each call cold (access counters reset), gas = 21,000 + calldata + execution - refund "
-                        "(refund capped at a fifth); a first mint of 1,000 shares, a bid of half of what the "
-                        "auction has left (less where its quote would pass the vault's 2^128 bound on one "
-                        "trade; factor 1), a redeem of 500 shares; fees zero",
-            "notes": "with one component the quote is a separate token, so the bid appends it as a new slot "
-                     "(a fresh storage slot and a cold token): more gas than the 10-component bid; decimals "
-                     "change no gas (the vault never converts them)",
-            "units": "log-spaced per cell from 1 base unit to 2^96 - 1 per share (tests/utils/matrix.py)",
-            "seconds": round(time.monotonic() - started, 1),
-        },
-        "cells": cells,
-    }, indent=2) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "metadata": {
+                    "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+                    "command": "python benchmarks/matrix_gas.py",
+                    "engine": f"titanoboa {version('titanoboa')} (py-evm), vyper {version('vyper')}, "
+                    f"Python {platform.python_version()}",
+                    "measured": "each call cold (access counters reset), gas = 21,000 + calldata + execution - refund "
+                    "(refund capped at a fifth); a first mint of 1,000 shares, a bid of half of what the "
+                    "auction has left (less where its quote would pass the vault's 2^128 bound on one "
+                    "trade; factor 1), a redeem of 500 shares; fees zero",
+                    "notes": "with one component the quote is a separate token, so the bid appends it as a new slot "
+                    "(a fresh storage slot and a cold token): more gas than the 10-component bid; decimals "
+                    "change no gas (the vault never converts them)",
+                    "units": "log-spaced per cell from 1 base unit to 2^96 - 1 per share (tests/utils/matrix.py)",
+                    "seconds": round(time.monotonic() - started, 1),
+                },
+                "cells": cells,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {RESULTS.relative_to(ROOT)} in {time.monotonic() - started:.0f} s", file=sys.stderr)
 
 

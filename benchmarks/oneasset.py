@@ -77,19 +77,52 @@ class Scenario:
         feeds = market_pools.feed_prices(self.rpc, market)
         self.feeds = feeds
         self.assets = [market.by_token_symbol(c["token"]) for c in config["components"]]
-        units = units_from_weights([Decimal(str(c["weight"])) for c in config["components"]],
-                                   [feeds[a.symbol] for a in self.assets], [a.decimals for a in self.assets],
-                                   Decimal(config["initial_nav_per_share"]))
+        units = units_from_weights(
+            [Decimal(str(c["weight"])) for c in config["components"]],
+            [feeds[a.symbol] for a in self.assets],
+            [a.decimals for a in self.assets],
+            Decimal(config["initial_nav_per_share"]),
+        )
         fees = [to_base(Decimal(str(config["fees"][k])), 18) for k in ("mint", "redeem", "streaming")]
         d = self.deployer
         self.vault = self.rpc.deploy(
-            d, codes["IndexVault"], "vault",
-            ["string", "string", "address[]", "uint256[]", "address", "address", "address", "address",
-             "uint256[3]", "uint256[3]", "uint256"],
-            [config["name"], config["symbol"], [a.token for a in self.assets], units, d, d, d, d, fees,
-             [WAD // 10] * 3, to_base(config["supply_cap"], 18)])
-        self.router = self.rpc.deploy(d, codes["IndexRouter"], "router", ["address", "address"],
-                                      [market.uniswap.v2_router, market.uniswap.swap_router])
+            d,
+            codes["IndexVault"],
+            "vault",
+            [
+                "string",
+                "string",
+                "address[]",
+                "uint256[]",
+                "address",
+                "address",
+                "address",
+                "address",
+                "uint256[3]",
+                "uint256[3]",
+                "uint256",
+            ],
+            [
+                config["name"],
+                config["symbol"],
+                [a.token for a in self.assets],
+                units,
+                d,
+                d,
+                d,
+                d,
+                fees,
+                [WAD // 10] * 3,
+                to_base(config["supply_cap"], 18),
+            ],
+        )
+        self.router = self.rpc.deploy(
+            d,
+            codes["IndexRouter"],
+            "router",
+            ["address", "address"],
+            [market.uniswap.v2_router, market.uniswap.swap_router],
+        )
         self.usdc = market.assets["USDC"]
         seed = self.read(self.vault, AMOUNTS_FOR_MINT, SEED * WAD)
         txs = [self._fund(self.holder, a, amount) for a, amount in zip(self.assets, seed)]
@@ -113,8 +146,16 @@ class Scenario:
         states = market_pools.read(self.rpc, self.market, self.feeds)
         amounts = self.read(self.vault, AMOUNTS_FOR_MINT if side == "mint" else AMOUNTS_FOR_REDEEM, shares)
         build = oneasset.quote_mint if side == "mint" else oneasset.quote_redeem
-        return build(self.market, states, self.feeds, self.read(self.vault, COMPONENTS), amounts, "USDC", shares,
-                     oneasset.v3_quoter(self.rpc, self.market))
+        return build(
+            self.market,
+            states,
+            self.feeds,
+            self.read(self.vault, COMPONENTS),
+            amounts,
+            "USDC",
+            shares,
+            oneasset.v3_quoter(self.rpc, self.market),
+        )
 
     def send(self, txs) -> list[int]:
         return [int(r["gasUsed"], 16) for r in self.rpc.transact(txs)]
@@ -130,9 +171,14 @@ def _result(s: Scenario, quoted, gas: list[int], approvals: list[int], usdc_move
     value = s.usd(usdc_moved)
     cost = value - quoted.notional if side == "mint" else quoted.notional - value
     return {
-        "gas": sum(gas), "transactions": len(gas), "approval_gas": sum(approvals), "approvals": len(approvals),
-        "usdc": float(Decimal(usdc_moved) / 10**6), "notional_usd": float(quoted.notional),
-        "cost_usd": float(cost), "cost_bps": float(cost / quoted.notional * 10_000),
+        "gas": sum(gas),
+        "transactions": len(gas),
+        "approval_gas": sum(approvals),
+        "approvals": len(approvals),
+        "usdc": float(Decimal(usdc_moved) / 10**6),
+        "notional_usd": float(quoted.notional),
+        "cost_usd": float(cost),
+        "cost_bps": float(cost / quoted.notional * 10_000),
     }
 
 
@@ -141,27 +187,50 @@ def mint_router(s: Scenario, shares: int) -> dict:
     max_in = quoted.bound(Decimal("0.005"))
     approvals = s.send([Tx(s.user, s.usdc.token, uni.ERC20_APPROVE(s.router, MAX), "approve router")])
     before = s.balance(s.usdc.token, s.user)
-    gas = s.send([Tx(s.user, s.router, MINT_FROM(s.vault, s.usdc.token, max_in, shares, quoted.route_args(), s.user,
-                                                 DEADLINE), "mint_from", gas=5_000_000)])
+    gas = s.send(
+        [
+            Tx(
+                s.user,
+                s.router,
+                MINT_FROM(s.vault, s.usdc.token, max_in, shares, quoted.route_args(), s.user, DEADLINE),
+                "mint_from",
+                gas=5_000_000,
+            )
+        ]
+    )
     return _result(s, quoted, gas, approvals, before - s.balance(s.usdc.token, s.user), "mint")
 
 
 def mint_by_hand(s: Scenario, shares: int) -> dict:
     quoted = s.quote("mint", shares)
     u = s.market.uniswap
-    approvals = s.send([Tx(s.user, s.usdc.token, uni.ERC20_APPROVE(r, MAX), "approve dex")
-                        for r in (u.v2_router, u.swap_router)]
-                       + [Tx(s.user, a.token, uni.ERC20_APPROVE(s.vault, MAX), "approve vault") for a in s.assets])
+    approvals = s.send(
+        [Tx(s.user, s.usdc.token, uni.ERC20_APPROVE(r, MAX), "approve dex") for r in (u.v2_router, u.swap_router)]
+        + [Tx(s.user, a.token, uni.ERC20_APPROVE(s.vault, MAX), "approve vault") for a in s.assets]
+    )
     before = s.balance(s.usdc.token, s.user)
     swaps = []
     for r in quoted.routes:
         if r.dex == oneasset.V2:
-            swaps.append(Tx(s.user, u.v2_router, V2_EXACT_OUT(r.amount_out, MAX, list(r.path), s.user, DEADLINE),
-                            f"buy {r.component}", gas=1_000_000))
+            swaps.append(
+                Tx(
+                    s.user,
+                    u.v2_router,
+                    V2_EXACT_OUT(r.amount_out, MAX, list(r.path), s.user, DEADLINE),
+                    f"buy {r.component}",
+                    gas=1_000_000,
+                )
+            )
         elif r.dex == oneasset.V3:
-            swaps.append(Tx(s.user, u.swap_router, V3_EXACT_OUT((r.path[0], r.path[1], r.fee, s.user, DEADLINE,
-                                                                 r.amount_out, MAX, 0)), f"buy {r.component}",
-                            gas=1_000_000))
+            swaps.append(
+                Tx(
+                    s.user,
+                    u.swap_router,
+                    V3_EXACT_OUT((r.path[0], r.path[1], r.fee, s.user, DEADLINE, r.amount_out, MAX, 0)),
+                    f"buy {r.component}",
+                    gas=1_000_000,
+                )
+            )
     gas = s.send(swaps)
     amounts = s.read(s.vault, AMOUNTS_FOR_MINT, shares)
     gas += s.send([Tx(s.user, s.vault, VAULT_MINT(shares, amounts, s.user), "mint", gas=2_000_000)])
@@ -173,8 +242,19 @@ def redeem_router(s: Scenario, shares: int) -> dict:
     quoted = s.quote("redeem", shares)
     approvals = s.send([Tx(s.user, s.vault, uni.ERC20_APPROVE(s.router, MAX), "approve router")])
     before = s.balance(s.usdc.token, s.user)
-    gas = s.send([Tx(s.user, s.router, REDEEM_TO(s.vault, s.usdc.token, shares, quoted.bound(Decimal("0.005")),
-                                                 quoted.route_args(), s.user, DEADLINE), "redeem_to", gas=5_000_000)])
+    gas = s.send(
+        [
+            Tx(
+                s.user,
+                s.router,
+                REDEEM_TO(
+                    s.vault, s.usdc.token, shares, quoted.bound(Decimal("0.005")), quoted.route_args(), s.user, DEADLINE
+                ),
+                "redeem_to",
+                gas=5_000_000,
+            )
+        ]
+    )
     return _result(s, quoted, gas, approvals, s.balance(s.usdc.token, s.user) - before, "redeem")
 
 
@@ -183,9 +263,16 @@ def redeem_by_hand(s: Scenario, shares: int) -> dict:
     quoted = s.quote("redeem", shares)
     u = s.market.uniswap
     # One approval per component, to the router its route uses.
-    approve_txs = [Tx(s.user, r.path[0], uni.ERC20_APPROVE(u.v2_router if r.dex == oneasset.V2 else u.swap_router,
-                                                          MAX), "approve dex")
-                   for r in quoted.routes if r.dex != oneasset.DIRECT]
+    approve_txs = [
+        Tx(
+            s.user,
+            r.path[0],
+            uni.ERC20_APPROVE(u.v2_router if r.dex == oneasset.V2 else u.swap_router, MAX),
+            "approve dex",
+        )
+        for r in quoted.routes
+        if r.dex != oneasset.DIRECT
+    ]
     approvals = s.send(approve_txs)
     amounts = s.read(s.vault, AMOUNTS_FOR_REDEEM, shares)
     before = s.balance(s.usdc.token, s.user)
@@ -193,12 +280,25 @@ def redeem_by_hand(s: Scenario, shares: int) -> dict:
     swaps = []
     for r in quoted.routes:
         if r.dex == oneasset.V2:
-            swaps.append(Tx(s.user, u.v2_router, uni.V2_SWAP_EXACT_IN(r.amount_in, 0, list(r.path), s.user, DEADLINE),
-                            f"sell {r.component}", gas=1_000_000))
+            swaps.append(
+                Tx(
+                    s.user,
+                    u.v2_router,
+                    uni.V2_SWAP_EXACT_IN(r.amount_in, 0, list(r.path), s.user, DEADLINE),
+                    f"sell {r.component}",
+                    gas=1_000_000,
+                )
+            )
         elif r.dex == oneasset.V3:
-            swaps.append(Tx(s.user, u.swap_router, uni.V3_EXACT_INPUT_SINGLE((r.path[0], r.path[1], r.fee, s.user,
-                                                                              DEADLINE, r.amount_in, 0, 0)),
-                            f"sell {r.component}", gas=1_000_000))
+            swaps.append(
+                Tx(
+                    s.user,
+                    u.swap_router,
+                    uni.V3_EXACT_INPUT_SINGLE((r.path[0], r.path[1], r.fee, s.user, DEADLINE, r.amount_in, 0, 0)),
+                    f"sell {r.component}",
+                    gas=1_000_000,
+                )
+            )
     gas += s.send(swaps)
     return _result(s, quoted, gas, approvals, s.balance(s.usdc.token, s.user) - before, "redeem")
 
@@ -221,23 +321,36 @@ def main() -> None:
             row["cost_bps_difference"] = row["router"]["cost_bps"] - row["by_hand"]["cost_bps"]
             rows.append(row)
             r, h = row["router"], row["by_hand"]
-            print(f"{op:<6} {shares:>4} shares  router gas {r['gas']:>9,} cost {r['cost_usd']:>8.4f} USD "
-                  f"({r['cost_bps']:.2f} bps) | by hand gas {h['gas']:>9,} in {h['transactions']} txs "
-                  f"cost {h['cost_usd']:>8.4f} USD ({h['cost_bps']:.2f} bps)")
+            print(
+                f"{op:<6} {shares:>4} shares  router gas {r['gas']:>9,} cost {r['cost_usd']:>8.4f} USD "
+                f"({r['cost_bps']:.2f} bps) | by hand gas {h['gas']:>9,} in {h['transactions']} txs "
+                f"cost {h['cost_usd']:>8.4f} USD ({h['cost_bps']:.2f} bps)"
+            )
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({
-        "what": __doc__.strip().splitlines()[0] + " " + " ".join(__doc__.strip().splitlines()[1:3]),
-        "market": DATE, "index": "examples/market10.yaml", "input_output": "USDC",
-        "date": dt.date.today().isoformat(), "machine": platform.platform(),
-        "definitions": {
-            "gas": "sum of receipts' gasUsed of the operation's transactions, approvals excluded",
-            "approval_gas": "one-time approvals the way needs (router: USDC or the index token; by hand: the "
-                            "Uniswap routers and, for mint, each component to the vault)",
-            "cost_usd": "USDC paid minus (mint) or components' value minus USDC received (redeem), at the feeds",
-            "cost_bps": "cost_usd / components' value at the feeds x 10,000",
-        },
-        "rows": rows,
-    }, indent=2) + "\n")
+    OUT.write_text(
+        json.dumps(
+            {
+                "what": __doc__.strip().splitlines()[0] + " " + " ".join(__doc__.strip().splitlines()[1:3]),
+                "market": DATE,
+                "index": "examples/market10.yaml",
+                "input_output": "USDC",
+                "date": dt.date.today().isoformat(),
+                "machine": platform.platform(),
+                "definitions": {
+                    "gas": "sum of receipts' gasUsed of the operation's transactions, approvals excluded",
+                    "approval_gas": "one-time approvals the way needs (router: USDC or the index token; by hand: the "
+                    "Uniswap routers and, for mint, each component to the vault)",
+                    "cost_usd": (
+                        "USDC paid minus (mint) or components' value minus USDC received (redeem), at the feeds"
+                    ),
+                    "cost_bps": "cost_usd / components' value at the feeds x 10,000",
+                },
+                "rows": rows,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {OUT.relative_to(ROOT)}")
 
 

@@ -86,6 +86,7 @@ struct FeedParams:
     secondary_heartbeat: uint256
     max_deviation_bps: uint256
 
+
 # @dev Everything a creator chooses.
 struct IndexParams:
     name: String[25]
@@ -104,6 +105,7 @@ struct IndexParams:
     quote: address
     rebalance_timelock: uint256
     band: uint256
+
 
 # @dev One index in the registry.
 struct IndexRecord:
@@ -207,9 +209,7 @@ def create_index(params: IndexParams) -> IndexRecord:
     with_rebalancer: bool = params.quote != empty(address)
     assert not with_rebalancer or rebalancer_blueprint != empty(address), "factory: no rebalancer blueprint"
 
-    timelock: address = create_from_blueprint(
-        timelock_blueprint, params.delay, params.governor, min_delay, max_delay
-    )
+    timelock: address = create_from_blueprint(timelock_blueprint, params.delay, params.governor, min_delay, max_delay)
     # The factory is the vault's admin only while it grants the Rebalancer its role.
     vault_admin: address = timelock
     if with_rebalancer:

@@ -205,6 +205,7 @@ event Mint:
     shares: uint256
     fee_shares: uint256
 
+
 event Redeem:
     sender: indexed(address)
     receiver: indexed(address)
@@ -212,14 +213,17 @@ event Redeem:
     fee_shares: uint256
     skipped: uint256
 
+
 event FeesAccrued:
     fee_shares: uint256
     multiplier: uint256
+
 
 event ClaimCredited:
     token: indexed(address)
     owner: indexed(address)
     amount: uint256
+
 
 event ClaimWithdrawn:
     token: indexed(address)
@@ -227,11 +231,13 @@ event ClaimWithdrawn:
     receiver: address
     amount: uint256
 
+
 event ClaimPushed:
     token: indexed(address)
     owner: indexed(address)
     caller: address
     amount: uint256
+
 
 event Synced:
     token: indexed(address)
@@ -240,19 +246,24 @@ event Synced:
     held: uint256
     claims: uint256
 
+
 event FeesSet:
     mint_fee: uint256
     redeem_fee: uint256
     streaming_fee: uint256
 
+
 event FeeRecipientSet:
     fee_recipient: indexed(address)
+
 
 event SupplyCapSet:
     supply_cap: uint256
 
+
 event MintPausedSet:
     paused: bool
+
 
 event Traded:
     token_out: indexed(address)
@@ -332,9 +343,7 @@ def __init__(
 
 
 @external
-def mint(
-    shares: uint256, max_amounts_in: DynArray[uint256, MAX_COMPONENTS], receiver: address
-) -> uint256:
+def mint(shares: uint256, max_amounts_in: DynArray[uint256, MAX_COMPONENTS], receiver: address) -> uint256:
     """
     @notice Mints `shares` index tokens to `receiver` against each component,
             pulled from the caller pro rata and rounded up. The mint fee is
@@ -442,7 +451,6 @@ def redeem(
             log ClaimCredited(token=token, owner=receiver, amount=amount)
         elif amount != 0:
             assert extcall IERC20(token).transfer(receiver, amount, default_return_value=True), "vault: transfer failed"
-
     log Redeem(sender=msg.sender, receiver=receiver, shares=shares, fee_shares=fee_shares, skipped=skip)
     self._locked = False
     return fee_shares
@@ -612,9 +620,13 @@ def trade(
 
     before: uint256 = staticcall IERC20(token_in).balanceOf(self)
     if amount_out != 0:
-        assert extcall IERC20(token_out).transfer(receiver, amount_out, default_return_value=True), "vault: transfer failed"
+        assert extcall IERC20(token_out).transfer(
+            receiver, amount_out, default_return_value=True
+        ), "vault: transfer failed"
     if len(data) == 0:
-        assert extcall IERC20(token_in).transferFrom(payer, self, amount_in, default_return_value=True), "vault: transfer failed"
+        assert extcall IERC20(token_in).transferFrom(
+            payer, self, amount_in, default_return_value=True
+        ), "vault: transfer failed"
     else:
         extcall IRebalanceCallback(payer).on_rebalance_bid(token_out, amount_out, token_in, amount_in, data)
     assert staticcall IERC20(token_in).balanceOf(self) >= before + amount_in, "vault: bid not paid"

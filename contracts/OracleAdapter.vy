@@ -52,7 +52,6 @@ exports: (
     access_control.supportsInterface,
 )
 
-
 WAD: constant(uint256) = 10**18
 BPS: constant(uint256) = 10_000
 MASK40: constant(uint256) = 2**40 - 1
@@ -113,8 +112,10 @@ event FeedSet:
     secondary_heartbeat: uint256
     max_deviation_bps: uint256
 
+
 event FeedRemoved:
     asset: indexed(address)
+
 
 event SequencerFeedSet:
     feed: indexed(address)
@@ -373,9 +374,7 @@ def _check_sequencer():
     assert ok, "oracle: sequencer feed failed"
     assert answer == 0, "oracle: sequencer down"
     assert (
-        started_at != 0
-        and started_at <= block.timestamp
-        and block.timestamp - started_at > self.sequencer_grace_period
+        started_at != 0 and started_at <= block.timestamp and block.timestamp - started_at > self.sequencer_grace_period
     ), "oracle: sequencer grace period"
 
 
@@ -413,9 +412,7 @@ def _read(word: uint256, asset: address) -> (uint256, uint256):
     started_at: uint256 = 0
     updated_at: uint256 = 0
     answered_in_round: uint256 = 0
-    ok, round_id, answer, started_at, updated_at, answered_in_round = self._round_data(
-        convert(word & MASK160, address)
-    )
+    ok, round_id, answer, started_at, updated_at, answered_in_round = self._round_data(convert(word & MASK160, address))
     if not ok:
         self._fail("oracle: feed failed for ", asset)
     if answer <= 0:
@@ -431,11 +428,11 @@ def _read(word: uint256, asset: address) -> (uint256, uint256):
     value: uint256 = convert(answer, uint256)
     if feed_decimals < 18:
         # Bounded before scaling, so the product cannot overflow.
-        if value > MAX_PRICE // 10 ** (18 - feed_decimals):
+        if value > MAX_PRICE // 10**(18 - feed_decimals):
             self._fail("oracle: bad price for ", asset)
-        value = value * 10 ** (18 - feed_decimals)
+        value = value * 10**(18 - feed_decimals)
     elif feed_decimals > 18:
-        value = value // 10 ** (feed_decimals - 18)
+        value = value // 10**(feed_decimals - 18)
     # A positive answer below 1e-18 USD scales to zero: no price either;
     # one above MAX_PRICE is a broken feed.
     if value == 0 or value > MAX_PRICE:

@@ -120,6 +120,7 @@ struct Auction:
     start_factor: uint256
     end_factor: uint256
 
+
 FACTOR_MASK: constant(uint256) = 2**64 - 1
 START_SHIFT: constant(uint256) = 128
 START_MASK: constant(uint256) = 2**40 - 1
@@ -136,8 +137,10 @@ event RebalanceProposed:
     tokens: DynArray[address, MAX_TARGETS]
     targets: DynArray[uint256, MAX_TARGETS]
 
+
 event RebalanceCancelled:
     proposal_id: indexed(uint256)
+
 
 event Bid:
     bidder: indexed(address)
@@ -149,9 +152,7 @@ event Bid:
 
 
 @deploy
-def __init__(
-    vault_: IRebalanceVault, oracle_: IPriceOracle, quote_: address, timelock_: uint256, band_: uint256
-):
+def __init__(vault_: IRebalanceVault, oracle_: IPriceOracle, quote_: address, timelock_: uint256, band_: uint256):
     """
     @param vault_ The index vault.
     @param oracle_ Its oracle adapter.
@@ -519,9 +520,9 @@ def _quote(token: address, packed: uint256, amount: uint256, a: Auction) -> (boo
     denominator: uint256 = (staticcall oracle.price(quote)) * WAD
     decimals: uint256 = (packed >> 96) & 255
     if _quote_decimals >= decimals:
-        numerator *= 10 ** (_quote_decimals - decimals)
+        numerator *= 10**(_quote_decimals - decimals)
     else:
-        denominator *= 10 ** (decimals - _quote_decimals)
+        denominator *= 10**(decimals - _quote_decimals)
     quote_amount: uint256 = math._mul_div(take, numerator, denominator, sell)
     if whole_steps:
         # Up to whole quote steps when the bidder pays, down when the vault

@@ -127,8 +127,11 @@ class _Prices:
             if symbol not in self.last or "outside the data" in str(error):
                 raise _Stop(str(error)) from None
             ahead = next(
-                (n for n in range(1, self.max_fill_days + 1) if history.has_closes(
-                    symbol, day + dt.timedelta(days=n), day + dt.timedelta(days=n))),
+                (
+                    n
+                    for n in range(1, self.max_fill_days + 1)
+                    if history.has_closes(symbol, day + dt.timedelta(days=n), day + dt.timedelta(days=n))
+                ),
                 None,
             )
             if ahead is None:
@@ -157,9 +160,14 @@ def _nav_after_costs(nav: Decimal, weights: dict[str, Decimal], values: dict[str
 
 
 def run(
-    start: str | dt.date = DEFAULT_START, end: str | dt.date | None = None, top: int = 10,
-    cap: Decimal | str = Decimal("0.25"), cost_bps: Decimal | str | int = 30, min_history_days: int = 30,
-    max_fill_days: int = 5, initial: Decimal = Decimal(100),
+    start: str | dt.date = DEFAULT_START,
+    end: str | dt.date | None = None,
+    top: int = 10,
+    cap: Decimal | str = Decimal("0.25"),
+    cost_bps: Decimal | str | int = 30,
+    min_history_days: int = 30,
+    max_fill_days: int = 5,
+    initial: Decimal = Decimal(100),
 ) -> Backtest:
     """Run the index from the snapshot date `start` to `end` (default: the
     last snapshot date; the data stops it sooner), rebalancing on every
@@ -198,7 +206,9 @@ def run(
                     i = rebalance_days.index(day)
                     through = rebalance_days[i + 1] if i + 1 < len(rebalance_days) else end
                     rules = methodology.Rules(
-                        top=top, min_history_days=min_history_days, weighting=methodology.capped(cap),
+                        top=top,
+                        min_history_days=min_history_days,
+                        weighting=methodology.capped(cap),
                         closes_through=through,
                     )
                     selection = methodology.select(history.snapshot(day), rules, held=set(units))
@@ -227,19 +237,34 @@ def run(
                 value_after = _value(target, today, decimals)
                 before_w = {s: v / level for s, v in values.items()}
                 before_w["cash"] = cash / level
-                turnover = sum(
-                    abs(selection.weights.get(s, 0) - before_w.get(s, 0))
-                    for s in set(before_w) | set(selection.weights)
-                ) / 2
+                turnover = (
+                    sum(
+                        abs(selection.weights.get(s, 0) - before_w.get(s, 0))
+                        for s in set(before_w) | set(selection.weights)
+                    )
+                    / 2
+                )
                 cost = c * traded
-                bt.rebalances.append(Rebalance(
-                    day, selection.weights, level, value_after, turnover, traded, cost,
-                    level - cost - value_after,
-                    [s for s in selection.symbols if s not in units], [s for s in units if s not in target],
-                    # Worth showing: what ranked above the last component yet is not one.
-                    [e for e in selection.excluded
-                     if e.listing.rank < selection.components[-1].rank or e.rule == "min_weight"],
-                ))
+                bt.rebalances.append(
+                    Rebalance(
+                        day,
+                        selection.weights,
+                        level,
+                        value_after,
+                        turnover,
+                        traded,
+                        cost,
+                        level - cost - value_after,
+                        [s for s in selection.symbols if s not in units],
+                        [s for s in units if s not in target],
+                        # Worth showing: what ranked above the last component yet is not one.
+                        [
+                            e
+                            for e in selection.excluded
+                            if e.listing.rank < selection.components[-1].rank or e.rule == "min_weight"
+                        ],
+                    )
+                )
                 units, weights, cash = target, selection.weights, Decimal(0)
             last_prices = {s: today[s] for s in units}
             day += dt.timedelta(days=1)
@@ -254,20 +279,20 @@ def run(
 
 DEFINITIONS = {
     "level": "NAV per share (USD) at each day's close of the units held into that close; starts as 100 USD of "
-             "cash; a rebalance's cost shows in the next day's level",
+    "cash; a rebalance's cost shows in the next day's level",
     "rebalance": "at the close of each snapshot date: top N after excluding stablecoins, wrapped duplicates and "
-                 "assets without min_history_days of closes; capped market-cap weights on the snapshot's market "
-                 "caps; units per share rounded down to base units; held to the next rebalance",
+    "assets without min_history_days of closes; capped market-cap weights on the snapshot's market "
+    "caps; units per share rounded down to base units; held to the next rebalance",
     "turnover": "one-way: half the sum of |target weight - drifted weight| over components and cash; the first "
-                "rebalance (cash to basket) is 1; total_turnover sums every rebalance, total_turnover_after_build "
-                "leaves out the first",
+    "rebalance (cash to basket) is 1; total_turnover sums every rebalance, total_turnover_after_build "
+    "leaves out the first",
     "cost": "cost_bps of each trade's notional, paid from NAV; cost_fraction sums cost / NAV at each rebalance",
     "theoretical": "the same target weights reset every day (continuously rebalanced), no costs, no rounding",
     "tracking_error": "sample stdev of daily (index - theoretical) return differences x sqrt(365)",
     "data": "a held member missing a close inside its data is forward-filled at most max_fill_days days "
-            "(filled_days lists them); past a held member's data the run stops (stopped); a newcomer needs "
-            "closes through the next rebalance or is replaced by the next eligible asset (excluded, rule "
-            "'coverage': a look-ahead at which data exists, never at prices)",
+    "(filled_days lists them); past a held member's data the run stops (stopped); a newcomer needs "
+    "closes through the next rebalance or is replaced by the next eligible asset (excluded, rule "
+    "'coverage': a look-ahead at which data exists, never at prices)",
 }
 
 
@@ -281,9 +306,14 @@ def summary(bt: Backtest, frictionless: Backtest | None = None) -> dict:
     cost_fraction = sum((r.cost / r.nav_before for r in bt.rebalances), Decimal(0))
     out = {
         "settings": {
-            "start": str(bt.start), "end": str(bt.end), "top": bt.top, "cap": str(bt.cap),
-            "cost_bps": str(bt.cost_bps), "min_history_days": bt.min_history_days,
-            "max_fill_days": bt.max_fill_days, "rebalances": len(bt.rebalances),
+            "start": str(bt.start),
+            "end": str(bt.end),
+            "top": bt.top,
+            "cap": str(bt.cap),
+            "cost_bps": str(bt.cost_bps),
+            "min_history_days": bt.min_history_days,
+            "max_fill_days": bt.max_fill_days,
+            "rebalances": len(bt.rebalances),
         },
         "definitions": DEFINITIONS,
         "stopped": bt.stopped,
@@ -295,7 +325,8 @@ def summary(bt: Backtest, frictionless: Backtest | None = None) -> dict:
             "total_turnover": round(float(bt.total_turnover), 6),
             "total_turnover_after_build": round(float(bt.total_turnover - bt.rebalances[0].turnover), 6),
             "mean_turnover_after_build": round(
-                float((bt.total_turnover - bt.rebalances[0].turnover) / max(len(bt.rebalances) - 1, 1)), 6),
+                float((bt.total_turnover - bt.rebalances[0].turnover) / max(len(bt.rebalances) - 1, 1)), 6
+            ),
             "tracking_error": round(bt.tracking_error(), 6),
             "total_cost_usd_per_share": round(float(bt.total_cost), 6),
             "cost_fraction": round(float(cost_fraction), 6),
@@ -306,14 +337,17 @@ def summary(bt: Backtest, frictionless: Backtest | None = None) -> dict:
         "filled_days": {s: [str(d) for d in days] for s, days in bt.filled.items()},
         "rebalances": [
             {
-                "date": str(r.date), "nav_before": round(float(r.nav_before), 6),
-                "turnover": round(float(r.turnover), 6), "traded_usd": round(float(r.traded), 6),
-                "cost_usd": round(float(r.cost), 6), "rounding_usd": float(r.rounding),
+                "date": str(r.date),
+                "nav_before": round(float(r.nav_before), 6),
+                "turnover": round(float(r.turnover), 6),
+                "traded_usd": round(float(r.traded), 6),
+                "cost_usd": round(float(r.cost), 6),
+                "rounding_usd": float(r.rounding),
                 "weights": {s: str(w) for s, w in r.weights.items()},
-                "added": r.added, "removed": r.removed,
+                "added": r.added,
+                "removed": r.removed,
                 "excluded": [
-                    {"symbol": e.symbol, "rank": e.listing.rank, "rule": e.rule, "reason": e.reason}
-                    for e in r.excluded
+                    {"symbol": e.symbol, "rank": e.listing.rank, "rule": e.rule, "reason": e.reason} for e in r.excluded
                 ],
             }
             for r in bt.rebalances
@@ -335,8 +369,12 @@ def render(data: dict) -> str:
     """The table `ape run backtest` prints: one row per rebalance, then the headline."""
     rows = [
         (
-            r["date"], f"{r['nav_before']:,.2f}", f"{r['turnover'] * 100:.2f}%", f"{r['cost_usd']:,.4f}",
-            ",".join(r["added"]) or "-", ",".join(r["removed"]) or "-",
+            r["date"],
+            f"{r['nav_before']:,.2f}",
+            f"{r['turnover'] * 100:.2f}%",
+            f"{r['cost_usd']:,.4f}",
+            ",".join(r["added"]) or "-",
+            ",".join(r["removed"]) or "-",
         )
         for r in data["rebalances"]
     ]
@@ -353,9 +391,14 @@ def render(data: dict) -> str:
                 ("index level at the end", f"{head['level_end']:,.2f}"),
                 ("theoretical (daily reset, no costs)", f"{head['theoretical_end']:,.2f}"),
                 ("BTC", f"{head['btc_end']:,.2f}"),
-                *([("index level without costs", f"{head['level_end_without_costs']:,.2f}"),
-                   ("cost drag on the level", f"{head['cost_drag'] * 100:.2f}%")]
-                  if "cost_drag" in head else []),
+                *(
+                    [
+                        ("index level without costs", f"{head['level_end_without_costs']:,.2f}"),
+                        ("cost drag on the level", f"{head['cost_drag'] * 100:.2f}%"),
+                    ]
+                    if "cost_drag" in head
+                    else []
+                ),
                 ("annualised return", f"{head['annualised_return'] * 100:.2f}%"),
                 ("turnover, total (one-way, incl. the build)", f"{head['total_turnover'] * 100:.1f}%"),
                 ("turnover, mean per rebalance after the build", f"{head['mean_turnover_after_build'] * 100:.2f}%"),
@@ -381,7 +424,12 @@ def chart(data: dict, path: Path) -> Path:
 
     days = [dt.date.fromisoformat(d) for d in data["daily"]["date"]]
     fig, (top, bottom) = plt.subplots(
-        2, 1, figsize=(11, 7), sharex=True, gridspec_kw={"height_ratios": [3, 1]}, constrained_layout=True,
+        2,
+        1,
+        figsize=(11, 7),
+        sharex=True,
+        gridspec_kw={"height_ratios": [3, 1]},
+        constrained_layout=True,
     )
     s = data["settings"]
     top.plot(days, data["daily"]["level"], label=f"index (monthly, {s['cost_bps']} bps costs)", lw=1.4)

@@ -37,7 +37,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -74,9 +74,7 @@ SET_PACKAGE = Path("node_modules/@setprotocol/set-protocol-v2")
 SET_ARTIFACTS = {
     "Controller": "artifacts/contracts/protocol/Controller.sol/Controller.json",
     "SetTokenCreator": "artifacts/contracts/protocol/SetTokenCreator.sol/SetTokenCreator.json",
-    "BasicIssuanceModule": (
-        "artifacts/contracts/protocol/modules/BasicIssuanceModule.sol/BasicIssuanceModule.json"
-    ),
+    "BasicIssuanceModule": ("artifacts/contracts/protocol/modules/BasicIssuanceModule.sol/BasicIssuanceModule.json"),
     "SetToken": "artifacts/contracts/protocol/SetToken.sol/SetToken.json",
     "StandardTokenMock": "artifacts/contracts/mocks/StandardTokenMock.sol/StandardTokenMock.json",
 }
@@ -405,9 +403,7 @@ class Benchmark:
         feed = self.project.MockFeed
         self.log(f"deploying {count} components (Set's StandardTokenMock) and {count} mock feeds")
         for i in range(count):
-            self.tokens.append(
-                self.deployer.deploy(token, self.user, COMPONENT_SUPPLY, f"Component {i}", f"C{i}", 18)
-            )
+            self.tokens.append(self.deployer.deploy(token, self.user, COMPONENT_SUPPLY, f"Component {i}", f"C{i}", 18))
             # Prices 1..count USD, so every component weighs differently in the NAV.
             self.feeds.append(self.deployer.deploy(feed, FEED_DECIMALS, f"C{i} / USD", (i + 1) * 10**FEED_DECIMALS))
 
@@ -490,9 +486,7 @@ def ratios(rows: Sequence[Row]) -> list[Ratio]:
     return result
 
 
-def fits(
-    rows: Sequence[Row], limit: int = BLOCK_GAS_LIMIT, contract_limits: dict[str, int] | None = None
-) -> list[Fit]:
+def fits(rows: Sequence[Row], limit: int = BLOCK_GAS_LIMIT, contract_limits: dict[str, int] | None = None) -> list[Fit]:
     """A line through each (system, operation)'s points, and the largest n it puts
     under `limit` and under the per-transaction cap."""
     import numpy as np
@@ -507,7 +501,7 @@ def fits(
             continue
         per_component, base = np.polyfit([p[0] for p in points], [p[1] for p in points], 1)
 
-        def max_n(gas: int) -> int:
+        def max_n(gas: int, base: float = base, per_component: float = per_component) -> int:
             return int((gas - base) // per_component) if per_component > 0 else -1
 
         result.append(
@@ -531,7 +525,7 @@ def metadata(provider: Any, set_package: Path, command: str) -> dict[str, Any]:
 
     node_info = provider.make_request("anvil_nodeInfo", [])
     return {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command,
         "node": provider.web3.client_version,
         "hardfork": node_info.get("hardFork"),
@@ -621,8 +615,12 @@ def plot(path: Path, results: Results):
 
         ax = axes[1][col]
         rs = [r for r in results.ratios if r.operation == operation]
-        ax.plot([r.n for r in rs], [r.ours_over_set for r in rs], marker="s", color="tab:red", label="indexvault / set-v2")
-        ax.plot([r.n for r in rs], [r.ours_over_floor for r in rs], marker="^", color="tab:gray", label="indexvault / floor")
+        ax.plot(
+            [r.n for r in rs], [r.ours_over_set for r in rs], marker="s", color="tab:red", label="indexvault / set-v2"
+        )
+        ax.plot(
+            [r.n for r in rs], [r.ours_over_floor for r in rs], marker="^", color="tab:gray", label="indexvault / floor"
+        )
         ax.axhline(TARGET_RATIO, color="tab:green", linestyle="--", label=f"target {TARGET_RATIO}x floor")
         ax.axhline(1.0, color="black", linewidth=0.8)
         ax.set_xlabel("components (n)")

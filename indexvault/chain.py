@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ape import Contract, chain, project
 from ape.api import ReceiptAPI
 from ape.exceptions import ContractLogicError
 
 from indexvault import deployments
-from indexvault.solvency import shortfalls, solvency_rows
 from indexvault.config import ConfigError, IndexConfig
+from indexvault.solvency import shortfalls, solvency_rows
 from indexvault.units import WAD, from_base, to_base, units_from_weights
 
 MOCK_FEED_DECIMALS = 8
@@ -153,7 +154,9 @@ def resolve_basket(config: IndexConfig) -> Basket:
                 f"components[{i}]: less than one base unit of {symbols[i]} per index token; raise its units or weight"
             )
         if unit > MAX_UNIT:
-            raise ConfigError(f"components[{i}]: {unit} base units of {symbols[i]} per index token is above the vault's 2**96 - 1")
+            raise ConfigError(
+                f"components[{i}]: {unit} base units of {symbols[i]} per index token is above the vault's 2**96 - 1"
+            )
     return Basket(symbols, decimals, units, tokens, feeds, market_assets)
 
 
@@ -287,8 +290,12 @@ def fund(config: IndexConfig, basket: Basket, account, fund_shares: Decimal, ech
 
 
 def deploy_index(
-    config: IndexConfig, account, echo: Echo = print, fund_shares: Decimal = Decimal(1000),
-    basket: Basket | None = None, source: str = "",
+    config: IndexConfig,
+    account,
+    echo: Echo = print,
+    fund_shares: Decimal = Decimal(1000),
+    basket: Basket | None = None,
+    source: str = "",
 ) -> dict[str, Any]:
     """Deploy `config`'s vault and oracle adapter directly (and, on a local
     chain, its mock tokens and feeds), record it, and return the record. Each
@@ -301,20 +308,23 @@ def deploy_index(
 
     me = account.address
     roles = config.roles
-    vault = steps.contract("vault", lambda: project.IndexVault.deploy(
-        config.name,
-        config.symbol,
-        basket.tokens,
-        basket.units,
-        roles.admin or me,
-        roles.manager or me,
-        roles.guardian or me,
-        roles.fee_recipient or me,
-        [_wad(config.fees.mint), _wad(config.fees.redeem), _wad(config.fees.streaming)],
-        [_wad(config.max_fees.mint), _wad(config.max_fees.redeem), _wad(config.max_fees.streaming)],
-        _wad(config.supply_cap),
-        sender=account,
-    ))
+    vault = steps.contract(
+        "vault",
+        lambda: project.IndexVault.deploy(
+            config.name,
+            config.symbol,
+            basket.tokens,
+            basket.units,
+            roles.admin or me,
+            roles.manager or me,
+            roles.guardian or me,
+            roles.fee_recipient or me,
+            [_wad(config.fees.mint), _wad(config.fees.redeem), _wad(config.fees.streaming)],
+            [_wad(config.max_fees.mint), _wad(config.max_fees.redeem), _wad(config.max_fees.streaming)],
+            _wad(config.supply_cap),
+            sender=account,
+        ),
+    )
     echo(f"  vault  {config.symbol:<6} {vault}")
     oracle_address = steps.contract("oracle", lambda: project.OracleAdapter.deploy(vault, me, sender=account))
     oracle = project.OracleAdapter.at(oracle_address)
@@ -347,8 +357,10 @@ def _market_assets(config: IndexConfig, network: str) -> dict[int, Any]:
         if asset is not None:
             found[i] = asset
         elif market is None:
-            errors.append(f"components[{i}].token: {token!r} is neither an address nor a token under `mocks`, "
-                          f"and {network} has no market to find it in (start one with `make market-node`)")
+            errors.append(
+                f"components[{i}].token: {token!r} is neither an address nor a token under `mocks`, "
+                f"and {network} has no market to find it in (start one with `make market-node`)"
+            )
         else:
             known = ", ".join(a.token_symbol for a in market.assets.values())
             errors.append(f"components[{i}].token: {token!r} is not an asset of the {market.date} market ({known})")
@@ -519,8 +531,10 @@ def sync_shortfalls(record: dict[str, Any], account, symbol: str | None = None, 
         if symbol is not None and name != symbol:
             continue
         vault.sync(row.token, sender=account)
-        echo(f"synced {name}: the vault held {row.held} base units against {row.owed} owed "
-             f"({row.shortfall_bps} bps short); its unit now matches what it holds")
+        echo(
+            f"synced {name}: the vault held {row.held} base units against {row.owed} owed "
+            f"({row.shortfall_bps} bps short); its unit now matches what it holds"
+        )
         synced.append(name)
     return synced
 
@@ -560,7 +574,11 @@ def project_bytecode(name: str) -> str:
 
 
 def deploy_rebalancer(
-    record: dict[str, Any], account, market, timelock: int = 3600, band: Decimal = Decimal("0.05"),
+    record: dict[str, Any],
+    account,
+    market,
+    timelock: int = 3600,
+    band: Decimal = Decimal("0.05"),
     echo: Echo = print,
 ) -> dict[str, Any]:
     """Deploy a Rebalancer for the index `record` (quote: the market's quote
@@ -580,8 +598,10 @@ def deploy_rebalancer(
     bidder = project.RebalanceBidder.deploy(
         rebalancer.address, market.uniswap.v2_router, market.uniswap.swap_router, sender=account
     )
-    echo(f"  rebalancer {record['symbol']:<6} {rebalancer.address} (quote {quote.token_symbol}, "
-         f"timelock {timelock} s, band {band:%})")
+    echo(
+        f"  rebalancer {record['symbol']:<6} {rebalancer.address} (quote {quote.token_symbol}, "
+        f"timelock {timelock} s, band {band:%})"
+    )
     echo(f"  bidder     {record['symbol']:<6} {bidder.address}")
     updated = {**record, "rebalancer": rebalancer.address, "bidder": bidder.address, "quote": quote.token}
     updated.pop("deployed_at", None)

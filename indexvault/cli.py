@@ -78,8 +78,13 @@ def shares_option(verb: str):
 
 
 def slippage_option(meaning: str):
-    return click.option("--slippage", type=DECIMAL, default=Decimal("0.005"), show_default=True,
-                        help=f"{meaning}, as a fraction of today's amount.")
+    return click.option(
+        "--slippage",
+        type=DECIMAL,
+        default=Decimal("0.005"),
+        show_default=True,
+        help=f"{meaning}, as a fraction of today's amount.",
+    )
 
 
 def receiver_option(what: str):

@@ -70,7 +70,7 @@ class Feed(_Strict):
     _address = field_validator("primary", "secondary")(classmethod(lambda cls, value: _checksummed(value)))
 
     @model_validator(mode="after")
-    def _secondary_complete(self) -> "Feed":
+    def _secondary_complete(self) -> Feed:
         if self.secondary and (self.secondary_heartbeat is None or self.max_deviation is None):
             raise ValueError("a secondary feed needs secondary_heartbeat and max_deviation")
         if self.secondary and self.secondary == self.primary:
@@ -100,7 +100,7 @@ class Component(_Strict):
         return _checksummed(value) if value.lower().startswith("0x") else value
 
     @model_validator(mode="after")
-    def _units_or_weight(self) -> "Component":
+    def _units_or_weight(self) -> Component:
         if (self.units is None) == (self.weight is None):
             raise ValueError("give exactly one of `units` or `weight`")
         return self
@@ -135,7 +135,7 @@ class IndexConfig(_Strict):
     mocks: dict[str, MockToken] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "IndexConfig":
+    def _consistent(self) -> IndexConfig:
         errors: list[str] = []
         seen: dict[str, int] = {}
         for i, component in enumerate(self.components):
@@ -151,7 +151,9 @@ class IndexConfig(_Strict):
                 if component.token in self.mocks:
                     errors.append(f"{where}.feed: a mock token gets its own mock feed; remove `feed`")
                 else:
-                    errors.append(f"{where}.feed: a market asset takes its feed from the market's record; remove `feed`")
+                    errors.append(
+                        f"{where}.feed: a market asset takes its feed from the market's record; remove `feed`"
+                    )
             elif component.token not in self.mocks and not MARKET_SYMBOL.match(component.token):
                 errors.append(
                     f"{where}.token: {component.token!r} is neither an address, a token under `mocks`, "

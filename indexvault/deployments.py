@@ -16,7 +16,7 @@ half-deployed index never looks live.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ def _write(path: Path, data: dict[str, Any]) -> None:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def check_chain(path: Path, chain_id: int) -> None:
@@ -103,9 +103,7 @@ def pending(path: Path, job: str | None = None) -> dict[str, Any]:
     return jobs if job is None else jobs.get(job, {"steps": {}})
 
 
-def save_step(
-    path: Path, job: str, step: str, result: dict[str, Any], chain_id: int, fingerprint: str = ""
-) -> None:
+def save_step(path: Path, job: str, step: str, result: dict[str, Any], chain_id: int, fingerprint: str = "") -> None:
     """Record that `step` of `job` (started from `fingerprint`) completed,
     with its address and/or transaction."""
     data = _read(path)
@@ -142,9 +140,13 @@ def load(path: Path, symbol: str | None = None) -> dict[str, Any]:
     if not data["indexes"]:
         unfinished = ", ".join(data.get("pending", {}))
         if unfinished:
-            raise DeploymentError(f"no complete index on this network; unfinished in {path}: {unfinished}: "
-                                  "re-run the same deploy or create-index command to finish it")
-        raise DeploymentError(f"no index deployed on this network ({path} is empty or missing): run `ape run deploy` first")
+            raise DeploymentError(
+                f"no complete index on this network; unfinished in {path}: {unfinished}: "
+                "re-run the same deploy or create-index command to finish it"
+            )
+        raise DeploymentError(
+            f"no index deployed on this network ({path} is empty or missing): run `ape run deploy` first"
+        )
     symbol = symbol or data.get("latest")
     if symbol not in data["indexes"]:
         known = ", ".join(sorted(data["indexes"]))

@@ -23,10 +23,11 @@ the vault's adapter. Nothing here prints: callers pass a `log` callback.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from indexvault import bench, launch
 
@@ -66,8 +67,13 @@ class FactoryBench:
         d = self.deployer
         blueprints = [d.declare(getattr(self.project, name)).contract_address for name in launch.BLUEPRINTS]
         return self.project.IndexFactory.deploy(
-            blueprints, [launch._wad(f) for f in launch.FACTORY_MAX_FEES], list(launch.DELAY_BOUNDS),
-            ZERO_ADDRESS, 0, launch.FACTORY_VERSION, sender=d,
+            blueprints,
+            [launch._wad(f) for f in launch.FACTORY_MAX_FEES],
+            list(launch.DELAY_BOUNDS),
+            ZERO_ADDRESS,
+            0,
+            launch.FACTORY_VERSION,
+            sender=d,
         )
 
     def run(self, ns) -> list[Row]:
@@ -78,31 +84,49 @@ class FactoryBench:
         self.log(f"deploying {ns[-1]} components (Set's StandardTokenMock) and their feeds")
         tokens, feeds = [], []
         for i in range(ns[-1]):
-            tokens.append(d.deploy(self.set_artifacts["StandardTokenMock"], d, bench.COMPONENT_SUPPLY,
-                                   f"Component {i}", f"C{i}", 18))
+            tokens.append(
+                d.deploy(
+                    self.set_artifacts["StandardTokenMock"], d, bench.COMPONENT_SUPPLY, f"Component {i}", f"C{i}", 18
+                )
+            )
             feeds.append(d.deploy(self.project.MockFeed, bench.FEED_DECIMALS, f"C{i} / USD", (i + 1) * 10**8))
         rows = []
         for n in ns:
             addresses = [t.address for t in tokens[:n]]
             params = (
-                f"Bench index {n}", "BIDX", addresses, [ONE] * n,
+                f"Bench index {n}",
+                "BIDX",
+                addresses,
+                [ONE] * n,
                 [(f.address, bench.FEED_HEARTBEAT, ZERO_ADDRESS, 0, 0) for f in feeds[:n]],
-                d, d, d, d,  # manager, guardian, fee recipient, governor
-                [0, 0, 0], [0, 0, 0], bench.VAULT_SUPPLY_CAP, launch.DEFAULT_DELAY, ZERO_ADDRESS, 0, 0,
+                d,
+                d,
+                d,
+                d,  # manager, guardian, fee recipient, governor
+                [0, 0, 0],
+                [0, 0, 0],
+                bench.VAULT_SUPPLY_CAP,
+                launch.DEFAULT_DELAY,
+                ZERO_ADDRESS,
+                0,
+                0,
             )
             ours = factory.create_index(params, sender=d)
             created = ours.events.filter(factory.IndexCreated)
             if len(created) != 1 or self.project.IndexVault.at(created[0].vault).components() != addresses:
                 raise RuntimeError(f"indexvault: create_index with n={n} did not make the index asked for")
-            theirs = set_system.creator.create(addresses, [ONE] * n, [set_system.module], d, f"Bench set {n}", "BSET",
-                                               sender=d)
+            theirs = set_system.creator.create(
+                addresses, [ONE] * n, [set_system.module], d, f"Bench set {n}", "BSET", sender=d
+            )
             made = theirs.events.filter(set_system.creator.SetTokenCreated)
             if len(made) != 1:
                 raise RuntimeError(f"set-v2: create with n={n} made {len(made)} SetTokens")
             initialize = set_system.module.initialize(made[0]._setToken, ZERO_ADDRESS, sender=d)
             rows.append(Row(n, ours.gas_used, theirs.gas_used, initialize.gas_used))
-            self.log(f"n={n:>3}: indexvault {ours.gas_used:,}  set-v2 {theirs.gas_used:,} "
-                     f"(+ initialize {initialize.gas_used:,})")
+            self.log(
+                f"n={n:>3}: indexvault {ours.gas_used:,}  set-v2 {theirs.gas_used:,} "
+                f"(+ initialize {initialize.gas_used:,})"
+            )
         return rows
 
 
@@ -119,16 +143,16 @@ def results(rows: list[Row], provider: Any, set_package: Path, command: str) -> 
 
     return {
         "metadata": {
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "command": command,
             "node": provider.web3.client_version,
             "hardfork": provider.make_request("anvil_nodeInfo", []).get("hardFork"),
             "set_package": f"@setprotocol/set-protocol-v2@{bench.package_version(set_package)}",
             "gas": "receipt gas_used of one creation transaction (21,000 intrinsic gas and calldata included)",
             "indexvault": "IndexFactory.create_index: IndexTimelock + IndexVault + OracleAdapter from blueprints, "
-                          "one feed per component set, admin handed to the timelock, registry entry; no Rebalancer",
+            "one feed per component set, admin handed to the timelock, registry entry; no Rebalancer",
             "set_v2": "SetTokenCreator.create: a SetToken with the components and BasicIssuanceModule, registered "
-                      "in the Controller; no price feeds, no timelock",
+            "in the Controller; no price feeds, no timelock",
             "set_v2_initialize": "BasicIssuanceModule.initialize, the second transaction a Set needs before issuing",
             "components": "Set's StandardTokenMock, 18 decimals, unit 1e18 per index token; one MockFeed each",
             "ape": version("eth-ape"),
@@ -141,9 +165,12 @@ def results(rows: list[Row], provider: Any, set_package: Path, command: str) -> 
 
 
 def format_table(rows: list[Row]) -> str:
-    lines = [f"{'n':>4} {'IndexFactory.create_index':>26} {'SetTokenCreator.create':>23} {'ours/Set':>9}"
-             f" {'Set + initialize':>17}"]
+    lines = [
+        f"{'n':>4} {'IndexFactory.create_index':>26} {'SetTokenCreator.create':>23} {'ours/Set':>9}"
+        f" {'Set + initialize':>17}"
+    ]
     for r in rows:
-        lines.append(f"{r.n:>4} {r.indexvault:>26,} {r.set_v2:>23,} {r.ratio:>9.3f}"
-                     f" {r.set_v2 + r.set_v2_initialize:>17,}")
+        lines.append(
+            f"{r.n:>4} {r.indexvault:>26,} {r.set_v2:>23,} {r.ratio:>9.3f} {r.set_v2 + r.set_v2_initialize:>17,}"
+        )
     return "\n".join(lines)

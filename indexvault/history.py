@@ -63,10 +63,17 @@ def _snapshots() -> dict[dt.date, tuple[Listing, ...]]:
     with open(DATA / "monthly_top.csv", newline="") as f:
         for row in csv.DictReader(f):
             date = dt.date.fromisoformat(row["date"])
-            out.setdefault(date, []).append(Listing(
-                date, int(row["rank"]), row["symbol"], row["name"], Decimal(row["market_cap"]),
-                Decimal(row["price"]), Decimal(row["volume_24h"]),
-            ))
+            out.setdefault(date, []).append(
+                Listing(
+                    date,
+                    int(row["rank"]),
+                    row["symbol"],
+                    row["name"],
+                    Decimal(row["market_cap"]),
+                    Decimal(row["price"]),
+                    Decimal(row["volume_24h"]),
+                )
+            )
     return {date: tuple(rows) for date, rows in out.items()}
 
 
@@ -152,7 +159,10 @@ def is_wrapped(symbol: str) -> bool:
 def token_info(symbol: str) -> TokenInfo:
     info = _assets()["assets"].get(symbol, {})
     return TokenInfo(
-        symbol, info.get("token", symbol), info.get("name", symbol), int(info.get("decimals", 18)),
+        symbol,
+        info.get("token", symbol),
+        info.get("name", symbol),
+        int(info.get("decimals", 18)),
         bool(info.get("weth_pool", False)),
     )
 
@@ -165,8 +175,10 @@ def universe(date: str | dt.date, size: int, history_days: int = 31) -> list[Lis
     date = parse_date(date)
     end = date + dt.timedelta(days=history_days)
     eligible = [
-        listing for listing in snapshot(date)
-        if not is_stablecoin(listing.symbol) and not is_wrapped(listing.symbol)
+        listing
+        for listing in snapshot(date)
+        if not is_stablecoin(listing.symbol)
+        and not is_wrapped(listing.symbol)
         and has_closes(listing.symbol, date, end)
     ]
     if len(eligible) < size:

@@ -160,12 +160,20 @@ def _mock_steps(config: IndexConfig, basket: Basket, account, done: dict) -> lis
         mock = config.mocks[component.token]
         container = project.NoReturnToken if mock.quirk == "no-return" else project.MockToken
         name = f"mock {component.token} token"
-        steps.append(PlanStep(name, _deploy_gas(container, account, f"Mock {component.token}", component.token,
-                                                mock.decimals), done=name in done))
+        steps.append(
+            PlanStep(
+                name,
+                _deploy_gas(container, account, f"Mock {component.token}", component.token, mock.decimals),
+                done=name in done,
+            )
+        )
         name = f"mock {component.token} feed"
         answer = to_base(mock.price, MOCK_FEED_DECIMALS)
-        steps.append(PlanStep(name, _deploy_gas(project.MockFeed, account, MOCK_FEED_DECIMALS, "X / USD", answer),
-                              done=name in done))
+        steps.append(
+            PlanStep(
+                name, _deploy_gas(project.MockFeed, account, MOCK_FEED_DECIMALS, "X / USD", answer), done=name in done
+            )
+        )
     return steps
 
 
@@ -181,8 +189,10 @@ def plan_deploy(config: IndexConfig, basket: Basket, account) -> Plan:
     steps.append(PlanStep("oracle adapter", ORACLE_GAS, approx=True, done="oracle" in done))
     steps += [PlanStep(f"feed {s}", SET_FEED_GAS, approx=True, done=f"feed {s}" in done) for s in basket.symbols]
     if roles.admin and roles.admin.lower() != me.lower():
-        steps += [PlanStep("oracle admin", ROLE_GAS, True, "oracle admin" in done),
-                  PlanStep("oracle renounce", ROLE_GAS, True, "oracle renounce" in done)]
+        steps += [
+            PlanStep("oracle admin", ROLE_GAS, True, "oracle admin" in done),
+            PlanStep("oracle renounce", ROLE_GAS, True, "oracle renounce" in done),
+        ]
     return Plan(
         title=f"Deploy {config.symbol} ({len(basket.symbols)} components) directly",
         account=me,
@@ -208,25 +218,38 @@ def plan_create(config: IndexConfig, basket: Basket, account, delay: int) -> Pla
     steps = []
     notes = []
     if factory is None:
-        steps += [PlanStep(f"blueprint {name}", _blueprint_gas(getattr(project, name), account),
-                           done=f"blueprint {name}" in done_factory) for name in BLUEPRINTS]
+        steps += [
+            PlanStep(
+                f"blueprint {name}",
+                _blueprint_gas(getattr(project, name), account),
+                done=f"blueprint {name}" in done_factory,
+            )
+            for name in BLUEPRINTS
+        ]
         steps.append(PlanStep("IndexFactory", FACTORY_GAS, approx=True, done="factory" in done_factory))
-        notes.append(f"no IndexFactory is recorded in {path}: one is deployed first (version {FACTORY_VERSION}, "
-                     f"fee maxima at most {FEE_CEILING:%}, timelock delay {DELAY_BOUNDS[0]:,} to {DELAY_BOUNDS[1]:,} s)")
+        notes.append(
+            f"no IndexFactory is recorded in {path}: one is deployed first (version {FACTORY_VERSION}, "
+            f"fee maxima at most {FEE_CEILING:%}, timelock delay {DELAY_BOUNDS[0]:,} to {DELAY_BOUNDS[1]:,} s)"
+        )
     else:
         notes.append(f"through the IndexFactory at {factory['address']} (version {factory['version']})")
     steps += _mock_steps(config, basket, account, done)
     n = len(basket.symbols)
     gas, approx = CREATE_GAS_BASE + CREATE_GAS_PER_COMPONENT * n, True
     if factory is not None and all(basket.tokens):
-        estimated = _estimate(project.IndexFactory.at(factory["address"]).create_index.as_transaction(
-            _params(config, basket, account, delay), sender=account))
+        estimated = _estimate(
+            project.IndexFactory.at(factory["address"]).create_index.as_transaction(
+                _params(config, basket, account, delay), sender=account
+            )
+        )
         if estimated is not None:
             gas, approx = estimated, False
     steps.append(PlanStep(f"create_index ({n} components)", gas, approx, done="create" in done))
     if gas > TX_GAS_CAP:
-        notes.append(f"warning: create_index is above EIP-7825's {TX_GAS_CAP:,} gas per transaction, which networks "
-                     "from the Osaka fork on refuse; fewer components fit (about 119 do)")
+        notes.append(
+            f"warning: create_index is above EIP-7825's {TX_GAS_CAP:,} gas per transaction, which networks "
+            "from the Osaka fork on refuse; fewer components fit (about 119 do)"
+        )
     me = account.address
     roles = config.roles
     return Plan(
@@ -234,7 +257,9 @@ def plan_create(config: IndexConfig, basket: Basket, account, delay: int) -> Pla
         account=me,
         steps=steps,
         roles={
-            "admin": f"a new IndexTimelock, delay {delay:,} s (vault and adapter; fee, role and feed changes wait it out)",
+            "admin": (
+                f"a new IndexTimelock, delay {delay:,} s (vault and adapter; fee, role and feed changes wait it out)"
+            ),
             "governor": f"{roles.admin or me} (proposes, executes and cancels through the timelock)",
             "manager": roles.manager or me,
             "guardian": f"{roles.guardian or me} (pauses minting at once, no delay)",
@@ -273,18 +298,23 @@ def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
     steps = Steps("factory", f"version {FACTORY_VERSION}", echo)
     blueprints = []
     for name in BLUEPRINTS:
-        address = steps.contract(f"blueprint {name}", lambda: account.declare(getattr(project, name), sender=account.address))
+        address = steps.contract(
+            f"blueprint {name}", lambda: account.declare(getattr(project, name), sender=account.address)
+        )
         echo(f"  blueprint {name:<14} {address}")
         blueprints.append(address)
-    address = steps.contract("factory", lambda: project.IndexFactory.deploy(
-        blueprints,
-        [_wad(fee) for fee in FACTORY_MAX_FEES],
-        list(DELAY_BOUNDS),
-        ZERO_ADDRESS,  # no sequencer-uptime feed on L1
-        0,
-        FACTORY_VERSION,
-        sender=account,
-    ))
+    address = steps.contract(
+        "factory",
+        lambda: project.IndexFactory.deploy(
+            blueprints,
+            [_wad(fee) for fee in FACTORY_MAX_FEES],
+            list(DELAY_BOUNDS),
+            ZERO_ADDRESS,  # no sequencer-uptime feed on L1
+            0,
+            FACTORY_VERSION,
+            sender=account,
+        ),
+    )
     echo(f"  IndexFactory {address}")
     factory = {
         "address": address,
@@ -334,14 +364,21 @@ def _created_since(factory, first_id: int, creator: str, symbol: str) -> dict[st
 
 
 def create_index(
-    config: IndexConfig, account, delay: int = DEFAULT_DELAY, echo: Echo = print,
-    fund_shares: Decimal = Decimal(1000), basket: Basket | None = None, source: str = "",
+    config: IndexConfig,
+    account,
+    delay: int = DEFAULT_DELAY,
+    echo: Echo = print,
+    fund_shares: Decimal = Decimal(1000),
+    basket: Basket | None = None,
+    source: str = "",
 ) -> dict[str, Any]:
     """Create `config`'s index through the network's factory (deploying the
     factory first if none is recorded), record it and return the record."""
     basket = basket or resolve_basket(config)
     if not DELAY_BOUNDS[0] <= delay <= DELAY_BOUNDS[1]:
-        raise ValueError(f"--delay: {delay} s is outside the factory's bounds, {DELAY_BOUNDS[0]} to {DELAY_BOUNDS[1]} s")
+        raise ValueError(
+            f"--delay: {delay} s is outside the factory's bounds, {DELAY_BOUNDS[0]} to {DELAY_BOUNDS[1]} s"
+        )
     factory_record = ensure_factory(account, echo)
     factory = project.IndexFactory.at(factory_record["address"])
     steps = Steps(f"create {config.symbol}", source, echo)
@@ -354,19 +391,33 @@ def create_index(
     def create() -> dict[str, Any]:
         adopted = _created_since(factory, first_id, account.address, config.symbol)
         if adopted is not None:
-            echo(f"  found {config.symbol} in the factory's registry (index {adopted['index_id']}): "
-                 "its transaction went through before the last run stopped")
+            echo(
+                f"  found {config.symbol} in the factory's registry (index {adopted['index_id']}): "
+                "its transaction went through before the last run stopped"
+            )
             return adopted
         receipt = factory.create_index(_params(config, basket, account, delay), sender=account)
         created = receipt.events.filter(factory.IndexCreated)[0]
-        return {"address": created.vault, "adapter": created.adapter, "timelock": created.timelock,
-                "index_id": created.index_id, "tx": receipt.txn_hash, "gas": receipt.gas_used}
+        return {
+            "address": created.vault,
+            "adapter": created.adapter,
+            "timelock": created.timelock,
+            "index_id": created.index_id,
+            "tx": receipt.txn_hash,
+            "gas": receipt.gas_used,
+        }
 
     made = steps.run("create", create)
     echo(f"  {config.symbol}: vault {made['address']}  adapter {made['adapter']}  timelock {made['timelock']}")
     record = index_record(
-        config, basket, vault=made["address"], oracle=made["adapter"], timelock=made["timelock"],
-        factory=factory_record["address"], index_id=made["index_id"], governor=config.roles.admin or account.address,
+        config,
+        basket,
+        vault=made["address"],
+        oracle=made["adapter"],
+        timelock=made["timelock"],
+        factory=factory_record["address"],
+        index_id=made["index_id"],
+        governor=config.roles.admin or account.address,
     )
     deployments.save(record_file(), record)
     steps.finish()
@@ -384,9 +435,16 @@ def read_registry(factory_record: dict[str, Any]) -> list[dict[str, Any]]:
         vault, adapter, timelock, _rebalancer, creator, version = factory.indexes(index_id)
         oracle = project.OracleAdapter.at(adapter)
         row = {
-            "id": index_id, "symbol": project.IndexVault.at(vault).symbol(), "creator": creator,
-            "version": version, "vault": vault, "adapter": adapter, "timelock": timelock,
-            "nav_per_share": None, "updated_at": None, "error": None,
+            "id": index_id,
+            "symbol": project.IndexVault.at(vault).symbol(),
+            "creator": creator,
+            "version": version,
+            "vault": vault,
+            "adapter": adapter,
+            "timelock": timelock,
+            "nav_per_share": None,
+            "updated_at": None,
+            "error": None,
         }
         try:
             _, answer, _, updated_at, _ = oracle.latestRoundData()
@@ -402,14 +460,25 @@ def render_registry(factory_record: dict[str, Any], rows: list[dict[str, Any]]) 
     """The factory's registry as `ape run status` shows it."""
     from indexvault.report import number, table
 
-    head = (f"IndexFactory {factory_record['address']} (version {factory_record['version']}): "
-            f"{len(rows)} index{'es' if len(rows) != 1 else ''}")
+    head = (
+        f"IndexFactory {factory_record['address']} (version {factory_record['version']}): "
+        f"{len(rows)} index{'es' if len(rows) != 1 else ''}"
+    )
     if not rows:
         return head
     body = table(
         ["id", "symbol", "creator", "version", "adapter", "NAV/share USD"],
-        [(r["id"], r["symbol"], r["creator"], r["version"], r["adapter"],
-          number(r["nav_per_share"], 6) if r["error"] is None else f"unavailable: {r['error']}") for r in rows],
+        [
+            (
+                r["id"],
+                r["symbol"],
+                r["creator"],
+                r["version"],
+                r["adapter"],
+                number(r["nav_per_share"], 6) if r["error"] is None else f"unavailable: {r['error']}",
+            )
+            for r in rows
+        ],
         "rllrlr",
     )
     return f"{head}\n{body}"
@@ -434,8 +503,7 @@ def read_network() -> dict[str, Any]:
 def render_network(info: dict[str, Any]) -> str:
     lines = [f"{info['network']} (chain id {info['chain_id']}), recorded in {info['record']}"]
     for job, steps in info["incomplete"].items():
-        lines.append(f"INCOMPLETE, not live: {job} ({len(steps)} step(s) done); "
-                     "re-run the same command to finish it")
+        lines.append(f"INCOMPLETE, not live: {job} ({len(steps)} step(s) done); re-run the same command to finish it")
     if info["factory"]:
         lines += ["", render_registry(info["factory"], info["registry"])]
     return "\n".join(lines)
@@ -472,7 +540,9 @@ def fee_change(record: dict[str, Any], mint: Decimal, redeem: Decimal, streaming
     vault = project.IndexVault.at(record["vault"])
     payload = vault.set_fees.encode_input(_wad(mint), _wad(redeem), _wad(streaming))
     return Operation(
-        project.IndexTimelock.at(record["timelock"]), record["vault"], payload,
+        project.IndexTimelock.at(record["timelock"]),
+        record["vault"],
+        payload,
         f"{record['symbol']}: fees mint {mint:%}, redeem {redeem:%}, streaming {streaming:%} a year",
     )
 
@@ -482,7 +552,9 @@ def queue(operation: Operation, account) -> tuple[Any, int]:
     receipt and the time (unix) from which it can be executed."""
     timelock = operation.timelock
     if timelock.is_operation(operation.id):
-        raise ValueError(f"already queued: {operation.description} (run `ape run timelock execute` with the same values)")
+        raise ValueError(
+            f"already queued: {operation.description} (run `ape run timelock execute` with the same values)"
+        )
     delay = timelock.get_minimum_delay()
     receipt = timelock.schedule(*operation.args, delay, sender=account)
     return receipt, chain.blocks.head.timestamp + delay

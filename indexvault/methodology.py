@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from functools import partial
-from typing import Callable, Collection, Iterable, Literal, Mapping
+from typing import Literal
 
 from indexvault import history
 from indexvault.history import Listing
@@ -266,8 +267,10 @@ def select(snapshot: Iterable[Listing], rules: Rules, held: Collection[str] = ()
             excluded.append(Exclusion(listing, "wrapped", "wrapped or staked duplicate of another asset"))
         elif rules.min_history_days and (gap := _history_gap(symbol, date, rules.min_history_days)):
             excluded.append(Exclusion(listing, "history", f"history: {gap}"))
-        elif rules.closes_through is not None and symbol not in held and (
-            gap := _coverage_gap(symbol, date, rules.closes_through)
+        elif (
+            rules.closes_through is not None
+            and symbol not in held
+            and (gap := _coverage_gap(symbol, date, rules.closes_through))
         ):
             excluded.append(Exclusion(listing, "coverage", f"data coverage (not a market event): {gap}"))
         elif len(passed) >= rules.top:
@@ -287,10 +290,13 @@ def select(snapshot: Iterable[Listing], rules: Rules, held: Collection[str] = ()
         if len(small) == len(passed):
             raise ValueError(f"select: every component on {date} is below the minimum weight {rules.min_weight}")
         for listing in small:
-            excluded.append(Exclusion(
-                listing, "min_weight",
-                f"weight {weights[listing.symbol]:.6f} below the minimum {rules.min_weight}",
-            ))
+            excluded.append(
+                Exclusion(
+                    listing,
+                    "min_weight",
+                    f"weight {weights[listing.symbol]:.6f} below the minimum {rules.min_weight}",
+                )
+            )
         passed = [listing for listing in passed if listing not in small]
         weights = rules.weighting({listing.symbol: listing.market_cap for listing in passed})
     excluded.sort(key=lambda e: e.listing.rank)
@@ -315,7 +321,9 @@ def _same_symbols(name: str, weights: Mapping, **others: Mapping) -> None:
 
 
 def target_units(
-    weights: Mapping[str, Decimal], prices: Mapping[str, Decimal], decimals: Mapping[str, int],
+    weights: Mapping[str, Decimal],
+    prices: Mapping[str, Decimal],
+    decimals: Mapping[str, int],
     nav_per_share: Decimal,
 ) -> dict[str, int]:
     """Base units of each component per whole index token so that component
@@ -351,8 +359,11 @@ class Trade:
 
 
 def rebalance(
-    current: Mapping[str, int], target: Mapping[str, int], prices: Mapping[str, Decimal],
-    decimals: Mapping[str, int], supply: int,
+    current: Mapping[str, int],
+    target: Mapping[str, int],
+    prices: Mapping[str, Decimal],
+    decimals: Mapping[str, int],
+    supply: int,
 ) -> list[Trade]:
     """The trades that take a basket from `current` to `target` units per
     share (base units per whole index token) for `supply` index tokens (in

@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from indexvault.market import uniswap as uni
 from indexvault.market.pools import PoolState
@@ -63,6 +64,7 @@ class QuoteError(ValueError):
 
 
 # ---- pool math ----------------------------------------------------------------------------
+
 
 def v2_amount_in(amount_out: int, reserve_in: int, reserve_out: int) -> int:
     """UniswapV2Library.getAmountIn: what a pair takes for exactly `amount_out`
@@ -108,6 +110,7 @@ def v3_amount_out(amount_in: int, sqrt_x96: int, liquidity: int, fee: int, zero_
 
 # ---- the pools a quote moves --------------------------------------------------------------
 
+
 @dataclass
 class _Pool:
     dex: int
@@ -126,7 +129,7 @@ class _Pool:
     def amount_in(self, token_in: str, amount_out: int, v3_quote: V3Quote | None, apply: bool = False) -> int:
         zero_for_one = token_in == self.token0
         if self.dex == V2:
-            r_in, r_out = (self.reserves if zero_for_one else self.reserves[::-1])
+            r_in, r_out = self.reserves if zero_for_one else self.reserves[::-1]
             amount = v2_amount_in(amount_out, r_in, r_out)
             if apply:
                 self._move_v2(zero_for_one, amount, amount_out)
@@ -142,7 +145,7 @@ class _Pool:
     def amount_out(self, token_in: str, amount_in: int, v3_quote: V3Quote | None, apply: bool = False) -> int:
         zero_for_one = token_in == self.token0
         if self.dex == V2:
-            r_in, r_out = (self.reserves if zero_for_one else self.reserves[::-1])
+            r_in, r_out = self.reserves if zero_for_one else self.reserves[::-1]
             amount = uni.v2_amount_out(amount_in, r_in, r_out)
             if apply:
                 self._move_v2(zero_for_one, amount_in, amount)
@@ -168,12 +171,23 @@ def _book(states: list[PoolState]) -> list[_Pool]:
     for s in states:
         token0, token1 = uni.sort_tokens(s.asset.token, s.pair.token)
         dex = V2 if s.pool.dex == "v2" else V3
-        pools.append(_Pool(dex, s.pool.address, s.pool.fee, token0.lower(), token1.lower(),
-                           list(s.reserves) if s.reserves else None, s.sqrt_x96, s.liquidity))
+        pools.append(
+            _Pool(
+                dex,
+                s.pool.address,
+                s.pool.fee,
+                token0.lower(),
+                token1.lower(),
+                list(s.reserves) if s.reserves else None,
+                s.sqrt_x96,
+                s.liquidity,
+            )
+        )
     return pools
 
 
 # ---- quotes ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RouteQuote:
@@ -261,8 +275,14 @@ class Quote:
 
 
 def quote_mint(
-    market: MarketRecord, states: list[PoolState], feeds: dict[str, Decimal], components: list[str],
-    amounts: list[int], input_symbol: str, shares: int = 0, v3_quote: V3Quote | None = None,
+    market: MarketRecord,
+    states: list[PoolState],
+    feeds: dict[str, Decimal],
+    components: list[str],
+    amounts: list[int],
+    input_symbol: str,
+    shares: int = 0,
+    v3_quote: V3Quote | None = None,
 ) -> Quote:
     """Buying exactly `amounts` of `components` (the vault's `amounts_for_mint`)
     with the asset `input_symbol`, the cheapest route each, in order."""
@@ -270,8 +290,14 @@ def quote_mint(
 
 
 def quote_redeem(
-    market: MarketRecord, states: list[PoolState], feeds: dict[str, Decimal], components: list[str],
-    amounts: list[int], output_symbol: str, shares: int = 0, v3_quote: V3Quote | None = None,
+    market: MarketRecord,
+    states: list[PoolState],
+    feeds: dict[str, Decimal],
+    components: list[str],
+    amounts: list[int],
+    output_symbol: str,
+    shares: int = 0,
+    v3_quote: V3Quote | None = None,
 ) -> Quote:
     """Selling exactly `amounts` of `components` (the vault's `amounts_for_redeem`)
     for the asset `output_symbol`, the best route each, in order."""
@@ -300,9 +326,11 @@ def _quote(side, market, states, feeds, components, amounts, symbol, shares, v3_
             if better:
                 best = (route, moved)
         if best is None:
-            raise QuoteError(f"no route between {one.token_symbol} and {asset.token_symbol} can "
-                             f"{'buy' if side == 'mint' else 'sell'} {from_base(amount, asset.decimals)} "
-                             f"{asset.token_symbol}")
+            raise QuoteError(
+                f"no route between {one.token_symbol} and {asset.token_symbol} can "
+                f"{'buy' if side == 'mint' else 'sell'} {from_base(amount, asset.decimals)} "
+                f"{asset.token_symbol}"
+            )
         route, moved = best
         _through(route, sold.token.lower(), amount, side, v3_quote, apply=True)
         amount_in, amount_out = (moved, amount) if side == "mint" else (amount, moved)
@@ -310,15 +338,22 @@ def _quote(side, market, states, feeds, components, amounts, symbol, shares, v3_
         symbols = tuple(by_token[t].token_symbol for t in path) if route else (asset.token_symbol,)
         dex = DIRECT if not route else route[0].dex
         fee = 0 if not route else (route[0].fee if dex == V3 else V2_FEE_PIPS)
-        quote.routes.append(RouteQuote(
-            component=asset.token_symbol, dex=dex,
-            path=tuple(by_token[t].token for t in path) if route else (asset.token,),
-            symbols=symbols, fee=fee, hops=len(route),
-            amount_in=amount_in, amount_out=amount_out,
-            decimals_in=sold.decimals, decimals_out=bought.decimals,
-            value_in=from_base(amount_in, sold.decimals) * feeds[sold.symbol],
-            value_out=from_base(amount_out, bought.decimals) * feeds[bought.symbol],
-        ))
+        quote.routes.append(
+            RouteQuote(
+                component=asset.token_symbol,
+                dex=dex,
+                path=tuple(by_token[t].token for t in path) if route else (asset.token,),
+                symbols=symbols,
+                fee=fee,
+                hops=len(route),
+                amount_in=amount_in,
+                amount_out=amount_out,
+                decimals_in=sold.decimals,
+                decimals_out=bought.decimals,
+                value_in=from_base(amount_in, sold.decimals) * feeds[sold.symbol],
+                value_out=from_base(amount_out, bought.decimals) * feeds[bought.symbol],
+            )
+        )
     return quote
 
 
@@ -370,6 +405,7 @@ def _through(route: list[_Pool], token_in: str, amount: int, side: Side, v3_quot
 
 # ---- the thin layer: reading the chain, deploying the router, sending ----------------------
 
+
 def v3_quoter(reader, market: MarketRecord) -> V3Quote:
     """QuoterV2 through eth_call (`reader.read`, as `Rpc.read`): exact across ticks."""
 
@@ -418,8 +454,7 @@ def router(record: dict[str, Any], account, market: MarketRecord, echo: Callable
 def _market() -> MarketRecord:
     market = _ape().load_market()
     if market is None:
-        raise QuoteError("this network has no market recorded: one-asset mint and redeem need one "
-                         "(`make market-node`)")
+        raise QuoteError("this network has no market recorded: one-asset mint and redeem need one (`make market-node`)")
     return market
 
 
@@ -450,8 +485,15 @@ def _deadline() -> int:
     return chain.blocks.head.timestamp + 1800
 
 
-def mint_from(record: dict[str, Any], account, market: MarketRecord, quoted: Quote, max_in: int,
-              receiver: str | None = None, echo: Callable[[str], None] = print):
+def mint_from(
+    record: dict[str, Any],
+    account,
+    market: MarketRecord,
+    quoted: Quote,
+    max_in: int,
+    receiver: str | None = None,
+    echo: Callable[[str], None] = print,
+):
     """Send `IndexRouter.mint_from` for `quoted` with `max_in` of its input
     token (approving the router first where needed). Returns the receipt and
     what was spent (base units)."""
@@ -461,18 +503,35 @@ def mint_from(record: dict[str, Any], account, market: MarketRecord, quoted: Quo
     token = project.MockToken.at(quoted.token)  # any ERC-20 ABI will do
     balance = token.balanceOf(account.address)
     if balance < max_in:
-        raise ValueError(f"{account.address} holds {from_base(balance, quoted.decimals)} {quoted.symbol}, "
-                         f"needs up to {from_base(max_in, quoted.decimals)} to mint from it")
+        raise ValueError(
+            f"{account.address} holds {from_base(balance, quoted.decimals)} {quoted.symbol}, "
+            f"needs up to {from_base(max_in, quoted.decimals)} to mint from it"
+        )
     if token.allowance(account.address, contract.address) < max_in:
         token.approve(contract.address, max_in, sender=account)
-    receipt = contract.mint_from(record["vault"], quoted.token, max_in, quoted.shares, quoted.route_args(),
-                                 receiver or account.address, _deadline(), sender=account)
+    receipt = contract.mint_from(
+        record["vault"],
+        quoted.token,
+        max_in,
+        quoted.shares,
+        quoted.route_args(),
+        receiver or account.address,
+        _deadline(),
+        sender=account,
+    )
     spent = receipt.decode_logs(contract.MintedFrom)[0].amount_in
     return receipt, spent
 
 
-def redeem_to(record: dict[str, Any], account, market: MarketRecord, quoted: Quote, min_out: int,
-              receiver: str | None = None, echo: Callable[[str], None] = print):
+def redeem_to(
+    record: dict[str, Any],
+    account,
+    market: MarketRecord,
+    quoted: Quote,
+    min_out: int,
+    receiver: str | None = None,
+    echo: Callable[[str], None] = print,
+):
     """Send `IndexRouter.redeem_to` for `quoted`, accepting at least `min_out`
     of its output token (approving the router for the shares first where
     needed). Returns the receipt and what was received (base units)."""
@@ -482,12 +541,21 @@ def redeem_to(record: dict[str, Any], account, market: MarketRecord, quoted: Quo
     vault = project.IndexVault.at(record["vault"])
     balance = vault.balanceOf(account.address)
     if balance < quoted.shares:
-        raise ValueError(f"{account.address} holds {from_base(balance, 18)} {record['symbol']}, "
-                         f"not {from_base(quoted.shares, 18)}")
+        raise ValueError(
+            f"{account.address} holds {from_base(balance, 18)} {record['symbol']}, not {from_base(quoted.shares, 18)}"
+        )
     if vault.allowance(account.address, contract.address) < quoted.shares:
         vault.approve(contract.address, quoted.shares, sender=account)
-    receipt = contract.redeem_to(record["vault"], quoted.token, quoted.shares, min_out, quoted.route_args(),
-                                 receiver or account.address, _deadline(), sender=account)
+    receipt = contract.redeem_to(
+        record["vault"],
+        quoted.token,
+        quoted.shares,
+        min_out,
+        quoted.route_args(),
+        receiver or account.address,
+        _deadline(),
+        sender=account,
+    )
     received = receipt.decode_logs(contract.RedeemedTo)[0].amount_out
     return receipt, received
 
@@ -495,13 +563,19 @@ def redeem_to(record: dict[str, Any], account, market: MarketRecord, quoted: Quo
 def describe(quoted: Quote) -> list[str]:
     """The quote route by route, as the scripts print it."""
     mint = quoted.side == "mint"
-    lines = [f"  {'component':<9} {'route':<28} {'pays' if mint else 'sells':>26} {'gets':>26} {'impact':>8} {'fee':>6}"]
+    lines = [
+        f"  {'component':<9} {'route':<28} {'pays' if mint else 'sells':>26} {'gets':>26} {'impact':>8} {'fee':>6}"
+    ]
     for r in quoted.routes:
         paid = f"{from_base(r.amount_in, r.decimals_in):.6f} {r.symbols[0]}"
         got = f"{from_base(r.amount_out, r.decimals_out):.6f} {r.symbols[-1]}"
-        lines.append(f"  {r.component:<9} {r.label:<28} {paid:>26} {got:>26} "
-                     f"{r.impact(quoted.side):>8.3%} {r.fee_fraction:>6.2%}")
+        lines.append(
+            f"  {r.component:<9} {r.label:<28} {paid:>26} {got:>26} "
+            f"{r.impact(quoted.side):>8.3%} {r.fee_fraction:>6.2%}"
+        )
     total = f"{from_base(quoted.total, quoted.decimals):f} {quoted.symbol}"
-    lines.append(f"  total {total} for components worth {quoted.notional:,.2f} USD at the feeds: "
-                 f"cost {quoted.cost:,.4f} USD ({quoted.cost_bps:.1f} bps)")
+    lines.append(
+        f"  total {total} for components worth {quoted.notional:,.2f} USD at the feeds: "
+        f"cost {quoted.cost:,.4f} USD ({quoted.cost_bps:.1f} bps)"
+    )
     return lines

@@ -46,7 +46,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -357,8 +357,18 @@ class RebalanceGasBench:
         self.log("index vault, oracle adapter, Rebalancer and RebalanceBidder")
         tokens = [self.wbtc.address, self.weth.address]
         self.vault = d.deploy(
-            c["IndexVault"], "Bench rebalance", "BREB", tokens, [UNIT_WBTC, UNIT_WETH],
-            d, d, d, d, [0, 0, 0], [0, 0, 0], bench.VAULT_SUPPLY_CAP,
+            c["IndexVault"],
+            "Bench rebalance",
+            "BREB",
+            tokens,
+            [UNIT_WBTC, UNIT_WETH],
+            d,
+            d,
+            d,
+            d,
+            [0, 0, 0],
+            [0, 0, 0],
+            bench.VAULT_SUPPLY_CAP,
         )
         for token in (self.wbtc, self.weth):
             token.approve(self.vault, MAX_UINT256, sender=d)
@@ -368,7 +378,9 @@ class RebalanceGasBench:
             self.oracle.set_feed(asset.token, asset.feed, asset.heartbeat, ZERO_ADDRESS, 0, 0, sender=d)
         self.rebalancer = d.deploy(c["Rebalancer"], self.vault, self.oracle, self.weth.address, TIMELOCK, BAND)
         self.vault.grantRole(self.vault.REBALANCER_ROLE(), self.rebalancer, sender=d)
-        self.bidder = d.deploy(c["RebalanceBidder"], self.rebalancer, self.router.address, self.record.uniswap.swap_router)
+        self.bidder = d.deploy(
+            c["RebalanceBidder"], self.rebalancer, self.router.address, self.record.uniswap.swap_router
+        )
         self.rebalancer.propose([self.wbtc.address], [TARGET_WBTC], DURATION, START_FACTOR, END_FACTOR, sender=d)
 
     def _setup_set(self):
@@ -384,8 +396,13 @@ class RebalanceGasBench:
         registry.addIntegration(self.gim, GIM_EXCHANGE, adapter, sender=d)
 
         receipt = creator.create(
-            [self.wbtc.address, self.weth.address], [UNIT_WBTC, UNIT_WETH], [issuance, self.gim],
-            d, "Bench rebalance set", "BRSET", sender=d,
+            [self.wbtc.address, self.weth.address],
+            [UNIT_WBTC, UNIT_WETH],
+            [issuance, self.gim],
+            d,
+            "Bench rebalance set",
+            "BRSET",
+            sender=d,
         )
         created = receipt.events.filter(creator.SetTokenCreated)
         if len(created) != 1:
@@ -469,15 +486,28 @@ class RebalanceGasBench:
             raise BenchError(f"{system} {label} trade failed")
         after = self.pair.getReserves()
         weth_is_0 = int(self.weth.address, 16) < int(self.wbtc.address, 16)
-        (w0, b0), (w1, b1) = ((before[0], before[1]), (after[0], after[1])) if weth_is_0 else (
-            (before[1], before[0]), (after[1], after[0]))
+        (w0, b0), (w1, b1) = (
+            ((before[0], before[1]), (after[0], after[1]))
+            if weth_is_0
+            else ((before[1], before[0]), (after[1], after[0]))
+        )
         if b1 - b0 != TRADE or self.wbtc.balanceOf(holder) != held - TRADE:
-            raise BenchError(f"{system} {label}: the pair got {b1 - b0} WBTC, the seller lost "
-                             f"{held - self.wbtc.balanceOf(holder)}; expected {TRADE}")
+            raise BenchError(
+                f"{system} {label}: the pair got {b1 - b0} WBTC, the seller lost "
+                f"{held - self.wbtc.balanceOf(holder)}; expected {TRADE}"
+            )
         block = chain.provider.get_block(receipt.block_number)
         trace = chain.provider.make_request("debug_traceTransaction", [receipt.txn_hash, {"tracer": "callTracer"}])
-        trade = Trade(system, label, receipt.gas_used, b1 - b0, w0 - w1, self._router_gas(trace),
-                      block.timestamp, self._frames(trace))
+        trade = Trade(
+            system,
+            label,
+            receipt.gas_used,
+            b1 - b0,
+            w0 - w1,
+            self._router_gas(trace),
+            block.timestamp,
+            self._frames(trace),
+        )
         self.log(f"{system:<5} {label:<6} {trade.gas:>9,} gas")
         return trade
 
@@ -500,15 +530,25 @@ class RebalanceGasBench:
         from eth_utils import function_abi_to_4byte_selector
 
         named = {
-            "bidder": self.bidder, "rebalancer": self.rebalancer, "vault": self.vault, "oracle": self.oracle,
-            "router": self.router, "pair": self.pair, "WBTC": self.wbtc, "WETH": self.weth, "GIM": self.gim,
+            "bidder": self.bidder,
+            "rebalancer": self.rebalancer,
+            "vault": self.vault,
+            "oracle": self.oracle,
+            "router": self.router,
+            "pair": self.pair,
+            "WBTC": self.wbtc,
+            "WETH": self.weth,
+            "GIM": self.gim,
             "SetToken": self.set_token,
         }
         addresses = {c.address.lower(): name for name, c in named.items()}
         addresses.update({self.btc.feed.lower(): "BTC feed", self.eth.feed.lower(): "ETH feed"})
         selectors = {}
-        abis = [c.contract_type.abi for c in named.values()] + [
-            a.contract_type.abi for a in self.artifacts.values()] + [c.contract_type.abi for c in self.c.values()]
+        abis = (
+            [c.contract_type.abi for c in named.values()]
+            + [a.contract_type.abi for a in self.artifacts.values()]
+            + [c.contract_type.abi for c in self.c.values()]
+        )
         for abi in abis:
             for item in abi:
                 if item.type == "function":
@@ -574,7 +614,7 @@ def metadata(provider: Any, record: MarketRecord, set_package: Path, pair: str, 
                 "standing maximum allowance"
             ),
         },
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command,
         "node": provider.web3.client_version,
         "hardfork": node_info.get("hardFork"),

@@ -45,8 +45,17 @@ DELAY = 3_600
 NETWORK = ("--network", "ethereum:sepolia:node", "--account", ALIAS)
 # Ape's progress bars and warnings about what the rehearsal does on purpose
 # (a simple test passphrase typed through a pipe, an unlocked test account).
-NOISE = ("Confirmations (", "it/s]", "Using cached key", "Danger! This account", "Passphrase complexity", "warn(",
-         "GetPassWarning", "fallback_getpass", "Password input may be echoed")
+NOISE = (
+    "Confirmations (",
+    "it/s]",
+    "Using cached key",
+    "Danger! This account",
+    "Passphrase complexity",
+    "warn(",
+    "GetPassWarning",
+    "fallback_getpass",
+    "Password input may be echoed",
+)
 
 
 class Rehearsal:
@@ -74,8 +83,14 @@ class Rehearsal:
     def run(self, *args: str, stdin: str | None = None) -> str:
         click.echo(f"$ ape {' '.join(args)}")
         result = subprocess.run(
-            self._command(args), cwd=ROOT, env=self.env, input=stdin, text=True, timeout=300,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            self._command(args),
+            cwd=ROOT,
+            env=self.env,
+            input=stdin,
+            text=True,
+            timeout=300,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # no terminal: Ape's hidden prompts read the piped stdin
         )
         self._show(result.stdout)
@@ -87,8 +102,14 @@ class Rehearsal:
         """Runs a deploying command and kills it once its first step is recorded."""
         click.echo(f"$ ape {' '.join(args)}    # killed once its first step is recorded")
         path = self.records / "ethereum-sepolia.json"
-        process = subprocess.Popen(self._command(args), cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            self._command(args),
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 120
         while True:
             pending = json.loads(path.read_text()).get("pending", {}) if path.exists() else {}
@@ -115,8 +136,10 @@ def rehearse() -> None:
     anvil = Anvil(args=["--chain-id", str(SEPOLIA_CHAIN_ID), "--block-time", "1"])
     try:
         with tempfile.TemporaryDirectory(prefix="rehearsal-") as folder:
-            click.echo(f"# anvil with chain id {SEPOLIA_CHAIN_ID} on {anvil.url} stands in for Sepolia; "
-                       f"SEPOLIA_RPC_URL={anvil.url}, Ape's data folder in {folder}")
+            click.echo(
+                f"# anvil with chain id {SEPOLIA_CHAIN_ID} on {anvil.url} stands in for Sepolia; "
+                f"SEPOLIA_RPC_URL={anvil.url}, Ape's data folder in {folder}"
+            )
             r = Rehearsal(Path(folder), anvil)
             r.run("accounts", "import", "--use-mnemonic", ALIAS, stdin=f"{MNEMONIC}\n{PASSPHRASE}\n{PASSPHRASE}\n")
             create = ("run", "create-index", INDEX_FILE, "--delay", str(DELAY), *NETWORK, "--yes")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], align: str | None = None) -> str:
@@ -50,8 +51,17 @@ def render_status(status: dict[str, Any]) -> str:
         f"{status['name']} ({status['symbol']})  vault {status['vault']}  oracle {status['oracle']}",
         "",
         table(
-            ["component", "dec", "units/share", "held by vault", "owed to shares", "claims", "price USD",
-             "value/share USD", "weight"],
+            [
+                "component",
+                "dec",
+                "units/share",
+                "held by vault",
+                "owed to shares",
+                "claims",
+                "price USD",
+                "value/share USD",
+                "weight",
+            ],
             rows,
             "lrrrrrrrr",
         ),
@@ -59,9 +69,11 @@ def render_status(status: dict[str, Any]) -> str:
     ]
     for c in status["components"]:
         if c.get("shortfall"):
-            out.append(f"{c['symbol']}: the vault holds {number(c['held'], 6)} but owes {number(c['owed'] + c['claims'], 6)} "
-                       f"({c['shortfall_bps']} bps short): anyone may share the loss among all holders with "
-                       f"`ape run sync {c['symbol']}` (the rebalance keeper does it each round)")
+            out.append(
+                f"{c['symbol']}: the vault holds {number(c['held'], 6)} but owes {number(c['owed'] + c['claims'], 6)} "
+                f"({c['shortfall_bps']} bps short): anyone may share the loss among all holders with "
+                f"`ape run sync {c['symbol']}` (the rebalance keeper does it each round)"
+            )
     if any(c.get("shortfall") for c in status["components"]):
         out.append("")
     nav = number(status["nav"], 2) if status["nav_error"] is None else f"unavailable: {status['nav_error']}"
@@ -70,7 +82,11 @@ def render_status(status: dict[str, Any]) -> str:
         ("supply", f"{number(status['supply'], 6)} {status['symbol']} (cap {number(status['supply_cap'], 0)})"),
         ("NAV", f"{nav} USD" if status["nav_error"] is None else nav),
         ("NAV per share", f"{number(status['nav_per_share'], 6)} USD" if status["nav_per_share"] is not None else "-"),
-        ("fees", f"mint {percent(fees['mint'])}, redeem {percent(fees['redeem'])}, streaming {percent(fees['streaming'])} a year"),
+        (
+            "fees",
+            f"mint {percent(fees['mint'])}, redeem {percent(fees['redeem'])}, "
+            f"streaming {percent(fees['streaming'])} a year",
+        ),
         ("fee recipient", status["fee_recipient"]),
         ("unit multiplier", number(status["multiplier"], 18)),
         ("minting", "paused" if status["mint_paused"] else "open"),
@@ -89,11 +105,21 @@ def _price(value: Decimal) -> str:
 def render_market(market, states) -> str:
     """The `ape run market status` screen: per pool, feed and pool prices, gap, depth."""
     rows = [
-        (s.asset.symbol, s.asset.token_symbol, f"{s.pair.symbol} {s.pool.dex} {s.pool.fee / 10_000:g}%",
-         _price(s.feed_usd), _price(s.price_usd), f"{float(s.gap) * 10_000:+.2f}", f"{s.depth_usd:,.0f}")
+        (
+            s.asset.symbol,
+            s.asset.token_symbol,
+            f"{s.pair.symbol} {s.pool.dex} {s.pool.fee / 10_000:g}%",
+            _price(s.feed_usd),
+            _price(s.price_usd),
+            f"{float(s.gap) * 10_000:+.2f}",
+            f"{s.depth_usd:,.0f}",
+        )
         for s in states
     ]
-    head = (f"Market of {market.date} ({len(market.assets)} assets, quote {market.quote}), "
-            f"prices at the close of {market.day}\n")
-    return head + table(("asset", "token", "pool", "feed USD", "pool USD", "gap bps", "depth +-2% USD"), rows,
-                        "lllrrrr")
+    head = (
+        f"Market of {market.date} ({len(market.assets)} assets, quote {market.quote}), "
+        f"prices at the close of {market.day}\n"
+    )
+    return head + table(
+        ("asset", "token", "pool", "feed USD", "pool USD", "gap bps", "depth +-2% USD"), rows, "lllrrrr"
+    )

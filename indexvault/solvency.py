@@ -15,8 +15,8 @@ These functions are pure: they turn the on-chain view into rows that
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 BPS = 10_000
 

@@ -27,6 +27,4 @@ def units_from_weights(
 ) -> list[int]:
     """Base units per index token so that component i is worth `weights[i]`
     of `nav_per_share` at `prices` (USD per whole token)."""
-    return [
-        to_base(weight * nav_per_share / price, dec) for weight, price, dec in zip(weights, prices, decimals)
-    ]
+    return [to_base(weight * nav_per_share / price, dec) for weight, price, dec in zip(weights, prices, decimals)]

@@ -16,10 +16,20 @@ from indexvault.config import load_index
 @click.command(cls=ConnectedProviderCommand, short_help="Create an index through the factory, behind a timelock")
 @click.argument("index_file", type=click.Path(dir_okay=False))
 @account_option(prompt=False)
-@click.option("--delay", type=int, default=launch.DEFAULT_DELAY, show_default=True,
-              help="The timelock's minimum delay, seconds: how long admin changes wait.")
-@click.option("--fund", type=DECIMAL, default=Decimal(1000), show_default=True,
-              help="On a local chain, mint the creator mock tokens for this many index tokens.")
+@click.option(
+    "--delay",
+    type=int,
+    default=launch.DEFAULT_DELAY,
+    show_default=True,
+    help="The timelock's minimum delay, seconds: how long admin changes wait.",
+)
+@click.option(
+    "--fund",
+    type=DECIMAL,
+    default=Decimal(1000),
+    show_default=True,
+    help="On a local chain, mint the creator mock tokens for this many index tokens.",
+)
 @yes_option()
 @clean_errors
 def cli(index_file, account, delay, fund, yes):
@@ -28,5 +38,7 @@ def cli(index_file, account, delay, fund, yes):
     basket = resolve_basket(config)
     confirm_plan(launch.plan_create(config, basket, account, delay), yes)
     record = launch.create_index(config, account, delay, click.echo, fund, basket, fingerprint(index_file))
-    click.echo(f"Created {record['symbol']} (index {record['index_id']} of the factory): vault {record['vault']}, "
-               f"timelock {record['timelock']}, recorded in {record_file()}")
+    click.echo(
+        f"Created {record['symbol']} (index {record['index_id']} of the factory): vault {record['vault']}, "
+        f"timelock {record['timelock']}, recorded in {record_file()}"
+    )

@@ -15,8 +15,9 @@ from indexvault.report import render_status
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Deploy, mint, show, redeem on a local chain")
-@click.option("--index-file", type=click.Path(dir_okay=False), default=None,
-              help="Index file (default: examples/demo.yaml).")
+@click.option(
+    "--index-file", type=click.Path(dir_okay=False), default=None, help="Index file (default: examples/demo.yaml)."
+)
 @clean_errors
 def cli(index_file):
     account = signer(None)

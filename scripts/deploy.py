@@ -14,8 +14,13 @@ from indexvault.config import load_index
 @click.command(cls=ConnectedProviderCommand, short_help="Deploy an index from its YAML file")
 @click.argument("index_file", type=click.Path(dir_okay=False))
 @account_option(prompt=False)
-@click.option("--fund", type=DECIMAL, default=Decimal(1000), show_default=True,
-              help="On a local chain, mint the deployer mock tokens for this many index tokens.")
+@click.option(
+    "--fund",
+    type=DECIMAL,
+    default=Decimal(1000),
+    show_default=True,
+    help="On a local chain, mint the deployer mock tokens for this many index tokens.",
+)
 @yes_option()
 @clean_errors
 def cli(index_file, account, fund, yes):

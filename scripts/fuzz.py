@@ -22,10 +22,19 @@ DEFAULT_OUT = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "
 @click.option("--ops", default=100_000, show_default=True, type=click.IntRange(1), help="Vault operations to run.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the campaign's random choices.")
 @click.option("--date", default="2024-01-01", show_default=True, help="The saved market (markets/<date>/).")
-@click.option("--assets", default=",".join(engine.Scenario().assets), show_default=True,
-              help="Comma-separated market symbols of the index's components.")
-@click.option("--out", default=str(DEFAULT_OUT), show_default=True, type=click.Path(path_type=Path),
-              help="Directory for campaign.json and campaign.png.")
+@click.option(
+    "--assets",
+    default=",".join(engine.Scenario().assets),
+    show_default=True,
+    help="Comma-separated market symbols of the index's components.",
+)
+@click.option(
+    "--out",
+    default=str(DEFAULT_OUT),
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Directory for campaign.json and campaign.png.",
+)
 def cli(ops, seed, date, assets, out):
     scenario = engine.Scenario(assets=tuple(a.strip() for a in assets.split(",") if a.strip()), seed=seed)
     try:
@@ -40,16 +49,19 @@ def cli(ops, seed, date, assets, out):
                         bar.update(min(n, ops) - done[0])
                         done[0] = min(n, ops)
 
-                result = campaign.run_campaign(node.url, record, ops, seed=seed, scenario=scenario,
-                                               progress=progress)
+                result = campaign.run_campaign(node.url, record, ops, seed=seed, scenario=scenario, progress=progress)
     except MarketError as error:
         raise click.ClickException(str(error)) from None
     json_path, png_path = campaign.write_report(result, out)
-    click.echo(f"{result.vault_ops:,} vault operations in {result.seconds:.1f} s ({result.ops_per_s:,.0f}/s), "
-               f"{result.steps:,} steps")
+    click.echo(
+        f"{result.vault_ops:,} vault operations in {result.seconds:.1f} s ({result.ops_per_s:,.0f}/s), "
+        f"{result.steps:,} steps"
+    )
     if result.rebalance:
-        click.echo(f"rebalancing: {result.rebalance['proposals']:,} proposals, {result.rebalance['bids']:,} bids "
-                   f"held to the auction model, {result.rebalance['targets_met_by_a_bid']:,} targets met")
+        click.echo(
+            f"rebalancing: {result.rebalance['proposals']:,} proposals, {result.rebalance['bids']:,} bids "
+            f"held to the auction model, {result.rebalance['targets_met_by_a_bid']:,} targets met"
+        )
     click.echo(f"violation: {result.violation}" if result.violation else "no invariant violated")
     click.echo(f"wrote {json_path} and {png_path}")
     if result.violation:

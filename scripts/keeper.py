@@ -24,8 +24,10 @@ from indexvault.keepers import runner
 def _context(symbol):
     record = load_deployment(symbol)
     if "rebalancer" not in record:
-        raise DeploymentError(f"index {record['symbol']} has no Rebalancer recorded: deploy one first "
-                              "(indexvault.chain.deploy_rebalancer)")
+        raise DeploymentError(
+            f"index {record['symbol']} has no Rebalancer recorded: deploy one first "
+            "(indexvault.chain.deploy_rebalancer)"
+        )
     market = load_market()
     if market is None:
         raise DeploymentError("no market recorded for this network: start one with `make market-node`")
@@ -100,8 +102,13 @@ def propose(symbol, account, date, top, cap, duration, simulate):
 @click.option("--rounds", default=1, show_default=True, help="Rounds to run (0: until stopped).")
 @click.option("--interval", default=12.0, show_default=True, help="Seconds between rounds.")
 @click.option("--min-profit", type=DECIMAL, default=Decimal(1), show_default=True, help="USD per trade, after gas.")
-@click.option("--create-pool", "pool_depth", type=DECIMAL, default=None,
-              help="First create the index token's Uniswap V2 pool against USDC at NAV, this deep (USD, both sides).")
+@click.option(
+    "--create-pool",
+    "pool_depth",
+    type=DECIMAL,
+    default=None,
+    help="First create the index token's Uniswap V2 pool against USDC at NAV, this deep (USD, both sides).",
+)
 @clean_errors
 def arbitrage(symbol, account, simulate, rounds, interval, min_profit, pool_depth):
     """Mints and sells into the index token's pool when it trades above NAV
@@ -118,8 +125,9 @@ def arbitrage(symbol, account, simulate, rounds, interval, min_profit, pool_dept
         if "pool" in record:
             raise DeploymentError(f"index {record['symbol']} already has a pool: {record['pool']}")
         if simulate:
-            click.echo("[simulate] " + arb.describe_pool_plan(market_rpc(), market, record, pool_depth) +
-                       "; signs nothing")
+            click.echo(
+                "[simulate] " + arb.describe_pool_plan(market_rpc(), market, record, pool_depth) + "; signs nothing"
+            )
             return
         record = arb.create_pool(record, signer(account), market, pool_depth, click.echo)
     if "pool" not in record:
@@ -133,6 +141,5 @@ def arbitrage(symbol, account, simulate, rounds, interval, min_profit, pool_dept
         if done:
             time.sleep(interval)
         rpc = market_rpc()
-        arb.run_round(rpc, market, record, contracts, settings, int(rpc.call("eth_gasPrice"), 16), simulate,
-                      click.echo)
+        arb.run_round(rpc, market, record, contracts, settings, int(rpc.call("eth_gasPrice"), 16), simulate, click.echo)
         done += 1

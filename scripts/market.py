@@ -33,8 +33,8 @@ from indexvault.market import swap as market_swap
 from indexvault.market import uniswap as market_uniswap
 from indexvault.market.record import MarketError
 from indexvault.market.rpc import Tx
-from indexvault.units import to_base
 from indexvault.report import render_market
+from indexvault.units import to_base
 
 DATE = click.option("--date", default="2024-01-01", show_default=True, help="Snapshot date (the 1st of a month).")
 
@@ -47,8 +47,12 @@ def cli():
 @cli.command(short_help="Build a market and save its state")
 @DATE
 @click.option("--size", default=20, show_default=True, help="Assets, by market cap (no stablecoins or wrapped tokens).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to save it (default: markets/DATE).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to save it (default: markets/DATE).",
+)
 @clean_errors
 def build(date, size, out):
     """Build the market of DATE on a fresh anvil and save its state and record."""
@@ -62,8 +66,10 @@ def build(date, size, out):
         state = market_node.save_state(anvil.rpc, out)
     market_record.save(record, out / market_node.RECORD_FILE)
     pools = sum(len(a.pools) for a in record.assets.values())
-    click.echo(f"Saved {len(record.assets)} tokens and feeds, {pools} pools in {out} "
-               f"({state.stat().st_size / 1e6:.1f} MB) in {time.monotonic() - started:.1f} s")
+    click.echo(
+        f"Saved {len(record.assets)} tokens and feeds, {pools} pools in {out} "
+        f"({state.stat().st_size / 1e6:.1f} MB) in {time.monotonic() - started:.1f} s"
+    )
 
 
 @cli.command(short_help="Serve a saved market on a local node")
@@ -79,8 +85,10 @@ def serve(date, port):
     anvil = market_node.restore(folder, port, quiet=True)
     path = records.record_path(deployments_root(), "ethereum", "local")
     records.save_market(path, market_record.dumps(record))
-    click.echo(f"Market of {record.date} (prices at {record.day}) on {anvil.url}, restored in "
-               f"{time.monotonic() - started:.1f} s; recorded in {path}. Ctrl-C stops it.")
+    click.echo(
+        f"Market of {record.date} (prices at {record.day}) on {anvil.url}, restored in "
+        f"{time.monotonic() - started:.1f} s; recorded in {path}. Ctrl-C stops it."
+    )
     # Ctrl-C, or a TERM from a supervisor, stops the node with this command.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
@@ -106,12 +114,26 @@ def status(as_json):
     market = _market()
     states = market_pools.read(market_rpc(), market)
     if as_json:
-        click.echo(json.dumps({
-            "date": str(market.date), "day": str(market.day),
-            "pools": [{"pool": s.label, "address": s.pool.address, "feed_usd": str(s.feed_usd),
-                       "pool_usd": str(s.price_usd), "gap": str(s.gap), "depth_usd": str(s.depth_usd)}
-                      for s in states],
-        }, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "date": str(market.date),
+                    "day": str(market.day),
+                    "pools": [
+                        {
+                            "pool": s.label,
+                            "address": s.pool.address,
+                            "feed_usd": str(s.feed_usd),
+                            "pool_usd": str(s.price_usd),
+                            "gap": str(s.gap),
+                            "depth_usd": str(s.depth_usd),
+                        }
+                        for s in states
+                    ],
+                },
+                indent=2,
+            )
+        )
     else:
         click.echo(render_market(market, states))
 
@@ -119,14 +141,19 @@ def status(as_json):
 @cli.command(cls=ConnectedProviderCommand, short_help="Replay history on the market")
 @click.option("--to", "end", required=True, help="Last day to replay (YYYY-MM-DD).")
 @click.option("--steps-per-day", default=1, show_default=True, help="Price steps per day (geometric in between).")
-@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="PNG of pool prices against feeds (default: markets/replay-START-END.png).")
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="PNG of pool prices against feeds (default: markets/replay-START-END.png).",
+)
 @clean_errors
 def replay(end, steps_per_day, chart):
     """Move the market from its day to the close of END: feeds, block time and pools."""
     market = _market()
     click.echo(f"Replaying {len(market.assets)} assets from {market.day} to {end}, {steps_per_day} step(s) a day")
     with click.progressbar(length=1, label="replay", file=click.get_text_stream("stderr")) as bar:
+
         def progress(done, total):
             bar.length = total
             bar.update(done - bar.pos)
@@ -135,15 +162,21 @@ def replay(end, steps_per_day, chart):
     save_market(updated)
     chart = chart or market_node.MARKETS / f"replay-{report.start}-{report.end}.png"
     market_replay.plot(report, chart, skip={market.quote})
-    click.echo(f"{report.days} days, {len(report.steps)} steps, {report.trades} arbitrage trades in "
-               f"{report.seconds:.1f} s; worst pool after the replay: {report.worst_pool} "
-               f"{float(report.max_gap) * 100:.4f} % from its feed")
+    click.echo(
+        f"{report.days} days, {len(report.steps)} steps, {report.trades} arbitrage trades in "
+        f"{report.seconds:.1f} s; worst pool after the replay: {report.worst_pool} "
+        f"{float(report.max_gap) * 100:.4f} % from its feed"
+    )
     click.echo(f"chart: {chart}")
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Use a fork of a real network as the market")
-@click.option("--symbols", default="BTC,ETH,LINK,UNI,AAVE", show_default=True,
-              help="Assets (data symbols) to take from the address book.")
+@click.option(
+    "--symbols",
+    default="BTC,ETH,LINK,UNI,AAVE",
+    show_default=True,
+    help="Assets (data symbols) to take from the address book.",
+)
 @clean_errors
 def fork(symbols):
     """On a fork of Ethereum mainnet (anvil --fork-url, or Ape's mainnet-fork network), record
@@ -156,11 +189,17 @@ def fork(symbols):
     book = addressbook.load_address_book()
     chain_id = rpc.chain_id()
     if chain_id != book.chain_id:
-        raise MarketError(f"the address book is for chain {book.chain_id}, this node is chain {chain_id}: "
-                          "fork a real network (anvil --fork-url $RPC_URL, or --network ethereum:mainnet-fork:foundry)")
+        raise MarketError(
+            f"the address book is for chain {book.chain_id}, this node is chain {chain_id}: "
+            "fork a real network (anvil --fork-url $RPC_URL, or --network ethereum:mainnet-fork:foundry)"
+        )
     record = addressbook.market_record_from_address_book(
-        book, [s.strip() for s in symbols.split(",") if s.strip()], chain_id, rpc.timestamp(),
-        accounts[market_build.MAKER_INDEX] if len(accounts) > market_build.MAKER_INDEX else accounts[0])
+        book,
+        [s.strip() for s in symbols.split(",") if s.strip()],
+        chain_id,
+        rpc.timestamp(),
+        accounts[market_build.MAKER_INDEX] if len(accounts) > market_build.MAKER_INDEX else accounts[0],
+    )
     market_record.check(record, rpc)
     record = addressbook.discover_pools(record, rpc)
     save_market(record)
@@ -190,7 +229,9 @@ def fund(symbol, amount, receiver):
             raise MarketError("WETH is wrapped from the receiving account's own ETH: leave out --to")
         tx = Tx(to, asset.token, market_uniswap.WETH_DEPOSIT(), f"wrap {amount} ETH", value=base, gas=100_000)
     else:
-        tx = Tx(market.maker, asset.token, market_uniswap.MOCK_MINT(to, base), f"mint {asset.token_symbol}", gas=100_000)
+        tx = Tx(
+            market.maker, asset.token, market_uniswap.MOCK_MINT(to, base), f"mint {asset.token_symbol}", gas=100_000
+        )
     market_rpc().transact([tx])
     click.echo(f"{to} received {amount} {asset.token_symbol}")
 
@@ -211,10 +252,15 @@ class Percent(click.ParamType):
 @click.option("--sell", required=True, help="Token sold (USDC, WBTC ..., or an index's symbol).")
 @click.option("--buy", required=True, help="Token bought.")
 @click.option("--amount", type=DECIMAL, default=None, help="Whole tokens to sell.")
-@click.option("--move", type=Percent(), default=None,
-              help="Instead of --amount: sell until the bought token's pool price is this much higher (50%).")
-@click.option("--dex", type=click.Choice(["v2", "v3"]), default=None,
-              help="The pool, where the pair has both (default: v2).")
+@click.option(
+    "--move",
+    type=Percent(),
+    default=None,
+    help="Instead of --amount: sell until the bought token's pool price is this much higher (50%).",
+)
+@click.option(
+    "--dex", type=click.Choice(["v2", "v3"]), default=None, help="The pool, where the pair has both (default: v2)."
+)
 @account_option(prompt=False)
 @clean_errors
 def swap(sell, buy, amount, move, dex, account):
@@ -241,13 +287,16 @@ def swap(sell, buy, amount, move, dex, account):
             return arbitrage.where(snapshot)
         return market_swap.against_feed(rpc, market, ref)
 
-    click.echo(f"Swap on {ref.label} ({ref.address}): sell {ref.sell.symbol} for {ref.buy.symbol} "
-               f"as {account.address}")
+    click.echo(f"Swap on {ref.label} ({ref.address}): sell {ref.sell.symbol} for {ref.buy.symbol} as {account.address}")
     click.echo(f"  before: {where()}")
     base = None if amount is None else to_base(amount, ref.sell.decimals)
     done = market_swap.trade(rpc, market, ref, account.address, market_swap.ape_sender(account), base, move)
-    click.echo(f"  paid {Decimal(done.paid) / 10**ref.sell.decimals:f} {ref.sell.symbol}, received "
-               f"{Decimal(done.received) / 10**ref.buy.decimals:f} {ref.buy.symbol} (gas {done.gas_used:,})")
+    click.echo(
+        f"  paid {Decimal(done.paid) / 10**ref.sell.decimals:f} {ref.sell.symbol}, received "
+        f"{Decimal(done.received) / 10**ref.buy.decimals:f} {ref.buy.symbol} (gas {done.gas_used:,})"
+    )
     click.echo(f"  after:  {where()}")
-    click.echo(f"{ref.label}: {done.before:,.6g} -> {done.after:,.6g} {ref.pair.symbol} per {ref.asset.symbol} "
-               f"({done.move:+.2%})")
+    click.echo(
+        f"{ref.label}: {done.before:,.6g} -> {done.after:,.6g} {ref.pair.symbol} per {ref.asset.symbol} "
+        f"({done.move:+.2%})"
+    )

@@ -15,10 +15,19 @@ from indexvault.units import from_base, to_base
 @index_option()
 @slippage_option("Most extra to pay per component (with --from: in total, over the quote)")
 @receiver_option("index tokens")
-@click.option("--from", "from_symbol", default=None, metavar="SYMBOL",
-              help="Pay with this one market asset (USDC, WETH ...): the router buys each component.")
-@click.option("--max-in", type=DECIMAL, default=None,
-              help="With --from: most to pay, whole tokens (default: the quote plus --slippage).")
+@click.option(
+    "--from",
+    "from_symbol",
+    default=None,
+    metavar="SYMBOL",
+    help="Pay with this one market asset (USDC, WETH ...): the router buys each component.",
+)
+@click.option(
+    "--max-in",
+    type=DECIMAL,
+    default=None,
+    help="With --from: most to pay, whole tokens (default: the quote plus --slippage).",
+)
 @account_option(prompt=False)
 @clean_errors
 def cli(shares, symbol, slippage, receiver, from_symbol, max_in, account):
@@ -40,6 +49,8 @@ def cli(shares, symbol, slippage, receiver, from_symbol, max_in, account):
         click.echo(line)
     click.echo(f"  paying at most {from_base(limit, quoted.decimals):f} {quoted.symbol}")
     receipt, spent = oneasset.mint_from(record, account, market, quoted, limit, receiver, click.echo)
-    click.echo(f"Minted {shares} {record['symbol']} from {quoted.symbol} (gas {receipt.gas_used:,}), "
-               f"paying {from_base(spent, quoted.decimals):f} {quoted.symbol} "
-               f"(quoted {from_base(quoted.total, quoted.decimals):f})")
+    click.echo(
+        f"Minted {shares} {record['symbol']} from {quoted.symbol} (gas {receipt.gas_used:,}), "
+        f"paying {from_base(spent, quoted.decimals):f} {quoted.symbol} "
+        f"(quoted {from_base(quoted.total, quoted.decimals):f})"
+    )

@@ -30,16 +30,27 @@ from indexvault.cli import clean_errors
 @click.option("--shares", default=100_000, show_default=True, help="Index tokens minted (100 USD each at launch).")
 @click.option("--top", default=10, show_default=True)
 @click.option("--cap", default="0.25", show_default=True)
-@click.option("--steps-per-day", default=288, show_default=True,
-              help="Replay steps on the auction day (288: every 5 minutes), a keeper round after each.")
-@click.option("--min-profit", default="0", show_default=True,
-              help="Keeper's least profit per bid, USD, on top of its gas (0: bid as soon as it pays the gas).")
+@click.option(
+    "--steps-per-day",
+    default=288,
+    show_default=True,
+    help="Replay steps on the auction day (288: every 5 minutes), a keeper round after each.",
+)
+@click.option(
+    "--min-profit",
+    default="0",
+    show_default=True,
+    help="Keeper's least profit per bid, USD, on top of its gas (0: bid as soon as it pays the gas).",
+)
 @click.option("--max-impact-bps", default=100, show_default=True, help="Largest pool price move per bid.")
 @click.option("--start-factor", default=None, help="Auction start factor [default: 1, the oracle].")
-@click.option("--end-factor", default=None,
-              help="Auction end factor [default: 1 - 10/3 x the largest pool fee, 0.99].")
-@click.option("--results", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("benchmarks/results/rebalance.json"), show_default=True)
+@click.option("--end-factor", default=None, help="Auction end factor [default: 1 - 10/3 x the largest pool fee, 0.99].")
+@click.option(
+    "--results",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("benchmarks/results/rebalance.json"),
+    show_default=True,
+)
 @clean_errors
 def cli(shares, top, cap, steps_per_day, min_profit, max_impact_bps, start_factor, end_factor, results):
     os.environ.setdefault("INDEXVAULT_DEPLOYMENTS", tempfile.mkdtemp(prefix="rebalance-demo-"))
@@ -55,11 +66,25 @@ def cli(shares, top, cap, steps_per_day, min_profit, max_impact_bps, start_facto
     anvil = market_node.restore(folder)
     click.echo(f"market of {market.date} restored on {anvil.url}")
     settings = decisions.Settings(min_profit_usd=Decimal(min_profit), max_impact_bps=max_impact_bps)
-    curve = {k: int(Decimal(v) * 10**18) for k, v in (("start_factor", start_factor), ("end_factor", end_factor))
-             if v is not None}
+    curve = {
+        k: int(Decimal(v) * 10**18)
+        for k, v in (("start_factor", start_factor), ("end_factor", end_factor))
+        if v is not None
+    }
     try:
         with networks.ethereum.local.use_provider("foundry", provider_settings={"host": anvil.url}):
-            demo.run(anvil.rpc, market, accounts.test_accounts[0], settings, click.echo, shares=shares, top=top,
-                     cap=Decimal(cap), steps_per_day=steps_per_day, results=results, **curve)
+            demo.run(
+                anvil.rpc,
+                market,
+                accounts.test_accounts[0],
+                settings,
+                click.echo,
+                shares=shares,
+                top=top,
+                cap=Decimal(cap),
+                steps_per_day=steps_per_day,
+                results=results,
+                **curve,
+            )
     finally:
         anvil.stop()

@@ -15,12 +15,22 @@ from indexvault.units import from_base, to_base
 @index_option()
 @slippage_option("Most less to accept per component (with --to: in total, under the quote)")
 @receiver_option("components")
-@click.option("--skip", multiple=True,
-              help="A component (by symbol) whose transfer reverts: leave it in the vault as your claim.")
-@click.option("--to", "to_symbol", default=None, metavar="SYMBOL",
-              help="Receive this one market asset (USDC, WETH ...): the router sells each component.")
-@click.option("--min-out", type=DECIMAL, default=None,
-              help="With --to: least to receive, whole tokens (default: the quote less --slippage).")
+@click.option(
+    "--skip", multiple=True, help="A component (by symbol) whose transfer reverts: leave it in the vault as your claim."
+)
+@click.option(
+    "--to",
+    "to_symbol",
+    default=None,
+    metavar="SYMBOL",
+    help="Receive this one market asset (USDC, WETH ...): the router sells each component.",
+)
+@click.option(
+    "--min-out",
+    type=DECIMAL,
+    default=None,
+    help="With --to: least to receive, whole tokens (default: the quote less --slippage).",
+)
 @account_option(prompt=False)
 @clean_errors
 def cli(shares, symbol, slippage, receiver, skip, to_symbol, min_out, account):
@@ -45,6 +55,8 @@ def cli(shares, symbol, slippage, receiver, skip, to_symbol, min_out, account):
         click.echo(line)
     click.echo(f"  receiving at least {from_base(limit, quoted.decimals):f} {quoted.symbol}")
     receipt, received = oneasset.redeem_to(record, account, market, quoted, limit, receiver, click.echo)
-    click.echo(f"Redeemed {shares} {record['symbol']} to {quoted.symbol} (gas {receipt.gas_used:,}), "
-               f"receiving {from_base(received, quoted.decimals):f} {quoted.symbol} "
-               f"(quoted {from_base(quoted.total, quoted.decimals):f})")
+    click.echo(
+        f"Redeemed {shares} {record['symbol']} to {quoted.symbol} (gas {receipt.gas_used:,}), "
+        f"receiving {from_base(received, quoted.decimals):f} {quoted.symbol} "
+        f"(quoted {from_base(quoted.total, quoted.decimals):f})"
+    )

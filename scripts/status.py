@@ -22,7 +22,9 @@ def cli(symbol, as_json):
     network = read_network()
     # With no complete index recorded but a factory or an unfinished deployment, the network's record
     # is all there is to show; with nothing at all, load_deployment says what to run.
-    only_network = not symbol and not deployments.load_all(record_file()) and (network["factory"] or network["incomplete"])
+    only_network = (
+        not symbol and not deployments.load_all(record_file()) and (network["factory"] or network["incomplete"])
+    )
     status = {} if only_network else read_status(load_deployment(symbol))
     if as_json:
         click.echo(json.dumps({**status, **network}, default=str, indent=2))

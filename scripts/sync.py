@@ -17,5 +17,7 @@ def cli(component, symbol, account):
     account = signer(account)
     synced = sync_shortfalls(load_deployment(symbol), account, component, click.echo)
     if not synced:
-        click.echo("Nothing to sync: the vault holds at least what it owes of "
-                   + (component if component else "every component"))
+        click.echo(
+            "Nothing to sync: the vault holds at least what it owes of "
+            + (component if component else "every component")
+        )

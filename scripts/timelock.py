@@ -20,8 +20,9 @@ from indexvault.cli import DECIMAL, clean_errors, index_option, signer
 
 def fee_options(command):
     for name, what in (("streaming", "a year"), ("redeem", ""), ("mint", "")):
-        command = click.option(f"--{name}", type=DECIMAL, required=True,
-                               help=f"New {name} fee, a fraction {what}".rstrip() + ".")(command)
+        command = click.option(
+            f"--{name}", type=DECIMAL, required=True, help=f"New {name} fee, a fraction {what}".rstrip() + "."
+        )(command)
     return command
 
 
@@ -39,9 +40,11 @@ def queue(mint, redeem, streaming, symbol, account):
     account = signer(account)
     operation = launch.fee_change(load_deployment(symbol), mint, redeem, streaming)
     receipt, ready_at = launch.queue(operation, account)
-    when = datetime.datetime.fromtimestamp(ready_at, datetime.timezone.utc).isoformat(timespec="seconds")
-    click.echo(f"Queued {operation.description} (gas {receipt.gas_used:,}); executable from {when} "
-               f"(unix {ready_at}) with `ape run timelock execute` and the same values")
+    when = datetime.datetime.fromtimestamp(ready_at, datetime.UTC).isoformat(timespec="seconds")
+    click.echo(
+        f"Queued {operation.description} (gas {receipt.gas_used:,}); executable from {when} "
+        f"(unix {ready_at}) with `ape run timelock execute` and the same values"
+    )
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Execute a queued fee change once its delay has passed")

@@ -24,8 +24,10 @@ def pytest_collection_modifyitems(items):
     of a module that uses `tests.utils.node` goes to one worker, one after another."""
     for item in items:
         module = getattr(item, "module", None)
-        if module and any(getattr(value, "__module__", None) == "tests.utils.node" or value is node_utils
-                          for value in vars(module).values()):
+        if module and any(
+            getattr(value, "__module__", None) == "tests.utils.node" or value is node_utils
+            for value in vars(module).values()
+        ):
             item.add_marker(pytest.mark.xdist_group("readme-node-8545"))
 
 

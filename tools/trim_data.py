@@ -44,11 +44,17 @@ def _monthly(src: Path) -> list[dict]:
             if row["Symbol"] in seen or not float(row["Market Cap"] or 0):
                 continue
             seen.add(row["Symbol"])
-            out.append({
-                "date": date, "rank": len(seen), "symbol": row["Symbol"], "name": row["Name"],
-                "market_cap": f"{float(row['Market Cap']):.0f}", "price": row["Price"],
-                "volume_24h": f"{float(row['Volume (24h)'] or 0):.0f}",
-            })
+            out.append(
+                {
+                    "date": date,
+                    "rank": len(seen),
+                    "symbol": row["Symbol"],
+                    "name": row["Name"],
+                    "market_cap": f"{float(row['Market Cap']):.0f}",
+                    "price": row["Price"],
+                    "volume_24h": f"{float(row['Volume (24h)'] or 0):.0f}",
+                }
+            )
             if len(seen) == TOP:
                 break
     return out

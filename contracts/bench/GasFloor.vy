@@ -8,9 +8,11 @@
         own. The benchmark measures the vault against it.
 """
 
+
 interface IToken:
     def transferFrom(owner: address, to: address, amount: uint256) -> bool: nonpayable
     def transfer(to: address, amount: uint256) -> bool: nonpayable
+
 
 MAX_COMPONENTS: constant(uint256) = 128
 

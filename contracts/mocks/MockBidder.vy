@@ -14,10 +14,15 @@ from ethereum.ercs import IERC20
 
 interface IVault:
     def mint(shares: uint256, max_amounts_in: DynArray[uint256, 128], receiver: address) -> uint256: nonpayable
-    def redeem(shares: uint256, min_amounts_out: DynArray[uint256, 128], receiver: address, skip: uint256) -> uint256: nonpayable
+    def redeem(
+        shares: uint256, min_amounts_out: DynArray[uint256, 128], receiver: address, skip: uint256
+    ) -> uint256: nonpayable
+
 
 interface IRebalancer:
-    def bid(token: address, amount: uint256, quote_limit: uint256, receiver: address, data: Bytes[1024]) -> uint256: nonpayable
+    def bid(
+        token: address, amount: uint256, quote_limit: uint256, receiver: address, data: Bytes[1024]
+    ) -> uint256: nonpayable
 
 
 # @dev Callback modes (PAY also means "no re-entry" for hooks).

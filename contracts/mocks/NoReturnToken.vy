@@ -6,15 +6,18 @@
         do on mainnet; callers that insist on a boolean revert on it.
 """
 
+
 event Transfer:
     sender: indexed(address)
     receiver: indexed(address)
     value: uint256
 
+
 event Approval:
     owner: indexed(address)
     spender: indexed(address)
     value: uint256
+
 
 # @dev Token metadata.
 name: public(String[32])

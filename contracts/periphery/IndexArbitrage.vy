@@ -38,6 +38,7 @@ interface IIndexVault:
     def components() -> DynArray[address, MAX_COMPONENTS]: view
     def units() -> DynArray[uint256, MAX_COMPONENTS]: view
 
+
 interface IIndexRouter:
     def mint_from(
         vault: address,
@@ -57,6 +58,7 @@ interface IIndexRouter:
         receiver: address,
         deadline: uint256,
     ) -> uint256: nonpayable
+
 
 interface IUniswapV2Router02:
     def swapExactTokensForTokens(
@@ -133,7 +135,9 @@ def mint_and_sell(
     @return The profit in `quote` (base units).
     """
     self._lock()
-    assert extcall IERC20(quote).transferFrom(msg.sender, self, max_in, default_return_value=True), "arbitrage: transfer failed"
+    assert extcall IERC20(quote).transferFrom(
+        msg.sender, self, max_in, default_return_value=True
+    ), "arbitrage: transfer failed"
     self._approve(quote, index_router, max_in)
     extcall IIndexRouter(index_router).mint_from(vault, quote, max_in, shares, routes, self, deadline)
     self._approve(quote, index_router, 0)
@@ -168,7 +172,9 @@ def buy_and_redeem(
     @return The profit in `quote` (base units).
     """
     self._lock()
-    assert extcall IERC20(quote).transferFrom(msg.sender, self, amount_in, default_return_value=True), "arbitrage: transfer failed"
+    assert extcall IERC20(quote).transferFrom(
+        msg.sender, self, amount_in, default_return_value=True
+    ), "arbitrage: transfer failed"
     self._approve(quote, v2_router, amount_in)
     bought: DynArray[uint256, 2] = extcall IUniswapV2Router02(v2_router).swapExactTokensForTokens(
         amount_in, 0, [quote, vault], self, deadline
@@ -193,7 +199,9 @@ def _approve(token: address, spender: address, amount: uint256):
 
 
 @internal
-def _settle(vault: address, quote: address, pulled: uint256, min_profit: uint256, minted: bool, shares: uint256) -> uint256:
+def _settle(
+    vault: address, quote: address, pulled: uint256, min_profit: uint256, minted: bool, shares: uint256
+) -> uint256:
     """
     @dev Checks the gain, then sends the caller this contract's whole
          balance of the quote, the index token and every component.

@@ -42,7 +42,9 @@ interface IIndexVault:
     def components() -> DynArray[address, MAX_COMPONENTS]: view
     def amounts_for_mint(shares: uint256) -> DynArray[uint256, MAX_COMPONENTS]: view
     def amounts_for_redeem(shares: uint256) -> DynArray[uint256, MAX_COMPONENTS]: view
-    def mint(shares: uint256, max_amounts_in: DynArray[uint256, MAX_COMPONENTS], receiver: address) -> uint256: nonpayable
+    def mint(
+        shares: uint256, max_amounts_in: DynArray[uint256, MAX_COMPONENTS], receiver: address
+    ) -> uint256: nonpayable
     def redeem(
         shares: uint256, min_amounts_out: DynArray[uint256, MAX_COMPONENTS], receiver: address, skip: uint256
     ) -> uint256: nonpayable
@@ -52,10 +54,12 @@ interface IIndexVault:
         owner: address, spender: address, amount: uint256, deadline: uint256, v: uint8, r: bytes32, s: bytes32
     ): nonpayable
 
+
 interface IUniswapV2Router02:
     def swapExactTokensForTokens(
         amountIn: uint256, amountOutMin: uint256, path: DynArray[address, MAX_HOPS], to: address, deadline: uint256
     ) -> DynArray[uint256, MAX_HOPS]: nonpayable
+
 
 interface ISwapRouter:
     def exactInputSingle(params: ExactInputSingleParams) -> uint256: payable
@@ -79,6 +83,7 @@ struct Route:
     fee: uint24  # V3 pool fee, hundredths of a basis point; ignored otherwise
     path: DynArray[address, MAX_HOPS]  # tokens from what is sold to what is bought; [] for DIRECT
 
+
 struct ExactInputSingleParams:
     tokenIn: address
     tokenOut: address
@@ -88,6 +93,7 @@ struct ExactInputSingleParams:
     amountIn: uint256
     amountOutMinimum: uint256
     sqrtPriceLimitX96: uint160
+
 
 struct ExactOutputSingleParams:
     tokenIn: address
@@ -117,6 +123,7 @@ event MintedFrom:
     token_in: address
     amount_in: uint256
     shares: uint256
+
 
 event RedeemedTo:
     sender: indexed(address)
@@ -173,7 +180,9 @@ def mint_from(
     tokens: DynArray[address, MAX_COMPONENTS] = staticcall vault.components()
     amounts: DynArray[uint256, MAX_COMPONENTS] = staticcall vault.amounts_for_mint(shares)
     assert len(routes) == len(tokens), "router: wrong number of routes"
-    assert extcall IERC20(input_token).transferFrom(msg.sender, self, max_in, default_return_value=True), "router: transfer failed"
+    assert extcall IERC20(input_token).transferFrom(
+        msg.sender, self, max_in, default_return_value=True
+    ), "router: transfer failed"
 
     spent: uint256 = 0
     # Routers given an allowance of `max_in` of the input token, reset at the end.
@@ -197,13 +206,11 @@ def mint_from(
         # called: a paused or dead token the vault no longer holds blocks nothing.
         if amounts[i] != 0:
             self._approve(tokens[i], vault.address, amounts[i])
-
     extcall vault.mint(shares, amounts, receiver)
     # A vault that pulled less than approved leaves no allowance behind.
     for i: uint256 in range(len(tokens), bound=MAX_COMPONENTS):
         if amounts[i] != 0 and staticcall IERC20(tokens[i]).allowance(self, vault.address) != 0:
             self._approve(tokens[i], vault.address, 0)
-
     if approved_v2:
         self._approve(input_token, v2_router, 0)
     if approved_v3:
@@ -371,7 +378,11 @@ def _swap_exact_out(route: Route, amount_out: uint256, budget: uint256, deadline
         success, response = raw_call(
             v2_router,
             abi_encode(
-                amount_out, budget, route.path, self, deadline,
+                amount_out,
+                budget,
+                route.path,
+                self,
+                deadline,
                 method_id=method_id("swapTokensForExactTokens(uint256,uint256,address[],address,uint256)"),
             ),
             max_outsize=MAX_REVERT,
@@ -394,18 +405,24 @@ def _swap_exact_out(route: Route, amount_out: uint256, budget: uint256, deadline
                     amountInMaximum=budget,
                     sqrtPriceLimitX96=0,
                 ),
-                method_id=method_id("exactOutputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))"),
+                method_id=method_id(
+                    "exactOutputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))"
+                ),
             ),
             max_outsize=MAX_REVERT,
             revert_on_failure=False,
         )
         if success:
             return abi_decode(response, uint256)
+    reason: bytes32 = keccak256(response)
     # Uniswap's reasons for "more than the maximum in": V2's check; V3's
     # check, or its payment (STF) failing first on our exact allowance.
-    reason: bytes32 = keccak256(response)
-    assert reason != keccak256(abi_encode("UniswapV2Router: EXCESSIVE_INPUT_AMOUNT", method_id=method_id("Error(string)"))), "router: max in exceeded"
-    assert reason != keccak256(abi_encode("Too much requested", method_id=method_id("Error(string)"))), "router: max in exceeded"
+    assert reason != keccak256(
+        abi_encode("UniswapV2Router: EXCESSIVE_INPUT_AMOUNT", method_id=method_id("Error(string)"))
+    ), "router: max in exceeded"
+    assert reason != keccak256(
+        abi_encode("Too much requested", method_id=method_id("Error(string)"))
+    ), "router: max in exceeded"
     assert reason != keccak256(abi_encode("STF", method_id=method_id("Error(string)"))), "router: max in exceeded"
     raw_revert(response)
 

@@ -41,9 +41,12 @@ implements: IRebalanceCallback
 
 
 interface IRebalancer:
-    def bid(token: address, amount: uint256, quote_limit: uint256, receiver: address, data: Bytes[1024]) -> uint256: nonpayable
+    def bid(
+        token: address, amount: uint256, quote_limit: uint256, receiver: address, data: Bytes[1024]
+    ) -> uint256: nonpayable
     def vault() -> address: view
     def quote() -> address: view
+
 
 interface IUniswapV2Router02:
     def swapExactTokensForTokens(
@@ -55,9 +58,11 @@ interface IUniswapV2Router02:
     def WETH() -> address: view
     def factory() -> address: view
 
+
 interface IUniswapV2Pair:
     def getReserves() -> (uint112, uint112, uint32): view
     def swap(amount0Out: uint256, amount1Out: uint256, to: address, data: Bytes[1]): nonpayable
+
 
 interface ISwapRouter:
     def exactInputSingle(params: ExactInputSingleParams) -> uint256: payable
@@ -84,6 +89,7 @@ struct ExactInputSingleParams:
     amountIn: uint256
     amountOutMinimum: uint256
     sqrtPriceLimitX96: uint160
+
 
 struct ExactOutputSingleParams:
     tokenIn: address
@@ -200,9 +206,7 @@ def fill(
 
 
 @external
-def on_rebalance_bid(
-    token_out: address, amount_out: uint256, token_in: address, amount_in: uint256, data: Bytes[1024]
-):
+def on_rebalance_bid(token_out: address, amount_out: uint256, token_in: address, amount_in: uint256, data: Bytes[1024]):
     """
     @notice The vault's callback: it has sent `amount_out` of `token_out`
             (to this contract, or for a V2 sale to the pair) and expects
@@ -223,7 +227,9 @@ def on_rebalance_bid(
             # `amount_out` of the token is in the pair already: take the quote it pays for it.
             received: uint256 = self._v2_sell(token_out, amount_out)
             assert received >= amount_in, "bidder: swap short"
-            assert extcall IERC20(quote).transfer(vault, amount_in, default_return_value=True), "bidder: transfer failed"
+            assert extcall IERC20(quote).transfer(
+                vault, amount_in, default_return_value=True
+            ), "bidder: transfer failed"
         else:
             # Pay the pair the quote for exactly `amount_in` of the token, sent straight to the vault.
             self._v2_buy(token_in, amount_in, amount_out)
@@ -310,7 +316,9 @@ def _allow(token: address, router: address, amount: uint256):
          below one swap).
     """
     if staticcall IERC20(token).allowance(self, router) < amount:
-        assert extcall IERC20(token).approve(router, max_value(uint256), default_return_value=True), "bidder: approve failed"
+        assert extcall IERC20(token).approve(
+            router, max_value(uint256), default_return_value=True
+        ), "bidder: approve failed"
 
 
 @internal

@@ -12,7 +12,7 @@ JSON-RPC (not timed), so both rates time the operations alone.
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from indexvault.fuzz.backends import TX_GAS, AnvilBackend, Call, StepResult, decode_steps, encode_run
 
@@ -38,15 +38,19 @@ class ApeBackend(AnvilBackend):
         self.provider.set_timestamp(timestamp)
         tx = self._ecosystem.create_transaction(receiver=harness, data=encode_run(calls), gas_limit=TX_GAS)
         receipt = self.account.call(tx)
-        logs = [(bytes(log["topics"][0]), bytes(log["data"])) for log in receipt.logs
-                if log["address"].lower() == harness.lower()]
+        logs = [
+            (bytes(log["topics"][0]), bytes(log["data"]))
+            for log in receipt.logs
+            if log["address"].lower() == harness.lower()
+        ]
         return decode_steps(logs, harness)
 
     def views(self, calls: Sequence[tuple[str, bytes]]) -> list[bytes]:
         if not self._ape:
             return super().views(calls)
-        return [bytes(self.provider.send_call(self._ecosystem.create_transaction(receiver=to, data=d)))
-                for to, d in calls]
+        return [
+            bytes(self.provider.send_call(self._ecosystem.create_transaction(receiver=to, data=d))) for to, d in calls
+        ]
 
 
 @contextlib.contextmanager

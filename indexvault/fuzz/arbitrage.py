@@ -45,7 +45,6 @@ from indexvault.fuzz.engine import DEADLINE, MAX, Action, Operation, Snapshot, V
 from indexvault.keepers import arbitrage as keeper
 from indexvault.market import uniswap as uni
 from indexvault.market.rpc import Function
-from indexvault.model import WAD
 
 ARBITRAGEUR = "arbitrageur"  # the keeper's actor
 POOL_TRADER = "pool_trader"  # the other traders of the index token
@@ -81,11 +80,17 @@ def keeper_snapshot(world: engine.World) -> keeper.Snapshot:
     state = world.arb
     stale = world.stale_priced()
     return keeper.Snapshot(
-        pool_shares=state["reserves"][0], pool_quote=state["reserves"][1],
+        pool_shares=state["reserves"][0],
+        pool_quote=state["reserves"][1],
         nav_per_share=0 if stale else world.model_nav_per_share(),
-        quote_price=state["quote_price"], quote_decimals=state["quote_decimals"],
-        mint_fee=world.model.mint_fee, redeem_fee=world.model.redeem_fee,
-        mint_cost=ROUTE_COST, redeem_cost=ROUTE_COST, gas_price=GAS_PRICE, eth_usd=state["eth_usd"],
+        quote_price=state["quote_price"],
+        quote_decimals=state["quote_decimals"],
+        mint_fee=world.model.mint_fee,
+        redeem_fee=world.model.redeem_fee,
+        mint_cost=ROUTE_COST,
+        redeem_cost=ROUTE_COST,
+        gas_price=GAS_PRICE,
+        eth_usd=state["eth_usd"],
     )
 
 
@@ -103,14 +108,25 @@ def _setup(world: engine.World) -> None:
     for name in (ARBITRAGEUR, POOL_TRADER):
         world.actors[name] = b.deploy(actor_code)
     feeds = [usdc.feed] + ([record.assets["ETH"].feed] if "ETH" in record.assets else [])
-    answers = [decode(["uint80", "int256", "uint256", "uint256", "uint80"], r)[1]
-               for r in b.views([(f, data(engine.FEED_LATEST)) for f in feeds])]
+    answers = [
+        decode(["uint80", "int256", "uint256", "uint256", "uint80"], r)[1]
+        for r in b.views([(f, data(engine.FEED_LATEST)) for f in feeds])
+    ]
     world.arb = {
-        "pool": None, "quote": usdc.token, "quote_decimals": usdc.decimals,
+        "pool": None,
+        "quote": usdc.token,
+        "quote_decimals": usdc.decimals,
         "quote_price": answers[0] * 10 ** (18 - usdc.feed_decimals),
         "eth_usd": Decimal(answers[1]) / 10 ** record.assets["ETH"].feed_decimals if len(answers) > 1 else Decimal(0),
-        "reserves": (0, 0), "rounds": 0, "episode": None, "episodes": [], "series": [], "skips": {},
-        "trades": {"mint_and_sell": 0, "buy_and_redeem": 0}, "shocks": 0, "worst_after": 0.0,
+        "reserves": (0, 0),
+        "rounds": 0,
+        "episode": None,
+        "episodes": [],
+        "series": [],
+        "skips": {},
+        "trades": {"mint_and_sell": 0, "buy_and_redeem": 0},
+        "shocks": 0,
+        "worst_after": 0.0,
         "profit_quote": 0,
     }
     router = record.uniswap.v2_router
@@ -129,8 +145,12 @@ def _setup(world: engine.World) -> None:
     nav = world.model_nav_per_share()
     shares, quote = keeper.seed_amounts(nav, world.arb["quote_price"], usdc.decimals, POOL_DEPTH_USD)
     world.plan_mint(ARBITRAGEUR, shares, ARBITRAGEUR)
-    world.plan(ARBITRAGEUR, router, data(ADD_LIQUIDITY, world.vault, usdc.token, shares, quote, shares, quote,
-                                         world.actors[ARBITRAGEUR], DEADLINE), "pool_seed")
+    world.plan(
+        ARBITRAGEUR,
+        router,
+        data(ADD_LIQUIDITY, world.vault, usdc.token, shares, quote, shares, quote, world.actors[ARBITRAGEUR], DEADLINE),
+        "pool_seed",
+    )
     _move_shares(world, ARBITRAGEUR, POOL, shares)
     world.flush()
     (pair,) = decode(["address"], b.view(record.uniswap.v2_factory, data(GET_PAIR, world.vault, usdc.token)))
@@ -158,8 +178,12 @@ def _swap(world: engine.World, actor: str, amount_in: int, shares_in: bool) -> i
         out = uni.v2_amount_out(amount_in, y, x)
         state["reserves"] = (x - out, y + amount_in)
         path = [state["quote"], world.vault]
-    world.plan(actor, world.record.uniswap.v2_router,
-               data(engine.V2_SWAP, amount_in, out, path, world.actors[actor], DEADLINE), "index_pool_swap")
+    world.plan(
+        actor,
+        world.record.uniswap.v2_router,
+        data(engine.V2_SWAP, amount_in, out, path, world.actors[actor], DEADLINE),
+        "index_pool_swap",
+    )
     return out
 
 
@@ -171,8 +195,10 @@ def _check_reserves(world: engine.World) -> None:
     r0, r1, _ = decode(["uint112", "uint112", "uint32"], world.backend.view(state["pool"], data(GET_RESERVES)))
     chain = (r0, r1) if int(world.vault, 16) < int(state["quote"], 16) else (r1, r0)
     if chain != state["reserves"]:
-        raise Violation(f"after step {world.steps}: the index token's pool holds {chain} (shares, USDC) on chain, "
-                        f"the engine {state['reserves']}")
+        raise Violation(
+            f"after step {world.steps}: the index token's pool holds {chain} (shares, USDC) on chain, "
+            f"the engine {state['reserves']}"
+        )
 
 
 # ---- operations -------------------------------------------------------------------------------------
@@ -205,8 +231,14 @@ def apply_pool_shock(world: engine.World, a: Action) -> None:
         _move_shares(world, POOL_TRADER, POOL, sold)
     state["shocks"] += 1
     if state["episode"] is None:
-        state["episode"] = {"cause": "pool shock", "factor": float(factor), "batches": world.batches,
-                            "rounds": state["rounds"], "vault_ops": world.vault_ops, "now": world.now}
+        state["episode"] = {
+            "cause": "pool shock",
+            "factor": float(factor),
+            "batches": world.batches,
+            "rounds": state["rounds"],
+            "vault_ops": world.vault_ops,
+            "now": world.now,
+        }
 
 
 def apply_arbitrage(world: engine.World, a: Action) -> None:
@@ -217,14 +249,23 @@ def apply_arbitrage(world: engine.World, a: Action) -> None:
     state["rounds"] += 1
     before = snap.price
     if decision.band is not None and not decision.inside and state["episode"] is None:
-        state["episode"] = {"cause": "NAV move", "factor": _ratio(snap, before), "batches": world.batches,
-                            "rounds": state["rounds"] - 1, "vault_ops": world.vault_ops, "now": world.now}
+        state["episode"] = {
+            "cause": "NAV move",
+            "factor": _ratio(snap, before),
+            "batches": world.batches,
+            "rounds": state["rounds"] - 1,
+            "vault_ops": world.vault_ops,
+            "now": world.now,
+        }
     if decision.kind == "mint_and_sell":
         # Mint from USDC through IndexRouter (bound: the quote, exactly), then sell into the pool.
         bought = oneasset.plan_mint_from(world, decision.shares, actor=ARBITRAGEUR)
         if bought is None:
-            decision = replace(decision, kind=None, reason=f"no route: the router cannot buy the components "
-                                                            f"of {decision.shares} shares")
+            decision = replace(
+                decision,
+                kind=None,
+                reason=f"no route: the router cannot buy the components of {decision.shares} shares",
+            )
         else:
             got = _swap(world, ARBITRAGEUR, decision.shares, shares_in=True)
             _move_shares(world, ARBITRAGEUR, POOL, decision.shares)
@@ -233,8 +274,9 @@ def apply_arbitrage(world: engine.World, a: Action) -> None:
     elif decision.kind == "buy_and_redeem":
         got = _swap(world, ARBITRAGEUR, decision.quote_in, shares_in=False)
         if got != decision.shares:
-            raise Violation(f"the keeper expected {decision.shares} shares for {decision.quote_in} USDC, "
-                            f"the pool pays {got}")
+            raise Violation(
+                f"the keeper expected {decision.shares} shares for {decision.quote_in} USDC, the pool pays {got}"
+            )
         _move_shares(world, POOL, ARBITRAGEUR, got)
         # Redeem to USDC through IndexRouter (bound: the quote, exactly); dust it cannot sell stays shares.
         back = oneasset.plan_redeem_to(world, got, actor=ARBITRAGEUR)
@@ -252,28 +294,47 @@ def apply_arbitrage(world: engine.World, a: Action) -> None:
     # Invariant 7: inside the band after the round, or a reason why not.
     if not inside:
         reason = decision.reason
-        if decision.kind is not None or not ("unprofitable" in reason or "no NAV" in reason
-                                             or "no route" in reason):
-            raise Violation(f"step {world.steps} (arbitrage round {state['rounds']}): the pool is at "
-                            f"{_ratio(snap, after):.6f} x NAV after the round, outside the band, and the keeper "
-                            f"said: {reason}")
-        key = ("unprofitable after gas" if "unprofitable" in reason else
-               "no route for the router" if "no route" in reason else "no NAV (a stale feed)")
+        if decision.kind is not None or not ("unprofitable" in reason or "no NAV" in reason or "no route" in reason):
+            raise Violation(
+                f"step {world.steps} (arbitrage round {state['rounds']}): the pool is at "
+                f"{_ratio(snap, after):.6f} x NAV after the round, outside the band, and the keeper "
+                f"said: {reason}"
+            )
+        key = (
+            "unprofitable after gas"
+            if "unprofitable" in reason
+            else "no route for the router"
+            if "no route" in reason
+            else "no NAV (a stale feed)"
+        )
         state["skips"][key] = state["skips"].get(key, 0) + 1
     elif decision.kind is None:
         state["skips"]["inside the band"] = state["skips"].get("inside the band", 0) + 1
     if len(state["series"]) < SERIES_LIMIT and decision.band is not None:
         b = decision.band
-        state["series"].append((world.vault_ops, world.now, float(snap.whole(before)), float(snap.whole(after)),
-                                float(snap.whole(b.nav)), float(snap.whole(b.lower)), float(snap.whole(b.upper))))
+        state["series"].append(
+            (
+                world.vault_ops,
+                world.now,
+                float(snap.whole(before)),
+                float(snap.whole(after)),
+                float(snap.whole(b.nav)),
+                float(snap.whole(b.lower)),
+                float(snap.whole(b.upper)),
+            )
+        )
     episode = state["episode"]
     if inside and episode is not None:
-        state["episodes"].append({
-            **episode, "rounds_to_converge": state["rounds"] - episode["rounds"],
-            # Harness transactions (blocks on anvil) between the shock's and this round's: 0 is a back-run.
-            "blocks_to_converge": world.batches - episode["batches"],
-            "seconds_to_converge": world.now - episode["now"], "at_vault_op": world.vault_ops,
-        })
+        state["episodes"].append(
+            {
+                **episode,
+                "rounds_to_converge": state["rounds"] - episode["rounds"],
+                # Harness transactions (blocks on anvil) between the shock's and this round's: 0 is a back-run.
+                "blocks_to_converge": world.batches - episode["batches"],
+                "seconds_to_converge": world.now - episode["now"],
+                "at_vault_op": world.vault_ops,
+            }
+        )
         state["episode"] = None
 
 
@@ -304,27 +365,41 @@ def convergence(world: engine.World) -> dict | None:
     def stats(values):
         if not values:
             return {}
-        return {"min": values[0], "median": values[len(values) // 2], "p95": values[int(len(values) * 0.95)],
-                "max": values[-1], "mean": sum(values) / len(values)}
+        return {
+            "min": values[0],
+            "median": values[len(values) // 2],
+            "p95": values[int(len(values) * 0.95)],
+            "max": values[-1],
+            "mean": sum(values) / len(values),
+        }
 
     worst = sorted(episodes, key=lambda e: (e["blocks_to_converge"], e["rounds_to_converge"]), reverse=True)[:5]
     return {
         "pool": {"depth_usd": float(POOL_DEPTH_USD), "seeded_at": "NAV per share", "dex": "Uniswap V2, 0.3 %"},
-        "cost_band": (f"NAV (1 - redeem fee)(1 - {ROUTE_COST:.2%} routes)(1 - 0.3 % pool) to "
-                      f"NAV (1 + mint fee)(1 + {ROUTE_COST:.2%} routes) / (1 - 0.3 % pool); gas at "
-                      f"{GAS_PRICE / 1e9:g} gwei, min profit {SETTINGS.min_profit_usd} USD after gas"),
-        "execution": ("through IndexRouter by the keeper's actor in the fuzz harness: mint_from USDC and sell "
-                      "into the pool, or buy from the pool and redeem_to USDC, each bounded by its quote on the "
-                      "market's pools exactly; the band charges the router's measured route cost"),
-        "rounds": state["rounds"], "trades": state["trades"], "pool_shocks": state["shocks"],
-        "skips": state["skips"], "episodes_converged": len(episodes),
+        "cost_band": (
+            f"NAV (1 - redeem fee)(1 - {ROUTE_COST:.2%} routes)(1 - 0.3 % pool) to "
+            f"NAV (1 + mint fee)(1 + {ROUTE_COST:.2%} routes) / (1 - 0.3 % pool); gas at "
+            f"{GAS_PRICE / 1e9:g} gwei, min profit {SETTINGS.min_profit_usd} USD after gas"
+        ),
+        "execution": (
+            "through IndexRouter by the keeper's actor in the fuzz harness: mint_from USDC and sell "
+            "into the pool, or buy from the pool and redeem_to USDC, each bounded by its quote on the "
+            "market's pools exactly; the band charges the router's measured route cost"
+        ),
+        "rounds": state["rounds"],
+        "trades": state["trades"],
+        "pool_shocks": state["shocks"],
+        "skips": state["skips"],
+        "episodes_converged": len(episodes),
         "episode_open_at_end": state["episode"],
-        "rounds_to_converge": stats(rounds), "blocks_to_converge": stats(blocks),
-        "rounds_histogram": _histogram(rounds), "blocks_histogram": _histogram(blocks),
+        "rounds_to_converge": stats(rounds),
+        "blocks_to_converge": stats(blocks),
+        "rounds_histogram": _histogram(rounds),
+        "blocks_histogram": _histogram(blocks),
         "worst_episodes": worst,
         "largest_gap_after_a_trade": state["worst_after"],
         "largest_gap_left_as_unprofitable_after_gas": state.get("worst_left", 0.0),
         "keeper_profit_usd_after_gas_estimate": state["profit_quote"] / 10 ** state["quote_decimals"],
         "invariant": "after each arbitrage round the pool's price is inside the cost band around NAV, or the "
-                     "keeper said why not (unprofitable after gas, no NAV while a feed is stale)",
+        "keeper said why not (unprofitable after gas, no NAV while a feed is stale)",
     }

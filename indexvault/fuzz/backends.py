@@ -18,8 +18,9 @@ written once:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from eth_utils import keccak, to_checksum_address
 
@@ -74,8 +75,13 @@ def encode_run(calls: Sequence[Call]) -> bytes:
     elements = []
     for call in calls:
         padded = call.data + bytes(-len(call.data) % 32)
-        elements.append(_address_word(call.actor) + _address_word(call.target) + (96).to_bytes(32, "big")
-                        + len(call.data).to_bytes(32, "big") + padded)
+        elements.append(
+            _address_word(call.actor)
+            + _address_word(call.target)
+            + (96).to_bytes(32, "big")
+            + len(call.data).to_bytes(32, "big")
+            + padded
+        )
     offsets, at = [], 32 * len(elements)
     for element in elements:
         offsets.append(at.to_bytes(32, "big"))
@@ -84,7 +90,7 @@ def encode_run(calls: Sequence[Call]) -> bytes:
 
 
 def _word(data: bytes, at: int) -> int:
-    return int.from_bytes(data[at:at + 32], "big")
+    return int.from_bytes(data[at : at + 32], "big")
 
 
 def decode_step(data: bytes) -> StepResult:
@@ -93,7 +99,7 @@ def decode_step(data: bytes) -> StepResult:
     (index, ok, offset of `out`, supply, multiplier, offset of `holdings`,
     backed), then each dynamic value as its length and its words."""
     at_out, at_holdings = _word(data, 64), _word(data, 160)
-    out = data[at_out + 32:at_out + 32 + _word(data, at_out)]
+    out = data[at_out + 32 : at_out + 32 + _word(data, at_out)]
     count = _word(data, at_holdings)
     holdings = tuple(_word(data, at_holdings + 32 * (j + 1)) for j in range(count))
     return StepResult(_word(data, 32) == 1, out, _word(data, 96), _word(data, 128), holdings, _word(data, 192) == 1)

@@ -13,9 +13,9 @@ import contextlib
 import json
 import random
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from indexvault.fuzz import arbitrage, engine, oneasset, rebalance
 from indexvault.fuzz.backends import AnvilBackend, BoaBackend
@@ -28,7 +28,8 @@ NOT_MEASURED = (
 )
 OP_DEFINITION = (
     "one call into the vault or its oracle adapter (mint, redeem, share transfer, accrue_fees, set_fees, "
-    "nav_per_share), through IndexRouter (mint_from, redeem_to), or a Rebalancer bid into the vault's trade, by a named actor, followed by the harness's backing check and the engine's checks "
+    "nav_per_share), through IndexRouter (mint_from, redeem_to), or a Rebalancer bid into the vault's trade, "
+    "by a named actor, followed by the harness's backing check and the engine's checks "
     "against the reference model; market steps (feed posts, pool trades, time) run between them "
     "and are counted apart"
 )
@@ -61,7 +62,9 @@ class CampaignResult:
 
 
 @contextlib.contextmanager
-def market_node_for(date: str, port: int | None = None) -> Iterator[tuple[market_node.Anvil, market_record.MarketRecord]]:
+def market_node_for(
+    date: str, port: int | None = None
+) -> Iterator[tuple[market_node.Anvil, market_record.MarketRecord]]:
     """A node restored from the saved market of `date` (stopped on exit), and its record."""
     folder = market_node.market_dir(date)
     record = market_record.load(folder / market_node.RECORD_FILE)
@@ -70,8 +73,18 @@ def market_node_for(date: str, port: int | None = None) -> Iterator[tuple[market
         raise market_record.MarketError(f"no saved market in {folder}: build it with `make market`")
     # As market_node.restore, keeping no past states or old blocks' transactions:
     # a campaign mines a block a batch, thousands of them, and never looks back.
-    node = market_node.Anvil(port, ["--load-state", str(state), "--timestamp", str(record.timestamp + 1),
-                                    "--prune-history", "--transaction-block-keeper", "64"])
+    node = market_node.Anvil(
+        port,
+        [
+            "--load-state",
+            str(state),
+            "--timestamp",
+            str(record.timestamp + 1),
+            "--prune-history",
+            "--transaction-block-keeper",
+            "64",
+        ],
+    )
     try:
         yield node, record
     finally:
@@ -104,10 +117,20 @@ def run_campaign(
         if isinstance(chain, AnvilBackend):
             chain.close()
     return CampaignResult(
-        market=str(record.date), backend=backend, seed=seed, assets=list(scenario.assets),
-        vault_ops=world.vault_ops, steps=world.steps, seconds=time.monotonic() - started, setup_seconds=setup,
-        counts=dict(world.counts), worst=world.worst, violation=violation, nav_series=world.nav_series,
-        surplus_gains=world.surplus_gains, gas_per_op=world.gas_per_op,
+        market=str(record.date),
+        backend=backend,
+        seed=seed,
+        assets=list(scenario.assets),
+        vault_ops=world.vault_ops,
+        steps=world.steps,
+        seconds=time.monotonic() - started,
+        setup_seconds=setup,
+        counts=dict(world.counts),
+        worst=world.worst,
+        violation=violation,
+        nav_series=world.nav_series,
+        surplus_gains=world.surplus_gains,
+        gas_per_op=world.gas_per_op,
         convergence=arbitrage.convergence(world),
         pool_series=list(world.arb["series"]) if getattr(world, "arb", None) else [],
         one_asset=oneasset.report(world),
@@ -132,18 +155,24 @@ def summary(result: CampaignResult) -> dict:
         "op": OP_DEFINITION,
         "counts": result.counts,
         "violation": result.violation,
-        "invariants": [line.strip() for line in engine.__doc__.split("after every step")[1].splitlines()[1:] if line.strip()],
+        "invariants": [
+            line.strip() for line in engine.__doc__.split("after every step")[1].splitlines()[1:] if line.strip()
+        ],
         "worst_cases": result.worst,
         "rounding_kept_by_vault_usd": {
-            "total": sum(gains), "max_per_op": gains[-1] if gains else 0.0,
+            "total": sum(gains),
+            "max_per_op": gains[-1] if gains else 0.0,
             "median_per_op": gains[len(gains) // 2] if gains else 0.0,
         },
         "nav_per_share_usd": {
-            "reads": len(navs), "min": min(navs) / 1e18 if navs else None, "max": max(navs) / 1e18 if navs else None,
+            "reads": len(navs),
+            "min": min(navs) / 1e18 if navs else None,
+            "max": max(navs) / 1e18 if navs else None,
             "last": navs[-1] / 1e18 if navs else None,
         },
         "gas_per_op_batch_average": {
-            "min": min(result.gas_per_op, default=0), "max": max(result.gas_per_op, default=0),
+            "min": min(result.gas_per_op, default=0),
+            "max": max(result.gas_per_op, default=0),
         },
         "nav_convergence": result.convergence or NOT_MEASURED,
         "one_asset": result.one_asset or "not measured: no mint_from or redeem_to ran",
@@ -165,15 +194,19 @@ def plot(result: CampaignResult, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig, (top, left, right, pool, conv) = plt.subplots(
-        5, 1, figsize=(10, 17), gridspec_kw={"height_ratios": [3, 2, 2, 3, 2]})
+        5, 1, figsize=(10, 17), gridspec_kw={"height_ratios": [3, 2, 2, 3, 2]}
+    )
     if result.nav_series:
         ops, _, navs = zip(*result.nav_series)
         top.plot(ops, [n / 1e18 for n in navs], lw=0.8)
     top.set_xlabel("vault operations")
     top.set_ylabel("NAV per share (USD, oracle adapter)")
-    top.set_title(f"Fuzz campaign: {result.vault_ops:,} vault operations on the {result.market} market "
-                  f"({', '.join(result.assets)}), seed {result.seed}"
-                  + (" - VIOLATION" if result.violation else ", no violation"), fontsize=9)
+    top.set_title(
+        f"Fuzz campaign: {result.vault_ops:,} vault operations on the {result.market} market "
+        f"({', '.join(result.assets)}), seed {result.seed}"
+        + (" - VIOLATION" if result.violation else ", no violation"),
+        fontsize=9,
+    )
     gains = [g for g in result.surplus_gains if g > 0]
     if gains:
         import numpy as np

@@ -55,11 +55,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Callable, Sequence
 
 from eth_abi import decode, encode
 
@@ -159,13 +159,24 @@ class Scenario:
 
 
 DEFAULT_WEIGHTS = {
-    "mint": 24, "redeem": 22, "round_trip": 8, "transfer": 4, "accrue": 5, "set_fees": 1, "nav": 8,
-    "shock": 6, "feed_update": 4, "pool_trade": 12, "time": 4,
+    "mint": 24,
+    "redeem": 22,
+    "round_trip": 8,
+    "transfer": 4,
+    "accrue": 5,
+    "set_fees": 1,
+    "nav": 8,
+    "shock": 6,
+    "feed_update": 4,
+    "pool_trade": 12,
+    "time": 4,
     # The index token's pool (indexvault/fuzz/arbitrage.py): other traders move it, the keeper brings it back
     # through IndexRouter (each router trade sends the pending batch and reads the pools to quote: ~30 ms).
-    "pool_shock": 1, "arbitrage": 2,
+    "pool_shock": 1,
+    "arbitrage": 2,
     # One asset in, one asset out through IndexRouter (indexvault/fuzz/oneasset.py): rare, for the same reason.
-    "mint_from": 0.05, "redeem_to": 0.05,
+    "mint_from": 0.05,
+    "redeem_to": 0.05,
     # Rebalancing (indexvault/fuzz/rebalance.py): proposals, the timelock passing, auction bids.
     "rebalance": 3,
 }
@@ -285,19 +296,19 @@ class Operation:
 
     name: str
     decide: Callable[[Snapshot, random.Random], Action | None]
-    apply: Callable[["World", Action], None]
+    apply: Callable[[World, Action], None]
 
 
-def _apply_mint(world: "World", a: Action) -> None:
+def _apply_mint(world: World, a: Action) -> None:
     shares, receiver = a.args
     world.plan_mint(a.actor, shares, receiver)
 
 
-def _apply_redeem(world: "World", a: Action) -> None:
+def _apply_redeem(world: World, a: Action) -> None:
     world.plan_redeem(a.actor, a.args[0], a.actor)
 
 
-def _apply_round_trip(world: "World", a: Action) -> None:
+def _apply_round_trip(world: World, a: Action) -> None:
     paid = world.plan_mint(a.actor, a.args[0], a.actor)
     received = world.plan_redeem(a.actor, a.args[0], a.actor)
     if any(r > p for r, p in zip(received, paid)):
@@ -305,27 +316,32 @@ def _apply_round_trip(world: "World", a: Action) -> None:
     world.track_round_trip(paid, received)
 
 
-def _apply_transfer(world: "World", a: Action) -> None:
+def _apply_transfer(world: World, a: Action) -> None:
     world.plan_transfer(a.actor, HOLDER, a.args[0])
 
 
-def _apply_accrue(world: "World", a: Action) -> None:
+def _apply_accrue(world: World, a: Action) -> None:
     world.model.accrue(world.now)
     world.plan(a.actor, world.vault, data(VAULT_ACCRUE), "accrue")
 
 
-def _apply_set_fees(world: "World", a: Action) -> None:
+def _apply_set_fees(world: World, a: Action) -> None:
     world.model.accrue(world.now)
     world.model.mint_fee, world.model.redeem_fee, world.model.streaming_fee = a.args
     world.model.last_accrual = world.now
     world.plan(None, world.vault, data(VAULT_SET_FEES, *a.args), "set_fees")
 
 
-def _apply_nav(world: "World", a: Action) -> None:
+def _apply_nav(world: World, a: Action) -> None:
     stale = world.stale_priced()
     if stale:
-        world.plan(a.actor, world.oracle, data(ORACLE_NAV_PER_SHARE), "nav",
-                   expect_revert=f"oracle: stale price for {world.asset_token[stale[0]].lower()}")
+        world.plan(
+            a.actor,
+            world.oracle,
+            data(ORACLE_NAV_PER_SHARE),
+            "nav",
+            expect_revert=f"oracle: stale price for {world.asset_token[stale[0]].lower()}",
+        )
         world.counts["nav_stale"] += 1
         return
     expected = world.model_nav_per_share()
@@ -333,17 +349,17 @@ def _apply_nav(world: "World", a: Action) -> None:
     world.nav_series.append((world.vault_ops, world.now, expected))
 
 
-def _apply_shock(world: "World", a: Action) -> None:
+def _apply_shock(world: World, a: Action) -> None:
     symbol, answer = a.args
     world.post_answer(symbol, answer)
 
 
-def _apply_feed_update(world: "World", a: Action) -> None:
+def _apply_feed_update(world: World, a: Action) -> None:
     for symbol in a.args:
         world.post_answer(symbol, world.answers[symbol])
 
 
-def _apply_pool_trade(world: "World", a: Action) -> None:
+def _apply_pool_trade(world: World, a: Action) -> None:
     symbol, buy, usd = a.args
     usdc = world.record.assets[world.record.quote]
     token = world.asset_token[symbol]
@@ -354,11 +370,15 @@ def _apply_pool_trade(world: "World", a: Action) -> None:
         amount, path = int(usd / price * 10 ** world.decimals[symbol]), [token, usdc.token]
     # The trader mints what it sells (the market's tokens are mocks), so it never runs dry.
     world.plan(None, path[0], data(TOKEN_MINT, world.actors[TRADER], max(amount, 1)), "fund")
-    world.plan(TRADER, world.record.uniswap.v2_router,
-               data(V2_SWAP, max(amount, 1), 0, path, world.actors[TRADER], DEADLINE), "pool_trade")
+    world.plan(
+        TRADER,
+        world.record.uniswap.v2_router,
+        data(V2_SWAP, max(amount, 1), 0, path, world.actors[TRADER], DEADLINE),
+        "pool_trade",
+    )
 
 
-def _apply_time(world: "World", a: Action) -> None:
+def _apply_time(world: World, a: Action) -> None:
     world.flush()
     world.now += a.args[0]
 
@@ -404,7 +424,7 @@ PRECOMPILE: list[Path] = []
 # Checks run with the balances check (at least every BATCH steps, and at the
 # end), after a flush: `check(world)` raises a Violation. Operations that keep
 # state of their own beside the model (the index token's pool) add theirs.
-CHECKS: list[Callable[["World"], None]] = []
+CHECKS: list[Callable[[World], None]] = []
 
 
 def choose(snap: Snapshot, rng: random.Random, weights: dict[str, float]) -> Action | None:
@@ -430,8 +450,9 @@ class Planned:
 class World:
     """The contracts of one campaign on one backend, the model they are held to, and the checks."""
 
-    def __init__(self, backend: Backend, record: MarketRecord, scenario: Scenario = Scenario(),
-                 batch: int = BATCH) -> None:
+    def __init__(
+        self, backend: Backend, record: MarketRecord, scenario: Scenario = Scenario(), batch: int = BATCH
+    ) -> None:
         self.backend, self.record, self.scenario, self.batch = backend, record, scenario, batch
         self.symbols = tuple(scenario.assets)
         self.asset_token = {s: record.asset(s).token for s in self.symbols}
@@ -459,38 +480,78 @@ class World:
         self.harness = b.deploy(initcode(FUZZ_CONTRACTS / "FuzzHarness.vy"))
         actor_code = initcode(FUZZ_CONTRACTS / "FuzzActor.vy", ["address"], [self.harness])
         self.actors = {name: b.deploy(actor_code) for name in ACTORS}
-        rounds = [decode(["uint80", "int256", "uint256", "uint256", "uint80"], r)
-                  for r in b.views([(self.record.asset(s).feed, data(FEED_LATEST)) for s in self.symbols])]
+        rounds = [
+            decode(["uint80", "int256", "uint256", "uint256", "uint80"], r)
+            for r in b.views([(self.record.asset(s).feed, data(FEED_LATEST)) for s in self.symbols])
+        ]
         self.answers = {s: r[1] for s, r in zip(self.symbols, rounds)}
         self.posted_at = {s: r[3] for s, r in zip(self.symbols, rounds)}
         self.initial_answers = dict(self.answers)
         n = len(self.symbols)
         self.units = units_from_weights(
-            [Decimal(1) / n] * n, [Decimal(self.answers[s]) / 10**8 for s in self.symbols],
-            [self.decimals[s] for s in self.symbols], self.scenario.initial_nav_per_share,
+            [Decimal(1) / n] * n,
+            [Decimal(self.answers[s]) / 10**8 for s in self.symbols],
+            [self.decimals[s] for s in self.symbols],
+            self.scenario.initial_nav_per_share,
         )
         h = self.harness
-        self.vault = b.deploy(initcode(
-            CONTRACTS / "IndexVault.vy",
-            ["string", "string", "address[]", "uint256[]", "address", "address", "address", "address",
-             "uint256[3]", "uint256[3]", "uint256"],
-            ["Fuzz Index", "FUZZ", [self.asset_token[s] for s in self.symbols], self.units, h, h, h,
-             self.actors[FEE_RECIPIENT], list(self.scenario.fees), list(MAX_FEES), 2**100],
-        ))
+        self.vault = b.deploy(
+            initcode(
+                CONTRACTS / "IndexVault.vy",
+                [
+                    "string",
+                    "string",
+                    "address[]",
+                    "uint256[]",
+                    "address",
+                    "address",
+                    "address",
+                    "address",
+                    "uint256[3]",
+                    "uint256[3]",
+                    "uint256",
+                ],
+                [
+                    "Fuzz Index",
+                    "FUZZ",
+                    [self.asset_token[s] for s in self.symbols],
+                    self.units,
+                    h,
+                    h,
+                    h,
+                    self.actors[FEE_RECIPIENT],
+                    list(self.scenario.fees),
+                    list(MAX_FEES),
+                    2**100,
+                ],
+            )
+        )
         self.oracle = b.deploy(initcode(CONTRACTS / "OracleAdapter.vy", ["address", "address"], [self.vault, h]))
         b.transact(h, data(HARNESS_SET_VAULT, self.vault))
         self.now = b.timestamp() + 1
-        self.model = VaultModel(units=list(self.units), mint_fee=self.scenario.fees[0],
-                                redeem_fee=self.scenario.fees[1], streaming_fee=self.scenario.fees[2],
-                                supply_cap=2**100, last_accrual=self._deploy_time())
+        self.model = VaultModel(
+            units=list(self.units),
+            mint_fee=self.scenario.fees[0],
+            redeem_fee=self.scenario.fees[1],
+            streaming_fee=self.scenario.fees[2],
+            supply_cap=2**100,
+            last_accrual=self._deploy_time(),
+        )
         # Fund and approve: every minter and the trader get a trillion whole tokens of each asset.
         quote = self.record.assets[self.record.quote]
-        calls = [Call(ZERO, self.oracle, data(ORACLE_SET_FEED, self.asset_token[s], self.record.asset(s).feed,
-                                              self.heartbeat[s], ZERO, 0, 0)) for s in self.symbols]
+        calls = [
+            Call(
+                ZERO,
+                self.oracle,
+                data(ORACLE_SET_FEED, self.asset_token[s], self.record.asset(s).feed, self.heartbeat[s], ZERO, 0, 0),
+            )
+            for s in self.symbols
+        ]
         for name in MINTERS + (TRADER,):
             spender = self.vault if name != TRADER else self.record.uniswap.v2_router
-            for token, dec in [(self.asset_token[s], self.decimals[s]) for s in self.symbols] + \
-                              ([(quote.token, quote.decimals)] if name == TRADER else []):
+            for token, dec in [(self.asset_token[s], self.decimals[s]) for s in self.symbols] + (
+                [(quote.token, quote.decimals)] if name == TRADER else []
+            ):
                 calls.append(Call(ZERO, token, data(TOKEN_MINT, self.actors[name], 10 ** (dec + 12))))
                 calls.append(Call(self.actors[name], token, data(TOKEN_APPROVE, spender, MAX)))
         steps = b.run(h, calls, self.now)
@@ -523,22 +584,42 @@ class World:
     # -- snapshot --
     def snapshot(self) -> Snapshot:
         return Snapshot(
-            now=self.now, symbols=self.symbols, balances=dict(self.model.balances), supply=self.model.supply,
+            now=self.now,
+            symbols=self.symbols,
+            balances=dict(self.model.balances),
+            supply=self.model.supply,
             fees=(self.model.mint_fee, self.model.redeem_fee, self.model.streaming_fee),
-            answers=dict(self.answers), posted_at=dict(self.posted_at), heartbeat=self.heartbeat,
-            returns=self.returns, initial_answers=self.initial_answers,
+            answers=dict(self.answers),
+            posted_at=dict(self.posted_at),
+            heartbeat=self.heartbeat,
+            returns=self.returns,
+            initial_answers=self.initial_answers,
         )
 
     # -- planning: each moves the model and queues the call with what must follow --
-    def plan(self, actor: str | None, target: str, calldata: bytes, kind: str,
-             expect_revert: str | None = None, expect_out: bytes | None = None, cost: int = 1) -> None:
+    def plan(
+        self,
+        actor: str | None,
+        target: str,
+        calldata: bytes,
+        kind: str,
+        expect_revert: str | None = None,
+        expect_out: bytes | None = None,
+        cost: int = 1,
+    ) -> None:
         """Queue a call; `cost` is what it counts towards the batch's size (gas:
         a call through IndexRouter's five routes weighs about twenty mints)."""
         m = self.model
-        self.pending.append(Planned(
-            Call(self.actors[actor] if actor else ZERO, target, calldata), kind,
-            (m.supply, m.multiplier, tuple(m.holdings)), expect_revert, expect_out, tuple(m.units),
-        ))
+        self.pending.append(
+            Planned(
+                Call(self.actors[actor] if actor else ZERO, target, calldata),
+                kind,
+                (m.supply, m.multiplier, tuple(m.holdings)),
+                expect_revert,
+                expect_out,
+                tuple(m.units),
+            )
+        )
         self.counts[kind] += 1
         if kind in VAULT_CALLS:
             self.vault_ops += 1
@@ -551,8 +632,13 @@ class World:
         fee = fee_on(shares, self.model.mint_fee)
         if actor in self.paid:
             self.paid[actor] = [p + x for p, x in zip(self.paid[actor], amounts)]
-        self.plan(actor, self.vault, data(VAULT_MINT, shares, amounts, self.actors[receiver]), "mint",
-                  expect_out=encode(["uint256"], [fee]))
+        self.plan(
+            actor,
+            self.vault,
+            data(VAULT_MINT, shares, amounts, self.actors[receiver]),
+            "mint",
+            expect_out=encode(["uint256"], [fee]),
+        )
         return amounts
 
     def plan_redeem(self, owner: str, shares: int, receiver: str) -> list[int]:
@@ -561,17 +647,28 @@ class World:
         if receiver in self.received:
             self.received[receiver] = [r + x for r, x in zip(self.received[receiver], amounts)]
             if receiver == owner and any(r > p for r, p in zip(self.received[owner], self.paid[owner])):
-                raise Violation(f"{owner} got back more than it paid: paid {self.paid[owner]}, "
-                                f"received {self.received[owner]}")
-        self.plan(owner, self.vault, data(VAULT_REDEEM, shares, amounts, self.actors[receiver], 0), "redeem",
-                  expect_out=encode(["uint256"], [fee]))
+                raise Violation(
+                    f"{owner} got back more than it paid: paid {self.paid[owner]}, received {self.received[owner]}"
+                )
+        self.plan(
+            owner,
+            self.vault,
+            data(VAULT_REDEEM, shares, amounts, self.actors[receiver], 0),
+            "redeem",
+            expect_out=encode(["uint256"], [fee]),
+        )
         return amounts
 
     def plan_transfer(self, owner: str, to: str, shares: int) -> None:
         self.model.balances[owner] -= shares
         self.model.balances[to] = self.model.balances.get(to, 0) + shares
-        self.plan(owner, self.vault, data(VAULT_TRANSFER, self.actors[to], shares), "transfer",
-                  expect_out=encode(["bool"], [True]))
+        self.plan(
+            owner,
+            self.vault,
+            data(VAULT_TRANSFER, self.actors[to], shares),
+            "transfer",
+            expect_out=encode(["bool"], [True]),
+        )
 
     def post_answer(self, symbol: str, answer: int) -> None:
         self.answers[symbol] = answer
@@ -584,8 +681,12 @@ class World:
         shortfall = min(((p - r) / p for r, p in zip(received, paid) if p), default=1.0)
         worst = self.worst["min_round_trip_shortfall"]
         if worst is None or shortfall < worst["shortfall"]:
-            self.worst["min_round_trip_shortfall"] = {"shortfall": shortfall, "paid": paid, "received": received,
-                                                      "at_vault_op": self.vault_ops}
+            self.worst["min_round_trip_shortfall"] = {
+                "shortfall": shortfall,
+                "paid": paid,
+                "received": received,
+                "at_vault_op": self.vault_ops,
+            }
 
     # -- what the model says --
     def stale_priced(self) -> list[str]:
@@ -600,8 +701,10 @@ class World:
     def model_nav_per_share(self) -> int:
         m = self.model
         _, multiplier = preview_accrual(m.supply, m.multiplier, m.streaming_fee, self.now - m.last_accrual)
-        return sum(amount_out(WAD, u, multiplier) * self.answers[s] * FEED_SCALE // 10 ** self.decimals[s]
-                   for s, u in zip(self.symbols, m.units))
+        return sum(
+            amount_out(WAD, u, multiplier) * self.answers[s] * FEED_SCALE // 10 ** self.decimals[s]
+            for s, u in zip(self.symbols, m.units)
+        )
 
     # -- running and checking --
     def step(self, rng: random.Random) -> Action | None:
@@ -632,8 +735,10 @@ class World:
         where = f"step {self.steps} ({p.kind}, vault op {self.vault_ops})"
         if p.expect_revert is not None:
             if s.ok or p.expect_revert not in revert_reason(s.out):
-                raise Violation(f"{where}: expected a revert '{p.expect_revert}', got ok={s.ok} "
-                                f"{revert_reason(s.out) if not s.ok else s.out.hex()}")
+                raise Violation(
+                    f"{where}: expected a revert '{p.expect_revert}', got ok={s.ok} "
+                    f"{revert_reason(s.out) if not s.ok else s.out.hex()}"
+                )
         elif not s.ok:
             raise Violation(f"{where}: reverted: {revert_reason(s.out)}")
         elif p.expect_out is not None and s.out != p.expect_out:
@@ -642,16 +747,20 @@ class World:
             raise Violation(f"{where}: the harness found a share not fully backed: {s}")
         supply, multiplier, holdings = p.expected
         if (s.supply, s.multiplier, s.holdings) != (supply, multiplier, holdings):
-            raise Violation(f"{where}: chain (supply {s.supply}, multiplier {s.multiplier}, holdings {s.holdings}) "
-                            f"!= model (supply {supply}, multiplier {multiplier}, holdings {holdings})")
+            raise Violation(
+                f"{where}: chain (supply {s.supply}, multiplier {s.multiplier}, holdings {s.holdings}) "
+                f"!= model (supply {supply}, multiplier {multiplier}, holdings {holdings})"
+            )
         usd_gain = 0.0
         for i, (sym, unit, held) in enumerate(zip(self.symbols, p.units, s.holdings)):
             surplus = held * UNIT_SCALE - s.supply * unit * s.multiplier
             if surplus < 0:
                 raise Violation(f"{where}: {sym} held {held} < owed {s.supply * unit * s.multiplier / UNIT_SCALE}")
             if surplus < self.surplus[i]:
-                raise Violation(f"{where}: the vault's {sym} surplus fell from {self.surplus[i]} to {surplus} "
-                                "(value left the other holders)")
+                raise Violation(
+                    f"{where}: the vault's {sym} surplus fell from {self.surplus[i]} to {surplus} "
+                    "(value left the other holders)"
+                )
             usd_gain += (surplus - self.surplus[i]) / UNIT_SCALE * self.answers[sym] / 1e8 / 10 ** self.decimals[sym]
             self.surplus[i] = surplus
             owed = s.supply * unit * s.multiplier
@@ -659,8 +768,13 @@ class World:
                 margin = (held * UNIT_SCALE - owed) / owed
                 worst = self.worst["min_backing_margin"]
                 if worst is None or margin < worst["margin"]:
-                    self.worst["min_backing_margin"] = {"margin": margin, "asset": sym, "held": held,
-                                                        "owed": owed / UNIT_SCALE, "step": self.steps}
+                    self.worst["min_backing_margin"] = {
+                        "margin": margin,
+                        "asset": sym,
+                        "held": held,
+                        "owed": owed / UNIT_SCALE,
+                        "step": self.steps,
+                    }
         if p.kind in ("mint", "redeem"):
             self.surplus_gains.append(usd_gain)
 

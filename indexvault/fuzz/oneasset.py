@@ -100,21 +100,36 @@ def setup(world: engine.World) -> None:
     world.flush()
     b, record = world.backend, world.record
     usdc = record.assets[record.quote]
-    router = world.index_router = b.deploy(engine.initcode(
-        engine.CONTRACTS / "periphery" / "IndexRouter.vy", ["address", "address"],
-        [record.uniswap.v2_router, record.uniswap.swap_router]))
-    world.actors[ONE_ASSET] = b.deploy(engine.initcode(engine.FUZZ_CONTRACTS / "FuzzActor.vy", ["address"],
-                                                       [world.harness]))
+    router = world.index_router = b.deploy(
+        engine.initcode(
+            engine.CONTRACTS / "periphery" / "IndexRouter.vy",
+            ["address", "address"],
+            [record.uniswap.v2_router, record.uniswap.swap_router],
+        )
+    )
+    world.actors[ONE_ASSET] = b.deploy(
+        engine.initcode(engine.FUZZ_CONTRACTS / "FuzzActor.vy", ["address"], [world.harness])
+    )
     # A deployment is mined at the node's own clock, which may be ahead of the campaign's.
     world.now = max(world.now, b.timestamp())
     pairs = {p.pair for s in world.symbols for p in record.asset(s).pools} | {record.quote}
     pairs |= {p.pair for s in pairs for p in record.assets[s].pools}
-    market = record.model_copy(update={"assets": {s: a for s, a in record.assets.items()
-                                                  if s in pairs or s in world.symbols}})
+    market = record.model_copy(
+        update={"assets": {s: a for s, a in record.assets.items() if s in pairs or s in world.symbols}}
+    )
     pair_feeds = {s: v for s, v in market_pools.feed_prices(BackendReader(b), market).items() if s in pairs}
-    world.one = {"router": router, "market": market, "pair_feeds": pair_feeds, "usdc": usdc.token,
-                 "paid": 0, "received": 0, "round_trips": 0, "worst_round_trip": None, "no_route": 0,
-                 "cost_bps": []}
+    world.one = {
+        "router": router,
+        "market": market,
+        "pair_feeds": pair_feeds,
+        "usdc": usdc.token,
+        "paid": 0,
+        "received": 0,
+        "round_trips": 0,
+        "worst_round_trip": None,
+        "no_route": 0,
+        "cost_bps": [],
+    }
     world.plan(None, usdc.token, data(engine.TOKEN_MINT, world.actors[ONE_ASSET], 10 ** (usdc.decimals + 12)), "fund")
     world.plan(ONE_ASSET, usdc.token, data(engine.TOKEN_APPROVE, router, MAX), "fund")
     world.plan(ONE_ASSET, world.vault, data(engine.TOKEN_APPROVE, router, MAX), "fund")
@@ -127,12 +142,17 @@ def _pool_key(dex: int, a: str, b: str, fee: int) -> tuple:
 
 def _pools_of(quote: quoting.Quote) -> set[tuple]:
     """The pools a quote's routes swap through."""
-    return {_pool_key(r.dex, a, b, r.fee) for r in quote.routes if r.dex != quoting.DIRECT
-            for a, b in zip(r.path, r.path[1:])}
+    return {
+        _pool_key(r.dex, a, b, r.fee)
+        for r in quote.routes
+        if r.dex != quoting.DIRECT
+        for a, b in zip(r.path, r.path[1:])
+    }
 
 
-def _quote(world: engine.World, side: str, amounts: list[int], shares: int,
-           through: set[tuple] | None = None) -> quoting.Quote | None:
+def _quote(
+    world: engine.World, side: str, amounts: list[int], shares: int, through: set[tuple] | None = None
+) -> quoting.Quote | None:
     """The quote on the chain's pools now (the pending batch sent first), through
     only the pools in `through` when given; None when no route can fill it."""
     if any(p.kind in MOVES_POOLS for p in world.pending):
@@ -144,12 +164,24 @@ def _quote(world: engine.World, side: str, amounts: list[int], shares: int,
     feeds = one["pair_feeds"] | {s: Decimal(world.answers[s]) / 10**8 for s in world.symbols}
     states = market_pools.read(reader, one["market"], feeds)
     if through is not None:
-        states = [s for s in states if _pool_key(quoting.V2 if s.pool.dex == "v2" else quoting.V3,
-                                                 s.asset.token, s.pair.token, s.pool.fee) in through]
+        states = [
+            s
+            for s in states
+            if _pool_key(quoting.V2 if s.pool.dex == "v2" else quoting.V3, s.asset.token, s.pair.token, s.pool.fee)
+            in through
+        ]
     build = quoting.quote_mint if side == "mint" else quoting.quote_redeem
     try:
-        return build(one["market"], states, feeds, [world.asset_token[s] for s in world.symbols], amounts,
-                     world.record.quote, shares, _v3_quoter(world, reader, side, amounts))
+        return build(
+            one["market"],
+            states,
+            feeds,
+            [world.asset_token[s] for s in world.symbols],
+            amounts,
+            world.record.quote,
+            shares,
+            _v3_quoter(world, reader, side, amounts),
+        )
     except quoting.QuoteError:
         world.one["no_route"] += 1
         return None
@@ -166,12 +198,16 @@ def _v3_quoter(world: engine.World, reader: BackendReader, side: str, amounts: l
         token = world.asset_token[symbol].lower()
         for pool in market.asset(symbol).pools:
             if pool.dex == "v3" and pool.pair == market.quote:
-                keys.append((pool.address.lower(), pool.fee) + ((usdc, token) if side == "mint" else (token, usdc))
-                            + (amount, side == "mint"))
+                keys.append(
+                    (pool.address.lower(), pool.fee)
+                    + ((usdc, token) if side == "mint" else (token, usdc))
+                    + (amount, side == "mint")
+                )
     fn = quoting.QUOTE_EXACT_OUTPUT_SINGLE if side == "mint" else quoting.QUOTE_EXACT_INPUT_SINGLE
     try:
-        answers = reader.read([(market.uniswap.quoter, fn, ((a, b, amount, fee, 0),))
-                               for _, fee, a, b, amount, _ in keys])
+        answers = reader.read(
+            [(market.uniswap.quoter, fn, ((a, b, amount, fee, 0),)) for _, fee, a, b, amount, _ in keys]
+        )
         known = {k: r[0] for k, r in zip(keys, answers)}
     except RpcError:  # one pool the quoter cannot quote: each is asked alone
         known = {}
@@ -200,8 +236,9 @@ def _route_args(quote: quoting.Quote) -> list:
 # ---- operations -------------------------------------------------------------------------------------
 
 
-def plan_mint_from(world: engine.World, shares: int, short: bool = False,
-                   actor: str = ONE_ASSET) -> quoting.Quote | None:
+def plan_mint_from(
+    world: engine.World, shares: int, short: bool = False, actor: str = ONE_ASSET
+) -> quoting.Quote | None:
     """Plans `actor`'s mint from USDC of `shares` to itself; returns its quote (None: no route, or reverts)."""
     setup(world)
     preview = copy.deepcopy(world.model)
@@ -216,17 +253,36 @@ def plan_mint_from(world: engine.World, shares: int, short: bool = False,
         return None
     total = quote.total
     one = world.one
-    args = (world.vault, one["usdc"], total - 1 if short else total, shares, _route_args(quote),
-            world.actors[actor], DEADLINE)
+    args = (
+        world.vault,
+        one["usdc"],
+        total - 1 if short else total,
+        shares,
+        _route_args(quote),
+        world.actors[actor],
+        DEADLINE,
+    )
     if short:
         world.counts["mint_from_short"] += 1
-        world.plan(actor, one["router"], data(MINT_FROM, *args), "mint_from", expect_revert=MAX_IN_EXCEEDED,
-                   cost=ROUTER_CALL_COST)
+        world.plan(
+            actor,
+            one["router"],
+            data(MINT_FROM, *args),
+            "mint_from",
+            expect_revert=MAX_IN_EXCEEDED,
+            cost=ROUTER_CALL_COST,
+        )
         _router_empty(world)
         return None
     world.model.mint(actor, shares, world.now)
-    world.plan(actor, one["router"], data(MINT_FROM, *args), "mint_from",
-               expect_out=encode(["uint256"], [total]), cost=ROUTER_CALL_COST)
+    world.plan(
+        actor,
+        one["router"],
+        data(MINT_FROM, *args),
+        "mint_from",
+        expect_out=encode(["uint256"], [total]),
+        cost=ROUTER_CALL_COST,
+    )
     _router_empty(world)
     if actor != ONE_ASSET:
         return quote
@@ -235,8 +291,9 @@ def plan_mint_from(world: engine.World, shares: int, short: bool = False,
     return quote
 
 
-def plan_redeem_to(world: engine.World, shares: int, short: bool = False,
-                   through: set[tuple] | None = None, actor: str = ONE_ASSET) -> int | None:
+def plan_redeem_to(
+    world: engine.World, shares: int, short: bool = False, through: set[tuple] | None = None, actor: str = ONE_ASSET
+) -> int | None:
     """Plans `actor`'s redeem of `shares` to USDC for itself (through only the
     pools `through`, when given); returns what it gets (None: no route, or reverts)."""
     setup(world)
@@ -254,17 +311,36 @@ def plan_redeem_to(world: engine.World, shares: int, short: bool = False,
         return None
     total = quote.total
     one = world.one
-    args = (world.vault, one["usdc"], shares, total + 1 if short else total, _route_args(quote),
-            world.actors[actor], DEADLINE)
+    args = (
+        world.vault,
+        one["usdc"],
+        shares,
+        total + 1 if short else total,
+        _route_args(quote),
+        world.actors[actor],
+        DEADLINE,
+    )
     if short:
         world.counts["redeem_to_short"] += 1
-        world.plan(actor, one["router"], data(REDEEM_TO, *args), "redeem_to", expect_revert=MIN_OUT_NOT_MET,
-                   cost=ROUTER_CALL_COST)
+        world.plan(
+            actor,
+            one["router"],
+            data(REDEEM_TO, *args),
+            "redeem_to",
+            expect_revert=MIN_OUT_NOT_MET,
+            cost=ROUTER_CALL_COST,
+        )
         _router_empty(world)
         return None
     world.model.redeem(actor, shares, world.now)
-    world.plan(actor, one["router"], data(REDEEM_TO, *args), "redeem_to",
-               expect_out=encode(["uint256"], [total]), cost=ROUTER_CALL_COST)
+    world.plan(
+        actor,
+        one["router"],
+        data(REDEEM_TO, *args),
+        "redeem_to",
+        expect_out=encode(["uint256"], [total]),
+        cost=ROUTER_CALL_COST,
+    )
     _router_empty(world)
     if actor != ONE_ASSET:
         return total
@@ -289,13 +365,19 @@ def apply_mint_from(world: engine.World, a: Action) -> None:
         return
     world.one["round_trips"] += 1
     if received > paid:
-        raise Violation(f"step {world.steps}: a one-asset round trip of {shares} shares paid {paid} USDC "
-                        f"and got back {received}")
+        raise Violation(
+            f"step {world.steps}: a one-asset round trip of {shares} shares paid {paid} USDC and got back {received}"
+        )
     shortfall = (paid - received) / paid
     worst = world.one["worst_round_trip"]
     if worst is None or shortfall < worst["shortfall"]:
-        world.one["worst_round_trip"] = {"shortfall": shortfall, "paid": paid, "received": received,
-                                         "shares": shares, "at_vault_op": world.vault_ops}
+        world.one["worst_round_trip"] = {
+            "shortfall": shortfall,
+            "paid": paid,
+            "received": received,
+            "shares": shares,
+            "at_vault_op": world.vault_ops,
+        }
 
 
 def apply_redeem_to(world: engine.World, a: Action) -> None:
@@ -323,16 +405,23 @@ def report(world: engine.World) -> dict | None:
     dec = world.record.assets[world.record.quote].decimals
     return {
         "router": "contracts/periphery/IndexRouter.vy on the market's Uniswap V2 and V3 pools, USDC in and out",
-        "mint_from": world.counts["mint_from"], "redeem_to": world.counts["redeem_to"],
-        "bound_one_unit_short_reverted": {"mint_from": world.counts["mint_from_short"],
-                                          "redeem_to": world.counts["redeem_to_short"]},
-        "round_trips": one["round_trips"], "closest_round_trip": one["worst_round_trip"],
+        "mint_from": world.counts["mint_from"],
+        "redeem_to": world.counts["redeem_to"],
+        "bound_one_unit_short_reverted": {
+            "mint_from": world.counts["mint_from_short"],
+            "redeem_to": world.counts["redeem_to_short"],
+        },
+        "round_trips": one["round_trips"],
+        "closest_round_trip": one["worst_round_trip"],
         "skipped_no_route": one["no_route"],
-        "usdc_paid": one["paid"] / 10**dec, "usdc_received": one["received"] / 10**dec,
-        "route_cost_bps_vs_feeds": {"median": costs[len(costs) // 2] if costs else None,
-                                    "max": costs[-1] if costs else None},
+        "usdc_paid": one["paid"] / 10**dec,
+        "usdc_received": one["received"] / 10**dec,
+        "route_cost_bps_vs_feeds": {
+            "median": costs[len(costs) // 2] if costs else None,
+            "max": costs[-1] if costs else None,
+        },
         "checks": "the router returns the quote to the base unit; it holds nothing after each call; a round "
-                  "trip returns at most what it paid; a bound one base unit short reverts with the router's reason",
+        "trip returns at most what it paid; a bound one base unit short reverts with the router's reason",
     }
 
 

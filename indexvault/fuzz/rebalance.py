@@ -70,17 +70,30 @@ def _setup(world: engine.World) -> None:
     world.flush()
     b = world.backend
     quote = world.symbols[0]
-    rebalancer = b.deploy(engine.initcode(
-        engine.CONTRACTS / "Rebalancer.vy", ["address", "address", "address", "uint256", "uint256"],
-        [world.vault, world.oracle, world.asset_token[quote], TIMELOCK, BAND]))
+    rebalancer = b.deploy(
+        engine.initcode(
+            engine.CONTRACTS / "Rebalancer.vy",
+            ["address", "address", "address", "uint256", "uint256"],
+            [world.vault, world.oracle, world.asset_token[quote], TIMELOCK, BAND],
+        )
+    )
     world.actors[BIDDER] = b.deploy(
-        engine.initcode(engine.FUZZ_CONTRACTS / "FuzzActor.vy", ["address"], [world.harness]))
+        engine.initcode(engine.FUZZ_CONTRACTS / "FuzzActor.vy", ["address"], [world.harness])
+    )
     # A deployment is mined in a block of the node's own time: the campaign's clock may not run behind it.
     world.now = max(world.now, b.timestamp())
     world.rebalance = {
-        "rebalancer": rebalancer, "quote": quote, "start": 0, "duration": 0, "targets": {},
-        "factors": (WAD + BAND, WAD - BAND), "proposals": 0, "bids": 0, "units_moved": 0,
-        "expected_reverts": {}, "met": 0,
+        "rebalancer": rebalancer,
+        "quote": quote,
+        "start": 0,
+        "duration": 0,
+        "targets": {},
+        "factors": (WAD + BAND, WAD - BAND),
+        "proposals": 0,
+        "bids": 0,
+        "units_moved": 0,
+        "expected_reverts": {},
+        "met": 0,
     }
     world.plan(None, world.vault, data(GRANT_ROLE, REBALANCER_ROLE, rebalancer), "fund")
     who = world.actors[BIDDER]
@@ -107,7 +120,7 @@ def remaining(world: engine.World, symbol: str) -> tuple[bool, int]:
 
 
 def phase(world: engine.World) -> str:
-    """"none" (no proposal, expired, or every target met: a new one may be
+    """ "none" (no proposal, expired, or every target met: a new one may be
     proposed), "pending" (waiting out the timelock) or "running"."""
     state = getattr(world, "rebalance", None)
     if state is None or state["start"] == 0 or world.now > state["start"] + state["duration"]:
@@ -134,8 +147,10 @@ def plan_propose(world: engine.World, factors: list[float], duration: int) -> No
     """The manager (the harness) proposes each other component's unit times its factor."""
     state = world.rebalance
     symbols = [s for s in world.symbols if s != state["quote"]]
-    targets = [min(max(1, int(world.model.units[world.symbols.index(s)] * f)), auction_model.MAX_UNIT)
-               for s, f in zip(symbols, factors)]
+    targets = [
+        min(max(1, int(world.model.units[world.symbols.index(s)] * f)), auction_model.MAX_UNIT)
+        for s, f in zip(symbols, factors)
+    ]
     start_factor, end_factor = state["factors"]
     call = data(PROPOSE, [world.asset_token[s] for s in symbols], targets, duration, start_factor, end_factor)
     if phase(world) != "none":
@@ -167,7 +182,7 @@ def plan_bid(world: engine.World, symbol: str, fraction: float) -> None:
     base unit), bounded by the model's quote amount exactly."""
     state, m = world.rebalance, world.model
     rebalancer, bidder = state["rebalancer"], world.actors[BIDDER]
-    token, quote = world.asset_token[symbol], world.asset_token[state["quote"]]
+    token = world.asset_token[symbol]
     reason = _expected_failure(world, symbol)
     amount = 1
     result = None
@@ -190,10 +205,18 @@ def plan_bid(world: engine.World, symbol: str, fraction: float) -> None:
         factor = auction_model.factor(world.now, state["start"], state["duration"], *state["factors"], BAND)
         try:
             result = auction_model.bid(
-                unit=m.units[i], target=state["targets"][symbol], quote_unit=m.units[q], supply=supply,
-                multiplier=multiplier, amount=amount, price=world.answers[symbol] * engine.FEED_SCALE,
-                quote_price=world.answers[state["quote"]] * engine.FEED_SCALE, decimals=world.decimals[symbol],
-                quote_decimals=world.decimals[state["quote"]], sale_factor=factor)
+                unit=m.units[i],
+                target=state["targets"][symbol],
+                quote_unit=m.units[q],
+                supply=supply,
+                multiplier=multiplier,
+                amount=amount,
+                price=world.answers[symbol] * engine.FEED_SCALE,
+                quote_price=world.answers[state["quote"]] * engine.FEED_SCALE,
+                decimals=world.decimals[symbol],
+                quote_decimals=world.decimals[state["quote"]],
+                sale_factor=factor,
+            )
         except ValueError as error:
             reason = str(error)
     if result is None:
@@ -210,8 +233,13 @@ def plan_bid(world: engine.World, symbol: str, fraction: float) -> None:
     else:
         m.holdings[q] -= result.quote_amount
         m.holdings[i] += result.take
-    world.plan(BIDDER, rebalancer, data(BID, token, amount, result.quote_amount, bidder), "rebalance_bid",
-               expect_out=encode(["uint256"], [result.quote_amount]))
+    world.plan(
+        BIDDER,
+        rebalancer,
+        data(BID, token, amount, result.quote_amount, bidder),
+        "rebalance_bid",
+        expect_out=encode(["uint256"], [result.quote_amount]),
+    )
     state["bids"] += 1
     if result.unit == state["targets"][symbol]:
         state["met"] += 1
@@ -252,9 +280,13 @@ def report(world: engine.World) -> dict | None:
     if state is None:
         return None
     return {
-        "quote": state["quote"], "timelock_s": TIMELOCK, "band": BAND / WAD, "proposals": state["proposals"],
-        "bids": state["bids"], "targets_met_by_a_bid": state["met"],
+        "quote": state["quote"],
+        "timelock_s": TIMELOCK,
+        "band": BAND / WAD,
+        "proposals": state["proposals"],
+        "bids": state["bids"],
+        "targets_met_by_a_bid": state["met"],
         "expected_reverts": state["expected_reverts"],
         "checked": "every bid's quote amount, return and units against indexvault.auction_model, integer "
-                   "for integer; the engine's invariants after every bid",
+        "for integer; the engine's invariants after every bid",
     }

@@ -36,10 +36,11 @@ traders move it; the keeper holds it to NAV:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from indexvault.market import uniswap as uni
 from indexvault.model import WAD
@@ -82,8 +83,9 @@ class Snapshot:
 
     def whole(self, ratio: Fraction) -> Decimal:
         """A price in quote base units per share wei, as whole quote per whole share."""
-        return Decimal((ratio * WAD / 10**self.quote_decimals).numerator) / \
-            Decimal((ratio * WAD / 10**self.quote_decimals).denominator)
+        return Decimal((ratio * WAD / 10**self.quote_decimals).numerator) / Decimal(
+            (ratio * WAD / 10**self.quote_decimals).denominator
+        )
 
 
 @dataclass(frozen=True)
@@ -129,8 +131,10 @@ class Decision:
     def line(self, snapshot: Snapshot) -> str:
         if self.band is None:
             return f"skip: {self.reason}"
-        prices = (f"pool {snapshot.whole(self.price):.4f}, NAV {snapshot.whole(self.band.nav):.4f}, band "
-                  f"[{snapshot.whole(self.band.lower):.4f}, {snapshot.whole(self.band.upper):.4f}]")
+        prices = (
+            f"pool {snapshot.whole(self.price):.4f}, NAV {snapshot.whole(self.band.nav):.4f}, band "
+            f"[{snapshot.whole(self.band.lower):.4f}, {snapshot.whole(self.band.upper):.4f}]"
+        )
         verb = "skip" if self.kind is None else self.kind.replace("_", " ")
         return f"{verb}: {self.reason} ({prices})"
 
@@ -165,8 +169,9 @@ def decide(snapshot: Snapshot, settings: Settings = Settings()) -> Decision:
     if b.lower <= price <= b.upper:
         return Decision(None, "the pool is inside the cost band: no round trip pays", b, price, price)
     if snapshot.quote_balance == 0:
-        return Decision(None, "the pool is outside the band but the keeper holds no quote to trade with",
-                        b, price, price)
+        return Decision(
+            None, "the pool is outside the band but the keeper holds no quote to trade with", b, price, price
+        )
     if price > b.upper:
         kind: Kind = "mint_and_sell"
         target = b.upper * inside
@@ -195,16 +200,41 @@ def decide(snapshot: Snapshot, settings: Settings = Settings()) -> Decision:
     floor = gas_quote + _usd_to_quote(settings.min_profit_usd, snapshot)
     profit = quote_out - quote_in
     side = "above" if kind == "mint_and_sell" else "below"
-    capped = " (capped by the keeper's quote)" if snapshot.quote_balance is not None and \
-        quote_in >= snapshot.quote_balance else ""
+    capped = (
+        " (capped by the keeper's quote)"
+        if snapshot.quote_balance is not None and quote_in >= snapshot.quote_balance
+        else ""
+    )
     if shares == 0 or profit < floor:
-        return Decision(None, f"the pool is {side} the band but the trade is unprofitable after gas: profit "
-                              f"{profit} < gas {gas_quote} + min profit (quote base units){capped}",
-                        b, price, price, shares, quote_in, quote_out, profit, gas_quote, floor)
+        return Decision(
+            None,
+            f"the pool is {side} the band but the trade is unprofitable after gas: profit "
+            f"{profit} < gas {gas_quote} + min profit (quote base units){capped}",
+            b,
+            price,
+            price,
+            shares,
+            quote_in,
+            quote_out,
+            profit,
+            gas_quote,
+            floor,
+        )
     verb = "mint and sell" if kind == "mint_and_sell" else "buy and redeem"
-    return Decision(kind, f"the pool is {side} the band: {verb} {Decimal(shares) / WAD:.6f} shares for a profit "
-                          f"of {profit} quote base units (gas {gas_quote}){capped}",
-                    b, price, after, shares, quote_in, quote_out, profit, gas_quote, floor)
+    return Decision(
+        kind,
+        f"the pool is {side} the band: {verb} {Decimal(shares) / WAD:.6f} shares for a profit "
+        f"of {profit} quote base units (gas {gas_quote}){capped}",
+        b,
+        price,
+        after,
+        shares,
+        quote_in,
+        quote_out,
+        profit,
+        gas_quote,
+        floor,
+    )
 
 
 # --- the pool ----------------------------------------------------------------
@@ -241,29 +271,46 @@ def _quotes(reader, market, deployment: dict[str, Any], shares: int, v3: bool = 
     from indexvault.market import pools as market_pools
 
     vault = deployment["vault"]
-    (components,), (mint_amounts,), (redeem_amounts,) = reader.read([
-        (vault, V_COMPONENTS, ()), (vault, V_AMOUNTS_FOR_MINT, (shares,)), (vault, V_AMOUNTS_FOR_REDEEM, (shares,)),
-    ])
+    (components,), (mint_amounts,), (redeem_amounts,) = reader.read(
+        [
+            (vault, V_COMPONENTS, ()),
+            (vault, V_AMOUNTS_FOR_MINT, (shares,)),
+            (vault, V_AMOUNTS_FOR_REDEEM, (shares,)),
+        ]
+    )
     feeds = market_pools.feed_prices(reader, market)
     states = market_pools.read(reader, market, feeds)
     quoter = oneasset.v3_quoter(reader, market) if v3 else None
     quote_symbol = market.assets[market.quote].token_symbol
-    mint = oneasset.quote_mint(market, states, feeds, list(components), list(mint_amounts), quote_symbol, shares,
-                               quoter)
-    redeem = oneasset.quote_redeem(market, states, feeds, list(components), list(redeem_amounts), quote_symbol,
-                                   shares, quoter)
+    mint = oneasset.quote_mint(
+        market, states, feeds, list(components), list(mint_amounts), quote_symbol, shares, quoter
+    )
+    redeem = oneasset.quote_redeem(
+        market, states, feeds, list(components), list(redeem_amounts), quote_symbol, shares, quoter
+    )
     return mint, redeem, feeds
 
 
-def read_snapshot(reader, market, deployment: dict[str, Any], gas_price: int, keeper: str | None = None,
-                  probe_shares: int | None = None) -> Snapshot:
+def read_snapshot(
+    reader,
+    market,
+    deployment: dict[str, Any],
+    gas_price: int,
+    keeper: str | None = None,
+    probe_shares: int | None = None,
+) -> Snapshot:
     """Everything `decide` needs: the pool (`deployment["pool"]`), the oracle
     adapter's NAV per share, the vault's fees, and the routes' costs quoted
     for `probe_shares` (a hundredth of the pool's shares by default)."""
     pool, vault, oracle = deployment["pool"], deployment["vault"], deployment["oracle"]
-    (r0, r1, _), (token0,), (mint_fee,), (redeem_fee,) = reader.read([
-        (pool, PAIR_RESERVES, ()), (pool, PAIR_TOKEN0, ()), (vault, V_MINT_FEE, ()), (vault, V_REDEEM_FEE, ()),
-    ])
+    (r0, r1, _), (token0,), (mint_fee,), (redeem_fee,) = reader.read(
+        [
+            (pool, PAIR_RESERVES, ()),
+            (pool, PAIR_TOKEN0, ()),
+            (vault, V_MINT_FEE, ()),
+            (vault, V_REDEEM_FEE, ()),
+        ]
+    )
     shares_reserve, quote_reserve = (r0, r1) if token0.lower() == vault.lower() else (r1, r0)
     try:
         (nav_per_share,) = reader.read([(oracle, O_NAV_PER_SHARE, ())])[0]
@@ -276,12 +323,18 @@ def read_snapshot(reader, market, deployment: dict[str, Any], gas_price: int, ke
     if keeper is not None:
         (balance,) = reader.read([(quote_asset.token, ERC20_BALANCE, (keeper,))])[0]
     return Snapshot(
-        pool_shares=shares_reserve, pool_quote=quote_reserve, nav_per_share=nav_per_share,
-        quote_price=int(feeds[quote_asset.symbol] * WAD), quote_decimals=quote_asset.decimals,
-        mint_fee=mint_fee, redeem_fee=redeem_fee,
+        pool_shares=shares_reserve,
+        pool_quote=quote_reserve,
+        nav_per_share=nav_per_share,
+        quote_price=int(feeds[quote_asset.symbol] * WAD),
+        quote_decimals=quote_asset.decimals,
+        mint_fee=mint_fee,
+        redeem_fee=redeem_fee,
         mint_cost=max(mint.cost / mint.notional, Decimal(0)) if mint.notional else Decimal(0),
         redeem_cost=max(redeem.cost / redeem.notional, Decimal(0)) if redeem.notional else Decimal(0),
-        gas_price=gas_price, eth_usd=feeds.get("ETH", Decimal(0)), quote_balance=balance,
+        gas_price=gas_price,
+        eth_usd=feeds.get("ETH", Decimal(0)),
+        quote_balance=balance,
     )
 
 
@@ -296,8 +349,10 @@ def where(snapshot: Snapshot) -> str:
         return f"{price}; the oracle gives no NAV now (a stale or missing feed)"
     b = band(snapshot)
     side = "above" if snapshot.price > b.upper else "below" if snapshot.price < b.lower else "inside"
-    return (f"{price}, NAV {snapshot.whole(b.nav):.4f}, band [{snapshot.whole(b.lower):.4f}, "
-            f"{snapshot.whole(b.upper):.4f}]: {side} the cost band")
+    return (
+        f"{price}, NAV {snapshot.whole(b.nav):.4f}, band [{snapshot.whole(b.lower):.4f}, "
+        f"{snapshot.whole(b.upper):.4f}]: {side} the cost band"
+    )
 
 
 @dataclass
@@ -323,8 +378,17 @@ class Round:
     after: Snapshot | None = None  # read again after the transaction
 
 
-def run_round(reader, market, deployment: dict[str, Any], contracts: Contracts | None, settings: Settings,
-              gas_price: int, simulate: bool = False, log: Log = print, deadline: int = 2**63) -> Round:
+def run_round(
+    reader,
+    market,
+    deployment: dict[str, Any],
+    contracts: Contracts | None,
+    settings: Settings,
+    gas_price: int,
+    simulate: bool = False,
+    log: Log = print,
+    deadline: int = 2**63,
+) -> Round:
     """One round: read, decide, and (unless `simulate` or nothing pays) send
     the trade to IndexArbitrage with the routes quoted at its size."""
     keeper = None if contracts is None else _address(contracts.keeper)
@@ -344,8 +408,10 @@ def run_round(reader, market, deployment: dict[str, Any], contracts: Contracts |
         if decision.kind != "mint_and_sell" or snapshot.quote_balance is None or bound <= snapshot.quote_balance:
             break
         shares = decision.shares * snapshot.quote_balance // bound
-        log(f"  the mint of {Decimal(decision.shares) / WAD:.6f} shares needs up to {bound} quote base units, the "
-            f"keeper holds {snapshot.quote_balance}: {Decimal(shares) / WAD:.6f} shares instead")
+        log(
+            f"  the mint of {Decimal(decision.shares) / WAD:.6f} shares needs up to {bound} quote base units, the "
+            f"keeper holds {snapshot.quote_balance}: {Decimal(shares) / WAD:.6f} shares instead"
+        )
         decision = replace(decision, shares=shares)
         result.decision = decision
         mint, redeem, _ = _quotes(reader, market, deployment, shares)
@@ -359,13 +425,28 @@ def run_round(reader, market, deployment: dict[str, Any], contracts: Contracts |
                 max_in = min(max_in, snapshot.quote_balance)
             if contracts.quote.allowance(keeper, arb.address) < max_in:
                 contracts.quote.approve(arb.address, 2**256 - 1, sender=sender)
-            sent = arb.mint_and_sell(deployment["vault"], quote_token, max_in, decision.shares, mint.route_args(),
-                              decision.min_profit, deadline, sender=sender)
+            sent = arb.mint_and_sell(
+                deployment["vault"],
+                quote_token,
+                max_in,
+                decision.shares,
+                mint.route_args(),
+                decision.min_profit,
+                deadline,
+                sender=sender,
+            )
         else:
             if contracts.quote.allowance(keeper, arb.address) < decision.quote_in:
                 contracts.quote.approve(arb.address, 2**256 - 1, sender=sender)
-            sent = arb.buy_and_redeem(deployment["vault"], quote_token, decision.quote_in, redeem.route_args(),
-                               decision.min_profit, deadline, sender=sender)
+            sent = arb.buy_and_redeem(
+                deployment["vault"],
+                quote_token,
+                decision.quote_in,
+                redeem.route_args(),
+                decision.min_profit,
+                deadline,
+                sender=sender,
+            )
         result.ok = True
         result.gas_used = getattr(sent, "gas_used", None)
     except contracts.errors as error:
@@ -401,10 +482,12 @@ def describe_pool_plan(reader, market, record: dict[str, Any], depth_usd: Decima
     """What `create_pool` would do, for `--simulate`: it signs nothing."""
     nav_per_share, shares, quote = plan_pool(reader, market, record, depth_usd)
     quote_asset = market.assets[market.quote]
-    return (f"would create {record['symbol']}'s Uniswap V2 pool against {quote_asset.token_symbol} at NAV "
-            f"{Decimal(nav_per_share) / WAD:.4f} USD, {depth_usd:f} USD deep: {Decimal(shares) / WAD:f} "
-            f"{record['symbol']} (minted from {quote_asset.token_symbol} through IndexRouter) and "
-            f"{Decimal(quote) / 10**quote_asset.decimals:f} {quote_asset.token_symbol}")
+    return (
+        f"would create {record['symbol']}'s Uniswap V2 pool against {quote_asset.token_symbol} at NAV "
+        f"{Decimal(nav_per_share) / WAD:.4f} USD, {depth_usd:f} USD deep: {Decimal(shares) / WAD:f} "
+        f"{record['symbol']} (minted from {quote_asset.token_symbol} through IndexRouter) and "
+        f"{Decimal(quote) / 10**quote_asset.decimals:f} {quote_asset.token_symbol}"
+    )
 
 
 def create_pool(record: dict[str, Any], account, market, depth_usd: Decimal, log: Log = print) -> dict[str, Any]:
@@ -413,9 +496,8 @@ def create_pool(record: dict[str, Any], account, market, depth_usd: Decimal, log
     index's deployer): the shares minted from the quote through the
     IndexRouter, the quote minted openly (a local market's tokens are
     mocks). Recorded as `pool` in the index's deployment record."""
-    from ape import Contract
+    from ape import Contract, project
     from ape import chain as ape_chain
-    from ape import project
 
     from indexvault import chain, deployments, oneasset
 
@@ -432,25 +514,51 @@ def create_pool(record: dict[str, Any], account, market, depth_usd: Decimal, log
     router = Contract(market.uniswap.v2_router, abi=[ROUTER02_ADD_LIQUIDITY_ABI])
     vault.approve(router.address, shares, sender=account)
     token.approve(router.address, quote_amount, sender=account)
-    router.addLiquidity(record["vault"], quote_asset.token, shares, quote_amount, shares, quote_amount,
-                        account.address, ape_chain.blocks.head.timestamp + 1800, sender=account)
+    router.addLiquidity(
+        record["vault"],
+        quote_asset.token,
+        shares,
+        quote_amount,
+        shares,
+        quote_amount,
+        account.address,
+        ape_chain.blocks.head.timestamp + 1800,
+        sender=account,
+    )
     (pool,) = rpc.read([(market.uniswap.v2_factory, GET_PAIR, (record["vault"], quote_asset.token))])[0]
     record = deployments.load(chain.record_file(), record["symbol"])
     record = {k: v for k, v in record.items() if k != "deployed_at"} | {"pool": pool}
     deployments.save(chain.record_file(), record)
-    log(f"  pool {pool}: {Decimal(shares) / WAD:f} {record['symbol']} and "
+    log(
+        f"  pool {pool}: {Decimal(shares) / WAD:f} {record['symbol']} and "
         f"{Decimal(quote_amount) / 10**quote_asset.decimals:f} {quote_asset.token_symbol} at NAV "
-        f"{Decimal(nav_per_share) / WAD:.4f} USD")
+        f"{Decimal(nav_per_share) / WAD:.4f} USD"
+    )
     return record
 
 
 ROUTER02_ADD_LIQUIDITY_ABI = {
-    "type": "function", "name": "addLiquidity", "stateMutability": "nonpayable",
-    "inputs": [{"name": n, "type": t} for n, t in (
-        ("tokenA", "address"), ("tokenB", "address"), ("amountADesired", "uint256"), ("amountBDesired", "uint256"),
-        ("amountAMin", "uint256"), ("amountBMin", "uint256"), ("to", "address"), ("deadline", "uint256"))],
-    "outputs": [{"name": "amountA", "type": "uint256"}, {"name": "amountB", "type": "uint256"},
-                {"name": "liquidity", "type": "uint256"}],
+    "type": "function",
+    "name": "addLiquidity",
+    "stateMutability": "nonpayable",
+    "inputs": [
+        {"name": n, "type": t}
+        for n, t in (
+            ("tokenA", "address"),
+            ("tokenB", "address"),
+            ("amountADesired", "uint256"),
+            ("amountBDesired", "uint256"),
+            ("amountAMin", "uint256"),
+            ("amountBMin", "uint256"),
+            ("to", "address"),
+            ("deadline", "uint256"),
+        )
+    ],
+    "outputs": [
+        {"name": "amountA", "type": "uint256"},
+        {"name": "amountB", "type": "uint256"},
+        {"name": "liquidity", "type": "uint256"},
+    ],
 }
 
 
@@ -479,12 +587,12 @@ def ape_contracts(record: dict[str, Any], account, market, log: Log = print) -> 
 
     contract, record = arbitrage_contract(record, account, market, log)
     quote = project.MockToken.at(market.assets[market.quote].token)
-    return Contracts(contract, quote, project.IndexVault.at(record["vault"]), account,
-                     (ApeException, RpcError)), record
+    return Contracts(contract, quote, project.IndexVault.at(record["vault"]), account, (ApeException, RpcError)), record
 
 
-def round_on_network(signer=None, symbol: str | None = None, settings: Settings | None = None,
-                     log: Log = print) -> Round:
+def round_on_network(
+    signer=None, symbol: str | None = None, settings: Settings | None = None, log: Log = print
+) -> Round:
     """One round against the connected network's latest index (or `symbol`)
     and its market, as the bot and `ape run keeper arbitrage` run it;
     simulates, signing nothing, without a signer."""
@@ -493,10 +601,20 @@ def round_on_network(signer=None, symbol: str | None = None, settings: Settings 
 
     record, market, rpc = load_deployment(symbol), load_market(check=False), market_rpc()
     if "pool" not in record:
-        raise DeploymentError(f"index {record['symbol']} has no pool recorded: create one first "
-                              "(`ape run keeper arbitrage --create-pool`)")
+        raise DeploymentError(
+            f"index {record['symbol']} has no pool recorded: create one first "
+            "(`ape run keeper arbitrage --create-pool`)"
+        )
     contracts = None
     if signer is not None:
         contracts, record = ape_contracts(record, signer, market, log)
-    return run_round(rpc, market, record, contracts, settings or Settings(), int(rpc.call("eth_gasPrice"), 16),
-                     simulate=signer is None, log=log)
+    return run_round(
+        rpc,
+        market,
+        record,
+        contracts,
+        settings or Settings(),
+        int(rpc.call("eth_gasPrice"), 16),
+        simulate=signer is None,
+        log=log,
+    )

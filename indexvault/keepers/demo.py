@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
 from indexvault import history, methodology
 from indexvault.keepers import rebalance as decisions
@@ -28,8 +28,15 @@ PIPS = 1_000_000
 Log = Callable[[str], None]
 
 
-def launch(market: MarketRecord, account, shares: int, top: int = 10, cap: Decimal = Decimal("0.25"),
-           date: str = "2024-01-01", echo: Log = print) -> dict:
+def launch(
+    market: MarketRecord,
+    account,
+    shares: int,
+    top: int = 10,
+    cap: Decimal = Decimal("0.25"),
+    date: str = "2024-01-01",
+    echo: Log = print,
+) -> dict:
     """Deploy a capped market-cap index of the market's assets with `date`'s
     weights at 100 USD a share, mint `shares`, deploy its Rebalancer (quote
     the market's, band 5 %, timelock 1 h) and bidder. Returns the record."""
@@ -39,9 +46,11 @@ def launch(market: MarketRecord, account, shares: int, top: int = 10, cap: Decim
     chain.save_market(market)
     weights = launch_weights(date, market, top, cap)
     config = IndexConfig(
-        name=f"Market Cap {top} Capped", symbol=f"MC{top}",
+        name=f"Market Cap {top} Capped",
+        symbol=f"MC{top}",
         components=[{"token": market.asset(s).token_symbol, "weight": w} for s, w in weights.items()],
-        initial_nav_per_share=Decimal(100), supply_cap=Decimal(10**7),
+        initial_nav_per_share=Decimal(100),
+        supply_cap=Decimal(10**7),
     )
     echo(f"deploy {config.symbol} ({date} weights: " + ", ".join(f"{s} {w:.2%}" for s, w in weights.items()) + ")")
     record = chain.deploy_index(config, account, echo, fund_shares=Decimal(shares))
@@ -93,8 +102,12 @@ def add_fills(legs: dict[str, Leg], snapshot: decisions.Snapshot, fills: list[ru
         c = by_symbol[a.symbol]
         leg = legs.setdefault(a.symbol, Leg(a.symbol, "sell" if a.sell else "buy", c.decimals))
         notional = Decimal(fill.amount) / Decimal(10**c.decimals) * Decimal(c.price) / Decimal(WAD)
-        quote_usd = (Decimal(fill.quote_amount) / Decimal(10**snapshot.quote_decimals)
-                     * Decimal(snapshot.quote_price) / Decimal(WAD))
+        quote_usd = (
+            Decimal(fill.quote_amount)
+            / Decimal(10**snapshot.quote_decimals)
+            * Decimal(snapshot.quote_price)
+            / Decimal(WAD)
+        )
         fee = Decimal(a.fee) / Decimal(PIPS)
         # The pool's fee is charged on what goes in: the token sold, or the quote paid for the token bought.
         swapped_in = notional if a.sell else quote_usd - Decimal(fill.profit) / Decimal(10**snapshot.quote_decimals)
@@ -108,8 +121,10 @@ def add_fills(legs: dict[str, Leg], snapshot: decisions.Snapshot, fills: list[ru
 
 
 def table(legs: list[Leg]) -> str:
-    head = (f"{'token':<6} {'side':<4} {'amount':>16} {'notional USD':>14} {'vs oracle bps':>13} "
-            f"{'cost bps':>8} {'pool fees':>10} {'cost USD':>10} {'fees+25bps':>11} {'bids':>4} {'filled':>7}")
+    head = (
+        f"{'token':<6} {'side':<4} {'amount':>16} {'notional USD':>14} {'vs oracle bps':>13} "
+        f"{'cost bps':>8} {'pool fees':>10} {'cost USD':>10} {'fees+25bps':>11} {'bids':>4} {'filled':>7}"
+    )
     lines = [head, "-" * len(head)]
     for leg in legs:
         realised = (leg.quote_usd / leg.notional - 1) * 10_000 if leg.notional else Decimal(0)
@@ -175,14 +190,27 @@ def _records(step: int, snapshot: decisions.Snapshot, fills: list[runner.Fill]) 
             continue
         a, c = fill.action, by_symbol[fill.action.symbol]
         notional = Decimal(fill.amount) / Decimal(10**c.decimals) * Decimal(c.price) / Decimal(WAD)
-        quote_usd = (Decimal(fill.quote_amount) / Decimal(10**snapshot.quote_decimals)
-                     * Decimal(snapshot.quote_price) / Decimal(WAD))
+        quote_usd = (
+            Decimal(fill.quote_amount)
+            / Decimal(10**snapshot.quote_decimals)
+            * Decimal(snapshot.quote_price)
+            / Decimal(WAD)
+        )
         cost = notional - quote_usd if a.sell else quote_usd - notional
-        out.append(BidRecord(
-            step, a.symbol, "sell" if a.sell else "buy", a.route_label, a.factor / WAD, float(notional),
-            float(cost / notional * 10_000) if notional else 0.0, float(a.impact_bps),
-            fill.profit / 10**snapshot.quote_decimals, fill.gas_used,
-        ))
+        out.append(
+            BidRecord(
+                step,
+                a.symbol,
+                "sell" if a.sell else "buy",
+                a.route_label,
+                a.factor / WAD,
+                float(notional),
+                float(cost / notional * 10_000) if notional else 0.0,
+                float(a.impact_bps),
+                fill.profit / 10**snapshot.quote_decimals,
+                fill.gas_used,
+            )
+        )
     return out
 
 
@@ -204,10 +232,21 @@ def largest_fee(market: MarketRecord) -> int:
     return max(p.fee for a in market.assets.values() for p in a.pools if p.pair == market.quote)
 
 
-def run(rpc, market: MarketRecord, account, settings: decisions.Settings, echo: Log = print, *,
-        shares: int = 100_000, top: int = 10, cap: Decimal = Decimal("0.25"), steps_per_day: int = 288,
-        start_factor: int | None = None, end_factor: int | None = None,
-        results: Path | None = Path("benchmarks/results/rebalance.json")) -> DemoResult:
+def run(
+    rpc,
+    market: MarketRecord,
+    account,
+    settings: decisions.Settings,
+    echo: Log = print,
+    *,
+    shares: int = 100_000,
+    top: int = 10,
+    cap: Decimal = Decimal("0.25"),
+    steps_per_day: int = 288,
+    start_factor: int | None = None,
+    end_factor: int | None = None,
+    results: Path | None = Path("benchmarks/results/rebalance.json"),
+) -> DemoResult:
     """The demo on a connected node restored from `market`'s saved state (Ape
     connected to it too): launch, replay to the proposal, propose (with the
     auction curve `start_factor` -> `end_factor`; by default the one
@@ -238,14 +277,18 @@ def run(rpc, market: MarketRecord, account, settings: decisions.Settings, echo: 
     proposed_at = rpc.timestamp()
     duration = auction_window(proposed_at, 3600, AUCTION_DAY)
     default_start, default_end = curve_for(largest_fee(market))
-    curve = {"start_factor": default_start if start_factor is None else start_factor,
-             "end_factor": default_end if end_factor is None else end_factor}
+    curve = {
+        "start_factor": default_start if start_factor is None else start_factor,
+        "end_factor": default_end if end_factor is None else end_factor,
+    }
     proposal = runner.read_proposal(rpc, market, record, PROPOSAL, top=top, cap=cap, duration=duration, **curve)
     added = ichain.set_missing_feeds(record, account, market, proposal.added)
     ichain.propose_rebalance(record, account, proposal)
-    echo(f"   {len(proposal.tokens)} tokens; added {', '.join(proposal.added) or '-'} (feeds set: "
-         f"{', '.join(added) or '-'}); removed {', '.join(proposal.removed) or '-'}; auction "
-         f"{duration / 3600:.1f} h, factor {proposal.start_factor / 1e18:.4f} -> {proposal.end_factor / 1e18:.4f}")
+    echo(
+        f"   {len(proposal.tokens)} tokens; added {', '.join(proposal.added) or '-'} (feeds set: "
+        f"{', '.join(added) or '-'}); removed {', '.join(proposal.removed) or '-'}; auction "
+        f"{duration / 3600:.1f} h, factor {proposal.start_factor / 1e18:.4f} -> {proposal.end_factor / 1e18:.4f}"
+    )
 
     echo(f"== 5. replay {AUCTION_DAY}, {steps_per_day} steps, a keeper round after each")
     legs: dict[str, Leg] = {}
@@ -270,8 +313,10 @@ def run(rpc, market: MarketRecord, account, settings: decisions.Settings, echo: 
         count = sum(leg.bids for leg in legs.values())
         over = done == len(left.components) or left.timestamp > left.auction_start + left.auction_duration
         if n % hourly == 0 or over:
-            echo(f"   {dt.datetime.fromtimestamp(step.timestamp, dt.timezone.utc):%m-%d %H:%M} factor "
-                 f"{left.factor / 1e18:.4f}: {count} bids so far, {done}/{len(left.components)} targets met")
+            echo(
+                f"   {dt.datetime.fromtimestamp(step.timestamp, dt.UTC):%m-%d %H:%M} factor "
+                f"{left.factor / 1e18:.4f}: {count} bids so far, {done}/{len(left.components)} targets met"
+            )
         if over:
             break
     final = runner.read_snapshot(rpc, market, record)
@@ -287,16 +332,20 @@ def run(rpc, market: MarketRecord, account, settings: decisions.Settings, echo: 
     count = sum(l.bids for l in rows)
     met = all(l.target_met for l in rows)
     budget = fees + notional * Decimal("0.0025")
-    echo(f"\nNAV {nav:,.0f} USD; traded {notional:,.0f} USD in {count} bids; vault cost {cost:,.0f} USD "
-         f"({cost / notional * 10_000 if notional else 0:.1f} bps); pool fees {fees:,.0f} USD "
-         f"({fees / notional * 10_000 if notional else 0:.1f} bps); budget fees + 25 bps {budget:,.0f} USD "
-         f"({budget / notional * 10_000 if notional else 0:.1f} bps): {'within' if cost <= budget else 'OVER'}")
+    echo(
+        f"\nNAV {nav:,.0f} USD; traded {notional:,.0f} USD in {count} bids; vault cost {cost:,.0f} USD "
+        f"({cost / notional * 10_000 if notional else 0:.1f} bps); pool fees {fees:,.0f} USD "
+        f"({fees / notional * 10_000 if notional else 0:.1f} bps); budget fees + 25 bps {budget:,.0f} USD "
+        f"({budget / notional * 10_000 if notional else 0:.1f} bps): {'within' if cost <= budget else 'OVER'}"
+    )
     unmet = [l for l in rows if not l.target_met]
     if unmet:
         echo("Targets NOT met when the auction ended (pools too shallow for the band in a day):")
         for leg in unmet:
-            echo(f"  {leg.symbol}: {leg.end_gap / 10**leg.decimals:,.4f} of {leg.start_gap / 10**leg.decimals:,.4f}"
-                 f" left to {leg.side} ({leg.end_gap / leg.start_gap:.1%})")
+            echo(
+                f"  {leg.symbol}: {leg.end_gap / 10**leg.decimals:,.4f} of {leg.start_gap / 10**leg.decimals:,.4f}"
+                f" left to {leg.side} ({leg.end_gap / leg.start_gap:.1%})"
+            )
     else:
         echo("Every target met.")
     out = {
@@ -312,17 +361,34 @@ def run(rpc, market: MarketRecord, account, settings: decisions.Settings, echo: 
         "targets_met": met,
         "bidder_fill_v2_gas_mean": round(sum(v2_gas) / len(v2_gas)) if v2_gas else None,
         "components": [
-            {"symbol": l.symbol, "side": l.side, "notional_usd": float(l.notional), "cost_bps": float(l.bps(l.cost)),
-             "pool_fee_bps": float(l.bps(l.pool_fees)), "keeper_profit_bps": float(l.bps(l.profit)), "bids": l.bids,
-             "target_met": l.target_met, "left_fraction": float(l.end_gap / l.start_gap) if l.start_gap else 0.0}
+            {
+                "symbol": l.symbol,
+                "side": l.side,
+                "notional_usd": float(l.notional),
+                "cost_bps": float(l.bps(l.cost)),
+                "pool_fee_bps": float(l.bps(l.pool_fees)),
+                "keeper_profit_bps": float(l.bps(l.profit)),
+                "bids": l.bids,
+                "target_met": l.target_met,
+                "left_fraction": float(l.end_gap / l.start_gap) if l.start_gap else 0.0,
+            }
             for l in rows
         ],
-        "demo": {"start": START, "proposal": PROPOSAL, "auction_day": str(AUCTION_DAY),
-                 "steps_per_day": steps_per_day, "max_impact_bps": settings.max_impact_bps,
-                 "min_profit_usd": float(settings.min_profit_usd), "shares": shares, "band": 0.05,
-                 "timelock_s": 3600, "start_factor": proposal.start_factor / WAD,
-                 "end_factor": proposal.end_factor / WAD,
-                 "seconds": round(time.monotonic() - started, 1), "command": "ape run rebalance_demo"},
+        "demo": {
+            "start": START,
+            "proposal": PROPOSAL,
+            "auction_day": str(AUCTION_DAY),
+            "steps_per_day": steps_per_day,
+            "max_impact_bps": settings.max_impact_bps,
+            "min_profit_usd": float(settings.min_profit_usd),
+            "shares": shares,
+            "band": 0.05,
+            "timelock_s": 3600,
+            "start_factor": proposal.start_factor / WAD,
+            "end_factor": proposal.end_factor / WAD,
+            "seconds": round(time.monotonic() - started, 1),
+            "command": "ape run rebalance_demo",
+        },
     }
     if results is not None:
         write_results(results, out)

@@ -27,10 +27,11 @@ a reverted transaction, never the vault or the keeper's funds.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal, Mapping, Sequence
+from typing import Literal
 
 from indexvault import auction_model, history, methodology
 from indexvault.market import uniswap as uni
@@ -107,8 +108,12 @@ class Snapshot:
     @property
     def factor(self) -> int:
         return auction_model.factor(
-            max(self.timestamp, self.auction_start), self.auction_start, self.auction_duration,
-            self.start_factor, self.end_factor, self.band,
+            max(self.timestamp, self.auction_start),
+            self.auction_start,
+            self.auction_duration,
+            self.start_factor,
+            self.end_factor,
+            self.band,
         )
 
 
@@ -288,7 +293,7 @@ def _size(c: Component, s: Snapshot, route: Route, limit: int, factor: int, sett
     pool's marginal price, fee off, still better than the auction's).
     Both conditions only fail more as the amount grows: bisect."""
     before = mid(route)
-    unit_price = Fraction(_auction_price(c, s, 10 ** c.decimals, factor), 10 ** c.decimals)
+    unit_price = Fraction(_auction_price(c, s, 10**c.decimals, factor), 10**c.decimals)
     keep = Fraction(PIPS - route.fee, PIPS)
     cap = Fraction(settings.max_impact_bps, BPS)
 
@@ -357,11 +362,16 @@ def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
             continue
         left = c.remaining
         if not c.sell:  # never ask the vault for more quote than it holds
-            unit_cost = _auction_price(c, s, 10 ** c.decimals, factor)
-            affordable = budget * 10 ** c.decimals // max(unit_cost, 1)
+            unit_cost = _auction_price(c, s, 10**c.decimals, factor)
+            affordable = budget * 10**c.decimals // max(unit_cost, 1)
             if affordable == 0:
-                skipped.append(Skip(c.symbol, f"buy waits for quote: the vault holds {_usd(s, budget):.2f} "
-                                              f"{s.quote_symbol} (sales bring it in first)"))
+                skipped.append(
+                    Skip(
+                        c.symbol,
+                        f"buy waits for quote: the vault holds {_usd(s, budget):.2f} "
+                        f"{s.quote_symbol} (sales bring it in first)",
+                    )
+                )
                 continue
             left = min(left, affordable)
         reasons = []
@@ -373,33 +383,52 @@ def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
             gas = settings.gas_v2 if route.dex == "v2" else settings.gas_v3
             gas_usd = _gas_usd(s, gas)
             if amount == 0:
-                reasons.append(f"{route.label}: the pool after its fee is not better than the auction "
-                               f"(factor {factor / WAD:.4f})")
+                reasons.append(
+                    f"{route.label}: the pool after its fee is not better than the auction (factor {factor / WAD:.4f})"
+                )
                 continue
             try:  # the amount the Rebalancer really trades: whole unit steps
                 amount = auction_model.whole_step_take(amount, c.remaining, s.scale, c.sell)
             except ValueError:
-                reasons.append(f"{route.label}: {amount} base units is under one unit step "
-                               f"({s.scale // UNIT_SCALE} base units at this supply)")
+                reasons.append(
+                    f"{route.label}: {amount} base units is under one unit step "
+                    f"({s.scale // UNIT_SCALE} base units at this supply)"
+                )
                 continue
             profit, owed, after = _profit(c, s, route, amount, factor)
             need = _quote_units(s, gas_usd * (1 + settings.gas_margin) + settings.min_profit_usd)
             impact = abs(after / mid(route) - 1) * BPS
             if profit < need:
-                reasons.append(f"{route.label}: unprofitable, {_usd(s, profit):.2f} USD on {amount} base units "
-                               f"< gas {gas_usd:.2f} x {1 + settings.gas_margin} + minimum "
-                               f"{settings.min_profit_usd} USD "
-                               f"(factor {factor / WAD:.4f})")
+                reasons.append(
+                    f"{route.label}: unprofitable, {_usd(s, profit):.2f} USD on {amount} base units "
+                    f"< gas {gas_usd:.2f} x {1 + settings.gas_margin} + minimum "
+                    f"{settings.min_profit_usd} USD "
+                    f"(factor {factor / WAD:.4f})"
+                )
                 continue
-            actions.append(Action(
-                c.symbol, c.token, c.sell, amount, owed, route.dex, route.fee, route.address,
-                min_profit=max(_quote_units(s, gas_usd), 1), expected_profit=profit, gas_usd=gas_usd,
-                impact_bps=Decimal(float(impact)).quantize(Decimal("0.01")), factor=factor,
-                reason=(f"{'sell' if c.sell else 'buy'} {amount} on {route.label} at factor {factor / WAD:.4f}: "
+            actions.append(
+                Action(
+                    c.symbol,
+                    c.token,
+                    c.sell,
+                    amount,
+                    owed,
+                    route.dex,
+                    route.fee,
+                    route.address,
+                    min_profit=max(_quote_units(s, gas_usd), 1),
+                    expected_profit=profit,
+                    gas_usd=gas_usd,
+                    impact_bps=Decimal(float(impact)).quantize(Decimal("0.01")),
+                    factor=factor,
+                    reason=(
+                        f"{'sell' if c.sell else 'buy'} {amount} on {route.label} at factor {factor / WAD:.4f}: "
                         f"{s.quote_symbol} {_usd(s, owed):.2f}, profit {_usd(s, profit):.2f} USD "
                         f"> gas {gas_usd:.2f} x {1 + settings.gas_margin} + {settings.min_profit_usd}, "
-                        f"impact {float(impact):.1f} bps"),
-            ))
+                        f"impact {float(impact):.1f} bps"
+                    ),
+                )
+            )
             left -= amount
             if not c.sell:
                 budget -= owed
@@ -471,16 +500,24 @@ def propose(
     rules = methodology.Rules(top=top, weighting=methodology.capped(cap))
     selection = methodology.select(listings, rules)
     sized = nav_per_share * (1 - cash_buffer)
-    units = methodology.target_units(selection.weights, {s: prices[s] for s in selection.symbols},
-                                     {s: decimals[s] for s in selection.symbols}, sized)
+    units = methodology.target_units(
+        selection.weights, {s: prices[s] for s in selection.symbols}, {s: decimals[s] for s in selection.symbols}, sized
+    )
     removed = tuple(s for s in held if s not in units and s != quote_symbol)
     symbols = (*selection.symbols, *removed)
     targets = (*(units[s] for s in selection.symbols), *(0 for _ in removed))
     if len(symbols) > 16:
         raise ValueError(f"propose: {len(symbols)} tokens, the Rebalancer takes at most 16 in one proposal")
     return Proposal(
-        date=date, symbols=symbols, tokens=tuple(market_tokens[s] for s in symbols), targets=targets,
-        duration=duration, start_factor=start_factor, end_factor=end_factor, weights=selection.weights,
-        added=tuple(s for s in selection.symbols if s not in held), removed=removed,
+        date=date,
+        symbols=symbols,
+        tokens=tuple(market_tokens[s] for s in symbols),
+        targets=targets,
+        duration=duration,
+        start_factor=start_factor,
+        end_factor=end_factor,
+        weights=selection.weights,
+        added=tuple(s for s in selection.symbols if s not in held),
+        removed=removed,
         reasons=selection.reasons(),
     )

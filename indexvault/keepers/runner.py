@@ -15,9 +15,10 @@ the next round decides afresh. `simulate` signs nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from indexvault.keepers import rebalance as decisions
 from indexvault.market import pools as market_pools
@@ -56,18 +57,29 @@ def routes(states: list[market_pools.PoolState], quote_symbol: str) -> dict[str,
     each asset's V2 pair with WETH followed by WETH's V2 pair with the quote
     (one two-hop route, "v2weth")."""
     out: dict[str, list[decisions.Route]] = {}
-    weth_quote = next((s for s in states if s.asset.symbol == WETH_SYMBOL and s.pair.symbol == quote_symbol
-                       and s.pool.dex == "v2"), None)
+    weth_quote = next(
+        (s for s in states if s.asset.symbol == WETH_SYMBOL and s.pair.symbol == quote_symbol and s.pool.dex == "v2"),
+        None,
+    )
     for state in states:
-        if (weth_quote is not None and state.pair.symbol == WETH_SYMBOL and state.pool.dex == "v2"
-                and state.asset.symbol != quote_symbol):
+        if (
+            weth_quote is not None
+            and state.pair.symbol == WETH_SYMBOL
+            and state.pool.dex == "v2"
+            and state.asset.symbol != quote_symbol
+        ):
             r0, r1 = state.reserves
             w0, w1 = weth_quote.reserves
-            out.setdefault(state.asset.symbol, []).append(decisions.Route(
-                "v2weth", state.pool.address, PIPS - (PIPS - state.pool.fee) * (PIPS - weth_quote.pool.fee) // PIPS,
-                state.asset_is_token0, reserves=(r0, r1) if state.asset_is_token0 else (r1, r0),
-                hop=(w0, w1) if weth_quote.asset_is_token0 else (w1, w0),
-            ))
+            out.setdefault(state.asset.symbol, []).append(
+                decisions.Route(
+                    "v2weth",
+                    state.pool.address,
+                    PIPS - (PIPS - state.pool.fee) * (PIPS - weth_quote.pool.fee) // PIPS,
+                    state.asset_is_token0,
+                    reserves=(r0, r1) if state.asset_is_token0 else (r1, r0),
+                    hop=(w0, w1) if weth_quote.asset_is_token0 else (w1, w0),
+                )
+            )
             continue
         if state.pair.symbol != quote_symbol:
             continue
@@ -76,8 +88,14 @@ def routes(states: list[market_pools.PoolState], quote_symbol: str) -> dict[str,
             reserves = (r0, r1) if state.asset_is_token0 else (r1, r0)
             route = decisions.Route("v2", state.pool.address, state.pool.fee, state.asset_is_token0, reserves=reserves)
         else:
-            route = decisions.Route("v3", state.pool.address, state.pool.fee, state.asset_is_token0,
-                                    sqrt_x96=state.sqrt_x96, liquidity=state.liquidity)
+            route = decisions.Route(
+                "v3",
+                state.pool.address,
+                state.pool.fee,
+                state.asset_is_token0,
+                sqrt_x96=state.sqrt_x96,
+                liquidity=state.liquidity,
+            )
         out.setdefault(state.asset.symbol, []).append(route)
     return {symbol: tuple(r) for symbol, r in out.items()}
 
@@ -86,11 +104,17 @@ def read_snapshot(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any]) ->
     """Everything `decide` needs, from the chain behind `rpc`: the Rebalancer,
     the vault's units, the feeds the oracle adapter uses, every pool."""
     rebalancer, vault, oracle = deployment["rebalancer"], deployment["vault"], deployment["oracle"]
-    (start,), (duration,), (f0,), (f1,), (band,), (quote,), (tokens, targets) = rpc.read([
-        (rebalancer, R_AUCTION_START, ()), (rebalancer, R_DURATION, ()), (rebalancer, R_START_FACTOR, ()),
-        (rebalancer, R_END_FACTOR, ()), (rebalancer, R_BAND, ()), (rebalancer, R_QUOTE, ()),
-        (rebalancer, R_TARGETS, ()),
-    ])
+    (start,), (duration,), (f0,), (f1,), (band,), (quote,), (tokens, targets) = rpc.read(
+        [
+            (rebalancer, R_AUCTION_START, ()),
+            (rebalancer, R_DURATION, ()),
+            (rebalancer, R_START_FACTOR, ()),
+            (rebalancer, R_END_FACTOR, ()),
+            (rebalancer, R_BAND, ()),
+            (rebalancer, R_QUOTE, ()),
+            (rebalancer, R_TARGETS, ()),
+        ]
+    )
     block = rpc.block()
     by_token = {a.token.lower(): a for a in market.assets.values()}
     everything = [quote, *tokens]
@@ -98,8 +122,8 @@ def read_snapshot(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any]) ->
     calls += [(rebalancer, R_REMAINING, (t,)) for t in tokens] if start else []
     results = rpc.read(calls)
     n = len(everything)
-    configs, bases = results[:n], results[n: 2 * n]
-    remaining = results[2 * n:] if start else [(False, 0)] * len(tokens)
+    configs, bases = results[:n], results[n : 2 * n]
+    remaining = results[2 * n :] if start else [(False, 0)] * len(tokens)
     feeds = [config[0][0] for config in configs]
     rounds = rpc.read([(f, FEED_LATEST, ()) for f in feeds] + [(f, FEED_DECIMALS, ()) for f in feeds])
     latest, feed_decimals = rounds[:n], [d[0] for d in rounds[n:]]
@@ -116,19 +140,40 @@ def read_snapshot(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any]) ->
         symbol = asset.symbol if asset else token
         unit, _, _ = bases[i]
         sell, left = remaining[i - 1]
-        components.append(decisions.Component(
-            symbol=symbol, token=token, decimals=configs[i][0][5], target=targets[i - 1], unit=unit, sell=sell,
-            remaining=left, price=prices[i], updated_at=latest[i][3], heartbeat=configs[i][0][1],
-            routes=pool_routes.get(symbol, ()),
-        ))
+        components.append(
+            decisions.Component(
+                symbol=symbol,
+                token=token,
+                decimals=configs[i][0][5],
+                target=targets[i - 1],
+                unit=unit,
+                sell=sell,
+                remaining=left,
+                price=prices[i],
+                updated_at=latest[i][3],
+                heartbeat=configs[i][0][1],
+                routes=pool_routes.get(symbol, ()),
+            )
+        )
     q_unit, supply, multiplier = bases[0]
     return decisions.Snapshot(
-        timestamp=int(block["timestamp"], 16), auction_start=start, auction_duration=duration,
-        start_factor=f0, end_factor=f1, band=band, quote_symbol=quote_asset.symbol, quote=quote,
-        quote_decimals=quote_asset.decimals, quote_price=prices[0], quote_updated_at=latest[0][3],
-        quote_heartbeat=configs[0][0][1], quote_available=q_unit * supply * multiplier // UNIT_SCALE,
+        timestamp=int(block["timestamp"], 16),
+        auction_start=start,
+        auction_duration=duration,
+        start_factor=f0,
+        end_factor=f1,
+        band=band,
+        quote_symbol=quote_asset.symbol,
+        quote=quote,
+        quote_decimals=quote_asset.decimals,
+        quote_price=prices[0],
+        quote_updated_at=latest[0][3],
+        quote_heartbeat=configs[0][0][1],
+        quote_available=q_unit * supply * multiplier // UNIT_SCALE,
         scale=supply * multiplier,
-        components=tuple(components), gas_price=int(rpc.call("eth_gasPrice"), 16), eth_usd=eth_usd,
+        components=tuple(components),
+        gas_price=int(rpc.call("eth_gasPrice"), 16),
+        eth_usd=eth_usd,
     )
 
 
@@ -152,15 +197,24 @@ class Round:
     fills: list[Fill] = field(default_factory=list)
 
 
-def run_round(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any], account, settings: decisions.Settings,
-              simulate: bool = False, log: Log = print) -> Round:
+def run_round(
+    rpc: Rpc,
+    market: MarketRecord,
+    deployment: dict[str, Any],
+    account,
+    settings: decisions.Settings,
+    simulate: bool = False,
+    log: Log = print,
+) -> Round:
     """One round: read, decide, and (unless `simulate`) fill every bid decided,
     logging each decision and each outcome. A fill that fails is logged and
     not retried: the next round reads the chain and decides again."""
     short = read_shortfalls(rpc, deployment)
     for row in short:  # a component that changed after listing: share the loss before pricing anything
-        log(f"{'[simulate] ' if simulate else ''}sync {row.token}: the vault holds {row.held} base units, "
-            f"owes {row.owed} ({row.shortfall_bps} bps short)")
+        log(
+            f"{'[simulate] ' if simulate else ''}sync {row.token}: the vault holds {row.held} base units, "
+            f"owes {row.owed} ({row.shortfall_bps} bps short)"
+        )
     if short and not simulate:
         from ape import project
 
@@ -181,8 +235,16 @@ def run_round(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any], accoun
     rebalancer = project.Rebalancer.at(deployment["rebalancer"])
     for action in decision.actions:
         try:
-            receipt = bidder.fill(action.token, action.amount, action.quote_limit, action.sell, action.dex_id,
-                                  action.fee, action.min_profit, sender=account)
+            receipt = bidder.fill(
+                action.token,
+                action.amount,
+                action.quote_limit,
+                action.sell,
+                action.dex_id,
+                action.fee,
+                action.min_profit,
+                sender=account,
+            )
         except (ApeException, RpcError) as error:
             message = getattr(error, "message", None) or str(error).splitlines()[0]
             log(f"fill {action.symbol} failed: {message}; the next round decides again")
@@ -190,10 +252,18 @@ def run_round(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any], accoun
             continue
         bid = next(iter(receipt.decode_logs(rebalancer.Bid)), None)
         filled = next(iter(receipt.decode_logs(bidder.Filled)), None)
-        fill = Fill(action, True, quote_amount=bid.quote_amount if bid else 0, amount=bid.amount if bid else 0,
-                    profit=filled.profit if filled else 0, gas_used=receipt.gas_used)
-        log(f"filled {action.symbol}: {fill.amount} for {fill.quote_amount} quote, keeper profit {fill.profit}, "
-            f"gas {fill.gas_used}")
+        fill = Fill(
+            action,
+            True,
+            quote_amount=bid.quote_amount if bid else 0,
+            amount=bid.amount if bid else 0,
+            profit=filled.profit if filled else 0,
+            gas_used=receipt.gas_used,
+        )
+        log(
+            f"filled {action.symbol}: {fill.amount} for {fill.quote_amount} quote, keeper profit {fill.profit}, "
+            f"gas {fill.gas_used}"
+        )
         result.fills.append(fill)
     return result
 
@@ -209,8 +279,16 @@ def read_shortfalls(rpc: Rpc, deployment: dict[str, Any]) -> list[SolvencyRow]:
     return shortfalls(solvency_rows(tokens, held, owed))
 
 
-def read_proposal(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any], date: str, top: int = 10,
-                  cap: Decimal = Decimal("0.25"), duration: int = 86_400, **curve: int) -> decisions.Proposal:
+def read_proposal(
+    rpc: Rpc,
+    market: MarketRecord,
+    deployment: dict[str, Any],
+    date: str,
+    top: int = 10,
+    cap: Decimal = Decimal("0.25"),
+    duration: int = 86_400,
+    **curve: int,
+) -> decisions.Proposal:
     """The proposal of `date`'s targets for the index, priced now: every
     market asset's feed and the oracle adapter's NAV per share."""
     assets = list(market.assets.values())
@@ -222,17 +300,37 @@ def read_proposal(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any], da
         asset = market.by_token_symbol(component["symbol"])
         held.append(asset.symbol if asset else component["symbol"])
     return decisions.propose(
-        date, {a.symbol: a.token for a in assets}, {a.symbol: a.decimals for a in assets}, prices,
-        Decimal(nav_per_share) / Decimal(10**18), held, market.quote, top=top, cap=cap, duration=duration, **curve,
+        date,
+        {a.symbol: a.token for a in assets},
+        {a.symbol: a.decimals for a in assets},
+        prices,
+        Decimal(nav_per_share) / Decimal(10**18),
+        held,
+        market.quote,
+        top=top,
+        cap=cap,
+        duration=duration,
+        **curve,
     )
 
 
-def round_on_network(signer=None, symbol: str | None = None, settings: decisions.Settings | None = None,
-                     log: Callable[[str], None] = print) -> Round:
+def round_on_network(
+    signer=None,
+    symbol: str | None = None,
+    settings: decisions.Settings | None = None,
+    log: Callable[[str], None] = print,
+) -> Round:
     """One round against the connected network's latest index (or `symbol`)
     and its market, as the bot and `ape run keeper rebalance` run it;
     simulates, signing nothing, without a signer."""
     from indexvault.chain import load_deployment, load_market, market_rpc
 
-    return run_round(market_rpc(), load_market(check=False), load_deployment(symbol), signer,
-                     settings or decisions.Settings(), simulate=signer is None, log=log)
+    return run_round(
+        market_rpc(),
+        load_market(check=False),
+        load_deployment(symbol),
+        signer,
+        settings or decisions.Settings(),
+        simulate=signer is None,
+        log=log,
+    )

@@ -97,7 +97,7 @@ class AddressBook(_Strict):
     tokens: dict[str, BookToken] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "AddressBook":
+    def _consistent(self) -> AddressBook:
         errors: list[str] = []
         weth_tokens = [s for s, t in self.tokens.items() if t.token_symbol == WETH_SYMBOL]
         entries = [(f"uniswap.{name}", address) for name, address in self.uniswap.model_dump().items()]
@@ -166,9 +166,7 @@ def market_record_from_address_book(
     wanted = list(dict.fromkeys([book.quote, *symbols]))
     missing = [s for s in wanted if s not in book.tokens]
     if missing:
-        raise MarketError(
-            f"not in the address book: {', '.join(missing)} (it has {', '.join(book.tokens)})"
-        )
+        raise MarketError(f"not in the address book: {', '.join(missing)} (it has {', '.join(book.tokens)})")
     if not ADDRESS.match(maker):
         raise MarketError(f"maker: {maker!r} is not an address (0x and 40 hex digits)")
     assets = {}
@@ -176,15 +174,28 @@ def market_record_from_address_book(
         token = book.tokens[symbol]
         feed = book.feeds[token.feed_name]
         assets[symbol] = Asset(
-            symbol=symbol, token_symbol=token.token_symbol, name=token.name, decimals=token.decimals,
-            token=token.address, kind="weth9" if token.address == book.uniswap.weth else NON_WETH_KIND,
-            feed=feed.address, feed_decimals=feed.decimals, heartbeat=feed.heartbeat, pools=[],
+            symbol=symbol,
+            token_symbol=token.token_symbol,
+            name=token.name,
+            decimals=token.decimals,
+            token=token.address,
+            kind="weth9" if token.address == book.uniswap.weth else NON_WETH_KIND,
+            feed=feed.address,
+            feed_decimals=feed.decimals,
+            heartbeat=feed.heartbeat,
+            pools=[],
         )
-    day = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).date()
+    day = dt.datetime.fromtimestamp(timestamp, dt.UTC).date()
     return MarketRecord(
-        date=day, day=day, chain_id=chain_id, timestamp=timestamp, quote=book.quote,
-        maker=to_checksum_address(maker), depth_rule=DEPTH_RULE,
-        uniswap=Uniswap(**book.uniswap.model_dump()), assets=assets,
+        date=day,
+        day=day,
+        chain_id=chain_id,
+        timestamp=timestamp,
+        quote=book.quote,
+        maker=to_checksum_address(maker),
+        depth_rule=DEPTH_RULE,
+        uniswap=Uniswap(**book.uniswap.model_dump()),
+        assets=assets,
     )
 
 
@@ -195,8 +206,12 @@ def discover_pools(record: MarketRecord, rpc, v3_fees: tuple[int, ...] = (500, 3
     from indexvault.market.record import Pool
 
     quote, weth = record.assets[record.quote], record.uniswap.weth
-    pairs = [(a, p) for a in record.assets.values() if a.symbol != record.quote
-             for p in [quote] + [x for x in record.assets.values() if x.token == weth and x.token != a.token]]
+    pairs = [
+        (a, p)
+        for a in record.assets.values()
+        if a.symbol != record.quote
+        for p in [quote] + [x for x in record.assets.values() if x.token == weth and x.token != a.token]
+    ]
     calls = []
     for asset, pair in pairs:
         calls.append((record.uniswap.v2_factory, uni.V2_GET_PAIR, (asset.token, pair.token)))

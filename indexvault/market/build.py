@@ -21,10 +21,10 @@ arbitrage with. Account 0, the user's default, is left untouched.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Callable
 
 from eth_utils import to_checksum_address
 
@@ -55,7 +55,7 @@ Log = Callable[[str], None]
 
 def close_timestamp(day: dt.date) -> int:
     """Block time at which a day's close is posted: its last second, UTC."""
-    return int(dt.datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=dt.timezone.utc).timestamp())
+    return int(dt.datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=dt.UTC).timestamp())
 
 
 def genesis_timestamp(day: dt.date) -> int:
@@ -109,22 +109,38 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
     weth_symbol = history.weth_symbol()
 
     log("deploying Uniswap V2 and V3 from their npm bytecode")
-    weth, v2_factory, v3_factory = rpc.deploy_all([
-        (maker, uni.bytecode("WETH9"), "WETH9", (), ()),
-        (maker, uni.bytecode("UniswapV2Factory"), "UniswapV2Factory", ("address",), (maker,)),
-        (maker, uni.bytecode("UniswapV3Factory"), "UniswapV3Factory", (), ()),
-    ])
+    weth, v2_factory, v3_factory = rpc.deploy_all(
+        [
+            (maker, uni.bytecode("WETH9"), "WETH9", (), ()),
+            (maker, uni.bytecode("UniswapV2Factory"), "UniswapV2Factory", ("address",), (maker,)),
+            (maker, uni.bytecode("UniswapV3Factory"), "UniswapV3Factory", (), ()),
+        ]
+    )
     both = ("address", "address")
-    v2_router, swap_router, quoter, position_manager = rpc.deploy_all([
-        (maker, uni.bytecode("UniswapV2Router02"), "UniswapV2Router02", both, (v2_factory, weth)),
-        (maker, uni.bytecode("SwapRouter"), "SwapRouter", both, (v3_factory, weth)),
-        (maker, uni.bytecode("QuoterV2"), "QuoterV2", both, (v3_factory, weth)),
-        # The position descriptor only renders token URIs; none is needed here.
-        (maker, uni.bytecode("NonfungiblePositionManager"), "NonfungiblePositionManager",
-         ("address", "address", "address"), (v3_factory, weth, "0x" + "00" * 20)),
-    ])
-    dex = Uniswap(weth=weth, v2_factory=v2_factory, v2_router=v2_router, v3_factory=v3_factory,
-                  swap_router=swap_router, quoter=quoter, position_manager=position_manager)
+    v2_router, swap_router, quoter, position_manager = rpc.deploy_all(
+        [
+            (maker, uni.bytecode("UniswapV2Router02"), "UniswapV2Router02", both, (v2_factory, weth)),
+            (maker, uni.bytecode("SwapRouter"), "SwapRouter", both, (v3_factory, weth)),
+            (maker, uni.bytecode("QuoterV2"), "QuoterV2", both, (v3_factory, weth)),
+            # The position descriptor only renders token URIs; none is needed here.
+            (
+                maker,
+                uni.bytecode("NonfungiblePositionManager"),
+                "NonfungiblePositionManager",
+                ("address", "address", "address"),
+                (v3_factory, weth, "0x" + "00" * 20),
+            ),
+        ]
+    )
+    dex = Uniswap(
+        weth=weth,
+        v2_factory=v2_factory,
+        v2_router=v2_router,
+        v3_factory=v3_factory,
+        swap_router=swap_router,
+        quoter=quoter,
+        position_manager=position_manager,
+    )
 
     symbols = [quote, *plan.symbols]
     infos = {s: history.token_info(s) for s in symbols}
@@ -132,15 +148,31 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
     token_code, feed_code = project_bytecode("MockToken"), project_bytecode("MockFeed")
     mocks = [s for s in symbols if s != weth_symbol]
     deployed = rpc.deploy_all(
-        [(maker, token_code, f"token {s}", ("string", "string", "uint8"),
-          (infos[s].name, infos[s].token, infos[s].decimals)) for s in mocks]
-        + [(maker, feed_code, f"feed {s}", ("uint8", "string", "int256"),
-            (FEED_DECIMALS, f"{s} / USD", int(plan.prices[s] * 10**FEED_DECIMALS))) for s in symbols]
+        [
+            (
+                maker,
+                token_code,
+                f"token {s}",
+                ("string", "string", "uint8"),
+                (infos[s].name, infos[s].token, infos[s].decimals),
+            )
+            for s in mocks
+        ]
+        + [
+            (
+                maker,
+                feed_code,
+                f"feed {s}",
+                ("uint8", "string", "int256"),
+                (FEED_DECIMALS, f"{s} / USD", int(plan.prices[s] * 10**FEED_DECIMALS)),
+            )
+            for s in symbols
+        ]
     )
     tokens = dict(zip(mocks, deployed[: len(mocks)]))
     if weth_symbol in symbols:
         tokens[weth_symbol] = weth
-    feeds = dict(zip(symbols, deployed[len(mocks):]))
+    feeds = dict(zip(symbols, deployed[len(mocks) :]))
 
     volumes = {l.symbol: l.volume_24h for l in plan.listings}
     pools: dict[str, list[Pool]] = {s: [] for s in symbols}
@@ -173,10 +205,16 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
         sqrt_now = uni.sqrt_price_x96(ratio)
         tvl = max(volumes[symbol] * V3_SHARE, V2_FLOOR)
         ranges = [
-            (uni.tick_at(ratio * Fraction(1 - V3_RANGE), spacing, round_up=False),
-             uni.tick_at(ratio * Fraction(1 + V3_RANGE), spacing, round_up=True), V3_CONCENTRATED),
-            (uni.tick_at(Fraction(0), spacing, round_up=True), uni.tick_at(None, spacing, round_up=False),
-             1 - V3_CONCENTRATED),
+            (
+                uni.tick_at(ratio * Fraction(1 - V3_RANGE), spacing, round_up=False),
+                uni.tick_at(ratio * Fraction(1 + V3_RANGE), spacing, round_up=True),
+                V3_CONCENTRATED,
+            ),
+            (
+                uni.tick_at(Fraction(0), spacing, round_up=True),
+                uni.tick_at(None, spacing, round_up=False),
+                1 - V3_CONCENTRATED,
+            ),
         ]
         positions = []
         for lower, upper, share in ranges:
@@ -200,23 +238,43 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
         else:
             txs.append(Tx(maker, tokens[symbol], uni.MOCK_MINT(maker, amount), f"mint {symbol}", gas=100_000))
         for spender in (v2_router, swap_router, position_manager):
-            txs.append(Tx(maker, tokens[symbol], uni.ERC20_APPROVE(spender, uni.MAX_UINT), f"approve {symbol}", gas=100_000))
+            txs.append(
+                Tx(maker, tokens[symbol], uni.ERC20_APPROVE(spender, uni.MAX_UINT), f"approve {symbol}", gas=100_000)
+            )
     rpc.transact(txs)
 
     log(f"seeding {len(v2_adds)} V2 and {len(v3_adds)} V3 pools")
     txs = [
-        Tx(maker, v2_router, uni.V2_ADD_LIQUIDITY(tokens[a], tokens[b], x, y, 0, 0, maker, DEADLINE),
-           f"V2 {a}/{b}", gas=5_000_000)
+        Tx(
+            maker,
+            v2_router,
+            uni.V2_ADD_LIQUIDITY(tokens[a], tokens[b], x, y, 0, 0, maker, DEADLINE),
+            f"V2 {a}/{b}",
+            gas=5_000_000,
+        )
         for a, b, x, y in v2_adds
     ]
     for symbol, fee, sqrt_now, positions in v3_adds:
         token0, token1 = uni.sort_tokens(tokens[symbol], tokens[quote])
-        txs.append(Tx(maker, position_manager, uni.V3_CREATE_POOL(token0, token1, fee, sqrt_now),
-                      f"V3 {symbol}/{quote} pool", gas=6_000_000))
+        txs.append(
+            Tx(
+                maker,
+                position_manager,
+                uni.V3_CREATE_POOL(token0, token1, fee, sqrt_now),
+                f"V3 {symbol}/{quote} pool",
+                gas=6_000_000,
+            )
+        )
         for lower, upper, amount0, amount1 in positions:
-            txs.append(Tx(maker, position_manager,
-                          uni.V3_MINT((token0, token1, fee, lower, upper, amount0, amount1, 0, 0, maker, DEADLINE)),
-                          f"V3 {symbol}/{quote} position {lower}..{upper}", gas=1_000_000))
+            txs.append(
+                Tx(
+                    maker,
+                    position_manager,
+                    uni.V3_MINT((token0, token1, fee, lower, upper, amount0, amount1, 0, 0, maker, DEADLINE)),
+                    f"V3 {symbol}/{quote} position {lower}..{upper}",
+                    gas=1_000_000,
+                )
+            )
     rpc.transact(txs)
 
     v2_pairs = rpc.read([(v2_factory, uni.V2_GET_PAIR, (tokens[a], tokens[b])) for a, b, _, _ in v2_adds])
@@ -229,17 +287,35 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
     # Post the day's closes at its last second, so the build's blocks end at the close.
     timestamp = close_timestamp(plan.date)
     rpc.transact(
-        [Tx(maker, feeds[s], uni.FEED_SET(int(plan.prices[s] * 10**FEED_DECIMALS)), f"feed {s}", gas=200_000)
-         for s in symbols],
+        [
+            Tx(maker, feeds[s], uni.FEED_SET(int(plan.prices[s] * 10**FEED_DECIMALS)), f"feed {s}", gas=200_000)
+            for s in symbols
+        ],
         timestamp=timestamp,
     )
     assets = {
-        s: Asset(symbol=s, token_symbol=infos[s].token, name=infos[s].name, decimals=infos[s].decimals,
-                 token=to_checksum_address(tokens[s]), kind="weth9" if s == weth_symbol else "mock",
-                 feed=to_checksum_address(feeds[s]), feed_decimals=FEED_DECIMALS, heartbeat=HEARTBEAT,
-                 pools=pools[s])
+        s: Asset(
+            symbol=s,
+            token_symbol=infos[s].token,
+            name=infos[s].name,
+            decimals=infos[s].decimals,
+            token=to_checksum_address(tokens[s]),
+            kind="weth9" if s == weth_symbol else "mock",
+            feed=to_checksum_address(feeds[s]),
+            feed_decimals=FEED_DECIMALS,
+            heartbeat=HEARTBEAT,
+            pools=pools[s],
+        )
         for s in symbols
     }
-    return MarketRecord(date=plan.date, day=plan.date, chain_id=rpc.chain_id(), timestamp=timestamp, quote=quote,
-                        maker=maker, depth_rule=DEPTH_RULE, uniswap=dex, assets=assets)
-
+    return MarketRecord(
+        date=plan.date,
+        day=plan.date,
+        chain_id=rpc.chain_id(),
+        timestamp=timestamp,
+        quote=quote,
+        maker=maker,
+        depth_rule=DEPTH_RULE,
+        uniswap=dex,
+        assets=assets,
+    )

@@ -55,7 +55,8 @@ class Anvil:
         output = subprocess.DEVNULL if quiet else None
         self.process = subprocess.Popen(
             [anvil_binary(), "--port", str(self.port), "--gas-limit", str(GAS_LIMIT), *args],
-            stdout=output, stderr=output,
+            stdout=output,
+            stderr=output,
         )
         self.rpc = Rpc(self.url)
         deadline = time.monotonic() + wait
@@ -79,7 +80,7 @@ class Anvil:
                 self.process.kill()
                 self.process.wait()
 
-    def __enter__(self) -> "Anvil":
+    def __enter__(self) -> Anvil:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -74,8 +74,19 @@ def read(rpc: Rpc, record: MarketRecord, feeds: dict[str, Decimal] | None = None
             ratio = ratio if asset_is_0 else 1 / ratio
             price = uni.whole_price(ratio, asset.decimals, pair.decimals)
             depth = uni.v3_depth(liquidity, sqrt_x96, asset_is_0, pair.decimals)
-        states.append(PoolState(
-            asset, pair, pool, asset_is_0, reserves, sqrt_x96, liquidity, price,
-            price * feeds[pair.symbol], feeds[asset.symbol], depth * feeds[pair.symbol],
-        ))
+        states.append(
+            PoolState(
+                asset,
+                pair,
+                pool,
+                asset_is_0,
+                reserves,
+                sqrt_x96,
+                liquidity,
+                price,
+                price * feeds[pair.symbol],
+                feeds[asset.symbol],
+                depth * feeds[pair.symbol],
+            )
+        )
     return states

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterator
 
 from indexvault import history
 from indexvault.market import pools as market_pools
@@ -142,12 +142,14 @@ def steps(rpc: Rpc, record: MarketRecord, end: dt.date, steps_per_day: int = 1) 
     every pool to them, and yield the step, so a keeper can act before the
     next one. Every close is checked before the first step is sent."""
     if any(a.kind == "erc20" for a in record.assets.values()):
-        raise MarketError("replay posts prices to the market's own feeds; a fork's feeds are Chainlink's, "
-                          "which move only with the real network")
+        raise MarketError(
+            "replay posts prices to the market's own feeds; a fork's feeds are Chainlink's, "
+            "which move only with the real network"
+        )
     path = price_path(record, end, steps_per_day)
     if rpc.timestamp() >= path[0][0]:
         raise MarketError(
-            f"the node's clock ({dt.datetime.fromtimestamp(rpc.timestamp(), dt.timezone.utc):%Y-%m-%d %H:%M}) "
+            f"the node's clock ({dt.datetime.fromtimestamp(rpc.timestamp(), dt.UTC):%Y-%m-%d %H:%M}) "
             f"is past the next replay step: restore the market with `make market-node` and replay from {record.day}"
         )
     for timestamp, prices in path:
@@ -159,8 +161,9 @@ def steps(rpc: Rpc, record: MarketRecord, end: dt.date, steps_per_day: int = 1) 
         trades = [t for t in (arbitrage(p, prices[p.asset.symbol], prices[p.pair.symbol]) for p in states) if t]
         rpc.transact(txs + [trade_tx(record, t) for t in trades], timestamp=timestamp)
         after = market_pools.read(rpc, record)
-        yield Step(timestamp, dict(prices), {p.label: p.price_usd for p in after}, {p.label: p.gap for p in after},
-                   len(trades))
+        yield Step(
+            timestamp, dict(prices), {p.label: p.price_usd for p in after}, {p.label: p.gap for p in after}, len(trades)
+        )
 
 
 def replay(
@@ -193,17 +196,22 @@ def plot(report: ReplayReport, path: Path, skip: set[str] = frozenset()) -> Path
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    times = [dt.datetime.fromtimestamp(s.timestamp, dt.timezone.utc) for s in report.steps]
+    times = [dt.datetime.fromtimestamp(s.timestamp, dt.UTC) for s in report.steps]
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     first = report.steps[0].feeds
     for symbol in first:
         if symbol in skip:
             continue
-        line, = top.plot(times, [float(s.feeds[symbol] / first[symbol]) for s in report.steps], lw=1.2, label=symbol)
+        (line,) = top.plot(times, [float(s.feeds[symbol] / first[symbol]) for s in report.steps], lw=1.2, label=symbol)
         for label in report.steps[0].pools:
             if label.startswith(f"{symbol}/"):
-                top.plot(times, [float(s.pools[label] / first[symbol]) for s in report.steps], ".",
-                         color=line.get_color(), ms=3)
+                top.plot(
+                    times,
+                    [float(s.pools[label] / first[symbol]) for s in report.steps],
+                    ".",
+                    color=line.get_color(),
+                    ms=3,
+                )
     top.set_ylabel("price / first feed price")
     top.set_title(f"Market replay {report.start} to {report.end}: feeds (lines) and pool prices (dots)")
     top.legend(ncol=5, fontsize=7)

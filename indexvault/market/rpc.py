@@ -18,13 +18,13 @@ import itertools
 import json
 import socket
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Sequence
+from typing import Any
 
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
-
 
 # Under EIP-7825's 2**24 cap on a transaction's gas, which anvil 1.7.1 enforces;
 # Uniswap V3's NonfungiblePositionManager, the largest deploy, needs about 5.5M.
@@ -128,8 +128,9 @@ class Rpc:
                 self.close()
                 # Only a kept-alive connection the node had closed is tried again (it never
                 # saw the request, so a transaction is not sent twice); anything else is an error.
-                if reused and isinstance(error, (http.client.RemoteDisconnected, ConnectionResetError,
-                                                 BrokenPipeError)):
+                if reused and isinstance(
+                    error, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+                ):
                     continue
                 raise RpcError(f"no node answers at {self.url} ({error})") from None
             if response.status != 200:
@@ -156,7 +157,7 @@ class Rpc:
             raise RpcError(f"{self.url}: {answers.get('error')}")
         by_id = {answer["id"]: answer for answer in answers}
         results = []
-        for i, (method, params) in zip(ids, calls):
+        for i, (method, _params) in zip(ids, calls):
             answer = by_id.get(i, {"error": {"message": "no answer"}})
             if "error" in answer:
                 raise RpcError(f"{method} failed: {answer['error'].get('message')}")
@@ -220,8 +221,13 @@ class Rpc:
     def deploy_all(self, items: Sequence[tuple[str, str, str, Sequence[str], Sequence]]) -> list[str]:
         """Deploy each `(sender, bytecode, label, constructor types, args)`; their addresses."""
         txs = [
-            Tx(sender, None, "0x" + bytecode.removeprefix("0x") + encode(list(types), list(args)).hex(), label,
-               gas=DEPLOY_GAS)
+            Tx(
+                sender,
+                None,
+                "0x" + bytecode.removeprefix("0x") + encode(list(types), list(args)).hex(),
+                label,
+                gas=DEPLOY_GAS,
+            )
             for sender, bytecode, label, types, args in items
         ]
         return [to_checksum_address(r["contractAddress"]) for r in self.transact(txs)]

@@ -80,12 +80,14 @@ def _side(market: MarketRecord, indexes: dict[str, dict[str, Any]], symbol: str)
         if record["symbol"].lower() == symbol.lower():
             return Side(record["symbol"], record["vault"], 18), record
     known = ", ".join([a.token_symbol for a in market.assets.values()] + sorted(indexes))
-    raise MarketError(f"{symbol!r} is neither an asset of the {market.date} market nor an index deployed here "
-                      f"({known})")
+    raise MarketError(
+        f"{symbol!r} is neither an asset of the {market.date} market nor an index deployed here ({known})"
+    )
 
 
-def find_pool(market: MarketRecord, indexes: dict[str, dict[str, Any]], sell: str, buy: str,
-              dex: Dex | None = None) -> PoolRef:
+def find_pool(
+    market: MarketRecord, indexes: dict[str, dict[str, Any]], sell: str, buy: str, dex: Dex | None = None
+) -> PoolRef:
     """The pool that trades `sell` for `buy` (token or data symbols, or an
     index's symbol): one of the market's, or an index token's recorded pool."""
     sell_side, sell_index = _side(market, indexes, sell)
@@ -97,15 +99,26 @@ def find_pool(market: MarketRecord, indexes: dict[str, dict[str, Any]], sell: st
         other = buy_side if sell_index is not None else sell_side
         quote = market.assets[market.quote]
         if "pool" not in index:
-            raise MarketError(f"index {index['symbol']} has no pool: create it with "
-                              f"`ape run keeper arbitrage --create-pool <USD> --index {index['symbol']}`")
+            raise MarketError(
+                f"index {index['symbol']} has no pool: create it with "
+                f"`ape run keeper arbitrage --create-pool <USD> --index {index['symbol']}`"
+            )
         if other.token != quote.token or (sell_index is not None and buy_index is not None):
             raise MarketError(f"index {index['symbol']}'s pool trades it against {quote.token_symbol} only")
         if dex == "v3":
             raise MarketError(f"index {index['symbol']}'s pool is a Uniswap V2 pair: leave out --dex v3")
         me = sell_side if sell_index is not None else buy_side
-        return PoolRef(f"{index['symbol']}/{quote.token_symbol} v2", index["pool"], "v2", 3000, sell_side, buy_side,
-                       me, other, index["symbol"])
+        return PoolRef(
+            f"{index['symbol']}/{quote.token_symbol} v2",
+            index["pool"],
+            "v2",
+            3000,
+            sell_side,
+            buy_side,
+            me,
+            other,
+            index["symbol"],
+        )
     found = []
     for asset in market.assets.values():
         for pool in asset.pools:
@@ -113,18 +126,29 @@ def find_pool(market: MarketRecord, indexes: dict[str, dict[str, Any]], sell: st
             if {asset.token, pair.token} == {sell_side.token, buy_side.token}:
                 found.append((asset, pair, pool))
     if not found:
-        raise MarketError(f"the market has no pool of {sell_side.symbol} against {buy_side.symbol}; every asset "
-                          f"trades against {market.assets[market.quote].token_symbol}, some also against WETH")
+        raise MarketError(
+            f"the market has no pool of {sell_side.symbol} against {buy_side.symbol}; every asset "
+            f"trades against {market.assets[market.quote].token_symbol}, some also against WETH"
+        )
     chosen = [f for f in found if dex is None or f[2].dex == dex]
     if not chosen:
-        raise MarketError(f"no {dex} pool of {sell_side.symbol} against {buy_side.symbol}; there is "
-                          f"{', '.join(f[2].dex for f in found)}")
+        raise MarketError(
+            f"no {dex} pool of {sell_side.symbol} against {buy_side.symbol}; there is "
+            f"{', '.join(f[2].dex for f in found)}"
+        )
     if len(chosen) > 1:  # V2 unless asked: the pair every asset has, moved by an exact amount
         chosen = [f for f in chosen if f[2].dex == "v2"]
     asset, pair, pool = chosen[0]
-    return PoolRef(f"{asset.token_symbol}/{pair.token_symbol} {pool.dex}", pool.address, pool.dex, pool.fee,
-                   sell_side, buy_side, Side(asset.token_symbol, asset.token, asset.decimals),
-                   Side(pair.token_symbol, pair.token, pair.decimals))
+    return PoolRef(
+        f"{asset.token_symbol}/{pair.token_symbol} {pool.dex}",
+        pool.address,
+        pool.dex,
+        pool.fee,
+        sell_side,
+        buy_side,
+        Side(asset.token_symbol, asset.token, asset.decimals),
+        Side(pair.token_symbol, pair.token, pair.decimals),
+    )
 
 
 # ---- sizing ------------------------------------------------------------------------------------
@@ -168,19 +192,22 @@ class Call:
     label: str
 
 
-def swap_calls(market: MarketRecord, ref: PoolRef, trader: str, amount_in: int, allowance: int,
-               min_out: int = 0, limit: int = 0) -> list[Call]:
+def swap_calls(
+    market: MarketRecord, ref: PoolRef, trader: str, amount_in: int, allowance: int, min_out: int = 0, limit: int = 0
+) -> list[Call]:
     """The approval (when `allowance` is short) and the swap, as calls from `trader`."""
     router = market.uniswap.v2_router if ref.dex == "v2" else market.uniswap.swap_router
     calls = []
     if allowance < amount_in:
-        calls.append(Call(ref.sell.token, uni.ERC20_APPROVE(router, uni.MAX_UINT), APPROVE_GAS,
-                          f"approve {ref.sell.symbol}"))
+        calls.append(
+            Call(ref.sell.token, uni.ERC20_APPROVE(router, uni.MAX_UINT), APPROVE_GAS, f"approve {ref.sell.symbol}")
+        )
     if ref.dex == "v2":
         data = uni.V2_SWAP_EXACT_IN(amount_in, min_out, [ref.sell.token, ref.buy.token], trader, DEADLINE)
     else:
-        data = uni.V3_EXACT_INPUT_SINGLE((ref.sell.token, ref.buy.token, ref.fee, trader, DEADLINE, amount_in,
-                                          min_out, limit))
+        data = uni.V3_EXACT_INPUT_SINGLE(
+            (ref.sell.token, ref.buy.token, ref.fee, trader, DEADLINE, amount_in, min_out, limit)
+        )
     calls.append(Call(router, data, SWAP_GAS[ref.dex], f"swap on {ref.label}"))
     return calls
 
@@ -206,8 +233,9 @@ def against_feed(reader, market: MarketRecord, ref: PoolRef) -> str:
 
 
 def _balances(reader, ref: PoolRef, trader: str) -> tuple[int, int]:
-    (sold,), (bought,) = reader.read([(ref.sell.token, uni.ERC20_BALANCE, (trader,)),
-                                      (ref.buy.token, uni.ERC20_BALANCE, (trader,))])
+    (sold,), (bought,) = reader.read(
+        [(ref.sell.token, uni.ERC20_BALANCE, (trader,)), (ref.buy.token, uni.ERC20_BALANCE, (trader,))]
+    )
     return sold, bought
 
 
@@ -227,8 +255,15 @@ class Trade:
         return self.after / self.before - 1
 
 
-def trade(reader, market: MarketRecord, ref: PoolRef, trader: str, send, amount: int | None = None,
-          move: Decimal | None = None) -> Trade:
+def trade(
+    reader,
+    market: MarketRecord,
+    ref: PoolRef,
+    trader: str,
+    send,
+    amount: int | None = None,
+    move: Decimal | None = None,
+) -> Trade:
     """Sell `amount` base units of `ref.sell` into the pool, or as much as
     makes the bought token `move` dearer (V2: exactly that amount; V3: the
     trader's balance offered, the swap stopping at the price). `send(calls)`
@@ -242,8 +277,10 @@ def trade(reader, market: MarketRecord, ref: PoolRef, trader: str, send, amount:
     limit = min_out = 0
     if move is not None:
         if move <= 0:
-            raise MarketError(f"--move {move:%}: give a positive move; the bought token's price rises, so "
-                              "swap --sell and --buy to move it the other way")
+            raise MarketError(
+                f"--move {move:%}: give a positive move; the bought token's price rises, so "
+                "swap --sell and --buy to move it the other way"
+            )
         if ref.dex == "v2":
             amount = amount_for_move(ref, move, state)
         else:
@@ -256,16 +293,22 @@ def trade(reader, market: MarketRecord, ref: PoolRef, trader: str, send, amount:
             raise MarketError(f"{amount} base units of {ref.sell.symbol} buy nothing on {ref.label}")
     if amount == 0 or held < amount:
         need = Decimal(amount) / 10**ref.sell.decimals
-        how = (f"`ape run market fund {ref.sell.symbol} {need:f}`" if ref.sell.symbol in
-               {a.token_symbol for a in market.assets.values()} else f"`ape run mint --shares {need:f}`")
-        raise MarketError(f"{trader} holds {Decimal(held) / 10**ref.sell.decimals:f} {ref.sell.symbol}; the trade "
-                          f"sells {need:f}: get them first with {how}")
+        how = (
+            f"`ape run market fund {ref.sell.symbol} {need:f}`"
+            if ref.sell.symbol in {a.token_symbol for a in market.assets.values()}
+            else f"`ape run mint --shares {need:f}`"
+        )
+        raise MarketError(
+            f"{trader} holds {Decimal(held) / 10**ref.sell.decimals:f} {ref.sell.symbol}; the trade "
+            f"sells {need:f}: get them first with {how}"
+        )
     router = market.uniswap.v2_router if ref.dex == "v2" else market.uniswap.swap_router
     (allowance,) = reader.read([(ref.sell.token, ALLOWANCE, (trader, router))])[0]
     gas_used = send(swap_calls(market, ref, trader, amount, allowance, min_out, limit))
     held_after, bought_after = _balances(reader, ref, trader)
-    return Trade(ref, before, price(ref, read_state(reader, ref)), held - held_after, bought_after - bought_before,
-                 gas_used)
+    return Trade(
+        ref, before, price(ref, read_state(reader, ref)), held - held_after, bought_after - bought_before, gas_used
+    )
 
 
 def ape_sender(account):

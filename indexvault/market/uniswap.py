@@ -59,9 +59,7 @@ V3_GET_POOL = Function("getPool(address,address,uint24)", "address")
 V3_SLOT0 = Function("slot0()", "uint160,int24,uint16,uint16,uint16,uint8,bool")
 V3_LIQUIDITY = Function("liquidity()", "uint128")
 V3_CREATE_POOL = Function("createAndInitializePoolIfNecessary(address,address,uint24,uint160)")
-V3_MINT = Function(
-    "mint((address,address,uint24,int24,int24,uint256,uint256,uint256,uint256,address,uint256))"
-)
+V3_MINT = Function("mint((address,address,uint24,int24,int24,uint256,uint256,uint256,uint256,address,uint256))")
 V3_EXACT_INPUT_SINGLE = Function("exactInputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))")
 
 
@@ -89,6 +87,7 @@ def sort_tokens(a: str, b: str) -> tuple[str, str]:
 
 # ---- prices -----------------------------------------------------------------------------
 # A pool's price here is always "quote per asset" in whole tokens, as a feed quotes it.
+
 
 def base_price(price: Decimal | Fraction, asset_decimals: int, quote_decimals: int) -> Fraction:
     """Quote base units per asset base unit for a price in whole tokens."""
@@ -185,8 +184,9 @@ def v3_liquidity_for_value(value1: int, sqrt_x96: int, sqrt_lower_x96: int, sqrt
     return int(probe * value1 / worth)
 
 
-def v3_depth(liquidity: int, sqrt_x96: int, token1_is_quote: bool, quote_decimals: int,
-             move: Decimal = Decimal("0.02")) -> Decimal:
+def v3_depth(
+    liquidity: int, sqrt_x96: int, token1_is_quote: bool, quote_decimals: int, move: Decimal = Decimal("0.02")
+) -> Decimal:
     """Quote, in whole tokens, that moves an in-range V3 pool's price up by
     `move` plus the quote value that moves it down by `move` (fees aside).
     Within the active range, token1 moves by L * d(sqrt P) and token0 by

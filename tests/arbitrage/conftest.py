@@ -44,13 +44,26 @@ def env(forked, market, reader, keeper, trader):
     tokens = {s: token.at(a.token) for s, a in market.assets.items()}
     feeds = market_pools.feed_prices(reader, market)
     symbols = list(BASKET)
-    units = units_from_weights([BASKET[s] for s in symbols], [feeds[s] for s in symbols],
-                               [market.assets[s].decimals for s in symbols], NAV_PER_SHARE)
+    units = units_from_weights(
+        [BASKET[s] for s in symbols],
+        [feeds[s] for s in symbols],
+        [market.assets[s].decimals for s in symbols],
+        NAV_PER_SHARE,
+    )
     manager, depositor = boa.env.generate_address("manager"), boa.env.generate_address("depositor")
     with boa.env.prank(manager):
         vault = deployer("IndexVault.vy").deploy(
-            "Test Index", "TIDX", [market.assets[s].token for s in symbols], units,
-            manager, manager, manager, manager, [FEE, FEE, 0], [WAD // 10] * 3, 10**9 * WAD,
+            "Test Index",
+            "TIDX",
+            [market.assets[s].token for s in symbols],
+            units,
+            manager,
+            manager,
+            manager,
+            manager,
+            [FEE, FEE, 0],
+            [WAD // 10] * 3,
+            10**9 * WAD,
         )
         oracle = deployer("OracleAdapter.vy").deploy(vault.address, manager)
         for s in symbols:
@@ -69,8 +82,13 @@ def env(forked, market, reader, keeper, trader):
     with boa.env.prank(depositor):
         vault.approve(v2, shares)
         usdc.approve(v2, quote)
-    boa.env.raw_call(v2, sender=depositor, data=bytes.fromhex(
-        uni.V2_ADD_LIQUIDITY(vault.address, usdc.address, shares, quote, shares, quote, depositor, DEADLINE)[2:]))
+    boa.env.raw_call(
+        v2,
+        sender=depositor,
+        data=bytes.fromhex(
+            uni.V2_ADD_LIQUIDITY(vault.address, usdc.address, shares, quote, shares, quote, depositor, DEADLINE)[2:]
+        ),
+    )
     (pool,) = reader.read([(market.uniswap.v2_factory, arbitrage.GET_PAIR, (vault.address, usdc.address))])[0]
     router = deployer("periphery/IndexRouter.vy").deploy(market.uniswap.v2_router, market.uniswap.swap_router)
     arb = deployer("periphery/IndexArbitrage.vy").deploy(router.address, v2)
@@ -79,19 +97,37 @@ def env(forked, market, reader, keeper, trader):
     with boa.env.prank(trader):
         usdc.approve(v2, MAX)
         vault.approve(v2, MAX)
-    deployment = {"symbol": "TIDX", "vault": vault.address, "oracle": oracle.address, "pool": pool,
-                  "router": router.address, "arbitrage": arb.address}
+    deployment = {
+        "symbol": "TIDX",
+        "vault": vault.address,
+        "oracle": oracle.address,
+        "pool": pool,
+        "router": router.address,
+        "arbitrage": arb.address,
+    }
     contracts = arbitrage.Contracts(arb, usdc, vault, keeper, (boa.BoaError,))
-    return SimpleNamespace(vault=vault, oracle=oracle, router=router, arb=arb, market=market, reader=reader,
-                           tokens=tokens, usdc=usdc, pool=pool, deployment=deployment, contracts=contracts,
-                           depositor=depositor)
+    return SimpleNamespace(
+        vault=vault,
+        oracle=oracle,
+        router=router,
+        arb=arb,
+        market=market,
+        reader=reader,
+        tokens=tokens,
+        usdc=usdc,
+        pool=pool,
+        deployment=deployment,
+        contracts=contracts,
+        depositor=depositor,
+    )
 
 
 def fund(tokens, market, symbol, holder, amount):
     """Gives `holder` `amount` of a market asset: a mock's open mint, or WETH wrapped from ETH."""
     if market.assets[symbol].kind == "weth9":
         boa.env.set_balance(holder, boa.env.get_balance(holder) + amount)
-        boa.env.raw_call(market.assets[symbol].token, sender=holder, value=amount,
-                         data=bytes.fromhex(uni.WETH_DEPOSIT()[2:]))
+        boa.env.raw_call(
+            market.assets[symbol].token, sender=holder, value=amount, data=bytes.fromhex(uni.WETH_DEPOSIT()[2:])
+        )
     else:
         tokens[symbol].mint(holder, amount)

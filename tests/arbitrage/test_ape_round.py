@@ -69,12 +69,24 @@ def test_round_on_network__simulates_then_brings_a_shocked_pool_back(ape_node, m
     usdc.approve(market.uniswap.v2_router, paid, sender=trader)
     from ape import Contract
 
-    router = Contract(market.uniswap.v2_router, abi=[{
-        "type": "function", "name": "swapExactTokensForTokens", "stateMutability": "nonpayable",
-        "inputs": [{"name": "amountIn", "type": "uint256"}, {"name": "amountOutMin", "type": "uint256"},
-                   {"name": "path", "type": "address[]"}, {"name": "to", "type": "address"},
-                   {"name": "deadline", "type": "uint256"}],
-        "outputs": [{"name": "amounts", "type": "uint256[]"}]}])
+    router = Contract(
+        market.uniswap.v2_router,
+        abi=[
+            {
+                "type": "function",
+                "name": "swapExactTokensForTokens",
+                "stateMutability": "nonpayable",
+                "inputs": [
+                    {"name": "amountIn", "type": "uint256"},
+                    {"name": "amountOutMin", "type": "uint256"},
+                    {"name": "path", "type": "address[]"},
+                    {"name": "to", "type": "address"},
+                    {"name": "deadline", "type": "uint256"},
+                ],
+                "outputs": [{"name": "amounts", "type": "uint256[]"}],
+            }
+        ],
+    )
     router.swapExactTokensForTokens(paid, 0, [usdc.address, record["vault"]], trader.address, 2**63, sender=trader)
     shocked = arbitrage.read_snapshot(rpc, market, record, 10**9)
     assert shocked.price > arbitrage.band(shocked).upper
@@ -89,7 +101,9 @@ def test_round_on_network__simulates_then_brings_a_shocked_pool_back(ape_node, m
     assert result.ok, lines
     after = result.after
     b = arbitrage.band(after)
-    print(f"\nApe round: pool/NAV {float(shocked.price / shocked.nav):.4f} -> {float(after.price / after.nav):.6f}, "
-          f"band [{float(b.lower / after.nav):.6f}, {float(b.upper / after.nav):.6f}], gas {result.gas_used:,}")
+    print(
+        f"\nApe round: pool/NAV {float(shocked.price / shocked.nav):.4f} -> {float(after.price / after.nav):.6f}, "
+        f"band [{float(b.lower / after.nav):.6f}, {float(b.upper / after.nav):.6f}], gas {result.gas_used:,}"
+    )
     assert result.gas_used < arbitrage.Settings().gas_mint_and_sell  # the keeper's gas estimate covers it
     assert b.lower <= after.price <= b.upper

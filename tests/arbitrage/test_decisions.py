@@ -24,9 +24,19 @@ def snapshot(price_over_nav: Fraction, depth_usd: int = 1_000_000, **changes) ->
     # The same constant product k, at the new price: x' = sqrt(k / p), y' = k / x'.
     k, p = shares * quote, Fraction(quote, shares) * price_over_nav
     x = math.isqrt(k * p.denominator // p.numerator)
-    snap = Snapshot(pool_shares=x, pool_quote=k // x, nav_per_share=NAV, quote_price=WAD, quote_decimals=6,
-                    mint_fee=WAD // 1000, redeem_fee=WAD // 1000, mint_cost=Decimal("0.0018"),
-                    redeem_cost=Decimal("0.0018"), gas_price=10**9, eth_usd=Decimal(2000))
+    snap = Snapshot(
+        pool_shares=x,
+        pool_quote=k // x,
+        nav_per_share=NAV,
+        quote_price=WAD,
+        quote_decimals=6,
+        mint_fee=WAD // 1000,
+        redeem_fee=WAD // 1000,
+        mint_cost=Decimal("0.0018"),
+        redeem_cost=Decimal("0.0018"),
+        gas_price=10**9,
+        eth_usd=Decimal(2000),
+    )
     return replace(snap, **changes)
 
 

@@ -15,8 +15,9 @@ OPS = 3_000
 def test_short_campaign__every_pool_shock_converges_inside_the_band(tmp_path):
     weights = dict(engine.DEFAULT_WEIGHTS, pool_shock=10, arbitrage=15)
     with market_node_for("2024-01-01") as (node, record):
-        result = run_campaign(node.url, record, vault_ops=OPS, seed=11,
-                              scenario=engine.Scenario(weights=weights, seed=11))
+        result = run_campaign(
+            node.url, record, vault_ops=OPS, seed=11, scenario=engine.Scenario(weights=weights, seed=11)
+        )
     assert result.violation is None, result.violation
     c = result.convergence
     assert c["pool_shocks"] > 20 and c["trades"]["mint_and_sell"] > 0 and c["trades"]["buy_and_redeem"] > 0

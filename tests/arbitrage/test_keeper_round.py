@@ -29,12 +29,15 @@ def shock(env, trader, factor: Fraction):
         path = [quote, env.vault.address]
     else:
         amount = uni.v2_amount_in(snap.pool_shares, snap.pool_quote, snap.price * factor)
-        env.tokens  # the trader sells shares it holds: bought from the depositor
+        # the trader sells shares it holds: bought from the depositor
         with boa.env.prank(env.depositor):
             env.vault.transfer(trader, amount)
         path = [env.vault.address, quote]
-    boa.env.raw_call(env.market.uniswap.v2_router, sender=trader, data=bytes.fromhex(
-        uni.V2_SWAP_EXACT_IN(amount, 0, path, trader, DEADLINE)[2:]))
+    boa.env.raw_call(
+        env.market.uniswap.v2_router,
+        sender=trader,
+        data=bytes.fromhex(uni.V2_SWAP_EXACT_IN(amount, 0, path, trader, DEADLINE)[2:]),
+    )
     return arbitrage.read_snapshot(env.reader, env.market, env.deployment, GAS_PRICE)
 
 
@@ -49,38 +52,42 @@ def test_keeper_round__shocked_pool__is_back_inside_the_band(env, trader, keeper
     assert not (b.lower <= shocked.price <= b.upper)
     usdc_before = env.usdc.balanceOf(keeper)
     lines = []
-    result = arbitrage.run_round(env.reader, env.market, env.deployment, env.contracts, SETTINGS, GAS_PRICE,
-                                 log=lines.append)
+    result = arbitrage.run_round(
+        env.reader, env.market, env.deployment, env.contracts, SETTINGS, GAS_PRICE, log=lines.append
+    )
     assert result.decision.kind == kind, lines
     assert result.ok, result.error
     after = result.after
     b_after = arbitrage.band(after)
-    print(f"\n{kind}: pool/NAV {_ratio(shocked, shocked.price):.4f} -> {_ratio(after, after.price):.6f}, "
-          f"band [{_ratio(after, b_after.lower):.6f}, {_ratio(after, b_after.upper):.6f}]; "
-          f"profit {(env.usdc.balanceOf(keeper) - usdc_before) / 1e6:.2f} USDC; " + lines[0])
+    print(
+        f"\n{kind}: pool/NAV {_ratio(shocked, shocked.price):.4f} -> {_ratio(after, after.price):.6f}, "
+        f"band [{_ratio(after, b_after.lower):.6f}, {_ratio(after, b_after.upper):.6f}]; "
+        f"profit {(env.usdc.balanceOf(keeper) - usdc_before) / 1e6:.2f} USDC; " + lines[0]
+    )
     assert b_after.lower <= after.price <= b_after.upper
     assert env.usdc.balanceOf(keeper) - usdc_before >= result.decision.min_profit
     # The contract holds nothing after the transaction.
     for token in [*env.tokens.values(), env.vault]:
         assert token.balanceOf(env.arb.address) == 0
     # A second round finds nothing to do, and says why.
-    again = arbitrage.run_round(env.reader, env.market, env.deployment, env.contracts, SETTINGS, GAS_PRICE,
-                                log=lambda line: None)
+    again = arbitrage.run_round(
+        env.reader, env.market, env.deployment, env.contracts, SETTINGS, GAS_PRICE, log=lambda line: None
+    )
     assert again.decision.kind is None and "inside the cost band" in again.decision.reason
 
 
 def test_keeper_round__simulate__decides_and_sends_nothing(env, trader, keeper):
     shock(env, trader, Fraction(3, 2))
     before = env.usdc.balanceOf(keeper)
-    result = arbitrage.run_round(env.reader, env.market, env.deployment, env.contracts, SETTINGS, GAS_PRICE,
-                                 simulate=True, log=lambda line: None)
+    result = arbitrage.run_round(
+        env.reader, env.market, env.deployment, env.contracts, SETTINGS, GAS_PRICE, simulate=True, log=lambda line: None
+    )
     assert result.decision.kind == "mint_and_sell" and not result.sent
     assert env.usdc.balanceOf(keeper) == before
 
 
 def _balances(env, holders):
-    return {(str(h), name): t.balanceOf(h) for h in holders
-            for name, t in [*env.tokens.items(), ("TIDX", env.vault)]}
+    return {(str(h), name): t.balanceOf(h) for h in holders for name, t in [*env.tokens.items(), ("TIDX", env.vault)]}
 
 
 def test_mint_and_sell__at_nav__reverts_unprofitable_and_moves_nothing(env, keeper):
@@ -91,8 +98,7 @@ def test_mint_and_sell__at_nav__reverts_unprofitable_and_moves_nothing(env, keep
     holders = [keeper, env.arb.address, env.pool, env.vault.address]
     before = _balances(env, holders)
     with boa.env.prank(keeper), boa.reverts("arbitrage: unprofitable"):
-        env.arb.mint_and_sell(env.vault.address, env.usdc.address, max_in, 10 * 10**18, mint.route_args(), 0,
-                              DEADLINE)
+        env.arb.mint_and_sell(env.vault.address, env.usdc.address, max_in, 10 * 10**18, mint.route_args(), 0, DEADLINE)
     assert _balances(env, holders) == before
 
 
@@ -111,8 +117,9 @@ def test_buy_and_redeem__at_nav__reverts_unprofitable_and_moves_nothing(env, kee
 def test_mint_and_sell__profitable__pays_the_keeper_and_logs(env, trader, keeper):
     shock(env, trader, Fraction(3, 2))
     before = env.usdc.balanceOf(keeper)
-    result = arbitrage.run_round(env.reader, env.market, env.deployment, env.contracts, SETTINGS, GAS_PRICE,
-                                 log=lambda line: None)
+    result = arbitrage.run_round(
+        env.reader, env.market, env.deployment, env.contracts, SETTINGS, GAS_PRICE, log=lambda line: None
+    )
     [log] = events(env.arb, "Arbitraged")
     assert log.caller == keeper and log.minted and log.shares == result.decision.shares
     assert log.quote_out - log.quote_in == env.usdc.balanceOf(keeper) - before

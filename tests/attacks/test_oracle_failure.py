@@ -69,8 +69,15 @@ def _fail(env, sequencer, failure, admin) -> str:
     return f"oracle: incomplete round for {wbtc}"
 
 
-FAILURES = ["sequencer-down", "sequencer-just-back", "feed-reverts", "stale", "zero-answer", "negative-answer",
-            "incomplete-round"]
+FAILURES = [
+    "sequencer-down",
+    "sequencer-just-back",
+    "feed-reverts",
+    "stale",
+    "zero-answer",
+    "negative-answer",
+    "incomplete-round",
+]
 
 
 @pytest.mark.parametrize("failure", FAILURES)

@@ -71,9 +71,18 @@ def hooked(create_token, create_vault, create_feed, create_oracle, admin, manage
         for token in (usdc, hook):
             feed = deployer("mocks/MockFeed.vy").at(oracle.feed(token.address).primary)
             feed.set_answer(feed.answer())
-    return SimpleNamespace(vault=vault, oracle=oracle, rebalancer=rebalancer, router=router, solo=solo, arb=arb,
-                           attacker=attacker,
-                           usdc=usdc, hook=hook, depositor=depositor)
+    return SimpleNamespace(
+        vault=vault,
+        oracle=oracle,
+        rebalancer=rebalancer,
+        router=router,
+        solo=solo,
+        arb=arb,
+        attacker=attacker,
+        usdc=usdc,
+        hook=hook,
+        depositor=depositor,
+    )
 
 
 def _calls(h) -> dict:
@@ -87,22 +96,32 @@ def _calls(h) -> dict:
         "sync": (h.vault, h.vault.sync.prepare_calldata(h.hook.address)),
         "accrue_fees": (h.vault, h.vault.accrue_fees.prepare_calldata()),
         "bid": (h.rebalancer, h.rebalancer.bid.prepare_calldata(h.hook.address, 10**5, MAX, a, b"")),
-        "mint_from": (h.router, h.router.mint_from.prepare_calldata(
-            h.solo.address, h.hook.address, 10**8, WAD, [(DIRECT, 0, [])], a, FAR)),
-        "redeem_to": (h.router, h.router.redeem_to.prepare_calldata(
-            h.solo.address, h.hook.address, WAD, 0, [(DIRECT, 0, [])], a, FAR)),
+        "mint_from": (
+            h.router,
+            h.router.mint_from.prepare_calldata(h.solo.address, h.hook.address, 10**8, WAD, [(DIRECT, 0, [])], a, FAR),
+        ),
+        "redeem_to": (
+            h.router,
+            h.router.redeem_to.prepare_calldata(h.solo.address, h.hook.address, WAD, 0, [(DIRECT, 0, [])], a, FAR),
+        ),
     }
 
 
 def _ledger(h):
-    return Ledger(h.vault, [h.usdc, h.hook], attacker=h.attacker.address, depositor=h.depositor,
-                  router=h.router.address)
+    return Ledger(
+        h.vault, [h.usdc, h.hook], attacker=h.attacker.address, depositor=h.depositor, router=h.router.address
+    )
 
 
 def _state(h):
     solo = Ledger(h.solo, [h.hook], attacker=h.attacker.address, router=h.router.address, arb=h.arb.address)
-    return (_ledger(h).read(), solo.read(), h.vault.units(), h.vault.claims(h.hook.address, h.attacker.address),
-            h.rebalancer.remaining(h.hook.address))
+    return (
+        _ledger(h).read(),
+        solo.read(),
+        h.vault.units(),
+        h.vault.claims(h.hook.address, h.attacker.address),
+        h.rebalancer.remaining(h.hook.address),
+    )
 
 
 # (the call the hook fires in, the re-entry, the reason that stops it)
@@ -155,9 +174,11 @@ def test_hook_reenters_the_arbitrage__reverts_with_its_reason_and_nothing_moves(
     arb = hooked.arb
     calls = {
         "mint_and_sell": arb.mint_and_sell.prepare_calldata(
-            hooked.solo.address, hooked.hook.address, 10**8, WAD, [(DIRECT, 0, [])], 0, FAR),
+            hooked.solo.address, hooked.hook.address, 10**8, WAD, [(DIRECT, 0, [])], 0, FAR
+        ),
         "buy_and_redeem": arb.buy_and_redeem.prepare_calldata(
-            hooked.solo.address, hooked.hook.address, 10**8, [(DIRECT, 0, [])], 0, FAR),
+            hooked.solo.address, hooked.hook.address, 10**8, [(DIRECT, 0, [])], 0, FAR
+        ),
     }
     hooked.attacker.set_reentry(arb.address, calls[entry])
     before = _state(hooked)

@@ -28,11 +28,18 @@ MAX = 2**256 - 1
 CAP = 2**100  # the vault's MAX_SUPPLY
 TINY = st.integers(1, 10**4)
 # No shrinking: a failure reports its whole sequence (shrinking one in py-evm takes minutes).
-FAST = settings(max_examples=4, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=4,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
-ops = st.lists(st.tuples(st.sampled_from(["mint", "redeem", "redeem-skip", "claim"]), TINY, st.integers(0, 7)),
-               min_size=25, max_size=40)
+ops = st.lists(
+    st.tuples(st.sampled_from(["mint", "redeem", "redeem-skip", "claim"]), TINY, st.integers(0, 7)),
+    min_size=25,
+    max_size=40,
+)
 
 
 @pytest.fixture(params=[6, 8, 18, 27], ids=lambda d: f"dec{d}")
@@ -142,8 +149,9 @@ def test_tiny_one_asset_routes__the_caller_never_gains(create_token, create_vaul
             with boa.env.prank(attacker):
                 need = vault.amounts_for_mint(shares)[0]
                 router.mint_from(vault.address, token.address, need + slack, shares, [(0, 0, [])], attacker, 2**63)
-                router.redeem_to(vault.address, token.address, vault.balanceOf(attacker), 0, [(0, 0, [])],
-                                 attacker, 2**63)
+                router.redeem_to(
+                    vault.address, token.address, vault.balanceOf(attacker), 0, [(0, 0, [])], attacker, 2**63
+                )
             assert token.balanceOf(attacker) <= start
             assert token.balanceOf(router.address) == vault.balanceOf(router.address) == 0
             assert backed(vault, [token])

@@ -142,9 +142,7 @@ def test_redeem__by_the_fee_recipient__pays_its_own_fee(
     with boa.env.prank(fee_recipient):
         vault.redeem(10 * WAD, expected, fee_recipient)
 
-    assert ledger.changes(before) == redeem_moves(
-        "fee_recipient", expected, "fee_recipient", 10 * WAD, fee_shares=fee
-    )
+    assert ledger.changes(before) == redeem_moves("fee_recipient", expected, "fee_recipient", 10 * WAD, fee_shares=fee)
     assert vault.balanceOf(fee_recipient) == fee
 
 

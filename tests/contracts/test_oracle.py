@@ -71,7 +71,15 @@ def checked(oracle, tokens, create_feed, admin):
     [(8, 1234_567890_12), (18, 12345_678901234567890123), (20, 12345_67890123456789012345)],
 )
 def test_price__normalised_to_1e18_per_whole_token(
-    create_token, create_vault, create_feed, create_oracle, fund, admin, depositor, token_decimals, feed_decimals,
+    create_token,
+    create_vault,
+    create_feed,
+    create_oracle,
+    fund,
+    admin,
+    depositor,
+    token_decimals,
+    feed_decimals,
     answer,
 ):
     token = create_token(token_decimals)

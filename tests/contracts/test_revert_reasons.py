@@ -75,8 +75,17 @@ def _for(kind, token):
 def _deploy(w, tokens, units=None, fees=(0, 0, 0), max_fees=(0, 0, 0), cap=WAD, admin=None, manager=None):
     with _as(w.admin):
         deployer("IndexVault.vy").deploy(
-            "Index", "IDX", tokens, units if units is not None else [1] * len(tokens),
-            admin or w.admin, manager or w.manager, w.guardian, w.admin, list(fees), list(max_fees), cap,
+            "Index",
+            "IDX",
+            tokens,
+            units if units is not None else [1] * len(tokens),
+            admin or w.admin,
+            manager or w.manager,
+            w.guardian,
+            w.admin,
+            list(fees),
+            list(max_fees),
+            cap,
         )
 
 
@@ -93,8 +102,15 @@ def _redeem(w, shares, receiver=None, amounts=None, who=None):
 def _trade(w, amount_out, amount_in, token_in=None):
     with _as(w.trader):
         w.vault.trade(
-            w.tokens[0].address, amount_out, 0, token_in or w.tokens[1].address, amount_in, MAX, w.trader,
-            w.trader, b"",
+            w.tokens[0].address,
+            amount_out,
+            0,
+            token_in or w.tokens[1].address,
+            amount_in,
+            MAX,
+            w.trader,
+            w.trader,
+            b"",
         )
 
 
@@ -223,7 +239,15 @@ VAULT_CASES = {
     # trade (the Rebalancer's; its bidders reach it through bid)
     "trade/not rebalancer": (
         lambda w: w.vault.trade(
-            w.tokens[0].address, 1, 0, w.tokens[1].address, 1, MAX, w.stranger, w.stranger, b"",
+            w.tokens[0].address,
+            1,
+            0,
+            w.tokens[1].address,
+            1,
+            MAX,
+            w.stranger,
+            w.stranger,
+            b"",
             sender=w.stranger,
         ),
         MISSING_ROLE,

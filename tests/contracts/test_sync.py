@@ -204,9 +204,7 @@ def test_sync__after_a_donation__never_raises_the_unit(synced_vault, attacker):
     assert vault.position(1)[1] == UNITS[1]
 
 
-def test_sync__with_outstanding_claims__pays_claims_first_and_shares_the_rest(
-    synced_vault, depositor, receiver, fund
-):
+def test_sync__with_outstanding_claims__pays_claims_first_and_shares_the_rest(synced_vault, depositor, receiver, fund):
     vault, (changing, plain) = synced_vault
     # The plain token freezes; the receiver skips it and keeps a claim.
     plain.set_frozen(True)

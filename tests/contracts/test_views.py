@@ -141,9 +141,7 @@ def test_amounts_for_redeem__is_what_redeem_pays(
 
     (event,) = events(fee_vault, "Redeem")
     assert event.fee_shares == fee
-    assert ledger.changes(before) == redeem_moves(
-        "depositor", quoted, "receiver", shares, fee_shares=fee + accrued
-    )
+    assert ledger.changes(before) == redeem_moves("depositor", quoted, "receiver", shares, fee_shares=fee + accrued)
 
 
 def test_amounts_for_mint__quote_is_tight(fee_vault, depositor):

@@ -17,9 +17,12 @@ def test_campaign_of_100k_vault_operations(market_node, capsys):
     node, record = market_node
     result = run_campaign(node.url, record, vault_ops=OPS, seed=2024)
     with capsys.disabled():
-        print(f"\nfuzz: {result.vault_ops:,} vault operations in {result.seconds:.1f} s "
-              f"({result.ops_per_s:,.0f}/s, {result.steps:,} steps with market moves; setup {result.setup_seconds:.1f} s); "
-              f"rebalancing: {result.rebalance['proposals']} proposals, {result.rebalance['bids']} bids")
+        print(
+            f"\nfuzz: {result.vault_ops:,} vault operations in {result.seconds:.1f} s "
+            f"({result.ops_per_s:,.0f}/s, {result.steps:,} steps with market moves; "
+            f"setup {result.setup_seconds:.1f} s); "
+            f"rebalancing: {result.rebalance['proposals']} proposals, {result.rebalance['bids']} bids"
+        )
     assert result.violation is None, result.violation
     assert result.vault_ops >= OPS
     assert result.counts["nav_stale"] > 0 and result.counts["pool_trade"] > 0 and result.counts["set_fees"] > 0

@@ -17,7 +17,8 @@ words = st.integers(0, 2**256 - 1)
 @given(st.lists(st.builds(Call, addresses, addresses, st.binary(max_size=300)), max_size=8))
 def test_encode_run__equals_eth_abi(calls):
     assert encode_run(calls) == RUN_SELECTOR + encode(
-        ["(address,address,bytes)[]"], [[(c.actor, c.target, c.data) for c in calls]])
+        ["(address,address,bytes)[]"], [[(c.actor, c.target, c.data) for c in calls]]
+    )
 
 
 @settings(max_examples=200, deadline=None)

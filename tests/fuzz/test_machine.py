@@ -96,8 +96,10 @@ class ForkedVaultMachine(RuleBasedStateMachine):
 
     # Rebalancing (indexvault/fuzz/rebalance.py): the manager proposes, the timelock passes, the bidder
     # trades the auctions; each bid's price and the units it moves are held to indexvault.auction_model.
-    @rule(factors=st.lists(st.floats(0.5, 1.5), min_size=len(SYMBOLS) - 1, max_size=len(SYMBOLS) - 1),
-          duration=st.sampled_from(rebalance.DURATIONS))
+    @rule(
+        factors=st.lists(st.floats(0.5, 1.5), min_size=len(SYMBOLS) - 1, max_size=len(SYMBOLS) - 1),
+        duration=st.sampled_from(rebalance.DURATIONS),
+    )
     def propose_targets(self, factors, duration):
         apply(self.world, Action("rebalance", rebalance.BIDDER, ("propose", factors, duration)))
 
@@ -129,8 +131,9 @@ def test_forked_vault_holds_its_invariants(forked_world):
     ForkedVaultMachine.saved = forked_world.save()
     run_state_machine_as_test(
         ForkedVaultMachine,
-        settings=settings(max_examples=15, stateful_step_count=20, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow]),
+        settings=settings(
+            max_examples=15, stateful_step_count=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+        ),
     )
     assert forked_world.vault_ops == 0  # every example started from the same world
 

@@ -64,8 +64,11 @@ def test_shocked_pool_pulled_back_inside_the_band(node, records, rpc):
     # --simulate with --create-pool says what it would do and sends nothing.
     block = rpc.call("eth_blockNumber")
     simulated = run(records, "keeper", "arbitrage", "--create-pool", "1000000", "--simulate")
-    assert re.search(r"\[simulate\] would create MKT10's Uniswap V2 pool against USDC at NAV [\d.]+ USD, "
-                     r"1000000 USD deep: [\d.]+ MKT10 .* and [\d.]+ USDC; signs nothing", simulated)
+    assert re.search(
+        r"\[simulate\] would create MKT10's Uniswap V2 pool against USDC at NAV [\d.]+ USD, "
+        r"1000000 USD deep: [\d.]+ MKT10 .* and [\d.]+ USDC; signs nothing",
+        simulated,
+    )
     assert rpc.call("eth_blockNumber") == block
     assert "pool" not in json.loads((records / "ethereum-local.json").read_text())["indexes"]["MKT10"]
 

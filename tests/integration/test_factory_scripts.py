@@ -41,7 +41,7 @@ def read(records: Path) -> dict:
 def status(records: Path, *args: str) -> dict:
     result = ape_run(records, "status", "--json", *args)
     assert result.returncode == 0, result.stdout
-    return json.loads(result.stdout[result.stdout.index("{"):])
+    return json.loads(result.stdout[result.stdout.index("{") :])
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +57,14 @@ def two_indexes(node, records):
 
 def test_create_index__plan_then_factory_then_index(two_indexes, records):
     first, second, factory = two_indexes
-    for text in ("blueprint IndexVault", "IndexFactory", "create_index (5 components)", "a new IndexTimelock, delay 86,400 s",
-                 "mint           0.1% (max 1%)", "cost at the current gas price"):
+    for text in (
+        "blueprint IndexVault",
+        "IndexFactory",
+        "create_index (5 components)",
+        "a new IndexTimelock, delay 86,400 s",
+        "mint           0.1% (max 1%)",
+        "cost at the current gas price",
+    ):
         assert text in first
     # The second launch reuses the recorded factory: no blueprint, one create (estimated, not approximated).
     assert "blueprint" not in second
@@ -88,14 +94,18 @@ def test_status__lists_the_registry_with_each_nav(two_indexes, records):
 
 def test_created_index__admin_is_the_timelock(two_indexes, records):
     # The creator is not the vault's admin: a direct fee change reverts, through the timelock it waits.
-    queued = ape_run(records, "timelock", "queue", "--index", "MAJ", "--mint", "0.003", "--redeem", "0.002",
-                     "--streaming", "0.01")
+    queued = ape_run(
+        records, "timelock", "queue", "--index", "MAJ", "--mint", "0.003", "--redeem", "0.002", "--streaming", "0.01"
+    )
     assert queued.returncode == 0, queued.stdout
     assert "Queued MAJ: fees mint 0.3%" in queued.stdout
-    early = ape_run(records, "timelock", "execute", "--index", "MAJ", "--mint", "0.003", "--redeem", "0.002",
-                    "--streaming", "0.01")
+    early = ape_run(
+        records, "timelock", "execute", "--index", "MAJ", "--mint", "0.003", "--redeem", "0.002", "--streaming", "0.01"
+    )
     assert early.returncode == 1
-    assert "not ready: MAJ: fees mint 0.3%, redeem 0.2%, streaming 1% a year can be executed in 86,400 s" in early.stdout
+    assert (
+        "not ready: MAJ: fees mint 0.3%, redeem 0.2%, streaming 1% a year can be executed in 86,400 s" in early.stdout
+    )
     assert Decimal(status(records, "--index", "MAJ")["fees"]["mint"]) == Decimal("0.002")
 
 
@@ -125,7 +135,12 @@ def test_create_index__cut_off_after_sending__adopts_the_index_instead_of_making
 def test_create_index__declined__sends_nothing(node, tmp_path):
     result = subprocess.run(
         [str(Path(sys.executable).parent / "ape"), "run", "create-index", str(DEMO)],
-        cwd=ROOT, env=_env(tmp_path), input="n\n", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=_env(tmp_path),
+        input="n\n",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         timeout=120,
     )
     assert result.returncode == 1
@@ -138,10 +153,16 @@ def test_deploy__cut_off_midway__resumes_and_is_not_live_before(node, tmp_path):
     path = tmp_path / "ethereum-local.json"
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "ape"), "run", "deploy", str(DEMO), "--yes"],
-        cwd=ROOT, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=_env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
-    while not (path.exists() and len(json.loads(path.read_text()).get("pending", {}).get("deploy DCI", {}).get("steps", {})) >= 3):
+    while not (
+        path.exists()
+        and len(json.loads(path.read_text()).get("pending", {}).get("deploy DCI", {}).get("steps", {})) >= 3
+    ):
         assert process.poll() is None and time.monotonic() < deadline, "deploy ended before it could be cut off"
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)

@@ -44,7 +44,7 @@ def test_replay_then_deploy_mint_status(node, records, tmp_path):
 
     shown = ape_run(records, "market", "status", "--json")
     assert shown.returncode == 0, shown.stdout
-    market = json.loads(shown.stdout[shown.stdout.index("{"):])
+    market = json.loads(shown.stdout[shown.stdout.index("{") :])
     assert market["day"] == "2024-02-01"
     assert max(abs(Decimal(p["gap"])) for p in market["pools"]) < Decimal("0.005")
 
@@ -53,9 +53,19 @@ def test_replay_then_deploy_mint_status(node, records, tmp_path):
     minted = ape_run(records, "mint", "--shares", "3")
     assert minted.returncode == 0, minted.stdout
     status = ape_run(records, "status", "--json")
-    index = json.loads(status.stdout[status.stdout.index("{"):])
+    index = json.loads(status.stdout[status.stdout.index("{") :])
     assert [c["symbol"] for c in index["components"]] == [
-        "WBTC", "WETH", "BNB", "SOL", "XRP", "ADA", "AVAX", "DOGE", "DOT", "MATIC"]
+        "WBTC",
+        "WETH",
+        "BNB",
+        "SOL",
+        "XRP",
+        "ADA",
+        "AVAX",
+        "DOGE",
+        "DOT",
+        "MATIC",
+    ]
     # Weights from the file at the feeds' prices: 100 USD a share at launch.
     assert Decimal(index["nav_per_share"]) == pytest.approx(Decimal(100), rel=Decimal("0.0001"))
     assert Decimal(index["components"][0]["weight"]) == pytest.approx(Decimal("0.25"), abs=Decimal("0.0001"))

@@ -26,7 +26,9 @@ def rehearsal(tmp_path_factory):
 
 
 def test_rehearsal__imports_the_account_on_the_sepolia_chain(rehearsal):
-    assert "A new account '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266' has been added with the id 'rehearsal'" in rehearsal
+    assert (
+        "A new account '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266' has been added with the id 'rehearsal'" in rehearsal
+    )
     assert "on ethereum:sepolia (chain id 11155111), signed by 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" in rehearsal
     assert "Traceback" not in rehearsal
 

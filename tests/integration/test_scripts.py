@@ -36,7 +36,7 @@ def deployed(node, records):
 def status(node, records) -> dict:
     result = ape_run(records, "status", "--json")
     assert result.returncode == 0, result.stdout
-    return json.loads(result.stdout[result.stdout.index("{"):])
+    return json.loads(result.stdout[result.stdout.index("{") :])
 
 
 def test_deploy__records_the_index(deployed):
@@ -64,7 +64,9 @@ def test_mint_status_redeem(node, records, deployed):
     assert Decimal("2.002") <= supply < Decimal("2.002000001")  # plus seconds of streaming fee
     assert Decimal(after_mint["nav"]) == pytest.approx(supply * 100, rel=Decimal("0.0001"))
     weights = [Decimal(c["weight"]) for c in after_mint["components"]]
-    assert weights == pytest.approx([Decimal("0.4"), Decimal("0.3"), Decimal("0.1"), Decimal("0.1"), Decimal("0.1")], abs=Decimal("0.0001"))
+    assert weights == pytest.approx(
+        [Decimal("0.4"), Decimal("0.3"), Decimal("0.1"), Decimal("0.1"), Decimal("0.1")], abs=Decimal("0.0001")
+    )
     for component in after_mint["components"]:
         # Every share fully backed; mint rounds up by at most one base unit.
         surplus = Decimal(component["held"]) - Decimal(component["owed"])
@@ -101,7 +103,10 @@ def test_deploy__bad_index_file__names_each_field_and_deploys_nothing(node, tmp_
     path.write_text(yaml.safe_dump(bad))
     result = ape_run(tmp_path, "deploy", str(path), "--yes")
     assert result.returncode == 1
-    assert "components[1].token: 'nope' is neither an address, a token under `mocks`, nor a market asset's symbol" in result.stdout
+    assert (
+        "components[1].token: 'nope' is neither an address, a token under `mocks`, nor a market asset's symbol"
+        in result.stdout
+    )
     assert "components[5].token: duplicate of components[0] (WBTC)" in result.stdout
     assert "components: weights sum to 1.1, not 1" in result.stdout
     assert "fees.mint: 0.02 is above max_fees.mint" in result.stdout
@@ -111,10 +116,16 @@ def test_deploy__bad_index_file__names_each_field_and_deploys_nothing(node, tmp_
 
 def test_deploy__address_without_feed__names_the_field(node, tmp_path):
     path = tmp_path / "nofeed.yaml"
-    path.write_text(yaml.safe_dump({
-        "name": "No Feed", "symbol": "NOF", "supply_cap": 100,
-        "components": [{"token": "0x" + "ab" * 20, "units": "1.5"}],
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "No Feed",
+                "symbol": "NOF",
+                "supply_cap": 100,
+                "components": [{"token": "0x" + "ab" * 20, "units": "1.5"}],
+            }
+        )
+    )
     result = ape_run(tmp_path, "deploy", str(path), "--yes")
     assert result.returncode == 1
     assert "components[0].feed: missing; every component needs a price feed" in result.stdout
@@ -159,17 +170,34 @@ def test_deploy__token_addresses_with_feeds(node, records, deployed):
     (here the demo's mock tokens and feeds, already on the chain)."""
     demo = {c["symbol"]: c for c in deployed["indexes"]["DCI"]["components"]}
     path = records / "by_address.yaml"
-    path.write_text(yaml.safe_dump({
-        "name": "Two Coins", "symbol": "TWO", "supply_cap": 1000,
-        "components": [
-            {"token": demo["WBTC"]["token"], "units": "0.001",
-             "feed": {"primary": demo["WBTC"]["feed"], "heartbeat": 3600}},
-            # USDC checked against the USDT feed: both answer 1 USD.
-            {"token": demo["USDC"]["token"], "units": "25.5",
-             "feed": {"primary": demo["USDC"]["feed"], "heartbeat": 3600,
-                      "secondary": demo["USDT"]["feed"], "secondary_heartbeat": 3600, "max_deviation": 0.02}},
-        ],
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "Two Coins",
+                "symbol": "TWO",
+                "supply_cap": 1000,
+                "components": [
+                    {
+                        "token": demo["WBTC"]["token"],
+                        "units": "0.001",
+                        "feed": {"primary": demo["WBTC"]["feed"], "heartbeat": 3600},
+                    },
+                    # USDC checked against the USDT feed: both answer 1 USD.
+                    {
+                        "token": demo["USDC"]["token"],
+                        "units": "25.5",
+                        "feed": {
+                            "primary": demo["USDC"]["feed"],
+                            "heartbeat": 3600,
+                            "secondary": demo["USDT"]["feed"],
+                            "secondary_heartbeat": 3600,
+                            "max_deviation": 0.02,
+                        },
+                    },
+                ],
+            }
+        )
+    )
     result = ape_run(records, "deploy", str(path), "--yes")
     assert result.returncode == 0, result.stdout
     record = json.loads((records / "ethereum-local.json").read_text())["indexes"]["TWO"]
@@ -177,7 +205,7 @@ def test_deploy__token_addresses_with_feeds(node, records, deployed):
 
     shown = ape_run(records, "status", "--index", "TWO", "--json")
     assert shown.returncode == 0, shown.stdout
-    two = json.loads(shown.stdout[shown.stdout.index("{"):])
+    two = json.loads(shown.stdout[shown.stdout.index("{") :])
     # 0.001 WBTC at 60,000 USD plus 25.5 USDC at 1 USD.
     assert Decimal(two["nav_per_share"]) == Decimal("85.5")
     assert [Decimal(c["unit"]) for c in two["components"]] == [Decimal("0.001"), Decimal("25.5")]
@@ -185,11 +213,18 @@ def test_deploy__token_addresses_with_feeds(node, records, deployed):
 
 def test_deploy__address_with_no_contract__names_the_field(node, tmp_path):
     path = tmp_path / "nocode.yaml"
-    path.write_text(yaml.safe_dump({
-        "name": "Nothing", "symbol": "NIL", "supply_cap": 100,
-        "components": [{"token": "0x" + "ab" * 20, "units": "1",
-                        "feed": {"primary": "0x" + "cd" * 20, "heartbeat": 3600}}],
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "Nothing",
+                "symbol": "NIL",
+                "supply_cap": 100,
+                "components": [
+                    {"token": "0x" + "ab" * 20, "units": "1", "feed": {"primary": "0x" + "cd" * 20, "heartbeat": 3600}}
+                ],
+            }
+        )
+    )
     result = ape_run(tmp_path, "deploy", str(path), "--yes")
     assert result.returncode == 1
     assert "components[0].token: no contract at 0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB on local" in result.stdout
@@ -198,11 +233,18 @@ def test_deploy__address_with_no_contract__names_the_field(node, tmp_path):
 
 def test_deploy__unit_rounds_to_zero__deploys_not_even_the_mocks(node, tmp_path):
     path = tmp_path / "dust.yaml"
-    path.write_text(yaml.safe_dump({
-        "name": "Dust", "symbol": "DUST", "supply_cap": 100, "initial_nav_per_share": 100,
-        "components": [{"token": "GOLD", "weight": 1}],
-        "mocks": {"GOLD": {"decimals": 0, "price": 60000}},
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "Dust",
+                "symbol": "DUST",
+                "supply_cap": 100,
+                "initial_nav_per_share": 100,
+                "components": [{"token": "GOLD", "weight": 1}],
+                "mocks": {"GOLD": {"decimals": 0, "price": 60000}},
+            }
+        )
+    )
     result = ape_run(tmp_path, "deploy", str(path), "--yes")
     assert result.returncode == 1
     assert "components[0]: less than one base unit of GOLD per index token; raise its units or weight" in result.stdout

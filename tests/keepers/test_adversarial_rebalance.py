@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from indexvault.keepers import rebalance as decisions
 from indexvault.keepers import runner
 from indexvault.market import pools as market_pools
@@ -30,7 +28,8 @@ def move_pools(rpc, market, symbol: str, factor: Decimal) -> None:
     feeds = market_pools.feed_prices(rpc, market)
     trades = [
         market_replay.arbitrage(state, feeds[symbol] * factor, feeds[state.pair.symbol])
-        for state in market_pools.read(rpc, market, feeds) if state.asset.symbol == symbol
+        for state in market_pools.read(rpc, market, feeds)
+        if state.asset.symbol == symbol
     ]
     rpc.transact([market_replay.trade_tx(market, t) for t in trades if t])
     for state in market_pools.read(rpc, market):
@@ -104,8 +103,10 @@ def test_keeper_crash_and_failed_fills__the_next_round_decides_again(ape_node, m
 
     # The market's arbitrageur restores the pools; a fresh keeper takes over.
     feeds = market_pools.feed_prices(rpc, market)
-    trades = [market_replay.arbitrage(s, feeds[s.asset.symbol], feeds[s.pair.symbol])
-              for s in market_pools.read(rpc, market, feeds)]
+    trades = [
+        market_replay.arbitrage(s, feeds[s.asset.symbol], feeds[s.pair.symbol])
+        for s in market_pools.read(rpc, market, feeds)
+    ]
     rpc.transact([market_replay.trade_tx(market, t) for t in trades if t])
     second = runner.run_round(rpc, market, record, keeper, settings, log=lambda line: None)
     assert [f for f in second.fills if f.ok and f.action.sell]

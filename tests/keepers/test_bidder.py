@@ -52,15 +52,25 @@ def env(forked, market, manager):
     basket = ["USDC", "BTC", "LINK"]
     with boa.env.prank(manager):
         vault = deployer("IndexVault.vy").deploy(
-            "Test", "TIDX", [tokens[s].address for s in basket], [UNITS[s] for s in basket],
-            manager, manager, manager, manager, [0, 0, 0], [0, 0, 0], 10**9 * WAD,
+            "Test",
+            "TIDX",
+            [tokens[s].address for s in basket],
+            [UNITS[s] for s in basket],
+            manager,
+            manager,
+            manager,
+            manager,
+            [0, 0, 0],
+            [0, 0, 0],
+            10**9 * WAD,
         )
         oracle = deployer("OracleAdapter.vy").deploy(vault.address, manager)
         for s in ("USDC", "BTC", "LINK", "ETH"):
             asset = market.asset(s)
             oracle.set_feed(asset.token, asset.feed, asset.heartbeat, ZERO_ADDRESS, 0, 0)
-        rebalancer = deployer("Rebalancer.vy").deploy(vault.address, oracle.address, tokens["USDC"].address,
-                                                      TIMELOCK, BAND)
+        rebalancer = deployer("Rebalancer.vy").deploy(
+            vault.address, oracle.address, tokens["USDC"].address, TIMELOCK, BAND
+        )
         vault.grantRole(vault.REBALANCER_ROLE(), rebalancer.address)
     depositor = boa.env.generate_address("depositor")
     for s in basket:
@@ -77,8 +87,14 @@ def env(forked, market, manager):
     # One hour into a ten-hour fall from 1.00 to 0.90: factor 0.99, clear of the pools' fees.
     boa.env.time_travel(seconds=TIMELOCK + 3_600)
     assert rebalancer.factor() == WAD * 99 // 100
-    return SimpleNamespace(vault=vault, oracle=oracle, rebalancer=rebalancer, bidder=bidder, market=market, **{
-        s.lower(): t for s, t in tokens.items()})
+    return SimpleNamespace(
+        vault=vault,
+        oracle=oracle,
+        rebalancer=rebalancer,
+        bidder=bidder,
+        market=market,
+        **{s.lower(): t for s, t in tokens.items()},
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -114,8 +130,11 @@ def test_fill__vault_sells__swaps_exact_input_and_pays_profit(env, keeper, dex, 
     assert (filled.keeper, filled.token, filled.profit) == (keeper, env.btc.address, profit)
 
 
-@pytest.mark.parametrize(("symbol", "amount", "dex", "fee"),
-                         [("link", 10 * WAD, V2, 0), ("eth", WAD // 10, V3, 500)], ids=["v2-link", "v3-weth"])
+@pytest.mark.parametrize(
+    ("symbol", "amount", "dex", "fee"),
+    [("link", 10 * WAD, V2, 0), ("eth", WAD // 10, V3, 500)],
+    ids=["v2-link", "v3-weth"],
+)
 def test_fill__vault_buys__swaps_exact_output_and_pays_profit(env, keeper, symbol, amount, dex, fee):
     token = getattr(env, symbol)
     _, take, paid = env.rebalancer.preview_bid(token.address, amount)
@@ -173,8 +192,9 @@ def test_callback__direct_bid_naming_the_bidder__reverts(env, stranger):
     assert env.vault.units() == units
 
 
-@pytest.mark.parametrize(("symbol", "vault_sells", "amount"), [("btc", True, 10**6), ("link", False, 10 * WAD)],
-                         ids=["sell-btc", "buy-link"])
+@pytest.mark.parametrize(
+    ("symbol", "vault_sells", "amount"), [("btc", True, 10**6), ("link", False, 10 * WAD)], ids=["sell-btc", "buy-link"]
+)
 def test_fill__two_hops_through_weth(env, keeper, symbol, vault_sells, amount):
     """V2_WETH: token/WETH then WETH/USDC through Router02, one swap; nothing left behind."""
     token = getattr(env, symbol)
@@ -211,8 +231,9 @@ def test_fill__v2__trades_with_the_markets_pair(env, keeper):
     assert env.btc.balanceOf(pair) == before + 10**6
 
 
-@pytest.mark.parametrize(("symbol", "vault_sells"), [("btc", False), ("link", True)],
-                         ids=["sale-as-buy", "buy-as-sale"])
+@pytest.mark.parametrize(
+    ("symbol", "vault_sells"), [("btc", False), ("link", True)], ids=["sale-as-buy", "buy-as-sale"]
+)
 def test_fill__v2_wrong_side__reverts(env, keeper, symbol, vault_sells):
     """A V2 fill that guesses the vault's side wrong reverts: a purchase's quote never goes to a pair."""
     token = getattr(env, symbol)

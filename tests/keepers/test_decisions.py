@@ -8,9 +8,9 @@ from fractions import Fraction
 
 import pytest
 
+from indexvault import auction_model
 from indexvault.keepers import rebalance as k
 from indexvault.market import uniswap as uni
-from indexvault import auction_model
 from indexvault.model import UNIT_SCALE, WAD
 
 NOW = 1_706_832_000
@@ -32,18 +32,43 @@ def v3(price=Fraction(10 * USD, WAD), liquidity=10**20) -> k.Route:
 
 
 def component(symbol="TKN", sell=True, remaining=1_000 * WAD, routes=None, updated_at=NOW - 60) -> k.Component:
-    return k.Component(symbol, f"0x{symbol}", 18, target=0, unit=1, sell=sell, remaining=remaining,
-                       price=10 * WAD, updated_at=updated_at, heartbeat=86_400,
-                       routes=(v2(),) if routes is None else routes)
+    return k.Component(
+        symbol,
+        f"0x{symbol}",
+        18,
+        target=0,
+        unit=1,
+        sell=sell,
+        remaining=remaining,
+        price=10 * WAD,
+        updated_at=updated_at,
+        heartbeat=86_400,
+        routes=(v2(),) if routes is None else routes,
+    )
 
 
-def snapshot(*components, factor=Decimal("0.99"), quote_available=10**6 * USD, timestamp=NOW, scale=SCALE) -> k.Snapshot:
+def snapshot(
+    *components, factor=Decimal("0.99"), quote_available=10**6 * USD, timestamp=NOW, scale=SCALE
+) -> k.Snapshot:
     f = int(factor * WAD)
     return k.Snapshot(
-        timestamp=timestamp, auction_start=NOW - 600, auction_duration=86_400, start_factor=f, end_factor=f,
-        band=WAD // 10, quote_symbol="USDC", quote="0xUSDC", quote_decimals=6, quote_price=WAD,
-        quote_updated_at=NOW - 60, quote_heartbeat=86_400, quote_available=quote_available,
-        scale=scale, components=components, gas_price=10**9, eth_usd=Decimal(2000),
+        timestamp=timestamp,
+        auction_start=NOW - 600,
+        auction_duration=86_400,
+        start_factor=f,
+        end_factor=f,
+        band=WAD // 10,
+        quote_symbol="USDC",
+        quote="0xUSDC",
+        quote_decimals=6,
+        quote_price=WAD,
+        quote_updated_at=NOW - 60,
+        quote_heartbeat=86_400,
+        quote_available=quote_available,
+        scale=scale,
+        components=components,
+        gas_price=10**9,
+        eth_usd=Decimal(2000),
     )
 
 
@@ -57,8 +82,9 @@ def test_decide__sells_before_buys():
 def test_decide__buy_without_quote__waits_with_reason():
     decision = k.decide(snapshot(component("BUY", sell=False), quote_available=0))
     assert decision.actions == ()
-    assert decision.skipped == (k.Skip("BUY", "buy waits for quote: the vault holds 0.00 USDC "
-                                              "(sales bring it in first)"),)
+    assert decision.skipped == (
+        k.Skip("BUY", "buy waits for quote: the vault holds 0.00 USDC (sales bring it in first)"),
+    )
 
 
 def test_decide__buy__never_spends_more_quote_than_the_vault_holds():
@@ -143,8 +169,9 @@ def test_decide__profitable__min_profit_covers_gas():
 def test_decide__stale_oracle__no_bid_with_reason():
     decision = k.decide(snapshot(component(updated_at=NOW - 90_000)))
     assert decision.actions == ()
-    assert decision.skipped == (k.Skip("TKN", "stale oracle: price 90000 s old, the limit is 86400 s; "
-                                              "the bid would revert"),)
+    assert decision.skipped == (
+        k.Skip("TKN", "stale oracle: price 90000 s old, the limit is 86400 s; the bid would revert"),
+    )
 
 
 def test_decide__stale_quote_oracle__no_bid_at_all():
@@ -154,10 +181,13 @@ def test_decide__stale_quote_oracle__no_bid_at_all():
     assert decision.skipped[0].reason.startswith("stale oracle")
 
 
-@pytest.mark.parametrize(("timestamp", "reason"), [
-    (NOW - 700, "auctions open in 100 s (timelock)"),
-    (NOW + 86_000, "the rebalance expired"),
-])
+@pytest.mark.parametrize(
+    ("timestamp", "reason"),
+    [
+        (NOW - 700, "auctions open in 100 s (timelock)"),
+        (NOW + 86_000, "the rebalance expired"),
+    ],
+)
 def test_decide__outside_the_auction__no_bid(timestamp, reason):
     decision = k.decide(snapshot(component(), timestamp=timestamp))
     assert decision == k.Decision((), (k.Skip("*", reason),))
@@ -184,8 +214,9 @@ def test_v3_in_range_math__round_trip_is_close(amount):
 
 
 def test_propose__february_targets_over_the_market():
-    prices = {s: Decimal(10) for s in ("BTC", "ETH", "BNB", "SOL", "XRP", "ADA", "AVAX", "DOGE", "DOT",
-                                       "MATIC", "LINK")}
+    prices = {
+        s: Decimal(10) for s in ("BTC", "ETH", "BNB", "SOL", "XRP", "ADA", "AVAX", "DOGE", "DOT", "MATIC", "LINK")
+    }
     tokens = {s: f"0x{s}" for s in [*prices, "USDC", "LTC"]}
     decimals = {s: 18 for s in tokens}
     held = ["BTC", "ETH", "BNB", "SOL", "XRP", "ADA", "AVAX", "DOGE", "DOT", "MATIC"]
@@ -251,8 +282,9 @@ def test_decide__several_pools_of_a_token__each_to_break_even():
     marginal price after its fee meets the auction's: the combined depth."""
     routes = (v2(), v3(liquidity=10**18), v2weth())
     settings = k.Settings(max_impact_bps=500, min_profit_usd=Decimal(0))
-    actions = k.decide(snapshot(component(remaining=10**6 * WAD, routes=routes), factor=Decimal("0.99")),
-                       settings).actions
+    actions = k.decide(
+        snapshot(component(remaining=10**6 * WAD, routes=routes), factor=Decimal("0.99")), settings
+    ).actions
     assert {a.dex for a in actions} == {"v2", "v3", "v2weth"}
     asked = Fraction(99 * 10 * USD, 100 * WAD)
     for a in actions:
@@ -273,10 +305,24 @@ def test_routes__two_hops_from_the_weth_pair_and_the_weth_quote_pair():
 
     usdc, eth, tkn = NS(symbol="USDC"), NS(symbol="ETH"), NS(symbol="TKN")
     states = [
-        NS(asset=eth, pair=usdc, pool=NS(dex="v2", address="0xethusdc", fee=3000), asset_is_token0=False,
-           reserves=(ETH_USDC[1], ETH_USDC[0]), sqrt_x96=None, liquidity=None),
-        NS(asset=tkn, pair=eth, pool=NS(dex="v2", address="0xtknweth", fee=3000), asset_is_token0=True,
-           reserves=(TOKEN_RESERVE, WETH_RESERVE), sqrt_x96=None, liquidity=None),
+        NS(
+            asset=eth,
+            pair=usdc,
+            pool=NS(dex="v2", address="0xethusdc", fee=3000),
+            asset_is_token0=False,
+            reserves=(ETH_USDC[1], ETH_USDC[0]),
+            sqrt_x96=None,
+            liquidity=None,
+        ),
+        NS(
+            asset=tkn,
+            pair=eth,
+            pool=NS(dex="v2", address="0xtknweth", fee=3000),
+            asset_is_token0=True,
+            reserves=(TOKEN_RESERVE, WETH_RESERVE),
+            sqrt_x96=None,
+            liquidity=None,
+        ),
     ]
     routes = runner.routes(states, "USDC")
     assert routes["TKN"] == (v2weth(),)

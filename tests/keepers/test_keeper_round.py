@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from indexvault.keepers import rebalance as decisions
 from indexvault.keepers import runner
+
 
 def test_keeper_round__before_the_timelock__waits(ape_node, market, launched):
     record, _, keeper = launched
@@ -71,7 +70,9 @@ def _seize(rpc, token: str, holder: str, fraction_bps: int) -> int:
 
     slot = "0x" + keccak(BALANCE_OF_SLOT.to_bytes(32, "big") + bytes.fromhex(holder[2:].rjust(64, "0"))).hex()
     before = int(rpc.call("eth_getStorageAt", token, slot, "latest"), 16)
-    rpc.call("anvil_setStorageAt", token, slot, "0x" + (before * (10_000 - fraction_bps) // 10_000).to_bytes(32, "big").hex())
+    rpc.call(
+        "anvil_setStorageAt", token, slot, "0x" + (before * (10_000 - fraction_bps) // 10_000).to_bytes(32, "big").hex()
+    )
     return before
 
 

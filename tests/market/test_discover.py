@@ -7,8 +7,9 @@ from indexvault.market.addressbook import discover_pools
 
 
 def test_discover_pools__finds_every_pool_the_build_made(rpc, market):
-    stripped = market.model_copy(update={"assets": {
-        s: a.model_copy(update={"pools": []}) for s, a in market.assets.items()}})
+    stripped = market.model_copy(
+        update={"assets": {s: a.model_copy(update={"pools": []}) for s, a in market.assets.items()}}
+    )
     found = discover_pools(stripped, rpc)
     for symbol, asset in market.assets.items():
         built = sorted((p.dex, p.pair, p.address, p.fee) for p in asset.pools)

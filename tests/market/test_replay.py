@@ -61,7 +61,9 @@ def test_price_path__missing_day_inside_the_data__named():
     # a record whose asset lacks a day inside its range is refused by name.
     series = history._closes()["SHIB"]
     days = sorted(series)
-    gap = next(days[i] + dt.timedelta(days=1) for i in range(len(days) - 1) if days[i + 1] - days[i] > dt.timedelta(days=1))
+    gap = next(
+        days[i] + dt.timedelta(days=1) for i in range(len(days) - 1) if days[i + 1] - days[i] > dt.timedelta(days=1)
+    )
     with pytest.raises(history.DataError, match=f"no close for SHIB on {gap} \\(missing from the data"):
         history.closes("SHIB", gap - dt.timedelta(days=1), gap + dt.timedelta(days=1))
 

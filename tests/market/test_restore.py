@@ -60,8 +60,13 @@ def test_restore__same_balances_every_time_even_after_trading(saved_market, mark
 
 def test_check__record_of_another_chain__refused(market):
     with market_node.Anvil() as empty:
-        with pytest.raises(market_record.MarketError, match="the market record does not match the chain: no contract at USDC's token or feed"):
+        with pytest.raises(
+            market_record.MarketError,
+            match="the market record does not match the chain: no contract at USDC's token or feed",
+        ):
             market_record.check(market, empty.rpc)
         other = market.model_copy(update={"chain_id": 5})
-        with pytest.raises(market_record.MarketError, match="the market record is for chain 5, the node is chain 31337"):
+        with pytest.raises(
+            market_record.MarketError, match="the market record is for chain 5, the node is chain 31337"
+        ):
             market_record.check(other, empty.rpc)

@@ -30,8 +30,18 @@ def rpc_sender(rpc, trader):
 @pytest.fixture
 def trader(rpc, market):
     who = rpc.call("eth_accounts")[TRADER_INDEX]
-    rpc.transact([Tx(who, market.assets[s].token, uni.MOCK_MINT(who, 10**8 * 10**market.assets[s].decimals),
-                     f"fund {s}", gas=100_000) for s in ("USDC", "BTC", "LINK")])
+    rpc.transact(
+        [
+            Tx(
+                who,
+                market.assets[s].token,
+                uni.MOCK_MINT(who, 10**8 * 10 ** market.assets[s].decimals),
+                f"fund {s}",
+                gas=100_000,
+            )
+            for s in ("USDC", "BTC", "LINK")
+        ]
+    )
     return who
 
 
@@ -41,7 +51,11 @@ def test_find_pool__v2_by_default__v3_on_request__by_token_or_data_symbol(market
     assert (v2.sell.symbol, v2.buy.symbol, v2.asset.symbol, v2.pair.symbol) == ("USDC", "WBTC", "WBTC", "USDC")
     v3 = swap.find_pool(market, {}, "BTC", "USDC", "v3")
     assert (v3.label, v3.dex, v3.fee, v3.address) == (
-        "WBTC/USDC v3", "v3", 500, next(p.address for p in market.assets["BTC"].pools if p.dex == "v3"))
+        "WBTC/USDC v3",
+        "v3",
+        500,
+        next(p.address for p in market.assets["BTC"].pools if p.dex == "v3"),
+    )
     weth = swap.find_pool(market, {}, "LINK", "WETH")
     assert weth.label == "LINK/WETH v2"
 
@@ -61,7 +75,12 @@ def test_find_pool__refusals_name_what_there_is(market):
         swap.find_pool(market, index, "WBTC", "MKT10")
     ref = swap.find_pool(market, index, "usdc", "mkt10")
     assert (ref.label, ref.address, ref.index, ref.asset.symbol, ref.pair.symbol) == (
-        "MKT10/USDC v2", "0x" + "22" * 20, "MKT10", "MKT10", "USDC")
+        "MKT10/USDC v2",
+        "0x" + "22" * 20,
+        "MKT10",
+        "MKT10",
+        "USDC",
+    )
 
 
 def test_trade__amount__pays_the_constant_product_exactly(rpc, market, trader):
@@ -76,7 +95,9 @@ def test_trade__amount__pays_the_constant_product_exactly(rpc, market, trader):
     assert done.gas_used > 0
 
 
-@pytest.mark.parametrize(("sell", "buy", "dex"), [("USDC", "WBTC", "v2"), ("WBTC", "USDC", "v2"), ("USDC", "WBTC", "v3")])
+@pytest.mark.parametrize(
+    ("sell", "buy", "dex"), [("USDC", "WBTC", "v2"), ("WBTC", "USDC", "v2"), ("USDC", "WBTC", "v3")]
+)
 def test_trade__move__lands_the_bought_token_that_much_dearer(rpc, market, trader, sell, buy, dex):
     ref = swap.find_pool(market, {}, sell, buy, dex)
     done = swap.trade(rpc, market, ref, trader, rpc_sender(rpc, trader), move=Decimal("0.2"))
@@ -88,8 +109,11 @@ def test_trade__move__lands_the_bought_token_that_much_dearer(rpc, market, trade
 def test_trade__short_balance__refused_before_sending_anything(rpc, market, trader):
     ref = swap.find_pool(market, {}, "USDC", "LINK")
     before = swap.read_state(rpc, ref)
-    with pytest.raises(MarketError, match=r"holds 100000000 USDC; the trade sells 200000000: get them first with "
-                                          r"`ape run market fund USDC 200000000`"):
+    with pytest.raises(
+        MarketError,
+        match=r"holds 100000000 USDC; the trade sells 200000000: get them first with "
+        r"`ape run market fund USDC 200000000`",
+    ):
         swap.trade(rpc, market, ref, trader, rpc_sender(rpc, trader), amount=2 * 10**8 * 10**6)
     with pytest.raises(MarketError, match="give a positive move"):
         swap.trade(rpc, market, ref, trader, rpc_sender(rpc, trader), move=Decimal(0))

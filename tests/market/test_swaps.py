@@ -20,10 +20,12 @@ def pool(rpc, market, label):
 
 def fund(rpc, market, trader, symbol, amount, spender):
     asset = market.assets[symbol]
-    rpc.transact([
-        Tx(trader, asset.token, uni.MOCK_MINT(trader, amount), "mint", gas=100_000),
-        Tx(trader, asset.token, uni.ERC20_APPROVE(spender, uni.MAX_UINT), "approve", gas=100_000),
-    ])
+    rpc.transact(
+        [
+            Tx(trader, asset.token, uni.MOCK_MINT(trader, amount), "mint", gas=100_000),
+            Tx(trader, asset.token, uni.ERC20_APPROVE(spender, uni.MAX_UINT), "approve", gas=100_000),
+        ]
+    )
 
 
 def balance(rpc, token, holder):
@@ -38,8 +40,16 @@ def test_v2_swap__constant_product_with_the_fee(rpc, market):
     fund(rpc, market, trader, "USDC", amount_in, market.uniswap.v2_router)
     r_link, r_usdc = before.reserves if before.asset_is_token0 else before.reserves[::-1]
     expected_out = uni.v2_amount_out(amount_in, r_usdc, r_link)
-    rpc.transact([Tx(trader, market.uniswap.v2_router,
-                     uni.V2_SWAP_EXACT_IN(amount_in, 0, [usdc.token, link.token], trader, DEADLINE), "swap")])
+    rpc.transact(
+        [
+            Tx(
+                trader,
+                market.uniswap.v2_router,
+                uni.V2_SWAP_EXACT_IN(amount_in, 0, [usdc.token, link.token], trader, DEADLINE),
+                "swap",
+            )
+        ]
+    )
     assert balance(rpc, link.token, trader) == expected_out
     after = pool(rpc, market, "LINK/USDC v2")
     a_link, a_usdc = after.reserves if after.asset_is_token0 else after.reserves[::-1]
@@ -56,8 +66,17 @@ def test_v3_swap__sqrt_price_moves_by_amount_over_liquidity(rpc, market):
     token0, token1 = uni.sort_tokens(wbtc.token, usdc.token)
     amount_in = 100_000 * 10**6  # 100k USDC, well inside the +-20 % position
     fund(rpc, market, trader, "USDC", amount_in, market.uniswap.swap_router)
-    rpc.transact([Tx(trader, market.uniswap.swap_router, uni.V3_EXACT_INPUT_SINGLE(
-        (usdc.token, wbtc.token, state.pool.fee, trader, DEADLINE, amount_in, 0, 0)), "swap", gas=1_500_000)])
+    rpc.transact(
+        [
+            Tx(
+                trader,
+                market.uniswap.swap_router,
+                uni.V3_EXACT_INPUT_SINGLE((usdc.token, wbtc.token, state.pool.fee, trader, DEADLINE, amount_in, 0, 0)),
+                "swap",
+                gas=1_500_000,
+            )
+        ]
+    )
     after = pool(rpc, market, "BTC/USDC v3")
     net = amount_in - (amount_in * state.pool.fee + 999_999) // 1_000_000  # the pool's fee, rounded up
     if usdc.token == token1:  # token1 in: sqrt P rises by net / L
@@ -76,8 +95,16 @@ def test_arbitrage__brings_a_moved_pool_back_to_its_feed(rpc, market):
     trader = rpc.call("eth_accounts")[TRADER_INDEX]
     usdc, sol = market.assets["USDC"], market.assets["SOL"]
     fund(rpc, market, trader, "USDC", 5_000_000 * 10**6, market.uniswap.v2_router)
-    rpc.transact([Tx(trader, market.uniswap.v2_router,
-                     uni.V2_SWAP_EXACT_IN(5_000_000 * 10**6, 0, [usdc.token, sol.token], trader, DEADLINE), "pump")])
+    rpc.transact(
+        [
+            Tx(
+                trader,
+                market.uniswap.v2_router,
+                uni.V2_SWAP_EXACT_IN(5_000_000 * 10**6, 0, [usdc.token, sol.token], trader, DEADLINE),
+                "pump",
+            )
+        ]
+    )
     moved = pool(rpc, market, "SOL/USDC v2")
     assert moved.gap > Fraction(1, 2)  # a 5M USDC buy into a ~11M pool: SOL over 50 % dear
     feeds = market_pools.feed_prices(rpc, market)

@@ -30,20 +30,26 @@ shares_strategy = st.one_of(
 price_strategy = st.tuples(st.integers(0, len(matrix.ANSWERS) - 1), st.integers(2, 17), st.integers(1, 9))
 # What the bid asks for, as a fraction of what remains (1e18: all of it) or a
 # few base units.
-bid_strategy = st.one_of(st.integers(1, WAD).map(lambda f: ("fraction", f)), st.integers(1, 10**4).map(
-    lambda b: ("base units", b)))
+bid_strategy = st.one_of(
+    st.integers(1, WAD).map(lambda f: ("fraction", f)), st.integers(1, 10**4).map(lambda b: ("base units", b))
+)
 
 
-@pytest.fixture(scope="module", params=[(n, d) for n in matrix.COMPONENTS for d in matrix.DECIMALS],
-                ids=lambda c: f"{c[0]}x-dec{c[1]}")
+@pytest.fixture(
+    scope="module",
+    params=[(n, d) for n in matrix.COMPONENTS for d in matrix.DECIMALS],
+    ids=lambda c: f"{c[0]}x-dec{c[1]}",
+)
 def cell(request):
     return matrix.deploy(*request.param)
 
 
 def _prices(cell) -> list[int]:
     """USD 1e18 per whole token of every slot's token, as the adapter reads it."""
-    return [normalise(cell.feeds[i % len(cell.feeds)].answer(), matrix.FEED_DECIMALS)
-            for i in range(len(cell.vault.components()))]
+    return [
+        normalise(cell.feeds[i % len(cell.feeds)].answer(), matrix.FEED_DECIMALS)
+        for i in range(len(cell.vault.components()))
+    ]
 
 
 def _held(cell, tokens) -> list[int]:
@@ -70,8 +76,9 @@ def _check(cell, shares, price_moves, bid, redeem_fraction):
     decimals = [t.decimals() for t in tokens]
     prices = _prices(cell)
     assert oracle.nav() == sum(amount_out(shares, u, WAD) * p // 10**d for u, p, d in zip(units, prices, decimals))
-    assert oracle.nav_per_share() == sum(amount_out(WAD, u, WAD) * p // 10**d
-                                         for u, p, d in zip(units, prices, decimals))
+    assert oracle.nav_per_share() == sum(
+        amount_out(WAD, u, WAD) * p // 10**d for u, p, d in zip(units, prices, decimals)
+    )
 
     # A bid on the running auction: the Rebalancer and the vault as the auction model says.
     sold = tokens[cell.sold]
@@ -82,9 +89,19 @@ def _check(cell, shares, price_moves, bid, redeem_fraction):
     amount = max(1, left * size // WAD) if kind == "fraction" else size
     price, quote_price = oracle.price(sold.address), oracle.price(cell.quote.address)
     try:
-        result = auction_model.bid(unit=units[cell.sold], target=cell.target, quote_unit=quote_unit, supply=shares,
-                                   multiplier=WAD, amount=amount, price=price, quote_price=quote_price,
-                                   decimals=cell.decimals, quote_decimals=cell.quote.decimals(), sale_factor=WAD)
+        result = auction_model.bid(
+            unit=units[cell.sold],
+            target=cell.target,
+            quote_unit=quote_unit,
+            supply=shares,
+            multiplier=WAD,
+            amount=amount,
+            price=price,
+            quote_price=quote_price,
+            decimals=cell.decimals,
+            quote_decimals=cell.quote.decimals(),
+            sale_factor=WAD,
+        )
     except ValueError as error:
         with boa.env.prank(cell.bidder), boa.reverts(str(error)):
             rebalancer.bid(sold.address, amount, 2**256 - 1, cell.bidder)
@@ -124,10 +141,19 @@ def _check(cell, shares, price_moves, bid, redeem_fraction):
 
 
 def test_matrix__mint_nav_bid_redeem__match_the_reference_models(cell):
-    @settings(max_examples=EXAMPLES[cell.n], deadline=None, database=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(shares=shares_strategy, price_moves=st.lists(price_strategy, max_size=2), bid=bid_strategy,
-           redeem_fraction=st.integers(1, WAD))
+    @settings(
+        max_examples=EXAMPLES[cell.n],
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(
+        shares=shares_strategy,
+        price_moves=st.lists(price_strategy, max_size=2),
+        bid=bid_strategy,
+        redeem_fraction=st.integers(1, WAD),
+    )
     def run(shares, price_moves, bid, redeem_fraction):
         with boa.env.anchor():
             _check(cell, shares, price_moves, bid, redeem_fraction)

@@ -54,13 +54,26 @@ def env(forked, market, reader, tokens, depositor):
     depositor, and the router."""
     feeds = market_pools.feed_prices(reader, market)
     symbols = list(BASKET)
-    units = units_from_weights([BASKET[s] for s in symbols], [feeds[s] for s in symbols],
-                               [market.assets[s].decimals for s in symbols], NAV_PER_SHARE)
+    units = units_from_weights(
+        [BASKET[s] for s in symbols],
+        [feeds[s] for s in symbols],
+        [market.assets[s].decimals for s in symbols],
+        NAV_PER_SHARE,
+    )
     manager = boa.env.generate_address("manager")
     with boa.env.prank(manager):
         vault = deployer("IndexVault.vy").deploy(
-            "Test Index", "TIDX", [market.assets[s].token for s in symbols], units,
-            manager, manager, manager, manager, [MINT_FEE, REDEEM_FEE, 0], [WAD // 10] * 3, 10**9 * WAD,
+            "Test Index",
+            "TIDX",
+            [market.assets[s].token for s in symbols],
+            units,
+            manager,
+            manager,
+            manager,
+            manager,
+            [MINT_FEE, REDEEM_FEE, 0],
+            [WAD // 10] * 3,
+            10**9 * WAD,
         )
     for s, amount in zip(symbols, vault.amounts_for_mint(SEEDED)):
         fund(tokens, market, s, depositor, amount)
@@ -69,16 +82,18 @@ def env(forked, market, reader, tokens, depositor):
     with boa.env.prank(depositor):
         vault.mint(SEEDED, [MAX] * len(symbols), depositor)
     router = deployer("periphery/IndexRouter.vy").deploy(market.uniswap.v2_router, market.uniswap.swap_router)
-    return SimpleNamespace(vault=vault, router=router, market=market, reader=reader, tokens=tokens,
-                           symbols=symbols, units=units)
+    return SimpleNamespace(
+        vault=vault, router=router, market=market, reader=reader, tokens=tokens, symbols=symbols, units=units
+    )
 
 
 def fund(tokens, market, symbol, holder, amount):
     """Gives `holder` `amount` of a market asset: a mock's open mint, or WETH wrapped from ETH."""
     if market.assets[symbol].kind == "weth9":
         boa.env.set_balance(holder, boa.env.get_balance(holder) + amount)
-        boa.env.raw_call(market.assets[symbol].token, sender=holder, value=amount,
-                         data=bytes.fromhex(uni.WETH_DEPOSIT()[2:]))
+        boa.env.raw_call(
+            market.assets[symbol].token, sender=holder, value=amount, data=bytes.fromhex(uni.WETH_DEPOSIT()[2:])
+        )
     else:
         tokens[symbol].mint(holder, amount)
 

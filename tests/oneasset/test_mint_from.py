@@ -34,8 +34,9 @@ def test_mint_from__within_bounds__vault_gets_exact_amounts_and_the_rest_is_refu
     receiver = boa.env.generate_address("receiver")
 
     with boa.env.prank(minter):
-        spent = env.router.mint_from(env.vault.address, quoted.token, max_in, SHARES, quoted.route_args(),
-                                     receiver, DEADLINE)
+        spent = env.router.mint_from(
+            env.vault.address, quoted.token, max_in, SHARES, quoted.route_args(), receiver, DEADLINE
+        )
 
     assert spent == quoted.total  # V2 exact, V3 from QuoterV2: the chain spends what was quoted
     assert [env.tokens[s].balanceOf(env.vault.address) - h for s, h in zip(env.symbols, held)] == owed
@@ -54,8 +55,9 @@ def test_mint_from__max_in_one_below_the_need__reverts_and_spends_nothing(env, m
     _pay(env, minter, "USDC", quoted.total)
     before = balances(env, [minter, env.vault.address, env.router.address])
     with boa.env.prank(minter), boa.reverts("router: max in exceeded"):
-        env.router.mint_from(env.vault.address, quoted.token, quoted.total - 1, SHARES, quoted.route_args(),
-                             minter, DEADLINE)
+        env.router.mint_from(
+            env.vault.address, quoted.token, quoted.total - 1, SHARES, quoted.route_args(), minter, DEADLINE
+        )
     assert balances(env, [minter, env.vault.address, env.router.address]) == before
 
 
@@ -63,8 +65,9 @@ def test_mint_from__max_in_exactly_the_need__mints(env, minter):
     quoted = quote(env, "mint", "USDC", SHARES)
     _pay(env, minter, "USDC", quoted.total)
     with boa.env.prank(minter):
-        env.router.mint_from(env.vault.address, quoted.token, quoted.total, SHARES, quoted.route_args(),
-                             minter, DEADLINE)
+        env.router.mint_from(
+            env.vault.address, quoted.token, quoted.total, SHARES, quoted.route_args(), minter, DEADLINE
+        )
     assert env.tokens["USDC"].balanceOf(minter) == 0
     assert env.vault.balanceOf(minter) == SHARES
 
@@ -80,8 +83,9 @@ def test_mint_from__component_is_the_input_token__taken_without_a_swap(env, mint
     _pay(env, minter, "USDC", max_in)
     vault_usdc = env.tokens["USDC"].balanceOf(env.vault.address)
     with boa.env.prank(minter):
-        spent = env.router.mint_from(env.vault.address, quoted.token, max_in, SHARES, quoted.route_args(),
-                                     minter, DEADLINE)
+        spent = env.router.mint_from(
+            env.vault.address, quoted.token, max_in, SHARES, quoted.route_args(), minter, DEADLINE
+        )
     assert env.tokens["USDC"].balanceOf(env.vault.address) == vault_usdc + owed_usdc
     assert spent == quoted.total
 
@@ -95,8 +99,9 @@ def test_mint_from__from_weth__direct_for_weth_and_v2_through_weth(env, minter):
     max_in = quoted.bound(Decimal("0.005"))
     _pay(env, minter, "ETH", max_in)
     with boa.env.prank(minter):
-        spent = env.router.mint_from(env.vault.address, quoted.token, max_in, SHARES, quoted.route_args(),
-                                     minter, DEADLINE)
+        spent = env.router.mint_from(
+            env.vault.address, quoted.token, max_in, SHARES, quoted.route_args(), minter, DEADLINE
+        )
     assert spent == quoted.total
     assert env.vault.balanceOf(minter) == SHARES
     assert env.tokens["ETH"].balanceOf(env.router.address) == 0
@@ -114,8 +119,7 @@ def test_mint_from__front_run_moves_a_pool__reverts_on_max_in_rather_than_overpa
     fund(env.tokens, env.market, "USDC", attacker, ATTACK)
     with boa.env.prank(attacker):
         env.tokens["USDC"].approve(swap_router.address, MAX)
-        swap_router.exactInputSingle((wbtc.path[0], wbtc.path[-1], wbtc.fee, attacker, DEADLINE,
-                                      ATTACK, 0, 0))
+        swap_router.exactInputSingle((wbtc.path[0], wbtc.path[-1], wbtc.fee, attacker, DEADLINE, ATTACK, 0, 0))
     before = balances(env, [minter, env.vault.address, env.router.address])
     with boa.env.prank(minter), boa.reverts("router: max in exceeded"):
         env.router.mint_from(env.vault.address, quoted.token, max_in, SHARES, quoted.route_args(), minter, DEADLINE)
@@ -133,25 +137,40 @@ def test_mint_from__bad_routes__refused(env, minter):
     usdc_as_swap = [(oneasset.DIRECT, 0, [])] * len(args)
     with boa.env.prank(minter):
         with boa.reverts("router: wrong number of routes"):
-            env.router.mint_from(env.vault.address, quoted.token, quoted.total * 2, SHARES, args[:-1], minter,
-                                 DEADLINE)
+            env.router.mint_from(env.vault.address, quoted.token, quoted.total * 2, SHARES, args[:-1], minter, DEADLINE)
         with boa.reverts("router: bad route"):
-            env.router.mint_from(env.vault.address, quoted.token, quoted.total * 2, SHARES, wrong_end, minter,
-                                 DEADLINE)
+            env.router.mint_from(env.vault.address, quoted.token, quoted.total * 2, SHARES, wrong_end, minter, DEADLINE)
         with boa.reverts("router: bad route"):
-            env.router.mint_from(env.vault.address, quoted.token, quoted.total * 2, SHARES, usdc_as_swap, minter,
-                                 DEADLINE)
+            env.router.mint_from(
+                env.vault.address, quoted.token, quoted.total * 2, SHARES, usdc_as_swap, minter, DEADLINE
+            )
         with boa.reverts("router: expired"):
-            env.router.mint_from(env.vault.address, quoted.token, quoted.total * 2, SHARES, args, minter,
-                                 boa.env.timestamp - 1)
+            env.router.mint_from(
+                env.vault.address, quoted.token, quoted.total * 2, SHARES, args, minter, boa.env.timestamp - 1
+            )
 
 
-_SWAP_ROUTER_ABI = [{
-    "type": "function", "name": "exactInputSingle", "stateMutability": "payable",
-    "inputs": [{"name": "params", "type": "tuple", "components": [
-        {"name": "tokenIn", "type": "address"}, {"name": "tokenOut", "type": "address"},
-        {"name": "fee", "type": "uint24"}, {"name": "recipient", "type": "address"},
-        {"name": "deadline", "type": "uint256"}, {"name": "amountIn", "type": "uint256"},
-        {"name": "amountOutMinimum", "type": "uint256"}, {"name": "sqrtPriceLimitX96", "type": "uint160"}]}],
-    "outputs": [{"name": "amountOut", "type": "uint256"}],
-}]
+_SWAP_ROUTER_ABI = [
+    {
+        "type": "function",
+        "name": "exactInputSingle",
+        "stateMutability": "payable",
+        "inputs": [
+            {
+                "name": "params",
+                "type": "tuple",
+                "components": [
+                    {"name": "tokenIn", "type": "address"},
+                    {"name": "tokenOut", "type": "address"},
+                    {"name": "fee", "type": "uint24"},
+                    {"name": "recipient", "type": "address"},
+                    {"name": "deadline", "type": "uint256"},
+                    {"name": "amountIn", "type": "uint256"},
+                    {"name": "amountOutMinimum", "type": "uint256"},
+                    {"name": "sqrtPriceLimitX96", "type": "uint160"},
+                ],
+            }
+        ],
+        "outputs": [{"name": "amountOut", "type": "uint256"}],
+    }
+]

@@ -25,8 +25,11 @@ def _first_pools(env, routes):
     for route in routes:
         tokens = {route.path[0].lower(), route.path[1].lower()}
         dex = "v2" if route.dex == oneasset.V2 else "v3"
-        pool = next(s.pool.address for s in states
-                    if s.pool.dex == dex and {s.asset.token.lower(), s.pair.token.lower()} == tokens)
+        pool = next(
+            s.pool.address
+            for s in states
+            if s.pool.dex == dex and {s.asset.token.lower(), s.pair.token.lower()} == tokens
+        )
         usdc = route.amount_in if route.path[0] == env.market.assets["USDC"].token else route.amount_out
         moved, count = expected.get(pool, (0, 0))
         expected[pool] = (moved + usdc, count + 1)
@@ -46,8 +49,9 @@ def test_quote_mint__each_route_s_pool_takes_the_quoted_usdc(env, minter, shares
     fund(env.tokens, env.market, "USDC", minter, max_in)
     with boa.env.prank(minter):
         usdc.approve(env.router.address, max_in)
-        spent = env.router.mint_from(env.vault.address, quoted.token, max_in, shares, quoted.route_args(), minter,
-                                     DEADLINE)
+        spent = env.router.mint_from(
+            env.vault.address, quoted.token, max_in, shares, quoted.route_args(), minter, DEADLINE
+        )
     for pool, (moved, count) in expected.items():  # within one base unit per route
         assert abs(usdc.balanceOf(pool) - before[pool] - moved) <= count, pool
     assert spent == quoted.total
@@ -63,8 +67,9 @@ def test_quote_redeem__each_route_s_pool_pays_the_quoted_usdc(env, depositor, de
     before = {p: usdc.balanceOf(p) for p in expected}
     with boa.env.prank(depositor):
         env.vault.approve(env.router.address, shares)
-        received = env.router.redeem_to(env.vault.address, quoted.token, shares, 0, quoted.route_args(), depositor,
-                                        DEADLINE)
+        received = env.router.redeem_to(
+            env.vault.address, quoted.token, shares, 0, quoted.route_args(), depositor, DEADLINE
+        )
     for pool, (moved, count) in expected.items():
         assert abs(before[pool] - usdc.balanceOf(pool) - moved) <= count, pool
     assert received == quoted.total

@@ -32,8 +32,9 @@ def test_redeem_to__within_bounds__pays_the_quote_and_keeps_nothing(env, deposit
     receiver = boa.env.generate_address("receiver")
     supply = env.vault.totalSupply()
     with boa.env.prank(depositor):
-        received = env.router.redeem_to(env.vault.address, quoted.token, SHARES, quoted.bound(SLIPPAGE),
-                                        quoted.route_args(), receiver, DEADLINE)
+        received = env.router.redeem_to(
+            env.vault.address, quoted.token, SHARES, quoted.bound(SLIPPAGE), quoted.route_args(), receiver, DEADLINE
+        )
     assert received == quoted.total
     assert env.tokens["USDC"].balanceOf(receiver) == received
     assert env.vault.balanceOf(depositor) == 90 * WAD
@@ -52,8 +53,9 @@ def test_redeem_to__min_out_one_above_the_proceeds__reverts_and_moves_nothing(en
     _approve_shares(env, depositor)
     before = balances(env, [depositor, env.vault.address, env.router.address])
     with boa.env.prank(depositor), boa.reverts("router: min out not met"):
-        env.router.redeem_to(env.vault.address, quoted.token, SHARES, quoted.total + 1, quoted.route_args(),
-                             depositor, DEADLINE)
+        env.router.redeem_to(
+            env.vault.address, quoted.token, SHARES, quoted.total + 1, quoted.route_args(), depositor, DEADLINE
+        )
     assert balances(env, [depositor, env.vault.address, env.router.address]) == before
 
 
@@ -64,8 +66,9 @@ def test_redeem_to__component_is_the_output_token__paid_without_a_swap(env, depo
     assert direct.amount_out == env.vault.amounts_for_redeem(SHARES)[env.symbols.index("USDC")]
     _approve_shares(env, depositor)
     with boa.env.prank(depositor):
-        received = env.router.redeem_to(env.vault.address, quoted.token, SHARES, quoted.total,
-                                        quoted.route_args(), depositor, DEADLINE)
+        received = env.router.redeem_to(
+            env.vault.address, quoted.token, SHARES, quoted.total, quoted.route_args(), depositor, DEADLINE
+        )
     assert received == quoted.total
 
 
@@ -81,11 +84,25 @@ def test_redeem_to_with_permit__signed_permit__redeems_without_an_approval(env, 
         env.vault.transfer(owner.address, SHARES)
     quoted = quote(env, "redeem", "USDC", SHARES)
     deadline = boa.env.timestamp + 600
-    struct = keccak(encode(["bytes32", "address", "address", "uint256", "uint256", "uint256"], [
-        PERMIT_TYPEHASH, owner.address, env.router.address, SHARES, env.vault.nonces(owner.address), deadline]))
+    struct = keccak(
+        encode(
+            ["bytes32", "address", "address", "uint256", "uint256", "uint256"],
+            [PERMIT_TYPEHASH, owner.address, env.router.address, SHARES, env.vault.nonces(owner.address), deadline],
+        )
+    )
     signed = owner.unsafe_sign_hash(keccak(b"\x19\x01" + env.vault.DOMAIN_SEPARATOR() + struct))
-    args = (env.vault.address, quoted.token, SHARES, quoted.bound(SLIPPAGE), quoted.route_args(), owner.address,
-            deadline, signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big"))
+    args = (
+        env.vault.address,
+        quoted.token,
+        SHARES,
+        quoted.bound(SLIPPAGE),
+        quoted.route_args(),
+        owner.address,
+        deadline,
+        signed.v,
+        signed.r.to_bytes(32, "big"),
+        signed.s.to_bytes(32, "big"),
+    )
     with boa.env.prank(owner.address):
         received = env.router.redeem_to_with_permit(*args)
     assert received == quoted.total

@@ -35,7 +35,9 @@ def deployed(node, records):
     assert ape_run(records, "mint", "--shares", "3").returncode == 0
     rpc = Rpc(f"http://127.0.0.1:{PORT}")
     user = rpc.call("eth_accounts")[0]
-    market = market_record.MarketRecord.model_validate(json.loads((records / "ethereum-local.json").read_text())["market"])
+    market = market_record.MarketRecord.model_validate(
+        json.loads((records / "ethereum-local.json").read_text())["market"]
+    )
     rpc.transact([Tx(user, market.assets["USDC"].token, uni.MOCK_MINT(user, 1_000 * 10**6), "fund", gas=100_000)])
     return records
 
@@ -46,8 +48,12 @@ def test_mint_from_usdc__quote_route_by_route_then_the_result(deployed):
     out = result.stdout
     assert "Quote: 1 MKT10 from USDC, route by route:" in out
     for symbol in ("WBTC", "WETH", "BNB", "SOL", "XRP", "ADA", "AVAX", "DOGE", "DOT", "MATIC"):
-        assert re.search(rf"^  {symbol}\s+v[23] USDC>{symbol} \(0\.\d+ %\)\s+[\d.]+ USDC\s+[\d.]+ {symbol}\s+"
-                         r"[\d.]+%\s+[\d.]+%$", out, re.M), symbol
+        assert re.search(
+            rf"^  {symbol}\s+v[23] USDC>{symbol} \(0\.\d+ %\)\s+[\d.]+ USDC\s+[\d.]+ {symbol}\s+"
+            r"[\d.]+%\s+[\d.]+%$",
+            out,
+            re.M,
+        ), symbol
     assert re.search(r"cost [\d.]+ USD \([\d.]+ bps\)", out)
     minted = re.search(r"Minted 1 MKT10 from USDC \(gas [\d,]+\), paying ([\d.]+) USDC \(quoted ([\d.]+)\)", out)
     assert minted and float(minted.group(1)) <= float(minted.group(2))  # the streaming fee only lowers it

@@ -49,7 +49,9 @@ def test_shipped_book_agrees_with_assets_yaml():
     assets = yaml.safe_load((DEFAULT_PATH.parent / "assets.yaml").read_text())["assets"]
     for symbol, token in load_address_book().tokens.items():
         assert (token.token_symbol, token.name, token.decimals) == (
-            assets[symbol]["token"], assets[symbol]["name"], assets[symbol]["decimals"]
+            assets[symbol]["token"],
+            assets[symbol]["name"],
+            assets[symbol]["decimals"],
         ), symbol
 
 

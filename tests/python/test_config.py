@@ -136,8 +136,12 @@ def test_supply_cap_above_the_vault_maximum():
 
 
 def test_secondary_feed_is_the_primary():
-    feed = {**FEED, "secondary": FEED["primary"].upper().replace("0X", "0x"), "secondary_heartbeat": 60,
-            "max_deviation": 0.01}
+    feed = {
+        **FEED,
+        "secondary": FEED["primary"].upper().replace("0X", "0x"),
+        "secondary_heartbeat": 60,
+        "max_deviation": 0.01,
+    }
     assert errors(index(components=[{"token": TOKEN, "units": 1, "feed": feed}])) == [
         "components[0].feed: the secondary feed is the primary; a check against itself checks nothing"
     ]

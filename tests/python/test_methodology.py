@@ -10,8 +10,18 @@ from hypothesis import strategies as st
 from indexvault import history
 from indexvault.history import Listing
 from indexvault.methodology import (
-    WAD, Rules, Trade, capped, capped_market_cap, equal, liquidity, market_cap, rebalance, select,
-    sqrt_market_cap, target_units,
+    WAD,
+    Rules,
+    Trade,
+    capped,
+    capped_market_cap,
+    equal,
+    liquidity,
+    market_cap,
+    rebalance,
+    select,
+    sqrt_market_cap,
+    target_units,
 )
 
 # --- weights against hand-worked examples ---------------------------------
@@ -78,7 +88,9 @@ def test_sqrt_market_cap__hand_worked():
 
 def test_equal__residue_to_the_first():
     assert equal(["X", "Y", "Z"]) == {
-        "X": D("0.333333333333333334"), "Y": D("0.333333333333333333"), "Z": D("0.333333333333333333"),
+        "X": D("0.333333333333333334"),
+        "Y": D("0.333333333333333333"),
+        "Z": D("0.333333333333333333"),
     }
     assert equal(["X", "Y"]) == {"X": D("0.5"), "Y": D("0.5")}
 
@@ -124,7 +136,10 @@ def test_weights__bad_input__refused(call, message):
 # --- weights: properties --------------------------------------------------
 
 caps_by_symbol = st.dictionaries(
-    st.sampled_from([f"T{i}" for i in range(30)]), st.integers(0, 10**15), min_size=1, max_size=30,
+    st.sampled_from([f"T{i}" for i in range(30)]),
+    st.integers(0, 10**15),
+    min_size=1,
+    max_size=30,
 ).filter(lambda caps: sum(caps.values()) > 0)
 
 
@@ -176,15 +191,26 @@ def _listing(rank, symbol, cap, date=dt.date(2021, 1, 1)):
 
 
 def test_select__drops_stablecoins_wrapped_and_beyond_top():
-    snapshot = [_listing(1, "BTC", 600), _listing(2, "USDT", 300), _listing(3, "WBTC", 200),
-                _listing(4, "ETH", 150), _listing(5, "XRP", 100), _listing(6, "LTC", 50)]
+    snapshot = [
+        _listing(1, "BTC", 600),
+        _listing(2, "USDT", 300),
+        _listing(3, "WBTC", 200),
+        _listing(4, "ETH", 150),
+        _listing(5, "XRP", 100),
+        _listing(6, "LTC", 50),
+    ]
     selection = select(snapshot, Rules(top=3))
     assert selection.symbols == ["BTC", "ETH", "XRP"]
     # 600:150:100 of 850, each rounded down; the 2e-18 left goes to BTC.
-    assert selection.weights == {"BTC": D("0.705882352941176472"), "ETH": D("0.176470588235294117"),
-                                 "XRP": D("0.117647058823529411")}
+    assert selection.weights == {
+        "BTC": D("0.705882352941176472"),
+        "ETH": D("0.176470588235294117"),
+        "XRP": D("0.117647058823529411"),
+    }
     assert [(e.symbol, e.rule) for e in selection.excluded] == [
-        ("USDT", "stablecoin"), ("WBTC", "wrapped"), ("LTC", "top"),
+        ("USDT", "stablecoin"),
+        ("WBTC", "wrapped"),
+        ("LTC", "top"),
     ]
     assert selection.reasons()["WBTC"] == "wrapped or staked duplicate of another asset"
     assert selection.reasons()["LTC"] == "outside the top 3 eligible"
@@ -193,7 +219,9 @@ def test_select__drops_stablecoins_wrapped_and_beyond_top():
 def test_select__exclusions_can_be_switched_off():
     snapshot = [_listing(1, "BTC", 600), _listing(2, "USDT", 300), _listing(3, "WBTC", 200)]
     assert select(snapshot, Rules(top=3, exclude_stablecoins=False, exclude_wrapped=False)).symbols == [
-        "BTC", "USDT", "WBTC",
+        "BTC",
+        "USDT",
+        "WBTC",
     ]
 
 
@@ -207,8 +235,13 @@ def test_select__min_weight_drops_and_renormalises():
 
 
 def test_select__min_weight_with_a_cap_reapplies_the_cap():
-    snapshot = [_listing(1, "BTC", 50), _listing(2, "ETH", 30), _listing(3, "XRP", 10),
-                _listing(4, "LTC", 9), _listing(5, "BCH", 1)]
+    snapshot = [
+        _listing(1, "BTC", 50),
+        _listing(2, "ETH", 30),
+        _listing(3, "XRP", 10),
+        _listing(4, "LTC", 9),
+        _listing(5, "BCH", 1),
+    ]
     selection = select(snapshot, Rules(top=5, min_weight=D("0.02"), weighting=capped("0.4")))
     assert selection.symbols == ["BTC", "ETH", "XRP", "LTC"]
     assert selection.weights == capped_market_cap({"BTC": 50, "ETH": 30, "XRP": 10, "LTC": 9}, D("0.4"))
@@ -221,8 +254,10 @@ def test_select__history_on_the_real_data():
     selection = select(history.snapshot("2021-01-01"), Rules(top=10, min_history_days=365))
     reasons = selection.reasons()
     assert reasons["BSV"] == "history: no daily closes in the data"
-    assert reasons["DOT"].startswith("history: needs a daily close on 2021-01-01 and the 365 days before: "
-                                     "no close for DOT on 2020-01-02 (outside the data")
+    assert reasons["DOT"].startswith(
+        "history: needs a daily close on 2021-01-01 and the 365 days before: "
+        "no close for DOT on 2020-01-02 (outside the data"
+    )
     assert "DOT" not in selection.symbols and "BTC" in selection.symbols
     assert len(selection.symbols) == 10
 
@@ -245,8 +280,11 @@ def test_select__nothing_eligible__says_why():
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"top": 0}, "top must be at least 1"), ({"top": 3, "min_history_days": -1}, "min_history_days must be >= 0"),
-     ({"top": 3, "min_weight": D(1)}, r"min_weight must be in \[0, 1\)")],
+    [
+        ({"top": 0}, "top must be at least 1"),
+        ({"top": 3, "min_history_days": -1}, "min_history_days must be >= 0"),
+        ({"top": 3, "min_weight": D(1)}, r"min_weight must be in \[0, 1\)"),
+    ],
 )
 def test_rules__bad__refused(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -30,6 +30,4 @@ def backed(vault, tokens) -> bool:
     """Whether the vault holds at least what all shares and claims are owed
     of every component (`backing()` is rounded down; claims are outside it)."""
     owed = dict(zip(vault.components(), vault.backing()))
-    return all(
-        t.balanceOf(vault.address) >= owed.get(t.address, 0) + vault.total_claims(t.address) for t in tokens
-    )
+    return all(t.balanceOf(vault.address) >= owed.get(t.address, 0) + vault.total_claims(t.address) for t in tokens)

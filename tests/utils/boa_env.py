@@ -28,5 +28,6 @@ def events(contract, name: str) -> list:
     """The decoded events called `name` that the last call on `contract` emitted."""
     return [e for e in contract.get_logs() if type(e).__name__ == name]
 
+
 # The zero address, for the tests that check it is refused.
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"

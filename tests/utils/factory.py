@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import boa
+
 from tests.utils.boa_env import WAD, ZERO_ADDRESS, deployer
 
 DAY = 86_400

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import boa
+
 from tests.utils.boa_env import ZERO_ADDRESS, deployer
 
 WAD = 10**18
@@ -75,8 +76,17 @@ def deploy(n: int, decimals: int) -> Cell:
     units = [unit_for(i, n) for i in range(n)]
     with boa.env.prank(admin):
         vault = deployer("IndexVault.vy").deploy(
-            "Matrix", "MTX", [t.address for t in tokens], units, admin, admin, admin, admin,
-            [0, 0, 0], [0, 0, 0], MAX_SUPPLY,
+            "Matrix",
+            "MTX",
+            [t.address for t in tokens],
+            units,
+            admin,
+            admin,
+            admin,
+            admin,
+            [0, 0, 0],
+            [0, 0, 0],
+            MAX_SUPPLY,
         )
         oracle = deployer("OracleAdapter.vy").deploy(vault.address, admin)
     quote = tokens[0] if n > 1 else token.deploy("Matrix USD", "MUSD", 6)

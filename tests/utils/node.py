@@ -31,7 +31,12 @@ def ape_run(deployments: Path, *args: str) -> subprocess.CompletedProcess:
     `deployments` (the README's INDEXVAULT_DEPLOYMENTS); stdout and stderr together."""
     return subprocess.run(
         [str(Path(sys.executable).parent / "ape"), "run", *args],
-        cwd=ROOT, env=_env(deployments), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300,
+        cwd=ROOT,
+        env=_env(deployments),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
     )
 
 
@@ -50,7 +55,11 @@ class MarketNode:
             raise RuntimeError(f"something listens on 127.0.0.1:{PORT}; the end-to-end tests need it free")
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "ape"), "run", "market", "serve", "--date", date],
-            cwd=ROOT, env=_env(deployments), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=ROOT,
+            env=_env(deployments),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         deadline = time.monotonic() + 60
         while not (deployments / "ethereum-local.json").exists() or not port_in_use(PORT):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import boa
+
 from indexvault.market import pools as market_pools
 from indexvault.market import replay as market_replay
 from indexvault.market import uniswap as uni
@@ -20,8 +21,9 @@ def swap(market, who, trade: market_replay.Trade) -> None:
         data = uni.V2_SWAP_EXACT_IN(trade.amount_in, 0, [trade.token_in, trade.token_out], who, DEADLINE)
     else:
         to = market.uniswap.swap_router
-        data = uni.V3_EXACT_INPUT_SINGLE((trade.token_in, trade.token_out, trade.fee, who, DEADLINE,
-                                          trade.amount_in, 0, trade.sqrt_limit))
+        data = uni.V3_EXACT_INPUT_SINGLE(
+            (trade.token_in, trade.token_out, trade.fee, who, DEADLINE, trade.amount_in, 0, trade.sqrt_limit)
+        )
     boa.env.raw_call(to, sender=who, data=bytes.fromhex(data[2:]))
 
 

@@ -28,7 +28,7 @@ WETH_TARGET = 6 * 10**17
 
 def refresh(env) -> None:
     """Posts every feed's current answer again, stamped now."""
-    for name, feed in env.feeds.items():
+    for feed in env.feeds.values():
         feed.set_answer(feed.answer())
 
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import boa
 import pytest
+from boa.util.abi import Address
 
 from indexvault.model import WAD
 from tests.arbitrage.conftest import env, keeper, trader  # noqa: F401  (fixtures, used by name)
-from boa.util.abi import Address
-
 from tests.utils.boa_env import deployer
 
 TIMELOCK = 3_600
@@ -35,19 +34,19 @@ def attacker(forked):
 
 
 @pytest.fixture
-def auction(env):
+def auction(env):  # noqa: F811  (the fixture, by name)
     """A Rebalancer on the env's vault, quoting in USDC, at the first second of
     an auction that sells a fifth of the WBTC and buys a tenth more WETH."""
     admin = _admin_of(env.vault)
     with boa.env.prank(admin):
-        rebalancer = deployer("Rebalancer.vy").deploy(env.vault.address, env.oracle.address, env.usdc.address,
-                                                      TIMELOCK, BAND)
+        rebalancer = deployer("Rebalancer.vy").deploy(
+            env.vault.address, env.oracle.address, env.usdc.address, TIMELOCK, BAND
+        )
         env.vault.grantRole(env.vault.REBALANCER_ROLE(), rebalancer.address)
     btc, eth = env.market.assets["BTC"].token, env.market.assets["ETH"].token
     units = dict(zip(env.vault.components(), env.vault.units()))
     with boa.env.prank(admin):
-        rebalancer.propose([btc, eth], [units[btc] * 4 // 5, units[eth] * 11 // 10], 86_400, START_FACTOR,
-                           WAD - BAND)
+        rebalancer.propose([btc, eth], [units[btc] * 4 // 5, units[eth] * 11 // 10], 86_400, START_FACTOR, WAD - BAND)
     boa.env.time_travel(seconds=TIMELOCK)
     env.rebalancer = rebalancer
     return env

@@ -53,13 +53,19 @@ def _quote(env, side, shares):
     states = market_pools.read(env.reader, env.market, feeds)
     amounts = env.vault.amounts_for_mint(shares) if side == "mint" else env.vault.amounts_for_redeem(shares)
     build = oneasset.quote_mint if side == "mint" else oneasset.quote_redeem
-    return build(env.market, states, feeds, list(env.vault.components()), list(amounts), "USDC", shares,
-                 oneasset.v3_quoter(env.reader, env.market))
+    return build(
+        env.market,
+        states,
+        feeds,
+        list(env.vault.components()),
+        list(amounts),
+        "USDC",
+        shares,
+        oneasset.v3_quoter(env.reader, env.market),
+    )
 
 
-def test_indexed_finance__flash_loan_moves_the_pools__every_entry_point__attacker_ends_with_no_more(
-    auction, attacker
-):
+def test_indexed_finance__flash_loan_moves_the_pools__every_entry_point__attacker_ends_with_no_more(auction, attacker):
     """Indexed Finance (October 2021): rebalance pricing taken from pools an
     attacker moved with a flash loan."""
     env = auction
@@ -68,8 +74,12 @@ def test_indexed_finance__flash_loan_moves_the_pools__every_entry_point__attacke
         fund(env.tokens, env.market, symbol, attacker, LOAN * 10 ** env.market.assets[symbol].decimals)
     with boa.env.prank(attacker):
         for token in tokens:
-            for spender in (env.market.uniswap.v2_router, env.market.uniswap.swap_router, env.vault.address,
-                            env.router.address):
+            for spender in (
+                env.market.uniswap.v2_router,
+                env.market.uniswap.swap_router,
+                env.vault.address,
+                env.router.address,
+            ):
                 token.approve(spender, MAX)
         env.vault.approve(env.router.address, MAX)
     start = worth(env.oracle, env.vault, tokens, attacker)
@@ -87,8 +97,9 @@ def test_indexed_finance__flash_loan_moves_the_pools__every_entry_point__attacke
     factor = env.rebalancer.factor()
     assert factor > WAD  # still in the vault's favour: the attack is on the pools, not the curve
     # First through the keepers' bidder, which settles each bid in the moved V2 pools.
-    bidder = deployer("periphery/RebalanceBidder.vy").deploy(env.rebalancer.address, env.market.uniswap.v2_router,
-                                                             env.market.uniswap.swap_router)
+    bidder = deployer("periphery/RebalanceBidder.vy").deploy(
+        env.rebalancer.address, env.market.uniswap.v2_router, env.market.uniswap.swap_router
+    )
     with boa.env.prank(attacker):
         sold_profit = bidder.fill(btc, env.rebalancer.remaining(btc)[1] // 2, MAX, True, V2, 0, 0)
         bought_profit = bidder.fill(eth, env.rebalancer.remaining(eth)[1] // 2, 0, False, V2, 0, 0)
@@ -98,18 +109,31 @@ def test_indexed_finance__flash_loan_moves_the_pools__every_entry_point__attacke
         env.rebalancer.bid(eth, env.rebalancer.remaining(eth)[1], 0, attacker)
     # The arbitrage contract, as the keeper's own decision sizes it, for the attacker.
     contracts = arbitrage.Contracts(env.arb, env.usdc, env.vault, attacker, (boa.BoaError,))
-    result = arbitrage.run_round(env.reader, env.market, env.deployment, contracts,
-                                 arbitrage.Settings(min_profit_usd=0), 10**9, log=lambda line: None)
+    result = arbitrage.run_round(
+        env.reader,
+        env.market,
+        env.deployment,
+        contracts,
+        arbitrage.Settings(min_profit_usd=0),
+        10**9,
+        log=lambda line: None,
+    )
     assert (result.decision.kind, result.ok) == ("mint_and_sell", True)  # it sold into the pumped pool
     # The router, both ways, on a quote over the moved pools.
     shares = 10 * WAD
     minted = _quote(env, "mint", shares)
     with boa.env.prank(attacker):
-        env.router.mint_from(env.vault.address, env.usdc.address, minted.bound(Decimal("0.01")), shares,
-                             minted.route_args(), attacker, DEADLINE)
+        env.router.mint_from(
+            env.vault.address,
+            env.usdc.address,
+            minted.bound(Decimal("0.01")),
+            shares,
+            minted.route_args(),
+            attacker,
+            DEADLINE,
+        )
         redeemed = _quote(env, "redeem", shares)
-        env.router.redeem_to(env.vault.address, env.usdc.address, shares, 0, redeemed.route_args(), attacker,
-                             DEADLINE)
+        env.router.redeem_to(env.vault.address, env.usdc.address, shares, 0, redeemed.route_args(), attacker, DEADLINE)
         # Mint and redeem in kind.
         env.vault.mint(shares, [MAX] * len(tokens), attacker)
         env.vault.redeem(env.vault.balanceOf(attacker), [0] * len(tokens), attacker)

@@ -37,9 +37,16 @@ SYMBOLS = ("BTC", "ETH", "ADA", "USDC")
 def _quote_mint(env, shares):
     feeds = market_pools.feed_prices(env.reader, env.market)
     states = market_pools.read(env.reader, env.market, feeds)
-    return oneasset.quote_mint(env.market, states, feeds, list(env.vault.components()),
-                               list(env.vault.amounts_for_mint(shares)), "USDC", shares,
-                               oneasset.v3_quoter(env.reader, env.market))
+    return oneasset.quote_mint(
+        env.market,
+        states,
+        feeds,
+        list(env.vault.components()),
+        list(env.vault.amounts_for_mint(shares)),
+        "USDC",
+        shares,
+        oneasset.v3_quoter(env.reader, env.market),
+    )
 
 
 def test_sandwich__one_asset_mint__victim_pays_at_most_max_in__sandwicher_gains_at_most_the_slack(env, attacker):
@@ -65,8 +72,9 @@ def test_sandwich__one_asset_mint__victim_pays_at_most_max_in__sandwicher_gains_
     dex = {oneasset.V2: "v2", oneasset.V3: "v3"}[route.dex]
 
     def victims_pool(state) -> bool:
-        return state.pair.token == route.path[0] and state.pool.dex == dex and (
-            dex == "v2" or state.pool.fee == route.fee)
+        return (
+            state.pair.token == route.path[0] and state.pool.dex == dex and (dex == "v2" or state.pool.fee == route.fee)
+        )
 
     move_pools(env.reader, env.market, attacker, "BTC", Decimal("1.004"), victims_pool)
     bought = wbtc.balanceOf(attacker)
@@ -74,8 +82,9 @@ def test_sandwich__one_asset_mint__victim_pays_at_most_max_in__sandwicher_gains_
 
     # The victim's mint, at his quote's bound.
     with boa.env.prank(victim):
-        spent = env.router.mint_from(env.vault.address, env.usdc.address, max_in, SHARES, quoted.route_args(),
-                                     victim, DEADLINE)
+        spent = env.router.mint_from(
+            env.vault.address, env.usdc.address, max_in, SHARES, quoted.route_args(), victim, DEADLINE
+        )
     assert quoted.total < spent <= max_in  # the front-run cost him, within his bound
     assert env.usdc.balanceOf(victim) == max_in - spent
     assert env.vault.balanceOf(victim) == SHARES

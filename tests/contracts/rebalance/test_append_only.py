@@ -43,7 +43,9 @@ def wbtc_removed(link_feed, propose, keeper):
     return env
 
 
-def test_stale_mint_and_redeem__after_removal_and_addition__revert_with_length_reason(link_feed, propose, keeper, depositor):
+def test_stale_mint_and_redeem__after_removal_and_addition__revert_with_length_reason(
+    link_feed, propose, keeper, depositor
+):
     env = link_feed
     # The user quotes [USDC, WBTC, WETH], and means bit 2 (WETH) to be skipped.
     max_in = env.vault.amounts_for_mint(SHARES)
@@ -76,9 +78,7 @@ def test_removal__slot_kept_with_unit_zero__views_list_it(wbtc_removed):
     # The other slots are where they were, and match the reference model.
     multiplier = vault.trade_basis(env.usdc.address)[2]
     vault.accrue_fees()
-    assert vault.amounts_for_mint(SHARES) == [
-        amount_in(SHARES, vault.position(i)[1], multiplier) for i in range(3)
-    ]
+    assert vault.amounts_for_mint(SHARES) == [amount_in(SHARES, vault.position(i)[1], multiplier) for i in range(3)]
 
 
 def test_removal__mint_and_redeem_skip_the_zero_slot(wbtc_removed, depositor):

@@ -45,7 +45,11 @@ def test_quote_amount__rounds_for_the_vault_by_less_than_one_unit(take, price, q
 
 @settings(max_examples=300, deadline=None)
 @given(
-    unit=units, target=st.integers(0, 2**80), scale=scales, fraction=st.integers(1, 1000), now=st.integers(0, 2 * DURATION)
+    unit=units,
+    target=st.integers(0, 2**80),
+    scale=scales,
+    fraction=st.integers(1, 1000),
+    now=st.integers(0, 2 * DURATION),
 )
 def test_units_follow_the_trade_in_the_vaults_favour(unit, target, scale, fraction, now):
     supply, multiplier = scale
@@ -144,7 +148,9 @@ def test_bids_trade_whole_unit_steps(unit, target, quote_unit, scale, fraction, 
     steps = wanted * UNIT_SCALE // s
     paid = auction_model.whole_step_quote(quote, s, sell)
     if sell:
-        new_unit, new_quote_unit = auction_model.units_after(unit, take, target, quote_unit, paid, MAX_UNIT, supply, multiplier)
+        new_unit, new_quote_unit = auction_model.units_after(
+            unit, take, target, quote_unit, paid, MAX_UNIT, supply, multiplier
+        )
         assert paid >= quote
         token_moved, quote_moved = unit - new_unit, new_quote_unit - quote_unit
         # Owed fell by at most what left plus one base unit; rose by at most what came in.
@@ -155,7 +161,9 @@ def test_bids_trade_whole_unit_steps(unit, target, quote_unit, scale, fraction, 
     else:
         if paid > quote_unit * s // UNIT_SCALE:
             return
-        new_quote_unit, new_unit = auction_model.units_after(quote_unit, paid, 0, unit, take, target, supply, multiplier)
+        new_quote_unit, new_unit = auction_model.units_after(
+            quote_unit, paid, 0, unit, take, target, supply, multiplier
+        )
         assert paid <= quote
         token_moved, quote_moved = new_unit - unit, quote_unit - new_quote_unit
         assert 0 <= take * UNIT_SCALE - token_moved * s < UNIT_SCALE or new_unit == target

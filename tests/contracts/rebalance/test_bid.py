@@ -101,7 +101,9 @@ def test_bid__price_read_at_the_bids_block(started, keeper):
     _near(started, expected, Fraction(900 * 105, 100))
 
 
-@pytest.mark.parametrize(("elapsed", "factor"), [(0, WAD + 5 * 10**16), (DURATION, WAD - 5 * 10**16), (DURATION // 4, WAD + 5 * 10**16)])
+@pytest.mark.parametrize(
+    ("elapsed", "factor"), [(0, WAD + 5 * 10**16), (DURATION, WAD - 5 * 10**16), (DURATION // 4, WAD + 5 * 10**16)]
+)
 def test_bid__curve_beyond_band__factor_clamped(env, propose, keeper, elapsed, factor):
     # 1.20 -> 0.80 over the auction; the band (±5 %) clamps both ends, and a
     # quarter in (1.10) is still clamped to 1.05.
@@ -234,7 +236,9 @@ def test_rebalance__fees_keep_accruing(started, keeper, fee_recipient):
     multiplier, supply = started.vault.multiplier(), started.vault.totalSupply()
     last = started.vault.last_fee_accrual()
     _bid(started, keeper, started.wbtc, BTC // 100)
-    new_supply, new_multiplier = preview_accrual(supply, multiplier, started.vault.streaming_fee(), boa.env.timestamp - last)
+    new_supply, new_multiplier = preview_accrual(
+        supply, multiplier, started.vault.streaming_fee(), boa.env.timestamp - last
+    )
     assert started.vault.multiplier() == new_multiplier < multiplier
     assert started.vault.totalSupply() == new_supply
     assert started.vault.balanceOf(fee_recipient) == new_supply - supply

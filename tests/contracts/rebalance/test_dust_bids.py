@@ -21,7 +21,9 @@ interface IVault:
     def set_mint_paused(paused: bool): nonpayable
 
 interface IRebalancer:
-    def bid(token: address, amount: uint256, quote_limit: uint256, receiver: address, data: Bytes[1024]) -> uint256: nonpayable
+    def bid(
+        token: address, amount: uint256, quote_limit: uint256, receiver: address, data: Bytes[1024]
+    ) -> uint256: nonpayable
 
 vault: immutable(address)
 rebalancer: immutable(address)
@@ -67,8 +69,10 @@ def _ledger(env):
 def _one_base_unit_each(env) -> int:
     """One base unit of every component, at oracle prices per share (USD, 1e18), plus rounding."""
     supply = env.vault.total_supply_after_accrual()
-    total = sum(env.oracle.price(a) // 10 ** t.decimals() + 1 for a, t in
-                ((t.address, t) for t in (env.usdc, env.wbtc, env.weth)))
+    total = sum(
+        env.oracle.price(a) // 10 ** t.decimals() + 1
+        for a, t in ((t.address, t) for t in (env.usdc, env.wbtc, env.weth))
+    )
     return total * WAD // supply + 1
 
 
@@ -141,8 +145,9 @@ def test_dust_bids__both_sides__never_destroy_backing(big, propose, guardian, ke
     assert env.vault.trade_basis(env.wbtc.address)[0] == 2 * 10**6
 
 
-def test_whole_steps__below_one_share__trade_base_units(create_token, create_vault, create_feed, create_oracle,
-                                                        create_rebalancer, fund, admin, manager, depositor, keeper):
+def test_whole_steps__below_one_share__trade_base_units(
+    create_token, create_vault, create_feed, create_oracle, create_rebalancer, fund, admin, manager, depositor, keeper
+):
     """Supply under one share: a base unit is worth more than one step, so a
     one-base-unit bid trades, and the target is still met exactly."""
     tokens = {n: create_token(DECIMALS[n], symbol=n.upper()) for n in ("usdc", "wbtc")}
@@ -200,8 +205,9 @@ def test_callback__pauses_minting__pause_survives_the_trade(env, propose, admin,
     assert env.vault.mint_paused()
 
 
-def test_mint__empty_basket__reverts(create_token, create_vault, create_feed, create_oracle, create_rebalancer,
-                                      fund, admin, manager, depositor, keeper):
+def test_mint__empty_basket__reverts(
+    create_token, create_vault, create_feed, create_oracle, create_rebalancer, fund, admin, manager, depositor, keeper
+):
     # A Rebalancer never zeroes the quote's unit, so a stand-in holder of
     # REBALANCER_ROLE zeroes both units (taking nothing in).
     a, b = create_token(6, symbol="A"), create_token(6, symbol="B")
