@@ -18,6 +18,7 @@ from tests.utils.boa_fork import BoaReader
 MARKET_DATE = "2024-01-01"
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(items):
     """`make test` runs on two workers (pytest-xdist, `--dist loadgroup`). The end-to-end tests run
     the README's commands against a node where the README puts it, 127.0.0.1:8545, so every test
