@@ -36,6 +36,7 @@ from indexvault.market import pools as market_pools  # noqa: E402
 from indexvault.market import record as market_record  # noqa: E402
 from indexvault.market import uniswap as uni  # noqa: E402
 from indexvault.market.rpc import Function, Tx  # noqa: E402
+from indexvault.model import VAULT_CONSTRUCTOR_TYPES  # noqa: E402
 from indexvault.units import WAD, to_base, units_from_weights  # noqa: E402
 
 DATE = "2024-01-01"
@@ -89,19 +90,7 @@ class Scenario:
             d,
             codes["IndexVault"],
             "vault",
-            [
-                "string",
-                "string",
-                "address[]",
-                "uint256[]",
-                "address",
-                "address",
-                "address",
-                "address",
-                "uint256[3]",
-                "uint256[3]",
-                "uint256",
-            ],
+            list(VAULT_CONSTRUCTOR_TYPES),
             [
                 config["name"],
                 config["symbol"],

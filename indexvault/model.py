@@ -15,6 +15,13 @@ YEAR = 365 * 86400
 # The streaming fee's floor under the multiplier (the vault's MIN_MULTIPLIER):
 # accrual stops charging there, so redemption works at every age.
 MIN_MULTIPLIER = 10**12
+# IndexVault's constructor argument types, for deployments that encode them by hand (the fuzz
+# engine, benchmarks): name, symbol, tokens, units, admin, manager, guardian, fee recipient,
+# fees (mint, redeem, streaming), their maxima, supply cap.
+VAULT_CONSTRUCTOR_TYPES = (
+    "string", "string", "address[]", "uint256[]", "address", "address", "address", "address",
+    "uint256[3]", "uint256[3]", "uint256",
+)  # fmt: skip
 
 
 def ceil_div(x: int, y: int) -> int:

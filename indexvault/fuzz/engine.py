@@ -68,7 +68,15 @@ from indexvault.fuzz.backends import ZERO, Backend, Call, FuzzError, StepResult
 from indexvault.market import uniswap as uni
 from indexvault.market.record import MarketRecord
 from indexvault.market.rpc import Function
-from indexvault.model import UNIT_SCALE, WAD, VaultModel, amount_out, fee_on, preview_accrual
+from indexvault.model import (
+    UNIT_SCALE,
+    VAULT_CONSTRUCTOR_TYPES,
+    WAD,
+    VaultModel,
+    amount_out,
+    fee_on,
+    preview_accrual,
+)
 from indexvault.units import units_from_weights
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -498,19 +506,7 @@ class World:
         self.vault = b.deploy(
             initcode(
                 CONTRACTS / "IndexVault.vy",
-                [
-                    "string",
-                    "string",
-                    "address[]",
-                    "uint256[]",
-                    "address",
-                    "address",
-                    "address",
-                    "address",
-                    "uint256[3]",
-                    "uint256[3]",
-                    "uint256",
-                ],
+                list(VAULT_CONSTRUCTOR_TYPES),
                 [
                     "Fuzz Index",
                     "FUZZ",

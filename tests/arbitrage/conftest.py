@@ -119,6 +119,7 @@ def env(forked, market, reader, keeper, trader):
         deployment=deployment,
         contracts=contracts,
         depositor=depositor,
+        manager=manager,  # the vault's admin, manager, guardian and fee recipient
     )
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import boa
 import pytest
-from boa.util.abi import Address
 
 from indexvault.model import WAD
 from tests.arbitrage.conftest import env, keeper, trader  # noqa: F401  (fixtures, used by name)
@@ -17,15 +16,6 @@ from tests.utils.boa_env import deployer
 TIMELOCK = 3_600
 BAND = WAD // 20
 START_FACTOR = WAD + WAD // 50  # the auction opens 2 % in the vault's favour
-
-
-def _admin_of(vault) -> str:
-    """The arbitrage env's vault admin (and manager): the one address it
-    generated under the alias "manager" (titanoboa keeps aliases, not
-    accounts, so the holder is found by its role)."""
-    holders = [Address(a) for a, name in boa.env._aliases.items() if name == "manager"]
-    (admin,) = [a for a in holders if vault.hasRole(vault.DEFAULT_ADMIN_ROLE(), a)]
-    return admin
 
 
 @pytest.fixture
@@ -37,7 +27,7 @@ def attacker(forked):
 def auction(env):  # noqa: F811  (the fixture, by name)
     """A Rebalancer on the env's vault, quoting in USDC, at the first second of
     an auction that sells a fifth of the WBTC and buys a tenth more WETH."""
-    admin = _admin_of(env.vault)
+    admin = env.manager
     with boa.env.prank(admin):
         rebalancer = deployer("Rebalancer.vy").deploy(
             env.vault.address, env.oracle.address, env.usdc.address, TIMELOCK, BAND
