@@ -167,6 +167,11 @@ max_streaming_fee: public(immutable(uint256))
 # One cold read gives both. Append-only: a component that left the basket
 # keeps its slot with unit 0, so an index always names the same token.
 _positions: uint256[MAX_COMPONENTS]
+# @dev Each component's slot index plus one (0: never a component), so
+# `trade`, `trade_basis` and `sync` find a token in one read whatever the
+# basket's size, instead of scanning the slots (a cold read each). Written
+# once per token, when its slot is made; mint and redeem never read it.
+_slot_of: HashMap[address, uint256]
 
 # @dev Hot state in one slot, read by every mint and redeem:
 # bits 0-63 multiplier (WAD, starts at 1e18, only falls),
@@ -318,6 +323,7 @@ def __init__(
         for j: uint256 in range(i, bound=MAX_COMPONENTS):
             assert tokens_[j] != token, "vault: duplicate component"
         self._positions[i] = convert(token, uint256) | (units_[i] << 160)
+        self._slot_of[token] = i + 1
 
     assert max_fees_[0] <= FEE_CEILING, "vault: max mint fee too high"
     assert max_fees_[1] <= FEE_CEILING, "vault: max redeem fee too high"
@@ -514,13 +520,9 @@ def sync(token: address) -> uint256:
     """
     self._lock()
     state: uint256 = self._accrue()
-    count: uint256 = (state >> 128) & 255
-    index: uint256 = count
-    for i: uint256 in range(count, bound=MAX_COMPONENTS):
-        if convert(self._positions[i] & MASK160, address) == token:
-            index = i
-            break
-    assert index < count, "vault: not a component"
+    slot: uint256 = self._slot_of[token]
+    assert slot != 0, "vault: not a component"
+    index: uint256 = slot - 1
     unit: uint256 = self._positions[index] >> 160
     scale: uint256 = erc20.totalSupply * (state & MASK64)
     held: uint256 = staticcall IERC20(token).balanceOf(self)
@@ -592,15 +594,11 @@ def trade(
     count: uint256 = (state >> 128) & 255
 
     # Slots of both tokens (count if absent), zero-unit slots included.
-    index_out: uint256 = count
-    index_in: uint256 = count
-    for i: uint256 in range(count, bound=MAX_COMPONENTS):
-        token: address = convert(self._positions[i] & MASK160, address)
-        if token == token_out:
-            index_out = i
-        elif token == token_in:
-            index_in = i
-    assert index_out < count, "vault: not a component"
+    slot_out: uint256 = self._slot_of[token_out]
+    assert slot_out != 0, "vault: not a component"
+    index_out: uint256 = slot_out - 1
+    index_in: uint256 = self._slot_of[token_in]
+    index_in = count if index_in == 0 else index_in - 1
 
     # Round up: the sold unit falls by at least what left the vault.
     unit_out: uint256 = self._positions[index_out] >> 160
@@ -639,6 +637,7 @@ def trade(
     elif unit_in != 0:
         assert count < MAX_COMPONENTS, "vault: too many components"
         self._positions[count] = convert(token_in, uint256) | (unit_in << 160)
+        self._slot_of[token_in] = count + 1
         # Read again: the bidder's callback may have paused minting or set
         # fees (both write this slot); only the count changes here.
         self._state += 1 << 128
@@ -803,12 +802,9 @@ def trade_basis(token: address) -> (uint256, uint256, uint256):
             multiplier once the pending streaming fee accrues.
     """
     unit: uint256 = 0
-    count: uint256 = (self._state >> 128) & 255
-    for i: uint256 in range(count, bound=MAX_COMPONENTS):
-        position: uint256 = self._positions[i]
-        if convert(position & MASK160, address) == token:
-            unit = position >> 160
-            break
+    slot: uint256 = self._slot_of[token]
+    if slot != 0:
+        unit = self._positions[slot - 1] >> 160
     supply: uint256 = 0
     multiplier: uint256 = 0
     supply, multiplier = self._preview_accrual()

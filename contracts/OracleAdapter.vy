@@ -387,14 +387,17 @@ def _price(asset: address) -> (uint256, uint256):
     price: uint256 = 0
     updated_at: uint256 = 0
     price, updated_at = self._read(word0, asset)
-    word1: uint256 = self._feeds[asset][1]
-    if word1 != 0:
+    # A secondary feed always has a deviation bound above 0 (`set_feed`), so
+    # an asset with one feed never reads its second slot (a cold read saved).
+    max_deviation_bps: uint256 = (word0 >> 216) & 65535
+    if max_deviation_bps != 0:
+        word1: uint256 = self._feeds[asset][1]
         second: uint256 = 0
         second_updated_at: uint256 = 0
         second, second_updated_at = self._read(word1, asset)
         low: uint256 = min(price, second)
         gap: uint256 = max(price, second) - low
-        if gap * BPS > low * ((word0 >> 216) & 65535):
+        if gap * BPS > low * max_deviation_bps:
             self._fail("oracle: feeds disagree for ", asset)
         updated_at = min(updated_at, second_updated_at)
     return price, updated_at
