@@ -376,6 +376,8 @@ def preview_bid(token: address, amount: uint256) -> (bool, uint256, uint256):
             sells, the amount traded and the quote amount.
     """
     a: Auction = self._load()
+    assert a.start != 0, "rebalancer: no rebalance"
+    assert block.timestamp >= a.start, "rebalancer: not started"
     packed: uint256 = self._targets[a.proposal_id][token]
     assert packed != 0, "rebalancer: not in rebalance"
     sell: bool = False

@@ -521,7 +521,8 @@ def sync_shortfalls(record: dict[str, Any], account, symbol: str | None = None, 
     """Call `IndexVault.sync` (permissionless, only ever lowers a unit) for each component the vault
     holds less of than it owes, or only `symbol`'s; returns the symbols synced."""
     vault = project.IndexVault.at(record["vault"])
-    rows = shortfalls(solvency_rows(vault.components(), *vault.solvency()))
+    backing = vault.backing()  # a slot owed nothing to shares has nothing for sync to write down
+    rows = [r for r in shortfalls(solvency_rows(vault.components(), *vault.solvency())) if backing[r.index] > 0]
     names = {c["token"].lower(): c["symbol"] for c in record["components"]}
     if symbol is not None:
         _component(record, symbol)  # an unknown symbol is an error naming the index's components

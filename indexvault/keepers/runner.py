@@ -271,12 +271,18 @@ def run_round(
 O_NAV_PER_SHARE = Function("nav_per_share()", "uint256")
 V_COMPONENTS = Function("components()", "address[]")
 V_SOLVENCY = Function("solvency()", "uint256[],uint256[]")
+V_BACKING = Function("backing()", "uint256[]")
 
 
 def read_shortfalls(rpc: Rpc, deployment: dict[str, Any]) -> list[SolvencyRow]:
-    """The components the vault holds less of than it owes (`IndexVault.solvency`), worst first."""
-    (tokens,), (held, owed) = rpc.read([(deployment["vault"], V_COMPONENTS, ()), (deployment["vault"], V_SOLVENCY, ())])
-    return shortfalls(solvency_rows(tokens, held, owed))
+    """The components the vault holds less of than it owes (`IndexVault.solvency`) whose unit a
+    `sync` would lower, worst first: one whose shares are owed nothing (unit 0, or no supply) and
+    whose claims outgrow the balance has nothing to write down, so no sync is sent for it."""
+    vault = deployment["vault"]
+    (tokens,), (held, owed), (backing,) = rpc.read(
+        [(vault, V_COMPONENTS, ()), (vault, V_SOLVENCY, ()), (vault, V_BACKING, ())]
+    )
+    return [row for row in shortfalls(solvency_rows(tokens, held, owed)) if backing[row.index] > 0]
 
 
 def read_proposal(
