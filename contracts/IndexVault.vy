@@ -320,8 +320,8 @@ def __init__(
         assert token.is_contract, "vault: component has no code"
         assert units_[i] > 0, "vault: zero unit"
         assert units_[i] <= MAX_UNIT, "vault: unit too large"
-        for j: uint256 in range(i, bound=MAX_COMPONENTS):
-            assert tokens_[j] != token, "vault: duplicate component"
+        # An earlier component has its slot recorded already.
+        assert self._slot_of[token] == 0, "vault: duplicate component"
         self._positions[i] = convert(token, uint256) | (units_[i] << 160)
         self._slot_of[token] = i + 1
 
@@ -436,6 +436,7 @@ def redeem(
     # Burn all the shares first, so a short balance reverts with one reason
     # whatever the fee (and `shares` is then at most the supply, so the fee
     # cannot overflow); the fee shares are then minted to the fee recipient.
+    supply: uint256 = erc20.totalSupply
     erc20._burn(msg.sender, shares)
     fee_shares: uint256 = self._fee_on(shares, (self._fees >> 64) & MASK64)
     net: uint256 = shares - fee_shares
@@ -450,8 +451,19 @@ def redeem(
         # zero-unit slot pays 0 (no transfer below), so a nonzero minimum
         # quoted before its component left reverts here.
         amount: uint256 = net * (position >> 160) * multiplier // UNIT_SCALE
+        skipped: bool = (skip >> i) & 1 == 1
+        if skipped and amount != 0:
+            # A claim is never more than the redeemer's share of what the
+            # vault really holds beyond earlier claims: a component that lost
+            # balance and is not synced yet is shared pro rata, as `sync`
+            # would share it, and no claim can outgrow the balance (a vault
+            # that holds what it owes is never capped: its free balance
+            # covers the backing of every share).
+            free: uint256 = self._free(token)
+            if free <= max_value(uint256) // net:
+                amount = min(amount, free * net // supply)
         assert amount >= min_amounts_out[i], "vault: slippage exceeded"
-        if (skip >> i) & 1 == 1:
+        if skipped:
             self.claims[token][receiver] += amount
             self.total_claims[token] += amount
             log ClaimCredited(token=token, owner=receiver, amount=amount)
@@ -909,6 +921,29 @@ def total_supply_after_accrual() -> uint256:
 def _lock():
     assert not self._locked, "vault: reentrant call"
     self._locked = True
+
+
+@internal
+@view
+def _free(token: address) -> uint256:
+    """
+    @dev What the vault holds of `token` beyond outstanding claims; the
+         largest uint256 when `balanceOf` fails (a broken token: no cap,
+         so a skip is never blocked).
+    """
+    ok: bool = False
+    response: Bytes[32] = b""
+    ok, response = raw_call(
+        token,
+        abi_encode(self, method_id=method_id("balanceOf(address)")),
+        max_outsize=32,
+        is_static_call=True,
+        revert_on_failure=False,
+    )
+    if not ok or len(response) < 32:
+        return max_value(uint256)
+    held: uint256 = abi_decode(response, uint256)
+    return held - min(held, self.total_claims[token])
 
 
 @internal

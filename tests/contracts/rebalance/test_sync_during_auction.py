@@ -112,3 +112,44 @@ def test_sync__donated_bought_token_mid_auction__leaves_the_purchase_unchanged(a
     assert env.rebalancer.remaining(env.weth.address) == (False, left)
     unit, supply, multiplier = env.vault.trade_basis(env.weth.address)
     assert env.weth.balanceOf(env.vault.address) * UNIT_SCALE > supply * unit * multiplier
+
+
+WETH_BIT = 1 << 2  # the rebalance env's basket: USDC, WBTC, WETH
+
+
+def test_redeem_skip_before_sync__claim_capped_at_the_redeemers_share_of_what_is_held(env, depositor, attacker):
+    """Found in review: a redeemer who skipped a component after it lost balance, before anyone
+    synced, was credited the old unit as a claim, more than the vault held; `sync` paid claims
+    first, so the claim took the other holders' share (and later any WETH the vault bought). Now a
+    skipped component's claim is at most the redeemer's share of what the vault holds beyond earlier
+    claims: both halves of the supply end with the same WETH."""
+    vault, weth = env.vault, env.weth
+    half = vault.balanceOf(depositor) // 2
+    with boa.env.prank(depositor):
+        vault.transfer(attacker, half)
+    supply = vault.totalSupply()
+    _seize(env, weth, weth.balanceOf(vault.address) * 7 // 10)  # 70 % of the WETH seized, nobody synced
+    held = weth.balanceOf(vault.address)
+    with boa.env.prank(attacker):
+        vault.redeem(half, [0, 0, 0], attacker, WETH_BIT)
+    claim = vault.claims(weth.address, attacker)
+    assert claim == held * half // supply  # the fair share, not the old unit's 0.5 x 50 WETH
+    vault.sync(weth.address)
+    before = weth.balanceOf(depositor)
+    with boa.env.prank(depositor):
+        vault.redeem(vault.balanceOf(depositor), [0, 0, 0], depositor)
+    # The same WETH each, to the unit's resolution (a base unit per 1e18 shares: 100 base units here).
+    assert abs(weth.balanceOf(depositor) - before - claim) <= supply // 10**18
+    with boa.env.prank(attacker):
+        assert vault.withdraw_claim(weth.address, attacker) == claim
+    assert weth.balanceOf(vault.address) <= supply // 10**18  # only rounding dust left, nothing owed
+
+
+def test_redeem_skip__healthy_component__claims_the_whole_amount(env, depositor, attacker):
+    """A vault that holds what it owes never caps a skipped component's claim."""
+    vault, weth = env.vault, env.weth
+    shares = vault.balanceOf(depositor) // 4
+    [_, _, owed] = vault.amounts_for_redeem(shares)
+    with boa.env.prank(depositor):
+        vault.redeem(shares, [0, 0, 0], attacker, WETH_BIT)
+    assert vault.claims(weth.address, attacker) == owed
