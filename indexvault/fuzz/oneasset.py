@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import copy
 import random
+from collections.abc import Callable
 from decimal import Decimal
 
 from eth_abi import encode
@@ -262,33 +263,41 @@ def plan_mint_from(
         world.actors[actor],
         DEADLINE,
     )
-    if short:
-        world.counts["mint_from_short"] += 1
-        world.plan(
-            actor,
-            one["router"],
-            data(MINT_FROM, *args),
-            "mint_from",
-            expect_revert=MAX_IN_EXCEEDED,
-            cost=ROUTER_CALL_COST,
-        )
-        _router_empty(world)
+    if not _plan_router(
+        world, actor, MINT_FROM, args, total, short, MAX_IN_EXCEEDED, lambda: world.model.mint(actor, shares, world.now)
+    ):
         return None
-    world.model.mint(actor, shares, world.now)
-    world.plan(
-        actor,
-        one["router"],
-        data(MINT_FROM, *args),
-        "mint_from",
-        expect_out=encode(["uint256"], [total]),
-        cost=ROUTER_CALL_COST,
-    )
-    _router_empty(world)
     if actor != ONE_ASSET:
         return quote
     one["paid"] += total
     one["cost_bps"].append(float(quote.cost_bps))
     return quote
+
+
+def _plan_router(
+    world: engine.World,
+    actor: str,
+    function: Function,
+    args: tuple,
+    total: int,
+    short: bool,
+    reason: str,
+    apply: Callable[[], object],
+) -> bool:
+    """Plans one router call `function(*args)` by `actor`: with `short` (its bound one base unit
+    past the quote) it must revert with `reason` and nothing changes; otherwise `apply` moves the
+    model first and the call must return exactly `total`. Either way the router then holds nothing.
+    Returns whether the call goes through."""
+    name = function.signature[: function.signature.index("(")]
+    if short:
+        world.counts[f"{name}_short"] += 1
+        expect = {"expect_revert": reason}
+    else:
+        apply()
+        expect = {"expect_out": encode(["uint256"], [total])}
+    world.plan(actor, world.one["router"], data(function, *args), name, **expect, cost=ROUTER_CALL_COST)
+    _router_empty(world)
+    return not short
 
 
 def plan_redeem_to(
@@ -320,28 +329,17 @@ def plan_redeem_to(
         world.actors[actor],
         DEADLINE,
     )
-    if short:
-        world.counts["redeem_to_short"] += 1
-        world.plan(
-            actor,
-            one["router"],
-            data(REDEEM_TO, *args),
-            "redeem_to",
-            expect_revert=MIN_OUT_NOT_MET,
-            cost=ROUTER_CALL_COST,
-        )
-        _router_empty(world)
-        return None
-    world.model.redeem(actor, shares, world.now)
-    world.plan(
+    if not _plan_router(
+        world,
         actor,
-        one["router"],
-        data(REDEEM_TO, *args),
-        "redeem_to",
-        expect_out=encode(["uint256"], [total]),
-        cost=ROUTER_CALL_COST,
-    )
-    _router_empty(world)
+        REDEEM_TO,
+        args,
+        total,
+        short,
+        MIN_OUT_NOT_MET,
+        lambda: world.model.redeem(actor, shares, world.now),
+    ):
+        return None
     if actor != ONE_ASSET:
         return total
     one["received"] += total
