@@ -13,18 +13,13 @@ import boa
 import pytest
 
 from indexvault.keepers import arbitrage
-from indexvault.market import pools as market_pools
 from indexvault.market import uniswap as uni
 from indexvault.model import WAD
-from indexvault.units import units_from_weights
 from tests.utils.boa_env import deployer
+from tests.utils.market_vault import MAX, fund, seeded_vault  # noqa: F401  (fund: the tests import it from here)
 
-BASKET = {"BTC": Decimal("0.4"), "ETH": Decimal("0.3"), "ADA": Decimal("0.2"), "USDC": Decimal("0.1")}
-NAV_PER_SHARE = Decimal(100)
-FEE = WAD // 1000
 SEEDED = 2_000 * WAD  # minted in kind by the depositor
 POOL_DEPTH_USD = Decimal(200_000)  # the index token's pool, both sides
-MAX = 2**256 - 1
 DEADLINE = 2**63
 
 
@@ -42,39 +37,13 @@ def trader(forked):
 def env(forked, market, reader, keeper, trader):
     token = deployer("mocks/MockToken.vy")
     tokens = {s: token.at(a.token) for s, a in market.assets.items()}
-    feeds = market_pools.feed_prices(reader, market)
-    symbols = list(BASKET)
-    units = units_from_weights(
-        [BASKET[s] for s in symbols],
-        [feeds[s] for s in symbols],
-        [market.assets[s].decimals for s in symbols],
-        NAV_PER_SHARE,
-    )
     manager, depositor = boa.env.generate_address("manager"), boa.env.generate_address("depositor")
+    vault, symbols, _, feeds = seeded_vault(market, reader, tokens, manager, depositor, SEEDED)
     with boa.env.prank(manager):
-        vault = deployer("IndexVault.vy").deploy(
-            "Test Index",
-            "TIDX",
-            [market.assets[s].token for s in symbols],
-            units,
-            manager,
-            manager,
-            manager,
-            manager,
-            [FEE, FEE, 0],
-            [WAD // 10] * 3,
-            10**9 * WAD,
-        )
         oracle = deployer("OracleAdapter.vy").deploy(vault.address, manager)
         for s in symbols:
             a = market.assets[s]
             oracle.set_feed(a.token, a.feed, a.heartbeat, "0x" + "00" * 20, 0, 0)
-    for s, amount in zip(symbols, vault.amounts_for_mint(SEEDED)):
-        fund(tokens, market, s, depositor, amount)
-        with boa.env.prank(depositor):
-            tokens[s].approve(vault.address, amount)
-    with boa.env.prank(depositor):
-        vault.mint(SEEDED, [MAX] * len(symbols), depositor)
     usdc = tokens["USDC"]
     shares, quote = arbitrage.seed_amounts(oracle.nav_per_share(), int(feeds["USDC"] * WAD), 6, POOL_DEPTH_USD)
     usdc.mint(depositor, quote)
@@ -121,14 +90,3 @@ def env(forked, market, reader, keeper, trader):
         depositor=depositor,
         manager=manager,  # the vault's admin, manager, guardian and fee recipient
     )
-
-
-def fund(tokens, market, symbol, holder, amount):
-    """Gives `holder` `amount` of a market asset: a mock's open mint, or WETH wrapped from ETH."""
-    if market.assets[symbol].kind == "weth9":
-        boa.env.set_balance(holder, boa.env.get_balance(holder) + amount)
-        boa.env.raw_call(
-            market.assets[symbol].token, sender=holder, value=amount, data=bytes.fromhex(uni.WETH_DEPOSIT()[2:])
-        )
-    else:
-        tokens[symbol].mint(holder, amount)

@@ -7,7 +7,6 @@ and V3), ADA (V2 only) and USDC itself, the input token of most tests."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from types import SimpleNamespace
 
 import boa
@@ -15,16 +14,11 @@ import pytest
 
 from indexvault import oneasset
 from indexvault.market import pools as market_pools
-from indexvault.market import uniswap as uni
 from indexvault.model import WAD
-from indexvault.units import units_from_weights
 from tests.utils.boa_env import deployer
+from tests.utils.market_vault import MAX, fund, seeded_vault  # noqa: F401  (the tests import them from here)
 
-BASKET = {"BTC": Decimal("0.4"), "ETH": Decimal("0.3"), "ADA": Decimal("0.2"), "USDC": Decimal("0.1")}
-NAV_PER_SHARE = Decimal(100)
-MINT_FEE = REDEEM_FEE = WAD // 1000  # 0.1 %, as examples/market10.yaml
 SEEDED = 100 * WAD  # minted in kind by the depositor before each test
-MAX = 2**256 - 1
 
 
 @pytest.fixture
@@ -52,50 +46,13 @@ def tokens(forked, market):
 def env(forked, market, reader, tokens, depositor):
     """The vault (mint and redeem fees 0.1 %), seeded in kind by the
     depositor, and the router."""
-    feeds = market_pools.feed_prices(reader, market)
-    symbols = list(BASKET)
-    units = units_from_weights(
-        [BASKET[s] for s in symbols],
-        [feeds[s] for s in symbols],
-        [market.assets[s].decimals for s in symbols],
-        NAV_PER_SHARE,
+    vault, symbols, units, _ = seeded_vault(
+        market, reader, tokens, boa.env.generate_address("manager"), depositor, SEEDED
     )
-    manager = boa.env.generate_address("manager")
-    with boa.env.prank(manager):
-        vault = deployer("IndexVault.vy").deploy(
-            "Test Index",
-            "TIDX",
-            [market.assets[s].token for s in symbols],
-            units,
-            manager,
-            manager,
-            manager,
-            manager,
-            [MINT_FEE, REDEEM_FEE, 0],
-            [WAD // 10] * 3,
-            10**9 * WAD,
-        )
-    for s, amount in zip(symbols, vault.amounts_for_mint(SEEDED)):
-        fund(tokens, market, s, depositor, amount)
-        with boa.env.prank(depositor):
-            tokens[s].approve(vault.address, amount)
-    with boa.env.prank(depositor):
-        vault.mint(SEEDED, [MAX] * len(symbols), depositor)
     router = deployer("periphery/IndexRouter.vy").deploy(market.uniswap.v2_router, market.uniswap.swap_router)
     return SimpleNamespace(
         vault=vault, router=router, market=market, reader=reader, tokens=tokens, symbols=symbols, units=units
     )
-
-
-def fund(tokens, market, symbol, holder, amount):
-    """Gives `holder` `amount` of a market asset: a mock's open mint, or WETH wrapped from ETH."""
-    if market.assets[symbol].kind == "weth9":
-        boa.env.set_balance(holder, boa.env.get_balance(holder) + amount)
-        boa.env.raw_call(
-            market.assets[symbol].token, sender=holder, value=amount, data=bytes.fromhex(uni.WETH_DEPOSIT()[2:])
-        )
-    else:
-        tokens[symbol].mint(holder, amount)
 
 
 def quote(env, side, symbol, shares, use_quoter=True, dexes=("v2", "v3")):
