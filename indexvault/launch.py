@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from ape import chain, project
-from ape.exceptions import ContractLogicError
+from ape.exceptions import ApeException, ContractLogicError
 
 from indexvault import deployments
 from indexvault.bench import TX_GAS_CAP  # EIP-7825, from the Osaka fork on
@@ -131,7 +131,7 @@ class Plan:
 def _estimate(txn) -> int | None:
     try:
         return chain.provider.estimate_gas_cost(txn)
-    except Exception:  # noqa: BLE001 (any failure: the plan shows "?")
+    except ApeException:  # the step would revert, or its inputs are not on chain yet: the plan shows "?"
         return None
 
 
