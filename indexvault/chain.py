@@ -21,7 +21,7 @@ from ape.exceptions import ContractLogicError
 from indexvault import deployments
 from indexvault.config import ConfigError, IndexConfig
 from indexvault.solvency import shortfalls, solvency_rows
-from indexvault.units import WAD, from_base, to_base, units_from_weights
+from indexvault.units import WAD, format_duration, from_base, to_base, units_from_weights
 
 MOCK_FEED_DECIMALS = 8
 MOCK_HEARTBEAT = 86400
@@ -83,10 +83,25 @@ def _has_code(address: str) -> bool:
 
 
 @dataclass
+class Resolved:
+    """One token of an index file resolved on the connected chain: its
+    symbol, decimals, USD price, token and feed tuple (None where a mock is
+    still to deploy), and the market asset it stands for, if any."""
+
+    symbol: str
+    decimals: int
+    price: Decimal
+    token: str | None
+    feed: tuple | None
+    asset: Any = None
+
+
+@dataclass
 class Basket:
     """An index file's components resolved on the connected chain, before
     anything is sent: symbols, decimals, units per share (base units), and
-    each token and feed tuple (None where a mock is still to deploy)."""
+    each token and feed tuple (None where a mock is still to deploy); and the
+    Rebalancer's quote asset when the file has a `rebalance` section."""
 
     symbols: list[str]
     decimals: list[int]
@@ -94,6 +109,41 @@ class Basket:
     tokens: list[str | None]
     feeds: list[tuple | None]
     market_assets: dict[int, Any]
+    quote: Resolved | None = None
+
+
+def _resolve(config: IndexConfig, where: str, ref: str, feed_config, asset, network: str) -> Resolved:
+    """The token `ref` names in `config` (a market asset, a mock or an address with its feed)."""
+    if asset is not None:
+        feed = project.MockFeed.at(asset.feed)  # AggregatorV3 ABI
+        return Resolved(
+            asset.token_symbol,
+            asset.decimals,
+            from_base(feed.latestRoundData()[1], asset.feed_decimals),
+            asset.token,
+            (asset.feed, asset.heartbeat, ZERO_ADDRESS, 0, 0),
+            asset,
+        )
+    if ref in config.mocks:
+        mock = config.mocks[ref]
+        return Resolved(ref, mock.decimals, mock.price, None, None)  # deployed with the index
+    if not _has_code(ref):
+        raise ConfigError(f"{where}: no contract at {ref} on {network}")
+    assert feed_config is not None  # the config guarantees it
+    for field, address in (("primary", feed_config.primary), ("secondary", feed_config.secondary)):
+        if address and not _has_code(address):
+            raise ConfigError(f"{where.rsplit('.', 1)[0]}.feed.{field}: no contract at {address} on {network}")
+    token = project.MockToken.at(ref)  # any ERC-20 ABI will do
+    feed = project.MockFeed.at(feed_config.primary)  # AggregatorV3 ABI
+    f = feed_config
+    deviation_bps = int(f.max_deviation * 10_000) if f.max_deviation else 0
+    return Resolved(
+        token.symbol(),
+        token.decimals(),
+        from_base(feed.latestRoundData()[1], feed.decimals()),
+        ref,
+        (f.primary, f.heartbeat, f.secondary or ZERO_ADDRESS, f.secondary_heartbeat or 0, deviation_bps),
+    )
 
 
 def resolve_basket(config: IndexConfig) -> Basket:
@@ -106,45 +156,26 @@ def resolve_basket(config: IndexConfig) -> Basket:
             f"not {network}; give each component a token address and a feed"
         )
     market_assets = _market_assets(config, network)
-    decimals, prices, symbols, feeds, tokens = [], [], [], [], []
-    for i, component in enumerate(config.components):
-        if i in market_assets:
-            asset = market_assets[i]
-            feed = project.MockFeed.at(asset.feed)  # AggregatorV3 ABI
-            decimals.append(asset.decimals)
-            symbols.append(asset.token_symbol)
-            prices.append(from_base(feed.latestRoundData()[1], asset.feed_decimals))
-            feeds.append((asset.feed, asset.heartbeat, ZERO_ADDRESS, 0, 0))
-            tokens.append(asset.token)
-            continue
-        if component.token in config.mocks:
-            mock = config.mocks[component.token]
-            decimals.append(mock.decimals)
-            prices.append(mock.price)
-            symbols.append(component.token)
-            feeds.append(None)  # deployed with the index, once nothing can fail
-            tokens.append(None)
-            continue
-        if not _has_code(component.token):
-            raise ConfigError(f"components[{i}].token: no contract at {component.token} on {network}")
-        assert component.feed is not None  # the config guarantees it
-        for field, address in (("primary", component.feed.primary), ("secondary", component.feed.secondary)):
-            if address and not _has_code(address):
-                raise ConfigError(f"components[{i}].feed.{field}: no contract at {address} on {network}")
-        token = project.MockToken.at(component.token)  # any ERC-20 ABI will do
-        feed = project.MockFeed.at(component.feed.primary)  # AggregatorV3 ABI
-        decimals.append(token.decimals())
-        symbols.append(token.symbol())
-        prices.append(from_base(feed.latestRoundData()[1], feed.decimals()))
-        f = component.feed
-        deviation_bps = int(f.max_deviation * 10_000) if f.max_deviation else 0
-        feeds.append((f.primary, f.heartbeat, f.secondary or ZERO_ADDRESS, f.secondary_heartbeat or 0, deviation_bps))
-        tokens.append(component.token)
-
+    resolved = [
+        _resolve(config, f"components[{i}].token", c.token, c.feed, market_assets.get(i), network)
+        for i, c in enumerate(config.components)
+    ]
+    quote = None
+    if config.rebalance is not None:
+        quote = _resolve(
+            config,
+            "rebalance.quote",
+            config.rebalance.quote,
+            config.rebalance.quote_feed,
+            market_assets.get("quote"),
+            network,
+        )
+    symbols = [r.symbol for r in resolved]
+    decimals = [r.decimals for r in resolved]
     if config.components[0].weight is not None:
         assert config.initial_nav_per_share is not None
         units = units_from_weights(
-            [c.weight for c in config.components], prices, decimals, config.initial_nav_per_share
+            [c.weight for c in config.components], [r.price for r in resolved], decimals, config.initial_nav_per_share
         )
     else:
         units = [to_base(c.units, d) for c, d in zip(config.components, decimals)]
@@ -157,7 +188,10 @@ def resolve_basket(config: IndexConfig) -> Basket:
             raise ConfigError(
                 f"components[{i}]: {unit} base units of {symbols[i]} per index token is above the vault's 2**96 - 1"
             )
-    return Basket(symbols, decimals, units, tokens, feeds, market_assets)
+    component_assets = {i: a for i, a in market_assets.items() if i != "quote"}
+    return Basket(
+        symbols, decimals, units, [r.token for r in resolved], [r.feed for r in resolved], component_assets, quote
+    )
 
 
 class Steps:
@@ -238,24 +272,28 @@ def fingerprint(path: str | Path) -> str:
 
 
 def deploy_mocks(config: IndexConfig, basket: Basket, account, steps: Steps, echo: Echo = print) -> None:
-    """Deploy each mock token and its feed (local chains), filling `basket`."""
-    for i, component in enumerate(config.components):
-        if basket.tokens[i] is not None:
-            continue
-        mock = config.mocks[component.token]
+    """Deploy each mock token and its feed (local chains and testnets), filling
+    `basket`: the components', then the Rebalancer's quote if it is a mock."""
+    todo = [(i, c.token) for i, c in enumerate(config.components) if basket.tokens[i] is None]
+    if basket.quote is not None and basket.quote.token is None:
+        todo.append(("quote", config.rebalance.quote))
+    for i, name in todo:
+        mock = config.mocks[name]
         container = project.NoReturnToken if mock.quirk == "no-return" else project.MockToken
         token = steps.contract(
-            f"mock {component.token} token",
-            lambda: container.deploy(f"Mock {component.token}", component.token, mock.decimals, sender=account),
+            f"mock {name} token", lambda: container.deploy(f"Mock {name}", name, mock.decimals, sender=account)
         )
         answer = to_base(mock.price, MOCK_FEED_DECIMALS)
         feed = steps.contract(
-            f"mock {component.token} feed",
-            lambda: project.MockFeed.deploy(MOCK_FEED_DECIMALS, f"{component.token} / USD", answer, sender=account),
+            f"mock {name} feed",
+            lambda: project.MockFeed.deploy(MOCK_FEED_DECIMALS, f"{name} / USD", answer, sender=account),
         )
-        echo(f"  mock {component.token:<6} token {token}  feed {feed}")
-        basket.tokens[i] = token
-        basket.feeds[i] = (feed, MOCK_HEARTBEAT, ZERO_ADDRESS, 0, 0)
+        echo(f"  mock {name:<6} token {token}  feed {feed}")
+        if i == "quote":
+            basket.quote.token, basket.quote.feed = token, (feed, MOCK_HEARTBEAT, ZERO_ADDRESS, 0, 0)
+        else:
+            basket.tokens[i] = token
+            basket.feeds[i] = (feed, MOCK_HEARTBEAT, ZERO_ADDRESS, 0, 0)
 
 
 def index_record(config: IndexConfig, basket: Basket, **contracts: str) -> dict[str, Any]:
@@ -270,6 +308,19 @@ def index_record(config: IndexConfig, basket: Basket, **contracts: str) -> dict[
             {"symbol": s, "token": t, "decimals": d, "feed": f[0]}
             for s, t, d, f in zip(basket.symbols, basket.tokens, basket.decimals, basket.feeds)
         ],
+        **(rebalance_fields(config, basket) if basket.quote is not None else {}),
+    }
+
+
+def rebalance_fields(config: IndexConfig, basket: Basket) -> dict[str, Any]:
+    """What the record keeps of the index file's `rebalance` section: the quote and the auction length that
+    `keeper propose` defaults to (the timelock and the band are the Rebalancer's own, read from it)."""
+    quote = basket.quote
+    return {
+        "quote": quote.token,
+        "quote_symbol": quote.symbol,
+        "quote_decimals": quote.decimals,
+        "auction": config.rebalance.auction,
     }
 
 
@@ -308,6 +359,9 @@ def deploy_index(
 
     me = account.address
     roles = config.roles
+    admin = roles.admin or me
+    # With a Rebalancer the deployer is the vault's admin until it has granted the Rebalancer its role.
+    vault_admin = me if config.rebalance is not None else admin
     vault = steps.contract(
         "vault",
         lambda: project.IndexVault.deploy(
@@ -315,7 +369,7 @@ def deploy_index(
             config.symbol,
             basket.tokens,
             basket.units,
-            roles.admin or me,
+            vault_admin,
             roles.manager or me,
             roles.guardian or me,
             roles.fee_recipient or me,
@@ -330,40 +384,72 @@ def deploy_index(
     oracle = project.OracleAdapter.at(oracle_address)
     for symbol, token, feed in zip(basket.symbols, basket.tokens, basket.feeds):
         steps.transaction(f"feed {symbol}", lambda: oracle.set_feed(token, *feed, sender=account))
-    if roles.admin and roles.admin.lower() != me.lower():
-        steps.transaction("oracle admin", lambda: oracle.grantRole(DEFAULT_ADMIN_ROLE, roles.admin, sender=account))
-        steps.transaction("oracle renounce", lambda: oracle.renounceRole(DEFAULT_ADMIN_ROLE, me, sender=account))
+    contracts = {"vault": vault, "oracle": oracle_address}
+    if basket.quote is not None:
+        contracts["rebalancer"] = _deploy_rebalancer(config, basket, vault, oracle, account, steps, echo)
+    if admin.lower() != me.lower():
+        for name, contract in (("oracle", oracle), ("vault", project.IndexVault.at(vault))):
+            if name == "vault" and vault_admin == admin:
+                continue
+            steps.transaction(f"{name} admin", lambda: contract.grantRole(DEFAULT_ADMIN_ROLE, admin, sender=account))
+            steps.transaction(f"{name} renounce", lambda: contract.renounceRole(DEFAULT_ADMIN_ROLE, me, sender=account))
     echo(f"  oracle {config.symbol:<6} {oracle_address}")
 
     # Recorded once complete and before funding, so a failed funding transfer leaves a usable record.
-    record = index_record(config, basket, vault=vault, oracle=oracle_address)
+    record = index_record(config, basket, **contracts)
     deployments.save(record_file(), record)
     steps.finish()
     fund(config, basket, account, fund_shares, echo)
     return record
 
 
-def _market_assets(config: IndexConfig, network: str) -> dict[int, Any]:
-    """The market asset each component named by symbol stands for; one
-    message for all that cannot be resolved."""
-    wanted = config.market_components
+def _deploy_rebalancer(
+    config: IndexConfig, basket: Basket, vault: str, oracle, account, steps: Steps, echo: Echo
+) -> str:
+    """The index file's Rebalancer, deployed directly (`ape run deploy`): the quote priced in the
+    adapter, the Rebalancer, its role on the vault. `account` is still the vault's and adapter's admin."""
+    quote, policy = basket.quote, config.rebalance
+    if quote.token not in basket.tokens:
+        steps.transaction(f"feed {quote.symbol}", lambda: oracle.set_feed(quote.token, *quote.feed, sender=account))
+    rebalancer = steps.contract(
+        "rebalancer",
+        lambda: project.Rebalancer.deploy(
+            vault, oracle.address, quote.token, policy.timelock, _wad(policy.band), sender=account
+        ),
+    )
+    index = project.IndexVault.at(vault)
+    steps.transaction("rebalancer role", lambda: index.grantRole(index.REBALANCER_ROLE(), rebalancer, sender=account))
+    echo(
+        f"  rebalancer {rebalancer} (quote {quote.symbol}, timelock {format_duration(policy.timelock)}, "
+        f"band {policy.band:%}, auctions {format_duration(policy.auction)})"
+    )
+    return rebalancer
+
+
+def _market_assets(config: IndexConfig, network: str) -> dict[int | str, Any]:
+    """The market asset each component named by symbol stands for (and the
+    Rebalancer's quote, under "quote"); one message for all that cannot be resolved."""
+    wanted: list[tuple[int | str, str, str]] = [
+        (i, f"components[{i}].token", config.components[i].token) for i in config.market_components
+    ]
+    if config.rebalance is not None and config.quote_is_market_asset:
+        wanted.append(("quote", "rebalance.quote", config.rebalance.quote))
     if not wanted:
         return {}
     market = load_market()
     errors, found = [], {}
-    for i in wanted:
-        token = config.components[i].token
+    for key, where, token in wanted:
         asset = market.by_token_symbol(token) if market else None
         if asset is not None:
-            found[i] = asset
+            found[key] = asset
         elif market is None:
             errors.append(
-                f"components[{i}].token: {token!r} is neither an address nor a token under `mocks`, "
+                f"{where}: {token!r} is neither an address nor a token under `mocks`, "
                 f"and {network} has no market to find it in (start one with `make market-node`)"
             )
         else:
             known = ", ".join(a.token_symbol for a in market.assets.values())
-            errors.append(f"components[{i}].token: {token!r} is not an asset of the {market.date} market ({known})")
+            errors.append(f"{where}: {token!r} is not an asset of the {market.date} market ({known})")
     if errors:
         raise ConfigError("\n".join(errors))
     return found
@@ -560,6 +646,30 @@ def load_market(check: bool = True):
     return market
 
 
+def trading_market(record: dict[str, Any], check: bool = True):
+    """The market an index's keepers and one-asset routes trade on, on any network: the local market
+    this network's node serves if one is recorded, else the network's address book (the user's own or
+    the one shipped for its chain id) with the index's components priced by its own oracle adapter and
+    their Uniswap pools found through the book's factories. A network with neither is refused, saying
+    what to add."""
+    from indexvault.market import addressbook
+
+    market = load_market(check)
+    if market is not None:
+        return market
+    found = addressbook.find_book(chain.chain_id, deployments_root())
+    if found is None:
+        raise deployments.DeploymentError(
+            addressbook.missing_book_message(chain.chain_id, _network()[1], deployments_root())
+        )
+    components = [(c["token"], c["symbol"]) for c in record["components"]]
+    if record.get("quote"):
+        components.append((record["quote"], record.get("quote_symbol", "QUOTE")))
+    return addressbook.market_for_index(
+        found[0], market_rpc(), components, record["oracle"], chain.blocks.head.timestamp
+    )
+
+
 def save_market(market) -> None:
     from indexvault.market import record as market_record
 
@@ -584,9 +694,9 @@ def deploy_rebalancer(
 ) -> dict[str, Any]:
     """Deploy a Rebalancer for the index `record` (quote: the market's quote
     asset), grant it REBALANCER_ROLE, price the quote in the oracle adapter if
-    it is not yet, deploy a RebalanceBidder on the market's Uniswap routers,
-    and record both addresses in the index's deployment record. `account`
-    must be the vault's and the adapter's admin. Returns the new record."""
+    it is not yet, and record it in the index's deployment record, with a
+    RebalanceBidder for the keeper. `account` must be the vault's and the
+    adapter's admin (an index deployed directly). Returns the new record."""
     quote = market.asset(market.quote)
     oracle = project.OracleAdapter.at(record["oracle"])
     if oracle.feed(quote.token)[0] == ZERO_ADDRESS:
@@ -596,16 +706,33 @@ def deploy_rebalancer(
     )
     vault = project.IndexVault.at(record["vault"])
     vault.grantRole(vault.REBALANCER_ROLE(), rebalancer.address, sender=account)
-    bidder = project.RebalanceBidder.deploy(
-        rebalancer.address, market.uniswap.v2_router, market.uniswap.swap_router, sender=account
-    )
     echo(
         f"  rebalancer {record['symbol']:<6} {rebalancer.address} (quote {quote.token_symbol}, "
-        f"timelock {timelock} s, band {band:%})"
+        f"timelock {format_duration(timelock)}, band {band:%})"
     )
-    echo(f"  bidder     {record['symbol']:<6} {bidder.address}")
-    updated = {**record, "rebalancer": rebalancer.address, "bidder": bidder.address, "quote": quote.token}
+    updated = {
+        **record,
+        "rebalancer": rebalancer.address,
+        "quote": quote.token,
+        "quote_symbol": quote.token_symbol,
+        "quote_decimals": quote.decimals,
+    }
     updated.pop("deployed_at", None)
+    deployments.save(record_file(), updated)
+    return ensure_bidder(updated, account, market, echo)
+
+
+def ensure_bidder(record: dict[str, Any], account, market, echo: Echo = print) -> dict[str, Any]:
+    """The RebalanceBidder a keeper fills the index's auctions through: the recorded one if it has code,
+    else one deployed on the market's Uniswap routers (anyone may use it: it holds nothing and has no
+    owner) and recorded. Returns the record."""
+    if record.get("bidder") and _has_code(record["bidder"]):
+        return record
+    bidder = project.RebalanceBidder.deploy(
+        record["rebalancer"], market.uniswap.v2_router, market.uniswap.swap_router, sender=account
+    )
+    echo(f"  bidder {record['symbol']:<6} {bidder.address} (deployed once for this index, on its network's Uniswap)")
+    updated = {k: v for k, v in record.items() if k != "deployed_at"} | {"bidder": bidder.address}
     deployments.save(record_file(), updated)
     return updated
 

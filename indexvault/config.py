@@ -24,6 +24,11 @@ MAX_SUPPLY = Decimal(2**100 // 10**18)
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 MARKET_SYMBOL = re.compile(r"^[A-Z0-9]{1,11}$")
 WEIGHT_TOLERANCE = Decimal("0.000001")
+# contracts/Rebalancer.vy: MIN_TIMELOCK, MAX_TIMELOCK, MAX_BAND, MIN_DURATION, MAX_DURATION.
+REBALANCE_TIMELOCK_BOUNDS = (3_600, 30 * 86_400)
+REBALANCE_TIMELOCK_DEFAULT = 86_400
+MAX_BAND = Decimal("0.1")
+AUCTION_BOUNDS = (600, 14 * 86_400)
 
 
 class ConfigError(ValueError):
@@ -119,6 +124,37 @@ class Roles(_Strict):
     )
 
 
+class Rebalance(_Strict):
+    """How the index rebalances: timelocked proposals of new targets, traded in
+    Dutch auctions against `quote` (contracts/Rebalancer.vy). Through the factory
+    the timelock must be at least the admin delay (`create-index --delay`)."""
+
+    quote: str = Field(
+        description="the asset auctions trade against: a market asset, a token under `mocks`, or an address"
+    )
+    quote_feed: Feed | None = Field(default=None, description="for a quote given by address: its USD feed")
+    timelock: int = Field(
+        default=REBALANCE_TIMELOCK_DEFAULT,
+        ge=REBALANCE_TIMELOCK_BOUNDS[0],
+        le=REBALANCE_TIMELOCK_BOUNDS[1],
+        description="seconds from a proposal to its auctions: holders see it and can leave",
+    )
+    band: Decimal = Field(
+        default=Decimal("0.05"),
+        gt=0,
+        le=MAX_BAND,
+        description="largest distance of the auction price from the oracle's",
+    )
+    auction: int = Field(
+        default=86_400, ge=AUCTION_BOUNDS[0], le=AUCTION_BOUNDS[1], description="default auction length, seconds"
+    )
+
+    @field_validator("quote")
+    @classmethod
+    def _quote(cls, value: str) -> str:
+        return _checksummed(value) if value.lower().startswith("0x") else value
+
+
 class IndexConfig(_Strict):
     """A whole index file."""
 
@@ -133,6 +169,7 @@ class IndexConfig(_Strict):
     max_fees: Fees = Fees(mint=Decimal("0.01"), redeem=Decimal("0.01"), streaming=Decimal("0.05"))
     roles: Roles = Roles()
     mocks: dict[str, MockToken] = Field(default_factory=dict)
+    rebalance: Rebalance | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> IndexConfig:
@@ -170,6 +207,18 @@ class IndexConfig(_Strict):
             if self.initial_nav_per_share is None:
                 errors.append("initial_nav_per_share: missing; weights need a launch value per index token")
 
+        if self.rebalance is not None:
+            quote = self.rebalance.quote
+            if _is_address(quote):
+                if self.rebalance.quote_feed is None:
+                    errors.append("rebalance.quote_feed: missing; a quote given by address needs its price feed")
+            elif self.rebalance.quote_feed is not None:
+                errors.append("rebalance.quote_feed: only for a quote given by address; remove it")
+            elif quote not in self.mocks and not MARKET_SYMBOL.match(quote):
+                errors.append(
+                    f"rebalance.quote: {quote!r} is neither an address, a token under `mocks`, "
+                    "nor a market asset's symbol"
+                )
         for fee in ("mint", "redeem", "streaming"):
             if getattr(self.fees, fee) > getattr(self.max_fees, fee):
                 errors.append(f"fees.{fee}: {getattr(self.fees, fee)} is above max_fees.{fee}")
@@ -179,7 +228,13 @@ class IndexConfig(_Strict):
 
     @property
     def uses_mocks(self) -> bool:
-        return any(c.token in self.mocks for c in self.components)
+        quote = self.rebalance.quote if self.rebalance else None
+        return quote in self.mocks or any(c.token in self.mocks for c in self.components)
+
+    @property
+    def quote_is_market_asset(self) -> bool:
+        quote = self.rebalance.quote if self.rebalance else None
+        return quote is not None and not _is_address(quote) and quote not in self.mocks
 
     @property
     def market_components(self) -> list[int]:

@@ -451,13 +451,6 @@ def router(record: dict[str, Any], account, market: MarketRecord, echo: Callable
     return contract, record
 
 
-def _market() -> MarketRecord:
-    market = _ape().load_market()
-    if market is None:
-        raise QuoteError("this network has no market recorded: one-asset mint and redeem need one (`make market-node`)")
-    return market
-
-
 def quote(record: dict[str, Any], side: Side, symbol: str, shares) -> tuple[Quote, MarketRecord]:
     """The quote for minting (redeeming) `shares` whole index tokens from (to)
     the market asset `symbol`, at the chain's pools now."""
@@ -467,7 +460,7 @@ def quote(record: dict[str, Any], side: Side, symbol: str, shares) -> tuple[Quot
     from indexvault.units import to_base
 
     ape_chain = _ape()
-    market = _market()
+    market = _ape().trading_market(record)
     rpc = ape_chain.market_rpc()
     vault = project.IndexVault.at(record["vault"])
     wei = to_base(shares, 18)

@@ -1,68 +1,90 @@
-"""Keepers: fill the rebalance auctions, propose a methodology's targets.
+"""Keepers: propose a methodology's targets, fill the rebalance auctions, hold the index token's pool at NAV.
 
-    ape run keeper rebalance --simulate            # read, decide, print; sign nothing
-    ape run keeper rebalance --rounds 10 --interval 12
     ape run keeper propose --date 2024-02-01 --top 10 --cap 0.25
+    ape run keeper rebalance --simulate            # read, decide, print; sign nothing
+    ape run keeper rebalance --rounds 0            # until every target is met (one line a round)
 
-Both read the index's deployment record (`--index`, default the latest) and
-the market its node serves; the logic lives in `indexvault.keepers`.
+They read the index's deployment record (`--index`, default the latest) and
+the market it trades on: the local market its node serves, or the network's
+address book (`indexvault.chain.trading_market`); the logic lives in
+`indexvault.keepers`.
 """
 
+import datetime
 import time
 from decimal import Decimal
 
 import click
+from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option
 
-from indexvault.chain import load_deployment, load_market, market_rpc, propose_rebalance, set_missing_feeds
+from indexvault.chain import (
+    ensure_bidder,
+    load_deployment,
+    market_rpc,
+    propose_rebalance,
+    set_missing_feeds,
+    trading_market,
+)
 from indexvault.cli import DECIMAL, clean_errors, index_option, signer
 from indexvault.deployments import DeploymentError
 from indexvault.keepers import rebalance as decisions
 from indexvault.keepers import runner
+from indexvault.units import format_amount, format_duration
 
 
 def _context(symbol):
     record = load_deployment(symbol)
     if "rebalancer" not in record:
         raise DeploymentError(
-            f"index {record['symbol']} has no Rebalancer recorded: deploy one first "
-            "(indexvault.chain.deploy_rebalancer)"
+            f"index {record['symbol']} has no Rebalancer: give its index file a `rebalance:` section "
+            "(quote, timelock, band, auction) and deploy it with that, or add one to this index with "
+            "`ape run keeper add-rebalancer`"
         )
-    market = load_market()
-    if market is None:
-        raise DeploymentError("no market recorded for this network: start one with `make market-node`")
-    return record, market
+    return record, trading_market(record)
 
 
-@click.group(short_help="Rebalance keepers: fill auctions, propose targets")
+@click.group(short_help="Keepers: propose targets, fill auctions, arbitrage the index token's pool")
 def cli():
-    """Keepers for an index's Rebalancer."""
+    """Keepers for an index's Rebalancer and its token's pool."""
+
+
+def _utc(timestamp: int) -> str:
+    return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Fill the open auctions through Uniswap")
 @index_option()
 @account_option(prompt=False)
 @click.option("--simulate", is_flag=True, help="Read and decide, print what would be sent; sign nothing.")
-@click.option("--rounds", default=1, show_default=True, help="Rounds to run (0: until stopped).")
+@click.option("--rounds", default=1, show_default=True, help="Rounds to run (0: until every target is met).")
 @click.option("--interval", default=12.0, show_default=True, help="Seconds between rounds.")
 @click.option("--min-profit", type=DECIMAL, default=Decimal(1), show_default=True, help="USD per bid, after gas.")
 @click.option("--max-impact-bps", default=50, show_default=True, help="Largest pool price move per bid.")
+@click.option("--verbose", "-V", is_flag=True, help="Every token's decision and every fill, not one line a round.")
 @clean_errors
-def rebalance(symbol, account, simulate, rounds, interval, min_profit, max_impact_bps):
+def rebalance(symbol, account, simulate, rounds, interval, min_profit, max_impact_bps, verbose):
     """Each round reads the chain again and decides afresh, so it is safe to
     stop and start at any time; a failed fill is logged and the next round
-    decides again."""
+    decides again. One line a round; the run ends when every target is met,
+    the auction expired or nothing is proposed."""
     record, market = _context(symbol)
     account = None if simulate else signer(account)
+    if account is not None:
+        record = ensure_bidder(record, account, market, click.echo)
     settings = decisions.Settings(min_profit_usd=min_profit, max_impact_bps=max_impact_bps)
     done = 0
     while rounds == 0 or done < rounds:
         if done:
             time.sleep(interval)
-        result = runner.run_round(market_rpc(), market, record, account, settings, simulate, click.echo)
+        result = runner.run_round(
+            market_rpc(), market, record, account, settings, simulate, click.echo, verbose=verbose
+        )
         done += 1
-        if not result.decision.actions and all(c.remaining == 0 for c in result.snapshot.components):
-            click.echo("every target met")
+        click.echo(f"round {done} ({_utc(result.snapshot.timestamp)}): {runner.summary(result)}")
+        if result.finished:
+            if result.finished == "every target met":
+                click.echo(f"every target met: {record['symbol']} is rebalanced")
             break
 
 
@@ -72,7 +94,7 @@ def rebalance(symbol, account, simulate, rounds, interval, min_profit, max_impac
 @click.option("--date", required=True, help="Snapshot date (YYYY-MM-DD, the 1st of a month).")
 @click.option("--top", default=10, show_default=True, help="Components, by market cap.")
 @click.option("--cap", type=DECIMAL, default=Decimal("0.25"), show_default=True, help="Largest weight.")
-@click.option("--duration", default=86_400, show_default=True, help="Auction length, seconds.")
+@click.option("--duration", type=int, default=None, help="Auction length, seconds [default: the index file's].")
 @click.option("--simulate", is_flag=True, help="Print the proposal; sign nothing.")
 @clean_errors
 def propose(symbol, account, date, top, cap, duration, simulate):
@@ -80,10 +102,14 @@ def propose(symbol, account, date, top, cap, duration, simulate):
     assets on DATE), priced now; sets the oracle feed of every added token
     first. Manager (and, for feeds, the oracle's admin) only."""
     record, market = _context(symbol)
+    duration = duration or record.get("auction", 86_400)
     proposal = runner.read_proposal(market_rpc(), market, record, date, top=top, cap=cap, duration=duration)
+    decimals = {a.token.lower(): a.decimals for a in market.assets.values()}
     for name, token, target in zip(proposal.symbols, proposal.tokens, proposal.targets):
         weight = proposal.weights.get(name, Decimal(0))
-        click.echo(f"  {name:<6} {token} target {target} ({weight:.2%})")
+        asset = market.by_token_symbol(name)
+        unit = asset.token_symbol if asset else name
+        click.echo(f"  {name:<6} {format_amount(target, decimals[token.lower()]):>14} {unit:<6} a share ({weight:.2%})")
     click.echo(f"  added {', '.join(proposal.added) or '-'}; removed {', '.join(proposal.removed) or '-'}")
     if simulate:
         return
@@ -92,7 +118,20 @@ def propose(symbol, account, date, top, cap, duration, simulate):
     if feeds:
         click.echo(f"  feeds set for {', '.join(feeds)}")
     propose_rebalance(record, account, proposal)
-    click.echo(f"proposed {len(proposal.tokens)} targets for {record['symbol']}")
+    start = _auction_start(record)
+    wait = start - chain.blocks.head.timestamp
+    click.echo(
+        f"proposed {len(proposal.tokens)} targets for {record['symbol']}: auctions open at {_utc(start)} "
+        f"(in {format_duration(wait)}, the Rebalancer's timelock) and run {format_duration(duration)}"
+    )
+    if chain.provider.network.is_local:
+        click.echo(f"  on a local node, `ape run market advance {wait}` moves its clock there")
+
+
+def _auction_start(record) -> int:
+    from ape import project
+
+    return project.Rebalancer.at(record["rebalancer"]).auction_start()
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Hold the index token's pool at NAV by arbitrage")
@@ -118,9 +157,7 @@ def arbitrage(symbol, account, simulate, rounds, interval, min_profit, pool_dept
     from indexvault.keepers import arbitrage as arb
 
     record = load_deployment(symbol)
-    market = load_market()
-    if market is None:
-        raise DeploymentError("no market recorded for this network: start one with `make market-node`")
+    market = trading_market(record)
     if pool_depth is not None:
         if "pool" in record:
             raise DeploymentError(f"index {record['symbol']} already has a pool: {record['pool']}")

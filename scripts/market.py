@@ -6,12 +6,14 @@
     ape run market replay --to 2024-02-01     # day by day, with a chart
     ape run market fund USDC 10000            # market tokens for the first test account
     ape run market swap --sell USDC --buy MKT10 --move 50%   # trade on a pool (an index token's too)
+    ape run market advance 1h                 # move a local node's clock (a timelock, an auction)
     ape run market fork --network ethereum:mainnet-fork:foundry   # mainnet's own tokens, feeds, pools
 
 The logic lives in `indexvault.market`.
 """
 
 import json
+import re
 import signal
 import sys
 import time
@@ -300,3 +302,40 @@ def swap(sell, buy, amount, move, dex, account):
         f"{ref.label}: {done.before:,.6g} -> {done.after:,.6g} {ref.pair.symbol} per {ref.asset.symbol} "
         f"({done.move:+.2%})"
     )
+
+
+def _seconds(text: str) -> int:
+    """ "3600", "90m", "1h", "1d" or "1h30m" as seconds."""
+    units = {"s": 1, "m": 60, "min": 60, "h": 3_600, "d": 86_400}
+    total, number = 0, ""
+    for part in [p for p in re.split(r"(\d+)", text.strip().lower()) if p]:
+        if part.isdigit():
+            number = part
+        elif number and part in units:
+            total, number = total + int(number) * units[part], ""
+        else:
+            raise click.BadParameter(f"{text!r}: give seconds (3600) or a duration such as 90m, 1h, 1d, 1h30m")
+    return total + (int(number) if number else 0)
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Move a local node's clock (a timelock, an auction)")
+@click.argument("duration")
+@clean_errors
+def advance(duration):
+    """Move the local node's block time forward by DURATION (3600, 90m, 1h, 1d) and mine a block:
+    what waiting does on a real network, for a timelock or an auction. Local nodes only; prices and
+    pools do not move (`ape run market replay` moves them)."""
+    from ape import chain
+
+    seconds = _seconds(duration)
+    if seconds <= 0:
+        raise click.BadParameter(f"{duration!r}: give a positive duration")
+    if not chain.provider.network.is_local:
+        raise click.UsageError(f"{chain.provider.network.name} is not a local network: its clock moves only by waiting")
+    rpc = market_rpc()
+    before = rpc.timestamp()
+    rpc.call("evm_increaseTime", seconds)
+    rpc.call("evm_mine")
+    after = rpc.timestamp()
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(after))
+    click.echo(f"block time moved {after - before:,} s, to {stamp}")

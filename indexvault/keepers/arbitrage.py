@@ -596,10 +596,11 @@ def round_on_network(
     """One round against the connected network's latest index (or `symbol`)
     and its market, as the bot and `ape run keeper arbitrage` run it;
     simulates, signing nothing, without a signer."""
-    from indexvault.chain import load_deployment, load_market, market_rpc
+    from indexvault.chain import load_deployment, market_rpc, trading_market
     from indexvault.deployments import DeploymentError
 
-    record, market, rpc = load_deployment(symbol), load_market(check=False), market_rpc()
+    record, rpc = load_deployment(symbol), market_rpc()
+    market = trading_market(record, check=False)
     if "pool" not in record:
         raise DeploymentError(
             f"index {record['symbol']} has no pool recorded: create one first "

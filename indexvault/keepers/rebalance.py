@@ -36,6 +36,7 @@ from typing import Literal
 from indexvault import auction_model, history, methodology
 from indexvault.market import uniswap as uni
 from indexvault.model import UNIT_SCALE, WAD
+from indexvault.units import format_amount, format_duration
 
 BPS = 10_000
 PIPS = 1_000_000  # Uniswap counts fees in hundredths of a basis point
@@ -334,7 +335,8 @@ def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
     if s.auction_start == 0:
         return Decision((), (Skip("*", "no rebalance proposed (or it was cancelled)"),))
     if s.timestamp < s.auction_start:
-        return Decision((), (Skip("*", f"auctions open in {s.auction_start - s.timestamp} s (timelock)"),))
+        wait = s.auction_start - s.timestamp
+        return Decision((), (Skip("*", f"auctions open in {format_duration(wait)} (the Rebalancer's timelock)"),))
     if s.timestamp > s.auction_start + s.auction_duration:
         return Decision((), (Skip("*", "the rebalance expired"),))
     stale = _stale(s.timestamp, s.quote_updated_at, s.quote_heartbeat, settings)
@@ -391,8 +393,8 @@ def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
                 amount = auction_model.whole_step_take(amount, c.remaining, s.scale, c.sell)
             except ValueError:
                 reasons.append(
-                    f"{route.label}: {amount} base units is under one unit step "
-                    f"({s.scale // UNIT_SCALE} base units at this supply)"
+                    f"{route.label}: {format_amount(amount, c.decimals)} is under one unit step "
+                    f"({format_amount(s.scale // UNIT_SCALE, c.decimals)} {c.symbol} at this supply)"
                 )
                 continue
             profit, owed, after = _profit(c, s, route, amount, factor)
@@ -400,7 +402,8 @@ def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
             impact = abs(after / mid(route) - 1) * BPS
             if profit < need:
                 reasons.append(
-                    f"{route.label}: unprofitable, {_usd(s, profit):.2f} USD on {amount} base units "
+                    f"{route.label}: unprofitable, {_usd(s, profit):.2f} USD on {format_amount(amount, c.decimals)} "
+                    f"{c.symbol} "
                     f"< gas {gas_usd:.2f} x {1 + settings.gas_margin} + minimum "
                     f"{settings.min_profit_usd} USD "
                     f"(factor {factor / WAD:.4f})"
@@ -422,8 +425,9 @@ def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
                     impact_bps=Decimal(float(impact)).quantize(Decimal("0.01")),
                     factor=factor,
                     reason=(
-                        f"{'sell' if c.sell else 'buy'} {amount} on {route.label} at factor {factor / WAD:.4f}: "
-                        f"{s.quote_symbol} {_usd(s, owed):.2f}, profit {_usd(s, profit):.2f} USD "
+                        f"{'sell' if c.sell else 'buy'} {format_amount(amount, c.decimals)} {c.symbol} "
+                        f"on {route.label} at factor {factor / WAD:.4f}: {_usd(s, owed):,.2f} USD of {s.quote_symbol}, "
+                        f"profit {_usd(s, profit):.2f} USD "
                         f"> gas {gas_usd:.2f} x {1 + settings.gas_margin} + {settings.min_profit_usd}, "
                         f"impact {float(impact):.1f} bps"
                     ),

@@ -25,8 +25,10 @@ from indexvault.market import pools as market_pools
 from indexvault.market.record import MarketRecord
 from indexvault.market.rpc import Function, Rpc, RpcError
 from indexvault.solvency import SolvencyRow, shortfalls, solvency_rows
+from indexvault.units import format_amount
 
 UNIT_SCALE = 10**36
+WAD = 10**18
 PIPS = 1_000_000
 WETH_SYMBOL = "ETH"  # the market's asset whose token is Router02's WETH
 Log = Callable[[str], None]
@@ -196,6 +198,73 @@ class Round:
     decision: decisions.Decision
     fills: list[Fill] = field(default_factory=list)
 
+    @property
+    def left(self) -> int:
+        """Targets not met, after this round's fills."""
+        filled: dict[str, int] = {}
+        for f in self.fills:
+            if f.ok:
+                filled[f.action.token] = filled.get(f.action.token, 0) + f.amount
+        return sum(c.remaining > filled.get(c.token, 0) for c in self.snapshot.components)
+
+    @property
+    def finished(self) -> str | None:
+        """Why no later round can bid: every target met, the auction expired or none is proposed."""
+        if self.snapshot.auction_start == 0:
+            return "no rebalance proposed"
+        if self.snapshot.timestamp > self.snapshot.auction_start + self.snapshot.auction_duration:
+            return "the rebalance expired"
+        if self.left == 0:
+            return "every target met"
+        return None
+
+
+def _amount(snapshot: decisions.Snapshot, token: str, amount: int) -> str:
+    component = next((c for c in snapshot.components if c.token == token), None)
+    if component is None:
+        return f"{amount} base units"
+    return f"{format_amount(amount, component.decimals)} {component.symbol}"
+
+
+def fill_line(snapshot: decisions.Snapshot, fill: Fill) -> str:
+    """A fill as a person reads it: whole tokens, the quote in whole units and USD, the gas."""
+    s, quote = snapshot, format_amount(fill.quote_amount, snapshot.quote_decimals)
+    usd = Decimal(fill.profit) * s.quote_price / WAD / 10**s.quote_decimals
+    return (
+        f"{'sold' if fill.action.sell else 'bought'} {_amount(s, fill.action.token, fill.amount)} "
+        f"for {quote} {s.quote_symbol}, keeper profit {usd:,.2f} USD, gas {fill.gas_used:,}"
+    )
+
+
+def summary(result: Round) -> str:
+    """One line for a round: what was filled (whole tokens, USD), or why nothing was."""
+    s = result.snapshot
+    total = len(s.components)
+    if s.auction_start and s.timestamp >= s.auction_start:
+        factor = f"factor {s.factor / WAD:.4f}, "
+    else:
+        factor = ""
+    done = [f for f in result.fills if f.ok]
+    failed = len(result.fills) - len(done)
+    if done:
+        profit = sum(Decimal(f.profit) for f in done) * s.quote_price / WAD / 10**s.quote_decimals
+        trades = ", ".join(
+            f"{'sold' if f.action.sell else 'bought'} {_amount(s, f.action.token, f.amount)}" for f in done
+        )
+        text = f"{factor}{len(done)} bid(s): {trades}; keeper profit {profit:,.2f} USD"
+    elif result.decision.actions and not result.fills:
+        text = f"{factor}{len(result.decision.actions)} bid(s) would pay (simulated)"
+    else:
+        first = result.decision.skipped[0] if result.decision.skipped else None
+        if first is not None and first.symbol == "*":
+            return first.reason
+        text = f"{factor}no bid pays yet"
+    if failed:
+        text += f"; {failed} failed (the next round decides again)"
+    if result.left == 0:
+        return f"{text}; every target met" if done else "every target met"
+    return f"{text}; {result.left} of {total} targets left"
+
 
 def run_round(
     rpc: Rpc,
@@ -205,9 +274,11 @@ def run_round(
     settings: decisions.Settings,
     simulate: bool = False,
     log: Log = print,
+    verbose: bool = True,
 ) -> Round:
     """One round: read, decide, and (unless `simulate`) fill every bid decided,
-    logging each decision and each outcome. A fill that fails is logged and
+    logging each decision and each outcome (`verbose`; else only what failed:
+    `summary` says the rest in one line). A fill that fails is logged and
     not retried: the next round reads the chain and decides again."""
     short = read_shortfalls(rpc, deployment)
     for row in short:  # a component that changed after listing: share the loss before pricing anything
@@ -224,8 +295,9 @@ def run_round(
     snapshot = read_snapshot(rpc, market, deployment)
     decision = decisions.decide(snapshot, settings)
     result = Round(snapshot, decision)
-    for line in decision.lines():
-        log(("[simulate] " if simulate else "") + line)
+    if verbose or simulate:
+        for line in decision.lines():
+            log(("[simulate] " if simulate else "") + line)
     if simulate or not decision.actions:
         return result
     from ape import project
@@ -260,10 +332,8 @@ def run_round(
             profit=filled.profit if filled else 0,
             gas_used=receipt.gas_used,
         )
-        log(
-            f"filled {action.symbol}: {fill.amount} for {fill.quote_amount} quote, keeper profit {fill.profit}, "
-            f"gas {fill.gas_used}"
-        )
+        if verbose:
+            log(fill_line(result.snapshot, fill))
         result.fills.append(fill)
     return result
 
@@ -329,12 +399,13 @@ def round_on_network(
     """One round against the connected network's latest index (or `symbol`)
     and its market, as the bot and `ape run keeper rebalance` run it;
     simulates, signing nothing, without a signer."""
-    from indexvault.chain import load_deployment, load_market, market_rpc
+    from indexvault.chain import load_deployment, market_rpc, trading_market
 
+    record = load_deployment(symbol)
     return run_round(
         market_rpc(),
-        load_market(check=False),
-        load_deployment(symbol),
+        trading_market(record, check=False),
+        record,
         signer,
         settings or decisions.Settings(),
         simulate=signer is None,

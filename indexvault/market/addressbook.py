@@ -37,7 +37,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from indexvault.config import format_errors
 from indexvault.market.record import Asset, MarketError, MarketRecord, Uniswap
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "mainnet.yaml"
+DATA = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_PATH = DATA / "mainnet.yaml"
+# The address books shipped with the package, by chain id. A user's own book for a chain,
+# `address-book-<chain id>.yaml` in the deployments folder, is read first (`find_book`).
+SHIPPED = {1: DATA / "mainnet.yaml", 11155111: DATA / "sepolia.yaml"}
+ZERO = "0x0000000000000000000000000000000000000000"
+# Uniswap contracts a network may lack: the zero address turns V3 routes off there (Sepolia has
+# SwapRouter02, whose exactInputSingle takes no deadline, not the SwapRouter the periphery calls).
+OPTIONAL_UNISWAP = ("swap_router", "quoter", "position_manager")
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 WETH_SYMBOL = "WETH"
 NON_WETH_KIND = "erc20"  # a real token: nothing mints it (deploy funds only "mock" and "weth9")
@@ -104,7 +112,12 @@ class AddressBook(_Strict):
         entries += [(f"feeds.{name}.address", feed.address) for name, feed in self.feeds.items()]
         entries += [(f"tokens.{symbol}.address", token.address) for symbol, token in self.tokens.items()]
         seen: dict[str, str] = {}
+        for name in OPTIONAL_UNISWAP:
+            if (getattr(self.uniswap, name) == ZERO) != (self.uniswap.swap_router == ZERO):
+                errors.append(f"uniswap.{name}: give swap_router, quoter and position_manager, or none (all zero)")
         for where, address in entries:
+            if address == ZERO and where.removeprefix("uniswap.") in OPTIONAL_UNISWAP:
+                continue
             first = seen.get(address.lower())
             if first == "uniswap.weth" and where in {f"tokens.{s}.address" for s in weth_tokens}:
                 continue  # WETH9 is both Uniswap's WETH and the ETH token
@@ -212,6 +225,8 @@ def discover_pools(record: MarketRecord, rpc, v3_fees: tuple[int, ...] = (500, 3
         if a.symbol != record.quote
         for p in [quote] + [x for x in record.assets.values() if x.token == weth and x.token != a.token]
     ]
+    if record.uniswap.swap_router == ZERO:
+        v3_fees = ()  # no SwapRouter to trade V3 pools through on this network
     calls = []
     for asset, pair in pairs:
         calls.append((record.uniswap.v2_factory, uni.V2_GET_PAIR, (asset.token, pair.token)))
@@ -228,3 +243,56 @@ def discover_pools(record: MarketRecord, rpc, v3_fees: tuple[int, ...] = (500, 3
                 pools[asset.symbol].append(Pool(dex="v3", pair=pair.symbol, address=to_checksum_address(v3), fee=fee))
     assets = {s: a.model_copy(update={"pools": pools[s]}) for s, a in record.assets.items()}
     return record.model_copy(update={"assets": assets})
+
+
+def find_book(chain_id: int, folder: Path) -> tuple[AddressBook, Path] | None:
+    """The address book of chain `chain_id`: the user's own (`folder`/address-book-<chain id>.yaml) if there
+    is one, else the one shipped for that chain; None if neither exists."""
+    for path in (folder / f"address-book-{chain_id}.yaml", SHIPPED.get(chain_id)):
+        if path is not None and path.exists():
+            book = load_address_book(path)
+            if book.chain_id != chain_id:
+                raise MarketError(f"{path}: chain_id is {book.chain_id}, but it is read for chain {chain_id}")
+            return book, path
+    return None
+
+
+def missing_book_message(chain_id: int, network: str, folder: Path) -> str:
+    return (
+        f"no address book for chain {chain_id} ({network}): the keepers and one-asset routes need its Uniswap "
+        f"contracts and a quote token. Write one at {folder / f'address-book-{chain_id}.yaml'} in the shape of "
+        f"{SHIPPED[11155111]} (chain_id, quote, uniswap, feeds, tokens), or on a local chain serve the market "
+        "with `make market-node`"
+    )
+
+
+def market_for_index(book: AddressBook, rpc, components: list[tuple[str, str]], oracle: str, timestamp: int):
+    """The market a deployed index trades on, from an address book: the book's tokens (its quote first) and
+    every component (token, symbol) the book does not list, priced by the feed the index's own oracle adapter
+    uses, with each asset's Uniswap pools found through the book's factories (`discover_pools`)."""
+    from indexvault.market import uniswap as uni
+    from indexvault.market.rpc import Function
+
+    record = market_record_from_address_book(book, list(book.tokens), book.chain_id, timestamp, ZERO)
+    known = {a.token.lower() for a in record.assets.values()}
+    extra = [(token, symbol) for token, symbol in components if token.lower() not in known]
+    if extra:
+        o_feed = Function("feed(address)", "(address,uint256,address,uint256,uint256,uint256)")
+        configs = rpc.read([(oracle, o_feed, (token,)) for token, _ in extra])
+        feed_decimals = rpc.read([(c[0][0], uni.ERC20_DECIMALS, ()) for c in configs])
+        assets = dict(record.assets)
+        for (token, symbol), (config,), (decimals,) in zip(extra, configs, feed_decimals):
+            key = symbol if symbol not in assets else f"{symbol}@{token[:8]}"
+            assets[key] = Asset(
+                symbol=key,
+                token_symbol=symbol,
+                name=symbol,
+                decimals=config[5],
+                token=to_checksum_address(token),
+                kind=NON_WETH_KIND,
+                feed=config[0],
+                feed_decimals=decimals,
+                heartbeat=config[1],
+            )
+        record = record.model_copy(update={"assets": assets})
+    return discover_pools(record, rpc)

@@ -134,7 +134,7 @@ def test_decide__under_one_unit_step__no_bid_with_reason():
     decision = k.decide(snapshot(component(remaining=10**8 * WAD), scale=10**21 * UNIT_SCALE))
     assert decision.actions == ()
     [skip] = decision.skipped
-    assert skip.reason.endswith("is under one unit step (1000000000000000000000 base units at this supply)")
+    assert skip.reason.endswith("is under one unit step (1,000.00 TKN at this supply)")
 
 
 def test_decide__takes_at_most_what_remains():
@@ -184,7 +184,7 @@ def test_decide__stale_quote_oracle__no_bid_at_all():
 @pytest.mark.parametrize(
     ("timestamp", "reason"),
     [
-        (NOW - 700, "auctions open in 100 s (timelock)"),
+        (NOW - 700, "auctions open in 1 min 40 s (the Rebalancer's timelock)"),
         (NOW + 86_000, "the rebalance expired"),
     ],
 )
