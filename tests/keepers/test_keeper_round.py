@@ -7,7 +7,6 @@ toward their targets."""
 from __future__ import annotations
 
 import re
-
 from decimal import Decimal
 
 from indexvault.keepers import rebalance as decisions
