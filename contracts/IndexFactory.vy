@@ -103,6 +103,7 @@ struct IndexParams:
     supply_cap: uint256
     delay: uint256
     quote: address
+    quote_feed: FeedParams
     rebalance_timelock: uint256
     band: uint256
 
@@ -231,15 +232,11 @@ def create_index(params: IndexParams) -> IndexRecord:
     # The factory is the adapter's admin while it sets the feeds.
     adapter: address = create_from_blueprint(adapter_blueprint, vault, self)
     for i: uint256 in range(count, bound=MAX_COMPONENTS):
-        feed: FeedParams = params.feeds[i]
-        extcall IOracleAdmin(adapter).set_feed(
-            params.tokens[i],
-            IAggregatorV3(feed.primary),
-            feed.primary_heartbeat,
-            IAggregatorV3(feed.secondary),
-            feed.secondary_heartbeat,
-            feed.max_deviation_bps,
-        )
+        self._set_feed(adapter, params.tokens[i], params.feeds[i])
+    if with_rebalancer and params.quote_feed.primary != empty(address):
+        # The Rebalancer prices every bid's quote through the adapter (a quote
+        # that is a component has its feed already: `quote_feed` left empty).
+        self._set_feed(adapter, params.quote, params.quote_feed)
     if sequencer_feed != empty(address):
         extcall IOracleAdmin(adapter).set_sequencer_feed(IAggregatorV3(sequencer_feed), sequencer_grace_period)
     self._hand_over(adapter, timelock)
@@ -269,6 +266,21 @@ def create_index(params: IndexParams) -> IndexRecord:
         version=version,
     )
     return record
+
+
+@internal
+def _set_feed(adapter: address, asset: address, feed: FeedParams):
+    """
+    @dev Prices `asset` in the new `adapter` (the factory is its admin here).
+    """
+    extcall IOracleAdmin(adapter).set_feed(
+        asset,
+        IAggregatorV3(feed.primary),
+        feed.primary_heartbeat,
+        IAggregatorV3(feed.secondary),
+        feed.secondary_heartbeat,
+        feed.max_deviation_bps,
+    )
 
 
 @internal

@@ -108,6 +108,7 @@ class FactoryBench:
                 bench.VAULT_SUPPLY_CAP,
                 launch.DEFAULT_DELAY,
                 ZERO_ADDRESS,
+                (ZERO_ADDRESS, 0, ZERO_ADDRESS, 0, 0),
                 0,
                 0,
             )

@@ -42,7 +42,7 @@ from indexvault.chain import (
     record_file,
     resolve_basket,
 )
-from indexvault.config import FEE_CEILING, IndexConfig
+from indexvault.config import FEE_CEILING, ConfigError, IndexConfig
 from indexvault.units import from_base, to_base
 
 FACTORY_VERSION = 1
@@ -63,6 +63,7 @@ SET_FEED_GAS = 63_000
 VAULT_GAS = 4_900_000
 ORACLE_GAS = 1_790_000
 ROLE_GAS = 60_000
+REBALANCER_GAS = 1_900_000
 BYTES32_ZERO = b"\x00" * 32
 
 
@@ -153,21 +154,18 @@ def _fees(config: IndexConfig) -> dict[str, str]:
 
 
 def _mock_steps(config: IndexConfig, basket: Basket, account, done: dict) -> list[PlanStep]:
+    names = [c.token for i, c in enumerate(config.components) if basket.tokens[i] is None]
+    if basket.quote is not None and basket.quote.token is None:
+        names.append(config.rebalance.quote)
     steps = []
-    for i, component in enumerate(config.components):
-        if basket.tokens[i] is not None:
-            continue
-        mock = config.mocks[component.token]
+    for token in names:
+        mock = config.mocks[token]
         container = project.NoReturnToken if mock.quirk == "no-return" else project.MockToken
-        name = f"mock {component.token} token"
+        name = f"mock {token} token"
         steps.append(
-            PlanStep(
-                name,
-                _deploy_gas(container, account, f"Mock {component.token}", component.token, mock.decimals),
-                done=name in done,
-            )
+            PlanStep(name, _deploy_gas(container, account, f"Mock {token}", token, mock.decimals), done=name in done)
         )
-        name = f"mock {component.token} feed"
+        name = f"mock {token} feed"
         answer = to_base(mock.price, MOCK_FEED_DECIMALS)
         steps.append(
             PlanStep(
@@ -188,11 +186,18 @@ def plan_deploy(config: IndexConfig, basket: Basket, account) -> Plan:
     steps.append(PlanStep("vault", VAULT_GAS, approx=True, done="vault" in done))
     steps.append(PlanStep("oracle adapter", ORACLE_GAS, approx=True, done="oracle" in done))
     steps += [PlanStep(f"feed {s}", SET_FEED_GAS, approx=True, done=f"feed {s}" in done) for s in basket.symbols]
+    if basket.quote is not None:
+        if basket.quote.token is None or basket.quote.token not in basket.tokens:
+            name = f"feed {basket.quote.symbol}"
+            steps.append(PlanStep(name, SET_FEED_GAS, approx=True, done=name in done))
+        steps.append(PlanStep("rebalancer", REBALANCER_GAS, approx=True, done="rebalancer" in done))
+        steps.append(PlanStep("rebalancer role", ROLE_GAS, approx=True, done="rebalancer role" in done))
     if roles.admin and roles.admin.lower() != me.lower():
-        steps += [
-            PlanStep("oracle admin", ROLE_GAS, True, "oracle admin" in done),
-            PlanStep("oracle renounce", ROLE_GAS, True, "oracle renounce" in done),
-        ]
+        for name in ("oracle", "vault") if basket.quote is not None else ("oracle",):
+            steps += [
+                PlanStep(f"{name} admin", ROLE_GAS, True, f"{name} admin" in done),
+                PlanStep(f"{name} renounce", ROLE_GAS, True, f"{name} renounce" in done),
+            ]
     return Plan(
         title=f"Deploy {config.symbol} ({len(basket.symbols)} components) directly",
         account=me,
@@ -211,6 +216,7 @@ def plan_deploy(config: IndexConfig, basket: Basket, account) -> Plan:
 def plan_create(config: IndexConfig, basket: Basket, account, delay: int) -> Plan:
     """What `ape run create-index` will send: the factory if the network has
     none, mocks (local chains), and the one `create_index` transaction."""
+    _rebalance_params(config, basket, delay)  # the factory's rebalance rule, refused before anything is sent
     path = record_file()
     factory = _recorded_factory(path)
     done_factory = deployments.pending(path, "factory")["steps"]
@@ -236,7 +242,7 @@ def plan_create(config: IndexConfig, basket: Basket, account, delay: int) -> Pla
     steps += _mock_steps(config, basket, account, done)
     n = len(basket.symbols)
     gas, approx = CREATE_GAS_BASE + CREATE_GAS_PER_COMPONENT * n, True
-    if factory is not None and all(basket.tokens):
+    if factory is not None and all(basket.tokens) and (basket.quote is None or basket.quote.token):
         estimated = _estimate(
             project.IndexFactory.at(factory["address"]).create_index.as_transaction(
                 _params(config, basket, account, delay), sender=account
@@ -346,10 +352,25 @@ def _params(config: IndexConfig, basket: Basket, account, delay: int) -> tuple:
         [_wad(config.max_fees.mint), _wad(config.max_fees.redeem), _wad(config.max_fees.streaming)],
         _wad(config.supply_cap),
         delay,
-        ZERO_ADDRESS,  # no Rebalancer at launch (`ape run keeper` deploys one)
-        0,
-        0,
+        *_rebalance_params(config, basket, delay),
     )
+
+
+def _rebalance_params(config: IndexConfig, basket: Basket, delay: int) -> tuple:
+    """IndexParams' quote, quote feed, rebalance timelock and band from the index file's `rebalance`
+    section (no Rebalancer without one). The factory's rule, checked here first with its reason: the
+    rebalance timelock is at least the admin delay, so a proposal waits as long as any admin change."""
+    none = (ZERO_ADDRESS, 0, ZERO_ADDRESS, 0, 0)
+    if basket.quote is None:
+        return ZERO_ADDRESS, none, 0, 0
+    policy = config.rebalance
+    if policy.timelock < delay:
+        raise ConfigError(
+            f"rebalance.timelock: {policy.timelock} s is shorter than the admin delay ({delay} s): through the "
+            "factory a proposal waits at least as long as any admin change, so holders can leave first"
+        )
+    quote_feed = none if basket.quote.token in basket.tokens else basket.quote.feed
+    return basket.quote.token, quote_feed, policy.timelock, _wad(policy.band)
 
 
 def _created_since(factory, first_id: int, creator: str, symbol: str) -> dict[str, Any] | None:
@@ -357,9 +378,15 @@ def _created_since(factory, first_id: int, creator: str, symbol: str) -> dict[st
     `first_id` on: a create whose transaction went through before the last
     run was cut off, adopted instead of made twice."""
     for index_id in range(first_id, factory.index_count()):
-        vault, adapter, timelock, _rebalancer, who, _version = factory.indexes(index_id)
+        vault, adapter, timelock, rebalancer, who, _version = factory.indexes(index_id)
         if who.lower() == creator.lower() and project.IndexVault.at(vault).symbol() == symbol:
-            return {"address": vault, "adapter": adapter, "timelock": timelock, "index_id": index_id}
+            return {
+                "address": vault,
+                "adapter": adapter,
+                "timelock": timelock,
+                "rebalancer": rebalancer,
+                "index_id": index_id,
+            }
     return None
 
 
@@ -402,6 +429,7 @@ def create_index(
             "address": created.vault,
             "adapter": created.adapter,
             "timelock": created.timelock,
+            "rebalancer": created.rebalancer,
             "index_id": created.index_id,
             "tx": receipt.txn_hash,
             "gas": receipt.gas_used,
@@ -415,6 +443,7 @@ def create_index(
         vault=made["address"],
         oracle=made["adapter"],
         timelock=made["timelock"],
+        **({"rebalancer": made["rebalancer"]} if basket.quote is not None else {}),
         factory=factory_record["address"],
         index_id=made["index_id"],
         governor=config.roles.admin or account.address,

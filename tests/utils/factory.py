@@ -38,6 +38,7 @@ class IndexParams:
     supply_cap: int = 10**9 * WAD
     delay: int = 2 * DAY
     quote: str = ZERO_ADDRESS
+    quote_feed: tuple = (ZERO_ADDRESS, 0, ZERO_ADDRESS, 0, 0)  # none: a quote that is a component is priced
     rebalance_timelock: int = REBALANCE_TIMELOCK
     band: int = BAND
 
@@ -57,6 +58,7 @@ class IndexParams:
             self.supply_cap,
             self.delay,
             self.quote,
+            tuple(self.quote_feed),
             self.rebalance_timelock,
             self.band,
         )
