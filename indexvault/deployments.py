@@ -135,7 +135,9 @@ def load_all(path: Path) -> dict[str, dict[str, Any]]:
     return _read(path)["indexes"]
 
 
-def load(path: Path, symbol: str | None = None, alive: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
+def load(
+    path: Path, symbol: str | None = None, alive: Callable[[dict[str, Any]], bool] | None = None
+) -> dict[str, Any]:
     """The record of index `symbol`, or of the latest index deployed. A
     message naming other indexes names only those `alive` says are on the
     connected chain (a local chain's file may outlive the chain)."""
@@ -153,7 +155,5 @@ def load(path: Path, symbol: str | None = None, alive: Callable[[dict[str, Any]]
     symbol = symbol or data.get("latest")
     if symbol not in data["indexes"]:
         known = [s for s, record in sorted(data["indexes"].items()) if alive is None or alive(record)]
-        raise DeploymentError(
-            f"no index {symbol!r} in {path}; deployed on this chain: {', '.join(known) or 'none'}"
-        )
+        raise DeploymentError(f"no index {symbol!r} in {path}; deployed on this chain: {', '.join(known) or 'none'}")
     return data["indexes"][symbol]

@@ -93,7 +93,8 @@ def render_status(status: dict[str, Any]) -> str:
     ]
     if holder := status.get("holder"):
         value = "NAV unavailable" if holder["value"] is None else f"{number(holder['value'], 2)} USD at NAV"
-        summary.append(("your shares", f"{number(holder['shares'], 6)} {status['symbol']} ({value}), {holder['address']}"))
+        shares = f"{number(holder['shares'], 6)} {status['symbol']}"
+        summary.append(("your shares", f"{shares} ({value}), {holder['address']}"))
     width = max(len(k) for k, _ in summary)
     out += [f"{k.ljust(width)}  {v}" for k, v in summary]
     return "\n".join(out)

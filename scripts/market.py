@@ -22,7 +22,15 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from indexvault import deployments as records
-from indexvault.chain import deployments_root, live_indexes, load_market, market_rpc, project_bytecode, record_file, save_market
+from indexvault.chain import (
+    deployments_root,
+    live_indexes,
+    load_market,
+    market_rpc,
+    project_bytecode,
+    record_file,
+    save_market,
+)
 from indexvault.cli import DECIMAL, clean_errors, signer
 from indexvault.market import build as market_build
 from indexvault.market import node as market_node
