@@ -1,7 +1,7 @@
 """A Silverback bot running the arbitrage keeper: one round per block.
 
-    silverback run bots/arbitrage.py --network ethereum:local:foundry --account <alias>
-    silverback run bots/arbitrage.py --network ethereum:local:foundry   # no signer: simulate, sign nothing
+    silverback run arbitrage --network ethereum:local:foundry --account <alias>
+    silverback run arbitrage --network ethereum:local:foundry   # no signer: simulate, sign nothing
 
 The decisions are `indexvault.keepers.arbitrage.decide`, as under
 `ape run keeper arbitrage`; the index is the latest deployed on the network
@@ -15,6 +15,7 @@ import os
 from ape import chain
 from silverback import SilverbackBot
 
+from indexvault.bots import arbitrage_metrics
 from indexvault.keepers import arbitrage
 
 bot = SilverbackBot()
@@ -23,4 +24,4 @@ bot = SilverbackBot()
 @bot.on_(chain.blocks)
 def arbitrage_round(block):
     result = arbitrage.round_on_network(bot.signer, os.environ.get("INDEXVAULT_INDEX"))
-    return {"trade": result.decision.kind or "none", "ok": result.ok, "reason": result.decision.reason}
+    return arbitrage_metrics(result)

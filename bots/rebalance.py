@@ -14,6 +14,7 @@ import os
 from ape import chain
 from silverback import SilverbackBot
 
+from indexvault.bots import rebalance_metrics
 from indexvault.keepers import runner
 
 bot = SilverbackBot()
@@ -22,4 +23,4 @@ bot = SilverbackBot()
 @bot.on_(chain.blocks)
 def rebalance_round(block):
     result = runner.round_on_network(bot.signer, os.environ.get("INDEXVAULT_INDEX"))
-    return {"bids": len(result.decision.actions), "filled": sum(f.ok for f in result.fills)}
+    return rebalance_metrics(result)

@@ -65,13 +65,19 @@ def deployments_root() -> Path:
 
 def load_deployment(symbol: str | None = None) -> dict[str, Any]:
     """The deployment record of `symbol` (or the latest), checked against the chain."""
-    record = deployments.load(record_file(), symbol)
+    record = deployments.load(record_file(), symbol, alive=lambda r: _has_code(r["vault"]))
     if not chain.provider.get_code(record["vault"]):
         raise deployments.DeploymentError(
             f"index {record['symbol']} was recorded at {record['vault']}, but this chain has no contract there "
             "(a local chain starts empty each time): run `ape run deploy` again"
         )
     return record
+
+
+def live_indexes() -> dict[str, dict[str, Any]]:
+    """The indexes recorded for this network whose vault is on the connected chain, by symbol (a
+    local chain's record outlives the chain: what it names may be from an earlier run)."""
+    return {s: r for s, r in deployments.load_all(record_file()).items() if _has_code(r["vault"])}
 
 
 def _wad(value: Decimal) -> int:
@@ -512,6 +518,11 @@ def redeem(
     components = [_component(record, s) for s in skip]
     mask = sum(1 << record["components"].index(c) for c in components)
     quoted = vault.amounts_for_redeem(wei)
+    if not any(quoted):
+        raise ValueError(
+            f"redeeming {shares} {record['symbol']} would pay nothing (every component rounds down to zero): "
+            "redeem more shares"
+        )
     limits = [a - to_base(Decimal(a) * slippage, 0) for a in quoted]
     receipt = vault.redeem(wei, limits, receiver or account.address, mask, sender=account)
     return receipt, _transfers(record, quoted)
@@ -537,10 +548,11 @@ def _component(record: dict[str, Any], symbol: str) -> dict[str, Any]:
     raise ValueError(f"{symbol}: not a component of {record['symbol']} ({symbols})")
 
 
-def read_status(record: dict[str, Any]) -> dict[str, Any]:
+def read_status(record: dict[str, Any], holder: str | None = None) -> dict[str, Any]:
     """Everything `ape run status` shows: components, holdings, prices,
-    weights, NAV, NAV per share, fees. A price that fails its checks is shown
-    as the oracle's reason instead of a number."""
+    weights, NAV, NAV per share, fees, and `holder`'s shares and their value
+    at NAV. A price that fails its checks is shown as the oracle's reason
+    instead of a number."""
     vault = project.IndexVault.at(record["vault"])
     oracle = project.OracleAdapter.at(record["oracle"])
     units = vault.units()
@@ -581,6 +593,11 @@ def read_status(record: dict[str, Any]) -> dict[str, Any]:
         nav_per_share = from_base(oracle.nav_per_share(), 18)
     except ContractLogicError as error:
         nav_error = str(error.message)
+    held = None
+    if holder is not None:
+        shares = from_base(vault.balanceOf(holder), 18)
+        value = shares * nav_per_share if nav_per_share is not None else None
+        held = {"address": holder, "shares": shares, "value": value}
     return {
         "symbol": record["symbol"],
         "name": record["name"],
@@ -600,6 +617,7 @@ def read_status(record: dict[str, Any]) -> dict[str, Any]:
         },
         "fee_recipient": vault.fee_recipient(),
         "mint_paused": vault.mint_paused(),
+        "holder": held,
     }
 
 

@@ -8,6 +8,7 @@ the README for every field.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -173,55 +174,9 @@ class IndexConfig(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> IndexConfig:
-        errors: list[str] = []
-        seen: dict[str, int] = {}
-        for i, component in enumerate(self.components):
-            where = f"components[{i}]"
-            key = component.token.lower()
-            if key in seen:
-                errors.append(f"{where}.token: duplicate of components[{seen[key]}] ({component.token})")
-            seen[key] = i
-            if _is_address(component.token):
-                if component.feed is None:
-                    errors.append(f"{where}.feed: missing; every component needs a price feed")
-            elif component.feed is not None:
-                if component.token in self.mocks:
-                    errors.append(f"{where}.feed: a mock token gets its own mock feed; remove `feed`")
-                else:
-                    errors.append(
-                        f"{where}.feed: a market asset takes its feed from the market's record; remove `feed`"
-                    )
-            elif component.token not in self.mocks and not MARKET_SYMBOL.match(component.token):
-                errors.append(
-                    f"{where}.token: {component.token!r} is neither an address, a token under `mocks`, "
-                    "nor a market asset's symbol"
-                )
-
-        with_weights = [c.weight is not None for c in self.components]
-        if any(with_weights) and not all(with_weights):
-            errors.append("components: give every component `weight`, or every component `units`, not a mix")
-        elif all(with_weights):
-            total = sum(c.weight for c in self.components)
-            if abs(total - 1) > WEIGHT_TOLERANCE:
-                errors.append(f"components: weights sum to {total}, not 1")
-            if self.initial_nav_per_share is None:
-                errors.append("initial_nav_per_share: missing; weights need a launch value per index token")
-
-        if self.rebalance is not None:
-            quote = self.rebalance.quote
-            if _is_address(quote):
-                if self.rebalance.quote_feed is None:
-                    errors.append("rebalance.quote_feed: missing; a quote given by address needs its price feed")
-            elif self.rebalance.quote_feed is not None:
-                errors.append("rebalance.quote_feed: only for a quote given by address; remove it")
-            elif quote not in self.mocks and not MARKET_SYMBOL.match(quote):
-                errors.append(
-                    f"rebalance.quote: {quote!r} is neither an address, a token under `mocks`, "
-                    "nor a market asset's symbol"
-                )
-        for fee in ("mint", "redeem", "streaming"):
-            if getattr(self.fees, fee) > getattr(self.max_fees, fee):
-                errors.append(f"fees.{fee}: {getattr(self.fees, fee)} is above max_fees.{fee}")
+        errors = _consistency_errors(
+            self.components, self.mocks, self.initial_nav_per_share, self.fees, self.max_fees, self.rebalance
+        )
         if errors:
             raise ValueError("\n".join(errors))
         return self
@@ -240,6 +195,94 @@ class IndexConfig(_Strict):
     def market_components(self) -> list[int]:
         """Indexes of the components named by a market asset's symbol."""
         return [i for i, c in enumerate(self.components) if not _is_address(c.token) and c.token not in self.mocks]
+
+
+def _consistency_errors(
+    components: Sequence[Component | None],
+    mocks: Collection[str],
+    initial_nav_per_share: Decimal | None,
+    fees: Fees | None,
+    max_fees: Fees | None,
+    rebalance: Rebalance | None = None,
+) -> list[str]:
+    """The checks across fields, one line each; a part that is None did not
+    validate on its own and is left out of them."""
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    for i, component in enumerate(components):
+        if component is None:
+            continue  # its own fields are wrong: reported as such
+        where = f"components[{i}]"
+        key = component.token.lower()
+        if key in seen:
+            errors.append(f"{where}.token: duplicate of components[{seen[key]}] ({component.token})")
+        seen[key] = i
+        if _is_address(component.token):
+            if component.feed is None:
+                errors.append(f"{where}.feed: missing; every component needs a price feed")
+        elif component.feed is not None:
+            if component.token in mocks:
+                errors.append(f"{where}.feed: a mock token gets its own mock feed; remove `feed`")
+            else:
+                errors.append(f"{where}.feed: a market asset takes its feed from the market's record; remove `feed`")
+        elif component.token not in mocks and not MARKET_SYMBOL.match(component.token):
+            errors.append(
+                f"{where}.token: {component.token!r} is neither an address, a token under `mocks`, "
+                "nor a market asset's symbol"
+            )
+
+    # A sum or a mix over components that did not all validate would mislead: left out then.
+    with_weights = [c.weight is not None for c in components if c is not None]
+    if None in components or not components:
+        pass
+    elif any(with_weights) and not all(with_weights):
+        errors.append("components: give every component `weight`, or every component `units`, not a mix")
+    elif all(with_weights):
+        total = sum(c.weight for c in components)
+        if abs(total - 1) > WEIGHT_TOLERANCE:
+            errors.append(f"components: weights sum to {total}, not 1")
+        if initial_nav_per_share is None:
+            errors.append("initial_nav_per_share: missing; weights need a launch value per index token")
+
+    if rebalance is not None:
+        quote = rebalance.quote
+        if _is_address(quote):
+            if rebalance.quote_feed is None:
+                errors.append("rebalance.quote_feed: missing; a quote given by address needs its price feed")
+        elif rebalance.quote_feed is not None:
+            errors.append("rebalance.quote_feed: only for a quote given by address; remove it")
+        elif quote not in mocks and not MARKET_SYMBOL.match(quote):
+            errors.append(
+                f"rebalance.quote: {quote!r} is neither an address, a token under `mocks`, nor a market asset's symbol"
+            )
+
+    for fee in ("mint", "redeem", "streaming"):
+        if fees is not None and max_fees is not None and getattr(fees, fee) > getattr(max_fees, fee):
+            errors.append(f"fees.{fee}: {getattr(fees, fee)} is above max_fees.{fee}")
+    return errors
+
+
+def _partial_consistency_errors(data: dict) -> list[str]:
+    """The checks across fields over the parts of `data` that validate on
+    their own: pydantic runs them only once every field is valid, and a file
+    with both kinds of error gets both in one message."""
+
+    def valid(model: type[BaseModel], value: object) -> BaseModel | None:
+        try:
+            return model.model_validate(value)
+        except ValidationError:
+            return None
+
+    components = data.get("components")
+    mocks = data.get("mocks")
+    return _consistency_errors(
+        [valid(Component, c) for c in components] if isinstance(components, list) else [],
+        mocks if isinstance(mocks, dict) else {},
+        data.get("initial_nav_per_share"),
+        valid(Fees, data["fees"]) if "fees" in data else IndexConfig.model_fields["fees"].default,
+        valid(Fees, data["max_fees"]) if "max_fees" in data else IndexConfig.model_fields["max_fees"].default,
+        valid(Rebalance, data["rebalance"]) if isinstance(data.get("rebalance"), dict) else None,
+    )
 
 
 def _where(loc: tuple) -> str:
@@ -266,7 +309,10 @@ def parse_index(data: object, source: str = "index file") -> IndexConfig:
     try:
         return IndexConfig.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(f"{source} is not a valid index:\n{format_errors(error)}") from None
+        lines = format_errors(error).split("\n")
+        if not any(item["loc"] == () for item in error.errors()):  # the checks across fields did not run
+            lines += [line for line in _partial_consistency_errors(data) if line not in lines]
+        raise ConfigError(f"{source} is not a valid index:\n" + "\n".join(lines)) from None
 
 
 def load_index(path: str | Path) -> IndexConfig:

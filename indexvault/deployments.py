@@ -16,6 +16,7 @@ half-deployed index never looks live.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -134,8 +135,12 @@ def load_all(path: Path) -> dict[str, dict[str, Any]]:
     return _read(path)["indexes"]
 
 
-def load(path: Path, symbol: str | None = None) -> dict[str, Any]:
-    """The record of index `symbol`, or of the latest index deployed."""
+def load(
+    path: Path, symbol: str | None = None, alive: Callable[[dict[str, Any]], bool] | None = None
+) -> dict[str, Any]:
+    """The record of index `symbol`, or of the latest index deployed. A
+    message naming other indexes names only those `alive` says are on the
+    connected chain (a local chain's file may outlive the chain)."""
     data = _read(path)
     if not data["indexes"]:
         unfinished = ", ".join(data.get("pending", {}))
@@ -149,6 +154,6 @@ def load(path: Path, symbol: str | None = None) -> dict[str, Any]:
         )
     symbol = symbol or data.get("latest")
     if symbol not in data["indexes"]:
-        known = ", ".join(sorted(data["indexes"]))
-        raise DeploymentError(f"no index {symbol!r} in {path}; deployed here: {known}")
+        known = [s for s, record in sorted(data["indexes"].items()) if alive is None or alive(record)]
+        raise DeploymentError(f"no index {symbol!r} in {path}; deployed on this chain: {', '.join(known) or 'none'}")
     return data["indexes"][symbol]

@@ -91,6 +91,10 @@ def render_status(status: dict[str, Any]) -> str:
         ("unit multiplier", number(status["multiplier"], 18)),
         ("minting", "paused" if status["mint_paused"] else "open"),
     ]
+    if holder := status.get("holder"):
+        value = "NAV unavailable" if holder["value"] is None else f"{number(holder['value'], 2)} USD at NAV"
+        shares = f"{number(holder['shares'], 6)} {status['symbol']}"
+        summary.append(("your shares", f"{shares} ({value}), {holder['address']}"))
     width = max(len(k) for k, _ in summary)
     out += [f"{k.ljust(width)}  {v}" for k, v in summary]
     return "\n".join(out)

@@ -24,7 +24,15 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from indexvault import deployments as records
-from indexvault.chain import deployments_root, load_market, market_rpc, project_bytecode, record_file, save_market
+from indexvault.chain import (
+    deployments_root,
+    live_indexes,
+    load_market,
+    market_rpc,
+    project_bytecode,
+    record_file,
+    save_market,
+)
 from indexvault.cli import DECIMAL, clean_errors, signer
 from indexvault.market import build as market_build
 from indexvault.market import node as market_node
@@ -274,8 +282,7 @@ def swap(sell, buy, amount, move, dex, account):
     if (amount is None) == (move is None):
         raise click.UsageError("give --amount (tokens to sell) or --move (a percentage), not both or neither")
     market = _market()
-    path = record_file()
-    indexes = json.loads(path.read_text()).get("indexes", {}) if path.exists() else {}
+    indexes = live_indexes()  # only those on this chain: a local chain's record may be older than the chain
     ref = market_swap.find_pool(market, indexes, sell, buy, dex)
     account = signer(account)
     rpc = market_rpc()

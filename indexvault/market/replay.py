@@ -187,10 +187,24 @@ def replay(
     return updated, report
 
 
+LINE_STYLES = ("-", "--", ":", "-.")
+
+
+def series_styles(count: int) -> list[tuple[tuple[float, float, float], str]]:
+    """A (colour, line style) per series, no two alike: matplotlib's 20 distinct colours
+    ("tab20"; its default cycle has 10), then each again with the next line style."""
+    from matplotlib import colormaps
+
+    colors = colormaps["tab20"].colors
+    if count > len(colors) * len(LINE_STYLES):
+        raise ValueError(f"{count} series: at most {len(colors) * len(LINE_STYLES)} can be told apart")
+    return [(colors[i % len(colors)], LINE_STYLES[i // len(colors)]) for i in range(count)]
+
+
 def plot(report: ReplayReport, path: Path, skip: set[str] = frozenset()) -> Path:
     """Pool prices against feeds through the replay (each asset relative to
-    its first feed price), and every pool's gap in basis points; assets in
-    `skip` (the quote) are left out of the price panel."""
+    its first feed price), and every pool's gap in basis points, in its
+    asset's colour; assets in `skip` (the quote) are left out of the price panel."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -199,24 +213,21 @@ def plot(report: ReplayReport, path: Path, skip: set[str] = frozenset()) -> Path
     times = [dt.datetime.fromtimestamp(s.timestamp, dt.UTC) for s in report.steps]
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
     first = report.steps[0].feeds
-    for symbol in first:
-        if symbol in skip:
-            continue
-        (line,) = top.plot(times, [float(s.feeds[symbol] / first[symbol]) for s in report.steps], lw=1.2, label=symbol)
+    symbols = [symbol for symbol in first if symbol not in skip]
+    styles = dict(zip(symbols, series_styles(len(symbols))))
+    for symbol in symbols:
+        color, style = styles[symbol]
+        prices = [float(s.feeds[symbol] / first[symbol]) for s in report.steps]
+        top.plot(times, prices, lw=1.2, color=color, ls=style, label=symbol)
         for label in report.steps[0].pools:
             if label.startswith(f"{symbol}/"):
-                top.plot(
-                    times,
-                    [float(s.pools[label] / first[symbol]) for s in report.steps],
-                    ".",
-                    color=line.get_color(),
-                    ms=3,
-                )
+                top.plot(times, [float(s.pools[label] / first[symbol]) for s in report.steps], ".", color=color, ms=3)
     top.set_ylabel("price / first feed price")
     top.set_title(f"Market replay {report.start} to {report.end}: feeds (lines) and pool prices (dots)")
     top.legend(ncol=5, fontsize=7)
     for label in report.steps[0].gaps:
-        bottom.plot(times, [float(s.gaps[label]) * 10_000 for s in report.steps], lw=0.8)
+        color, style = styles.get(label.split("/")[0], ("grey", "-"))
+        bottom.plot(times, [float(s.gaps[label]) * 10_000 for s in report.steps], lw=0.8, color=color, ls=style)
     bottom.set_ylabel("pool vs feed after arbitrage (bps)")
     bottom.axhline(50, color="red", ls="--", lw=0.8)
     bottom.axhline(-50, color="red", ls="--", lw=0.8)

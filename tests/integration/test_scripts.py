@@ -4,12 +4,16 @@ then `ape run deploy|mint|status|redeem` with no settings the README does not gi
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.utils.node import ROOT, ape_run, readme_node
+from tests.utils.node import ROOT, _env, ape_run, readme_node
 
 DEMO = ROOT / "examples" / "demo.yaml"
 
@@ -81,10 +85,52 @@ def test_mint_status_redeem(node, records, deployed):
 
 
 def test_status__table(node, records, deployed):
+    # `ape run status` exactly as typed (no PYTHONWARNINGS, no -v: see tests/utils/node.py).
     result = ape_run(records, "status")
     assert result.returncode == 0, result.stdout
     for text in ("Demo Crypto Index (DCI)", "WBTC", "NAV per share", "streaming 0.95% a year"):
         assert text in result.stdout
+    # Neither ape-vyper's config-model warning nor Ape's per-transaction log line.
+    assert "Warning" not in result.stdout and "Confirmed" not in result.stdout, result.stdout
+    # The account's own shares at NAV: 2 minted, 1 redeemed, the 0.2 % of fees its own as the fee recipient.
+    mine = re.search(r"your shares\s+([0-9.,]+) DCI \(([0-9.,]+) USD at NAV\), (0x\w+)", result.stdout)
+    assert mine, result.stdout
+    shares, value = Decimal(mine.group(1)), Decimal(mine.group(2).replace(",", ""))
+    assert Decimal("1.003") <= shares < Decimal("1.003001")
+    nav_per_share = Decimal(re.search(r"NAV per share\s+([0-9.,]+) USD", result.stdout).group(1))
+    assert value == pytest.approx(shares * nav_per_share, abs=Decimal("0.01"))
+    assert mine.group(3) == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # the first test account
+
+
+def test_mint_zero_and_redeem_dust__refused_before_sending(node, records, deployed):
+    zero = ape_run(records, "mint", "--shares", "0")
+    assert zero.returncode == 2
+    assert "'0': give a positive number of index tokens, at least 1e-18" in zero.stdout
+    dust = ape_run(records, "redeem", "--shares", "0.000000000000000001")
+    assert dust.returncode == 1
+    assert (
+        "Error: redeeming 1E-18 DCI would pay nothing (every component rounds down to zero): redeem more shares"
+        in dust.stdout
+    )
+    for result in (zero, dust):
+        assert "reverted" not in result.stdout and "Traceback" not in result.stdout
+
+
+def test_demo__leaves_no_record(tmp_path):
+    # `make demo` starts and stops its own anvil (APE_FOUNDRY_HOST=auto: any free port, not 8545).
+    records = tmp_path / "deployments"
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "ape"), "run", "demo", "--network", "ethereum:local:foundry"],
+        cwd=ROOT,
+        env={**_env(records), "APE_FOUNDRY_HOST": "auto"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout
+    assert "== 5. status" in result.stdout
+    assert not records.exists() or not any(records.iterdir())
 
 
 def test_redeem__more_than_held__clear_message(node, records, deployed):

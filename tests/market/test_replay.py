@@ -79,3 +79,12 @@ def test_plan__bad_inputs__one_clear_message():
         market_build.plan("2024-01-01", 0)
     with pytest.raises(MarketError, match=r"only \d+ assets on 2024-01-01 have daily closes through 2024-02-01"):
         market_build.plan("2024-01-01", 60)
+
+
+@pytest.mark.parametrize("count", [20, 21, 60])
+def test_series_styles__every_series_its_own(count):
+    # matplotlib's default cycle repeats after 10 colours: the 20-asset chart gave two series each colour.
+    styles = market_replay.series_styles(count)
+    assert len(styles) == count
+    assert len(set(styles)) == count
+    assert len({color for color, _ in styles[:20]}) == min(count, 20)

@@ -80,6 +80,32 @@ def test_consistency_errors__all_listed():
     ]
 
 
+def test_field_and_consistency_errors__both_kinds_in_one_message():
+    # pydantic runs the checks across fields only once every field is valid: without the
+    # partial check this file showed the symbol and units lines and nothing else.
+    data = index(
+        symbol="TOOLONG",
+        components=[
+            {"token": "foo", "weight": 0.5},
+            {"token": TOKEN, "units": -1, "feed": FEED},
+            {"token": TOKEN, "weight": 0.2, "feed": FEED},
+        ],
+        fees={"mint": 0.05},
+    )
+    assert errors(data) == [
+        "symbol: String should have at most 5 characters",
+        "components[1].units: Input should be greater than 0",
+        "components[0].token: 'foo' is neither an address, a token under `mocks`, nor a market asset's symbol",
+        "fees.mint: 0.05 is above max_fees.mint",
+    ]
+
+
+def test_field_errors_only__no_consistency_lines_from_defaults():
+    assert errors(index(components=[{"token": TOKEN, "units": 1, "feed": FEED}], supply_cap=-1)) == [
+        "supply_cap: Input should be greater than 0"
+    ]
+
+
 def test_mix_of_units_and_weights():
     data = index(
         components=[{"token": TOKEN, "units": 1, "feed": FEED}, {"token": "M", "weight": 1}],

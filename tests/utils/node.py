@@ -21,8 +21,9 @@ def _env(deployments: Path) -> dict[str, str]:
         "INDEXVAULT_DEPLOYMENTS": str(deployments),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    # Exactly what the README's user has: no provider settings of ours.
+    # Exactly what the README's user has: no provider settings of ours, no warning filters (make's).
     env.pop("APE_FOUNDRY_HOST", None)
+    env.pop("PYTHONWARNINGS", None)
     return env
 
 
