@@ -31,3 +31,15 @@ def events(contract, name: str) -> list:
 
 # The zero address, for the tests that check it is refused.
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
+_lens = None
+
+
+def index_lens():
+    """The stateless IndexLens (reporting views moved out of the vault), deployed once per
+    chain state: deployed again when an anchor or a fork has rolled the last one back."""
+    global _lens
+    if _lens is None or not boa.env.get_code(_lens.address):
+        _lens = deployer("IndexLens.vy").deploy()
+    return _lens
