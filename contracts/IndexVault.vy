@@ -426,7 +426,7 @@ def mint(shares: uint256, max_amounts_in: DynArray[uint256, MAX_COMPONENTS], rec
         if amount > max_amounts_in[i]:
             self._fail("vault: slippage exceeded")
         before: uint256 = staticcall token.balanceOf(self)
-        if not (extcall token.transferFrom(msg.sender, self, amount, default_return_value=True)):
+        if not extcall token.transferFrom(msg.sender, self, amount, default_return_value=True):
             self._fail("vault: transfer failed")
         if staticcall token.balanceOf(self) < before + amount:
             self._fail("vault: fee-on-transfer token")
@@ -512,7 +512,7 @@ def redeem(
             self.total_claims[token] += amount
             log ClaimCredited(token=token, owner=receiver, amount=amount)
         elif amount != 0:
-            if not (extcall IERC20(token).transfer(receiver, amount, default_return_value=True)):
+            if not extcall IERC20(token).transfer(receiver, amount, default_return_value=True):
                 self._fail("vault: transfer failed")
     log Redeem(sender=msg.sender, receiver=receiver, shares=shares, fee_shares=fee_shares, skipped=skip)
     self._locked = False
@@ -692,14 +692,10 @@ def trade(
         # not synced yet), the vault sends out only what it holds beyond them.
         if staticcall IERC20(token_out).balanceOf(self) < self.total_claims[token_out] + amount_out:
             self._fail("vault: sells claimed balance")
-        if not (extcall IERC20(token_out).transfer(
-            receiver, amount_out, default_return_value=True
-        )):
+        if not extcall IERC20(token_out).transfer(receiver, amount_out, default_return_value=True):
             self._fail("vault: transfer failed")
     if len(data) == 0:
-        if not (extcall IERC20(token_in).transferFrom(
-            payer, self, amount_in, default_return_value=True
-        )):
+        if not extcall IERC20(token_in).transferFrom(payer, self, amount_in, default_return_value=True):
             self._fail("vault: transfer failed")
     else:
         extcall IRebalanceCallback(payer).on_rebalance_bid(token_out, amount_out, token_in, amount_in, data)
@@ -1000,7 +996,7 @@ def _pay_claim(token: address, owner: address, receiver: address) -> uint256:
         self._fail("vault: no claim")
     self.claims[token][owner] = 0
     self.total_claims[token] -= amount
-    if not (extcall IERC20(token).transfer(receiver, amount, default_return_value=True)):
+    if not extcall IERC20(token).transfer(receiver, amount, default_return_value=True):
         self._fail("vault: transfer failed")
     return amount
 

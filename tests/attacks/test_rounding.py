@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from indexvault.model import WAD
 from tests.utils.attacks import backed, balances, worth
-from tests.utils.boa_env import deployer, index_lens, ZERO_ADDRESS
+from tests.utils.boa_env import ZERO_ADDRESS, deployer, index_lens
 from tests.utils.rebalance import to_start
 
 MAX = 2**256 - 1

@@ -17,6 +17,8 @@ MIN_MARGIN = 1_000
 def test_vault_blueprint__fits_eip170__with_at_least_1000_bytes_to_spare():
     creation = len(deployer("IndexVault.vy").compiler_data.bytecode)
     margin = EIP170 - BLUEPRINT_PREAMBLE - creation
-    print(f"\nIndexVault creation code {creation:,} bytes, blueprint {creation + BLUEPRINT_PREAMBLE:,}: "
-          f"{margin:,} bytes under EIP-170")
+    print(
+        f"\nIndexVault creation code {creation:,} bytes, blueprint {creation + BLUEPRINT_PREAMBLE:,}: "
+        f"{margin:,} bytes under EIP-170"
+    )
     assert margin >= MIN_MARGIN, f"IndexVault has {margin} bytes left under EIP-170 as a blueprint; make room first"

@@ -5,7 +5,7 @@ import boa
 import pytest
 
 from indexvault.model import WAD, YEAR, amount_in, amount_out, fee_on, preview_accrual
-from tests.utils.boa_env import events, index_lens, ZERO_ADDRESS
+from tests.utils.boa_env import ZERO_ADDRESS, events, index_lens
 from tests.utils.ledger import Ledger, mint_moves, redeem_moves
 
 MAX = 2**256 - 1

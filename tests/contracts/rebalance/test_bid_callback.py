@@ -7,7 +7,7 @@ import boa
 import pytest
 
 from indexvault.model import WAD
-from tests.utils.boa_env import deployer, events, index_lens, ZERO_ADDRESS
+from tests.utils.boa_env import ZERO_ADDRESS, deployer, events, index_lens
 from tests.utils.ledger import SHARES, SUPPLY, Ledger
 from tests.utils.rebalance import MAX, MINTED, UNITS, WBTC_TARGET, expected_bid, to_start, unit_of
 
