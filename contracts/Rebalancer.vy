@@ -56,15 +56,18 @@ from interfaces import IRebalanceVault
 # @dev `_mul_div`: the quote amount in 512-bit precision, one rounding.
 from snekmate.utils import math
 
+# @dev Constants shared with the vault (stateless: constants only).
+from lib import basket
+
 
 # @dev Most tokens one proposal may list; bounds every loop here.
 MAX_TARGETS: public(constant(uint256)) = 16
 # @dev 1.0 in fixed point: factors and the band are fractions of it.
-WAD: constant(uint256) = 10**18
+WAD: constant(uint256) = basket.WAD
 # @dev `amount = shares * unit * multiplier / UNIT_SCALE`, as in the vault.
-UNIT_SCALE: constant(uint256) = 10**36
+UNIT_SCALE: constant(uint256) = basket.UNIT_SCALE
 # @dev The vault's largest unit.
-MAX_UNIT: constant(uint256) = 2**96 - 1
+MAX_UNIT: constant(uint256) = basket.MAX_UNIT
 # @dev The widest band any deployment may choose: 10 % either side.
 MAX_BAND: public(constant(uint256)) = 10**17
 # @dev Bounds on the timelock fixed at deployment, seconds.
@@ -74,7 +77,7 @@ MAX_TIMELOCK: public(constant(uint256)) = 30 * 86_400
 MIN_DURATION: public(constant(uint256)) = 600
 MAX_DURATION: public(constant(uint256)) = 14 * 86_400
 # @dev Longest callback data, as the vault passes it on.
-MAX_CALLBACK_DATA: constant(uint256) = 1024
+MAX_CALLBACK_DATA: constant(uint256) = basket.MAX_CALLBACK_DATA
 # @dev Packed target: bit 255 marks a listed token.
 LISTED: constant(uint256) = 1 << 255
 

@@ -401,8 +401,9 @@ def deploy_index(
             steps.transaction(f"{name} renounce", lambda: contract.renounceRole(DEFAULT_ADMIN_ROLE, me, sender=account))
     echo(f"  oracle {config.symbol:<6} {oracle_address}")
 
+    lens = ensure_lens(account, steps)
     # Recorded once complete and before funding, so a failed funding transfer leaves a usable record.
-    record = index_record(config, basket, **contracts)
+    record = index_record(config, basket, **contracts, lens=lens)
     deployments.save(record_file(), record)
     steps.finish()
     fund(config, basket, account, fund_shares, echo)
@@ -430,6 +431,32 @@ def _deploy_rebalancer(
         f"band {policy.band:%}, auctions {format_duration(policy.auction)})"
     )
     return rebalancer
+
+
+def ensure_lens(account, steps: Steps) -> str:
+    """The network's recorded IndexLens (checked to have code), or a new one
+    deployed as a recorded step of `steps`: the vault's reporting views
+    (`solvency`, `total_supply_after_accrual`) live there, one lens serving
+    every vault, so the factory needs none of its own."""
+    path = record_file()
+    address = deployments.load_lens(path)
+    if address is not None and _has_code(address):
+        return address
+    address = steps.contract("lens", lambda: project.IndexLens.deploy(sender=account))
+    deployments.save_lens(path, address, chain.chain_id)
+    return address
+
+
+def index_lens(record: dict[str, Any]):
+    """The IndexLens that reads `record`'s vault: the one recorded with the
+    index, else the network's."""
+    address = record.get("lens") or deployments.load_lens(record_file())
+    if address is None:
+        raise deployments.DeploymentError(
+            f"{record['symbol']}: no IndexLens is recorded for this network; "
+            "`ape run deploy` or `ape run create-index` deploys one"
+        )
+    return project.IndexLens.at(address)
 
 
 def _market_assets(config: IndexConfig, network: str) -> dict[int | str, Any]:
@@ -557,7 +584,7 @@ def read_status(record: dict[str, Any], holder: str | None = None) -> dict[str, 
     oracle = project.OracleAdapter.at(record["oracle"])
     units = vault.units()
     backing = vault.backing()
-    solvency = solvency_rows(vault.components(), *vault.solvency())
+    solvency = solvency_rows(vault.components(), *index_lens(record).solvency(vault.address))
     rows, total_value = [], Decimal(0)
     for component, unit, owed, solvent in zip(record["components"], units, backing, solvency):
         token = project.MockToken.at(component["token"])
@@ -626,7 +653,8 @@ def sync_shortfalls(record: dict[str, Any], account, symbol: str | None = None, 
     holds less of than it owes, or only `symbol`'s; returns the symbols synced."""
     vault = project.IndexVault.at(record["vault"])
     backing = vault.backing()  # a slot owed nothing to shares has nothing for sync to write down
-    rows = [r for r in shortfalls(solvency_rows(vault.components(), *vault.solvency())) if backing[r.index] > 0]
+    held, owed = index_lens(record).solvency(vault.address)
+    rows = [r for r in shortfalls(solvency_rows(vault.components(), held, owed)) if backing[r.index] > 0]
     names = {c["token"].lower(): c["symbol"] for c in record["components"]}
     if symbol is not None:
         _component(record, symbol)  # an unknown symbol is an error naming the index's components

@@ -97,6 +97,19 @@ def load_factory(path: Path) -> dict[str, Any] | None:
     return _read(path).get("factory")
 
 
+def save_lens(path: Path, address: str, chain_id: int) -> None:
+    """Record this network's IndexLens (stateless: one serves every vault)."""
+    data = _read(path)
+    data.setdefault("chain_id", chain_id)
+    data["lens"] = address
+    _write(path, data)
+
+
+def load_lens(path: Path) -> str | None:
+    """The IndexLens recorded for this network, if any."""
+    return _read(path).get("lens")
+
+
 def pending(path: Path, job: str | None = None) -> dict[str, Any]:
     """The completed steps of the unfinished deployment `job` (by step name:
     {address?, tx?}), or, without `job`, every unfinished job's."""

@@ -37,6 +37,7 @@ from indexvault.chain import (
     _network,
     _wad,
     deploy_mocks,
+    ensure_lens,
     fund,
     index_record,
     record_file,
@@ -175,6 +176,14 @@ def _mock_steps(config: IndexConfig, basket: Basket, account, done: dict) -> lis
     return steps
 
 
+def _lens_steps(account) -> list[PlanStep]:
+    """The network's IndexLens, when none is recorded yet (one serves every index)."""
+    address = deployments.load_lens(record_file())
+    if address is not None and _has_code(address):
+        return []
+    return [PlanStep("IndexLens", _deploy_gas(project.IndexLens, account))]
+
+
 def plan_deploy(config: IndexConfig, basket: Basket, account) -> Plan:
     """What `ape run deploy` will send: mocks, vault, adapter, one feed per
     component, the adapter's admin handed over."""
@@ -198,6 +207,7 @@ def plan_deploy(config: IndexConfig, basket: Basket, account) -> Plan:
                 PlanStep(f"{name} admin", ROLE_GAS, True, f"{name} admin" in done),
                 PlanStep(f"{name} renounce", ROLE_GAS, True, f"{name} renounce" in done),
             ]
+    steps += _lens_steps(account)
     return Plan(
         title=f"Deploy {config.symbol} ({len(basket.symbols)} components) directly",
         account=me,
@@ -251,6 +261,7 @@ def plan_create(config: IndexConfig, basket: Basket, account, delay: int) -> Pla
         if estimated is not None:
             gas, approx = estimated, False
     steps.append(PlanStep(f"create_index ({n} components)", gas, approx, done="create" in done))
+    steps += _lens_steps(account)
     if gas > TX_GAS_CAP:
         notes.append(
             f"warning: create_index is above EIP-7825's {TX_GAS_CAP:,} gas per transaction, which networks "
@@ -436,6 +447,7 @@ def create_index(
         }
 
     made = steps.run("create", create)
+    lens = ensure_lens(account, steps)
     echo(f"  {config.symbol}: vault {made['address']}  adapter {made['adapter']}  timelock {made['timelock']}")
     record = index_record(
         config,
@@ -447,6 +459,7 @@ def create_index(
         factory=factory_record["address"],
         index_id=made["index_id"],
         governor=config.roles.admin or account.address,
+        lens=lens,
     )
     deployments.save(record_file(), record)
     steps.finish()

@@ -1,6 +1,6 @@
 """What a vault holds against what it owes, per component.
 
-`IndexVault.solvency()` returns two arrays, one entry per component slot:
+`IndexLens.solvency(vault)` returns two arrays, one entry per component slot:
 `held` (the vault's balance of the token) and `owed` (the backing of all
 shares once the pending streaming fee accrues, rounded up, plus outstanding
 claims). A component holding less than it owes changed after listing (a fee
@@ -55,7 +55,7 @@ class SolvencyRow:
 
 
 def solvency_rows(tokens: Sequence[str], held: Sequence[int], owed: Sequence[int]) -> list[SolvencyRow]:
-    """Rows from `vault.components()` and the two arrays `vault.solvency()`
+    """Rows from `vault.components()` and the two arrays `lens.solvency(vault)`
     returns, one per slot in slot order (components that left the basket
     included: they may still owe claims).
 
@@ -64,7 +64,7 @@ def solvency_rows(tokens: Sequence[str], held: Sequence[int], owed: Sequence[int
     if not len(tokens) == len(held) == len(owed):
         raise ValueError(
             f"solvency: {len(tokens)} components but {len(held)} held and {len(owed)} owed; "
-            "read components() and solvency() from the same vault at the same block"
+            "read components() and the lens's solvency(vault) for the same vault at the same block"
         )
     return [
         SolvencyRow(index=i, token=str(t), held=int(h), owed=int(o))

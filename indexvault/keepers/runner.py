@@ -340,17 +340,17 @@ def run_round(
 
 O_NAV_PER_SHARE = Function("nav_per_share()", "uint256")
 V_COMPONENTS = Function("components()", "address[]")
-V_SOLVENCY = Function("solvency()", "uint256[],uint256[]")
+L_SOLVENCY = Function("solvency(address)", "uint256[],uint256[]")
 V_BACKING = Function("backing()", "uint256[]")
 
 
 def read_shortfalls(rpc: Rpc, deployment: dict[str, Any]) -> list[SolvencyRow]:
-    """The components the vault holds less of than it owes (`IndexVault.solvency`) whose unit a
+    """The components the vault holds less of than it owes (`IndexLens.solvency`) whose unit a
     `sync` would lower, worst first: one whose shares are owed nothing (unit 0, or no supply) and
     whose claims outgrow the balance has nothing to write down, so no sync is sent for it."""
     vault = deployment["vault"]
     (tokens,), (held, owed), (backing,) = rpc.read(
-        [(vault, V_COMPONENTS, ()), (vault, V_SOLVENCY, ()), (vault, V_BACKING, ())]
+        [(vault, V_COMPONENTS, ()), (deployment["lens"], L_SOLVENCY, (vault,)), (vault, V_BACKING, ())]
     )
     return [row for row in shortfalls(solvency_rows(tokens, held, owed)) if backing[row.index] > 0]
 

@@ -114,6 +114,14 @@ def _trade(w, amount_out, amount_in, token_in=None):
         )
 
 
+def _seized_trade(w):
+    """All of component 0 beyond the depositor's claim seized, then one base unit sold."""
+    held = w.tokens[0].balanceOf(w.vault.address)
+    with _as(w.vault.address):
+        w.tokens[0].transfer(w.stranger, held - w.vault.total_claims(w.tokens[0].address))
+    _trade(w, 1, 0)
+
+
 def _fee_on_transfer_mint(w):
     w.tokens[1].set_transfer_fee_bps(10)
     _mint(w, WAD)
@@ -255,6 +263,7 @@ VAULT_CASES = {
     "trade/amount out near 2**256": (lambda w: _trade(w, MAX, 0), "vault: amount too large"),
     "trade/amount in near 2**256": (lambda w: _trade(w, 0, MAX), "vault: amount too large"),
     "trade/sells more than backed": (lambda w: _trade(w, 10**30, 0), "vault: sells more than backed"),
+    "trade/sells claimed balance": (lambda w: _seized_trade(w), "vault: sells claimed balance"),
     "trade/new component without code": (
         lambda w: _trade(w, 10**6, 10**18, token_in=w.no_code),
         "vault: component has no code",

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexvault.model import WAD, YEAR, amount_in, amount_out, fee_on, preview_accrual
-from tests.utils.boa_env import events
+from tests.utils.boa_env import events, index_lens
 from tests.utils.ledger import Ledger, mint_moves, redeem_moves
 
 MAX = 2**256 - 1
@@ -65,7 +65,7 @@ def test_units__include_the_pending_streaming_fee(fee_vault, each_basket, elapse
     supply, multiplier = preview_accrual(supply_before, multiplier_before, STREAMING_FEE, elapsed)
 
     assert fee_vault.units() == [amount_out(WAD, u, multiplier) for u in units]
-    assert fee_vault.total_supply_after_accrual() == supply
+    assert index_lens().total_supply_after_accrual(fee_vault) == supply
     # A view writes nothing.
     assert (fee_vault.multiplier(), fee_vault.totalSupply()) == (multiplier_before, supply_before)
 
@@ -174,7 +174,7 @@ def test_views__agree_with_the_model(
     boa.env.time_travel(seconds=elapsed)
     supply, multiplier = preview_accrual(SUPPLY, WAD, streaming_fee, elapsed)
 
-    assert vault.total_supply_after_accrual() == supply
+    assert index_lens().total_supply_after_accrual(vault) == supply
     assert vault.units() == [amount_out(WAD, u, multiplier) for u in units]
     assert vault.backing() == [amount_out(SUPPLY, u, WAD) for u in units]
     total = shares + fee_on(shares, mint_fee)

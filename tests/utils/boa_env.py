@@ -31,3 +31,18 @@ def events(contract, name: str) -> list:
 
 # The zero address, for the tests that check it is refused.
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
+_lens = None
+_lens_code = b""
+
+
+def index_lens():
+    """The stateless IndexLens (reporting views moved out of the vault), deployed once per
+    chain state: deployed again when an anchor or a fork has rolled the last one back (its
+    address may then hold another contract, so the code itself is compared)."""
+    global _lens, _lens_code
+    if _lens is None or boa.env.get_code(_lens.address) != _lens_code:
+        _lens = deployer("IndexLens.vy").deploy()
+        _lens_code = boa.env.get_code(_lens.address)
+    return _lens
