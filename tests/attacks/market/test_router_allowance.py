@@ -49,9 +49,10 @@ def _v3_pool(market, maker, tokens, fee, lower, upper, amount):
 
 
 def _vault(owner, tokens, units):
+    roles = [owner] * 4  # admin, manager, guardian, fee recipient
     with boa.env.prank(owner):
         return deployer("IndexVault.vy").deploy(
-            "Test", "TIDX", [t.address for t in tokens], units, owner, owner, owner, owner, [0] * 3, [0] * 3, 10**9 * WAD
+            "Test", "TIDX", [t.address for t in tokens], units, *roles, [0] * 3, [0] * 3, 10**9 * WAD
         )
 
 
@@ -84,12 +85,10 @@ def _attack(env, attacker):
     _v3_pool(env.market, attacker, (env.usdt, env.usdc), THIN_FEE, -200, 200, 10)
     vault = _vault(attacker, (env.usdt,), [DUST])
     _mint_in_kind(vault, (env.usdt,), attacker, WAD)
+    thin_route = (V3, THIN_FEE, [env.usdt.address, env.usdc.address])
     with boa.env.prank(attacker):
         vault.approve(env.router.address, WAD)
-        received = env.router.redeem_to(
-            vault.address, env.usdc.address, WAD, 0, [(V3, THIN_FEE, [env.usdt.address, env.usdc.address])],
-            attacker, DEADLINE,
-        )
+        received = env.router.redeem_to(vault.address, env.usdc.address, WAD, 0, [thin_route], attacker, DEADLINE)
     # The pool ran dry: a few base units sold, the rest of the dust paid back to the attacker.
     assert 0 < received < 20
     assert 0 < env.usdt.balanceOf(attacker) < DUST
@@ -110,12 +109,12 @@ def test_router_leaves_an_allowance_behind__partial_v3_fill__honest_routes_still
     # An honest user mints from USDT (its USDC bought in the deep pool) and redeems to USDC
     # (its USDT sold there): both approve USDT to SwapRouter.
     user = boa.env.generate_address("user")
+    deep = (V3, DEEP_FEE, [env.usdt.address, env.usdc.address])
     env.usdt.mint(user, 30 * 10**6)
     with boa.env.prank(user):
         env.usdt.approve(env.router.address, 30 * 10**6)
         spent = env.router.mint_from(
-            env.honest.address, env.usdt.address, 30 * 10**6, 10 * WAD,
-            [(DIRECT, 0, []), (V3, DEEP_FEE, [env.usdt.address, env.usdc.address])], user, DEADLINE,
+            env.honest.address, env.usdt.address, 30 * 10**6, 10 * WAD, [(DIRECT, 0, []), deep], user, DEADLINE
         )
     assert env.honest.balanceOf(user) == 10 * WAD
     assert 20 * 10**6 < spent < 20 * 10**6 * 1001 // 1000  # 10 USDT in kind, 10 USDC at 1:1 plus 0.05 %
@@ -125,8 +124,7 @@ def test_router_leaves_an_allowance_behind__partial_v3_fill__honest_routes_still
     with boa.env.prank(user):
         env.honest.approve(env.router.address, 10 * WAD)
         received = env.router.redeem_to(
-            env.honest.address, env.usdc.address, 10 * WAD, 0,
-            [(V3, DEEP_FEE, [env.usdt.address, env.usdc.address]), (DIRECT, 0, [])], user, DEADLINE,
+            env.honest.address, env.usdc.address, 10 * WAD, 0, [deep, (DIRECT, 0, [])], user, DEADLINE
         )
     assert 20 * 10**6 * 999 // 1000 < received < 20 * 10**6
     assert env.usdc.balanceOf(user) == received
@@ -149,13 +147,11 @@ def test_router_leaves_an_allowance_behind__the_arbitrage_round_still_runs(usdt_
     boa.env.raw_call(v2, sender=lp, data=bytes.fromhex(add[2:]))
     _attack(env, attacker)
 
+    routes = [(DIRECT, 0, []), (V3, DEEP_FEE, [env.usdt.address, env.usdc.address])]
     env.usdt.mint(keeper, 3 * 10**6)
     with boa.env.prank(keeper):
         env.usdt.approve(arb.address, 3 * 10**6)
-        profit = arb.mint_and_sell(
-            env.honest.address, env.usdt.address, 3 * 10**6, WAD,
-            [(DIRECT, 0, []), (V3, DEEP_FEE, [env.usdt.address, env.usdc.address])], 1, DEADLINE,
-        )
+        profit = arb.mint_and_sell(env.honest.address, env.usdt.address, 3 * 10**6, WAD, routes, 1, DEADLINE)
     assert profit > 0
     assert env.usdt.balanceOf(keeper) == 3 * 10**6 + profit
     for token in (env.usdt, env.usdc, env.honest):
