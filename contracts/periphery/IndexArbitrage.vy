@@ -24,8 +24,10 @@
         transient reentrancy lock, and no admin, pause or upgrade. It holds
         nothing between transactions: every call ends by sending its whole
         balance of the quote, the index token and every component to the
-        caller. Allowances it gives are exact, or reset to zero before the
-        call returns. The vault, the quote token and the routes are the
+        caller. Every allowance it gives is exact and used up by the call
+        that follows (IndexRouter and Router02 always pull all of it), so
+        none outlives a call: a USDT-style quote, which refuses to approve
+        from non-zero to non-zero, keeps working. The vault, the quote token and the routes are the
         caller's choice and trusted by the caller only. The IndexRouter and
         Uniswap V2 Router02 are fixed at deployment.
         Emergency: there is nothing to stop; a keeper stops calling it.
@@ -138,9 +140,9 @@ def mint_and_sell(
     assert extcall IERC20(quote).transferFrom(
         msg.sender, self, max_in, default_return_value=True
     ), "arbitrage: transfer failed"
+    # Used up: mint_from always pulls all of `max_in` (and refunds what it did not spend).
     self._approve(quote, index_router, max_in)
     extcall IIndexRouter(index_router).mint_from(vault, quote, max_in, shares, routes, self, deadline)
-    self._approve(quote, index_router, 0)
     self._approve(vault, v2_router, shares)
     extcall IUniswapV2Router02(v2_router).swapExactTokensForTokens(shares, 0, [vault, quote], self, deadline)
     profit: uint256 = self._settle(vault, quote, max_in, min_profit, True, shares)

@@ -25,8 +25,10 @@
         holds nothing between transactions: every call ends by sending its
         whole balance of each token it touched to the caller (mint) or to
         the receiver (redeem), so a token sent here by mistake goes to the
-        next user of that token. Allowances it gives are exact or reset
-        to zero before the call returns. The vault, the tokens and the
+        next user of that token. Every call ends with no allowance left
+        to either Uniswap router or the vault (a USDT-style token refuses
+        to approve from non-zero to non-zero, so one left behind would
+        block that token's routes for everyone). The vault, the tokens and the
         routes are the caller's choice and are trusted by the caller only:
         a vault or token that misbehaves can only spend what the caller
         sent in this very call, which is bounded by `max_in` (or the
@@ -430,9 +432,15 @@ def _swap_exact_out(route: Route, amount_out: uint256, budget: uint256, deadline
 @internal
 def _swap_exact_in(route: Route, amount_in: uint256, deadline: uint256) -> uint256:
     """
-    @dev Sells all of `amount_in` of the route's first token; returns what
-         came out of its last. The allowance given is used up exactly. No
-         minimum per swap: the caller's `min_out` bounds the total.
+    @dev Sells `amount_in` of the route's first token; returns what came
+         out of its last. No minimum per swap: the caller's `min_out`
+         bounds the total. Router02 always takes all of `amount_in`, so its
+         exact allowance is used up. A V3 pool with no price limit that
+         runs dry fills only part and takes only that (the rest is swept to
+         the receiver): the allowance left is reset, or a USDT-style token
+         (which refuses to approve from non-zero to non-zero) could never
+         be approved to SwapRouter again, and every V3 route for it would
+         be dead.
     """
     token_in: address = route.path[0]
     if route.dex == V2:
@@ -442,7 +450,7 @@ def _swap_exact_in(route: Route, amount_in: uint256, deadline: uint256) -> uint2
         )
         return amounts[len(amounts) - 1]
     self._approve(token_in, self._dex(V3), amount_in)
-    return extcall ISwapRouter(v3_router).exactInputSingle(
+    amount_out: uint256 = extcall ISwapRouter(v3_router).exactInputSingle(
         ExactInputSingleParams(
             tokenIn=token_in,
             tokenOut=route.path[1],
@@ -454,6 +462,10 @@ def _swap_exact_in(route: Route, amount_in: uint256, deadline: uint256) -> uint2
             sqrtPriceLimitX96=0,
         )
     )
+    # Read rather than reset: a full fill (the usual case) left nothing, and a read is cheaper.
+    if staticcall IERC20(token_in).allowance(self, v3_router) != 0:
+        self._approve(token_in, v3_router, 0)
+    return amount_out
 
 
 @internal

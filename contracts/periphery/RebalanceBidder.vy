@@ -26,11 +26,11 @@
         only from the vault and only inside this contract's own `fill`,
         so nobody can make it swap or pay at another time. A V2 fill
         needs no allowance (it pays the pair by transfer). Router02 (for
-        V2_WETH) and SwapRouter get a standing maximum allowance of a
-        token the first time they swap it, instead of an exact one each
-        swap: safe because the bidder holds nothing between
-        transactions, so an allowance never reaches anything, and both
-        routers pull only from their own caller.
+        V2_WETH) and SwapRouter are approved exactly what each swap may
+        take, and every fill ends with no allowance left to either: a
+        USDT-style token refuses to approve from non-zero to non-zero, so
+        an allowance left behind (or a standing maximum that a token
+        counts down) would block that token's fills.
         Emergency: there is nothing to stop; a keeper stops calling it.
 """
 
@@ -309,16 +309,8 @@ def _v2_buy(token: address, amount: uint256, max_in: uint256):
 
 
 @internal
-def _allow(token: address, router: address, amount: uint256):
-    """
-    @dev A standing maximum allowance, given the first time `router` swaps
-         `token` (or if a token that counts allowances down ever runs it
-         below one swap).
-    """
-    if staticcall IERC20(token).allowance(self, router) < amount:
-        assert extcall IERC20(token).approve(
-            router, max_value(uint256), default_return_value=True
-        ), "bidder: approve failed"
+def _approve(token: address, router: address, amount: uint256):
+    assert extcall IERC20(token).approve(router, amount, default_return_value=True), "bidder: approve failed"
 
 
 @internal
@@ -333,10 +325,14 @@ def _swap_exact_in(
     token_in: address, amount_in: uint256, token_out: address, min_out: uint256, dex: uint256, fee: uint256
 ) -> uint256:
     """
-    @dev Swaps all of `amount_in`; returns what came out.
+    @dev Swaps all of `amount_in`; returns what came out. The exact
+         allowance is used up: Router02 always takes all of it, and a V3
+         pool that runs dry and takes only part leaves the rest here, which
+         `fill` refuses ("bidder: tokens left"), so no allowance outlives
+         a fill.
     """
     router: address = v3_router.address if dex == V3 else v2_router.address
-    self._allow(token_in, router, amount_in)
+    self._approve(token_in, router, amount_in)
     if dex != V3:
         amounts: DynArray[uint256, 3] = extcall v2_router.swapExactTokensForTokens(
             amount_in, min_out, self._path(token_in, token_out, dex), self, block.timestamp
@@ -361,10 +357,11 @@ def _swap_exact_out(
     token_in: address, max_in: uint256, token_out: address, amount_out: uint256, dex: uint256, fee: uint256
 ):
     """
-    @dev Buys exactly `amount_out` for at most `max_in`.
+    @dev Buys exactly `amount_out` for at most `max_in`; the allowance
+         left (what was not spent, the profit: almost never zero) is reset.
     """
     router: address = v3_router.address if dex == V3 else v2_router.address
-    self._allow(token_in, router, max_in)
+    self._approve(token_in, router, max_in)
     if dex != V3:
         extcall v2_router.swapTokensForExactTokens(
             amount_out, max_in, self._path(token_in, token_out, dex), self, block.timestamp
@@ -382,3 +379,4 @@ def _swap_exact_out(
                 sqrtPriceLimitX96=0,
             )
         )
+    self._approve(token_in, router, 0)

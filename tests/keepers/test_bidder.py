@@ -124,8 +124,7 @@ def test_fill__vault_sells__swaps_exact_input_and_pays_profit(env, keeper, dex, 
     assert env.btc.balanceOf(env.vault.address) == vault_btc - amount
     assert env.usdc.balanceOf(env.vault.address) == vault_usdc + owed
     assert _held(env) == {"usdc": 0, "btc": 0, "link": 0, "eth": 0}
-    # V2 trades with the pair itself (no allowance); V3's router keeps a standing one for what it swapped.
-    assert _allowances(env) == ([0] * 8 if dex == V2 else [0, 0, 0, MAX, 0, 0, 0, 0])
+    assert _allowances(env) == [0] * 8  # V2 trades with the pair itself; V3's exact allowance was used up
     [filled] = events(env.bidder, "Filled")
     assert (filled.keeper, filled.token, filled.profit) == (keeper, env.btc.address, profit)
 
@@ -145,7 +144,7 @@ def test_fill__vault_buys__swaps_exact_output_and_pays_profit(env, keeper, symbo
     assert env.usdc.balanceOf(keeper) == profit
     assert token.balanceOf(env.vault.address) == vault_token + amount  # exactly what it is owed
     assert _held(env) == {"usdc": 0, "btc": 0, "link": 0, "eth": 0}
-    assert _allowances(env) == ([0] * 8 if dex == V2 else [0, MAX, 0, 0, 0, 0, 0, 0])
+    assert _allowances(env) == [0] * 8  # what the swap did not spend (the profit) is no longer approved
 
 
 def test_fill__v2_gas(env, keeper):
@@ -207,19 +206,29 @@ def test_fill__two_hops_through_weth(env, keeper, symbol, vault_sells, amount):
     assert _held(env) == {"usdc": 0, "btc": 0, "link": 0, "eth": 0}
 
 
-def test_fill__standing_approval__given_once_and_holds_nothing(env, keeper):
-    """The first V3 sale approves SwapRouter for the maximum; the next one
-    spends from it without approving again, and the bidder holds nothing."""
-    router = env.market.uniswap.swap_router
-    assert env.btc.allowance(env.bidder.address, router) == 0
-    gas = []
-    for _ in range(2):
+@pytest.mark.parametrize(
+    ("symbol", "vault_sells", "amount", "dex", "fee"),
+    [
+        ("btc", True, 10**6, V3, 500),
+        ("eth", False, WAD // 10, V3, 500),
+        ("btc", True, 10**6, V2_WETH, 0),
+        ("link", False, 10 * WAD, V2_WETH, 0),
+    ],
+    ids=["v3-sell", "v3-buy", "v2-weth-sell", "v2-weth-buy"],
+)
+def test_allowance_left_behind__every_router_route__none_after_each_fill(
+    env, keeper, symbol, vault_sells, amount, dex, fee
+):
+    """Review finding (issue 15): no fill leaves an allowance to Router02 or SwapRouter, not even
+    a standing maximum. A USDT-style token refuses to approve from non-zero to non-zero, so one
+    left behind (or a maximum the token counts down) would block that token's later fills."""
+    token = getattr(env, symbol)
+    for _ in range(2):  # the second fill approves again from zero
+        _, _, quote_amount = env.rebalancer.preview_bid(token.address, amount)
         with boa.env.prank(keeper):
-            env.bidder.fill(env.btc.address, 10**6, MAX, True, V3, 500, 1)
-        gas.append(env.bidder._computation.get_gas_used())
-        assert env.btc.allowance(env.bidder.address, router) == MAX  # the mock leaves a maximum one as it is
+            env.bidder.fill(token.address, amount, quote_amount, vault_sells, dex, fee, 0)
+        assert _allowances(env) == [0] * 8
         assert _held(env) == {"usdc": 0, "btc": 0, "link": 0, "eth": 0}
-    assert gas[0] - gas[1] > 20_000  # the first fill wrote the allowance (0 -> max); the second did not approve
 
 
 def test_fill__v2__trades_with_the_markets_pair(env, keeper):
