@@ -52,9 +52,7 @@ def test_bid_before_sync__spends_what_backs_skipped_claims__reverts(started, dep
     assert env.wbtc.balanceOf(env.vault.address) == 0
 
 
-def test_bid_before_sync__within_the_balance_beyond_claims__fills_and_the_claim_stays_paid(
-    started, depositor, keeper
-):
+def test_bid_before_sync__within_the_balance_beyond_claims__fills_and_the_claim_stays_paid(started, depositor, keeper):
     env = started
     claim = _skip_redeem_half(env, depositor)
     held = env.wbtc.balanceOf(env.vault.address)
