@@ -430,7 +430,7 @@ def mint(shares: uint256, max_amounts_in: DynArray[uint256, MAX_COMPONENTS], rec
             self._fail("vault: transfer failed")
         if staticcall token.balanceOf(self) < before + amount:
             self._fail("vault: fee-on-transfer token")
-    # Every unit 0: shares would be minted against nothing.
+        # Every unit 0: shares would be minted against nothing.
     if token.address == empty(address):
         self._fail("vault: empty basket")
 
@@ -475,7 +475,6 @@ def redeem(
     count: uint256 = (state >> COUNT_SHIFT) & COUNT_MASK
     if len(min_amounts_out) != count:
         self._fail("vault: wrong number of amounts")
-
     # Burn all the shares first, so a short balance reverts with one reason
     # whatever the fee (and `shares` is then at most the supply, so the fee
     # cannot overflow); the fee shares are then minted to the fee recipient.
@@ -701,7 +700,6 @@ def trade(
         extcall IRebalanceCallback(payer).on_rebalance_bid(token_out, amount_out, token_in, amount_in, data)
     if staticcall IERC20(token_in).balanceOf(self) < before + amount_in:
         self._fail("vault: bid not paid")
-
     # The list only grows: an emptied slot stays (unit 0), so no index a
     # caller quoted ever names another token.
     self._positions[index_out] = convert(token_out, uint256) | (unit_out << UNIT_SHIFT)
