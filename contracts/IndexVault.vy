@@ -430,8 +430,8 @@ def mint(shares: uint256, max_amounts_in: DynArray[uint256, MAX_COMPONENTS], rec
             self._fail("vault: transfer failed")
         if staticcall token.balanceOf(self) < before + amount:
             self._fail("vault: fee-on-transfer token")
-    # Every unit 0: shares would be minted against nothing.
     if token.address == empty(address):
+        # Every unit 0: shares would be minted against nothing.
         self._fail("vault: empty basket")
 
     erc20._mint(receiver, shares)
