@@ -730,6 +730,16 @@ def project_bytecode(name: str) -> str:
 # --- rebalancing (keepers) -------------------------------------------------
 
 
+def market_quote(market, symbol: str | None = None) -> Resolved:
+    """A market asset (the market's quote by default) as a Rebalancer's quote: token, decimals, feed tuple."""
+    asset = market.asset(symbol) if symbol in market.assets else market.by_token_symbol(symbol or market.quote)
+    if asset is None:
+        known = ", ".join(a.token_symbol for a in market.assets.values())
+        raise ConfigError(f"--quote: {symbol!r} is not an asset of this network's market ({known})")
+    feed = (asset.feed, asset.heartbeat, ZERO_ADDRESS, 0, 0)
+    return Resolved(asset.token_symbol, asset.decimals, Decimal(0), asset.token, feed, asset)
+
+
 def deploy_rebalancer(
     record: dict[str, Any],
     account,
@@ -737,35 +747,42 @@ def deploy_rebalancer(
     timelock: int = 3600,
     band: Decimal = Decimal("0.05"),
     echo: Echo = print,
+    quote_symbol: str | None = None,
+    auction: int = 86_400,
 ) -> dict[str, Any]:
-    """Deploy a Rebalancer for the index `record` (quote: the market's quote
-    asset), grant it REBALANCER_ROLE, price the quote in the oracle adapter if
-    it is not yet, and record it in the index's deployment record, with a
-    RebalanceBidder for the keeper. `account` must be the vault's and the
-    adapter's admin (an index deployed directly). Returns the new record."""
-    quote = market.asset(market.quote)
+    """Deploy a Rebalancer for the index `record` (quote: the market's quote asset, or `quote_symbol`),
+    grant it REBALANCER_ROLE, price the quote in the oracle adapter if it is not yet, and record it in
+    the index's deployment record, with a RebalanceBidder for the keeper. `account` must be the vault's
+    and the adapter's admin (an index deployed directly). Returns the new record."""
+    quote = market_quote(market, quote_symbol)
     oracle = project.OracleAdapter.at(record["oracle"])
     if oracle.feed(quote.token)[0] == ZERO_ADDRESS:
-        oracle.set_feed(quote.token, quote.feed, quote.heartbeat, ZERO_ADDRESS, 0, 0, sender=account)
+        oracle.set_feed(quote.token, *quote.feed, sender=account)
     rebalancer = project.Rebalancer.deploy(
         record["vault"], record["oracle"], quote.token, timelock, _wad(band), sender=account
     )
     vault = project.IndexVault.at(record["vault"])
     vault.grantRole(vault.REBALANCER_ROLE(), rebalancer.address, sender=account)
     echo(
-        f"  rebalancer {record['symbol']:<6} {rebalancer.address} (quote {quote.token_symbol}, "
+        f"  rebalancer {record['symbol']:<6} {rebalancer.address} (quote {quote.symbol}, "
         f"timelock {format_duration(timelock)}, band {band:%})"
     )
-    updated = {
-        **record,
-        "rebalancer": rebalancer.address,
-        "quote": quote.token,
-        "quote_symbol": quote.token_symbol,
-        "quote_decimals": quote.decimals,
-    }
-    updated.pop("deployed_at", None)
-    deployments.save(record_file(), updated)
+    updated = record_rebalancer(record, rebalancer.address, quote, auction)
     return ensure_bidder(updated, account, market, echo)
+
+
+def record_rebalancer(record: dict[str, Any], rebalancer: str, quote: Resolved, auction: int) -> dict[str, Any]:
+    """The index's record with its Rebalancer, saved."""
+    updated = {k: v for k, v in record.items() if k not in ("deployed_at", "pending_rebalancer")}
+    updated |= {
+        "rebalancer": rebalancer,
+        "quote": quote.token,
+        "quote_symbol": quote.symbol,
+        "quote_decimals": quote.decimals,
+        "auction": auction,
+    }
+    deployments.save(record_file(), updated)
+    return updated
 
 
 def ensure_bidder(record: dict[str, Any], account, market, echo: Echo = print) -> dict[str, Any]:

@@ -37,14 +37,18 @@ from indexvault.chain import (
     _network,
     _wad,
     deploy_mocks,
+    deploy_rebalancer,
+    ensure_bidder,
     ensure_lens,
     fund,
     index_record,
+    market_quote,
     record_file,
+    record_rebalancer,
     resolve_basket,
 )
 from indexvault.config import FEE_CEILING, ConfigError, IndexConfig
-from indexvault.units import from_base, to_base
+from indexvault.units import format_duration, from_base, to_base
 
 FACTORY_VERSION = 1
 # The factory's bounds: any fee maxima an index file may hold (each at most
@@ -556,19 +560,30 @@ def render_network(info: dict[str, Any]) -> str:
 
 @dataclass
 class Operation:
-    """One call the timelock makes once its delay has passed."""
+    """The calls the timelock makes, together, once its delay has passed
+    (`schedule`/`execute` for one, their batch forms for several)."""
 
     timelock: Any
-    target: str
-    payload: bytes
+    calls: tuple[tuple[str, bytes], ...]  # (target, payload)
     description: str
+    again: str = "`ape run timelock execute` with the same values"  # how the user executes it
 
     @property
     def args(self) -> tuple:
-        return (self.target, 0, self.payload, BYTES32_ZERO, BYTES32_ZERO)
+        if len(self.calls) == 1:
+            ((target, payload),) = self.calls
+            return (target, 0, payload, BYTES32_ZERO, BYTES32_ZERO)
+        targets = [target for target, _ in self.calls]
+        return (targets, [0] * len(targets), [payload for _, payload in self.calls], BYTES32_ZERO, BYTES32_ZERO)
+
+    @property
+    def batch(self) -> bool:
+        return len(self.calls) > 1
 
     @property
     def id(self) -> bytes:
+        if self.batch:
+            return self.timelock.hash_operation_batch(*self.args)
         return self.timelock.hash_operation(*self.args)
 
 
@@ -583,8 +598,7 @@ def fee_change(record: dict[str, Any], mint: Decimal, redeem: Decimal, streaming
     payload = vault.set_fees.encode_input(_wad(mint), _wad(redeem), _wad(streaming))
     return Operation(
         project.IndexTimelock.at(record["timelock"]),
-        record["vault"],
-        payload,
+        ((record["vault"], payload),),
         f"{record['symbol']}: fees mint {mint:%}, redeem {redeem:%}, streaming {streaming:%} a year",
     )
 
@@ -594,11 +608,10 @@ def queue(operation: Operation, account) -> tuple[Any, int]:
     receipt and the time (unix) from which it can be executed."""
     timelock = operation.timelock
     if timelock.is_operation(operation.id):
-        raise ValueError(
-            f"already queued: {operation.description} (run `ape run timelock execute` with the same values)"
-        )
+        raise ValueError(f"already queued: {operation.description} (run {operation.again})")
     delay = timelock.get_minimum_delay()
-    receipt = timelock.schedule(*operation.args, delay, sender=account)
+    schedule = timelock.schedule_batch if operation.batch else timelock.schedule
+    receipt = schedule(*operation.args, delay, sender=account)
     return receipt, chain.blocks.head.timestamp + delay
 
 
@@ -612,5 +625,76 @@ def execute(operation: Operation, account):
     if not timelock.is_operation_ready(operation.id):
         ready_at = timelock.get_timestamp(operation.id)
         wait = ready_at - chain.blocks.head.timestamp
-        raise ValueError(f"not ready: {operation.description} can be executed in {wait:,} s (at unix time {ready_at})")
-    return timelock.execute(*operation.args, sender=account)
+        raise ValueError(
+            f"not ready: {operation.description} can be executed in {wait:,} s ({format_duration(wait)}, "
+            f"at unix time {ready_at})"
+        )
+    return (timelock.execute_batch if operation.batch else timelock.execute)(*operation.args, sender=account)
+
+
+def rebalancer_addition(record: dict[str, Any], rebalancer: str, quote: Any) -> Operation:
+    """What a factory index's timelock runs to take on `rebalancer` (deployed, not yet trusted): the quote's
+    feed in the adapter when it has none, then REBALANCER_ROLE on the vault. Holders see it queued for the
+    whole admin delay, the Rebalancer's own timelock and band included, and can leave first."""
+    vault = project.IndexVault.at(record["vault"])
+    oracle = project.OracleAdapter.at(record["oracle"])
+    calls = []
+    if oracle.feed(quote.token)[0] == ZERO_ADDRESS:
+        calls.append((record["oracle"], oracle.set_feed.encode_input(quote.token, *quote.feed)))
+    calls.append((record["vault"], vault.grantRole.encode_input(vault.REBALANCER_ROLE(), rebalancer)))
+    return Operation(
+        project.IndexTimelock.at(record["timelock"]),
+        tuple(calls),
+        f"{record['symbol']}: Rebalancer {rebalancer} (quote {quote.symbol})",
+        again="`ape run keeper add-rebalancer` again with the same values",
+    )
+
+
+def add_rebalancer(
+    record: dict[str, Any],
+    account,
+    market,
+    quote_symbol: str | None,
+    timelock: int,
+    band: Decimal,
+    auction: int,
+    echo: Echo = print,
+) -> dict[str, Any]:
+    """Give an existing index a Rebalancer. Deployed directly (`ape run deploy`): deployed and granted its
+    role at once by the admin `account`. Through the factory: the first run deploys it and queues its role
+    (and the quote's feed) in the index's timelock; a run after the delay executes that and records it.
+    The rebalance timelock must be at least the index timelock's delay, the factory's rule."""
+    if record.get("rebalancer"):
+        raise deployments.DeploymentError(f"{record['symbol']} already has a Rebalancer: {record['rebalancer']}")
+    if "timelock" not in record:
+        return deploy_rebalancer(record, account, market, timelock, band, echo, quote_symbol, auction)
+    index_timelock = project.IndexTimelock.at(record["timelock"])
+    delay = index_timelock.get_minimum_delay()
+    if timelock < delay:
+        raise ConfigError(
+            f"--timelock: {timelock} s is shorter than {record['symbol']}'s admin delay ({delay} s): a proposal "
+            "must wait at least as long as any admin change, so holders can leave first"
+        )
+    quote = market_quote(market, quote_symbol)
+    pending = record.get("pending_rebalancer")
+    if pending is None:
+        rebalancer = project.Rebalancer.deploy(
+            record["vault"], record["oracle"], quote.token, timelock, _wad(band), sender=account
+        )
+        operation = rebalancer_addition(record, rebalancer.address, quote)
+        _, ready_at = queue(operation, account)
+        pending = {"address": rebalancer.address, "quote": quote.symbol, "auction": auction}
+        updated = {k: v for k, v in record.items() if k != "deployed_at"} | {"pending_rebalancer": pending}
+        deployments.save(record_file(), updated)
+        echo(
+            f"  rebalancer {rebalancer.address} deployed (quote {quote.symbol}, timelock "
+            f"{format_duration(timelock)}, band {band:%}); its role is queued in {record['symbol']}'s timelock: "
+            f"run this command again from unix time {ready_at} (in {format_duration(delay)})"
+        )
+        return updated
+    operation = rebalancer_addition(record, pending["address"], market_quote(market, pending["quote"]))
+    execute(operation, account)
+    echo(f"  rebalancer {pending['address']} now holds {record['symbol']}'s REBALANCER_ROLE")
+    return ensure_bidder(
+        record_rebalancer(record, pending["address"], quote, pending["auction"]), account, market, echo
+    )

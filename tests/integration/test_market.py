@@ -89,6 +89,42 @@ def test_readme_section__runs_as_typed_then_deploy_mint_status(node, records):
     assert Decimal(index["components"][0]["weight"]) == pytest.approx(Decimal("0.25"), abs=Decimal("0.0001"))
 
 
+def test_readme_one_asset_and_keeper_sections__run_as_typed_until_every_target_is_met(node, records):
+    """The README's next two sections, as typed, on the state the one above left: one-asset mint and
+    redeem, then the keeper section: propose, the local clock moved past the timelock, a simulated
+    round, and rounds until every target is met. Before the index file had a `rebalance:` section,
+    `propose` failed here: MKT10 had no Rebalancer and no command deployed one."""
+    keeper = readme_section_commands("Rebalancing: the keeper and the demo")
+    assert [c[:2] for c in keeper] == [
+        ["mint", "--shares"],
+        ["keeper", "propose"],
+        ["market", "advance"],
+        ["keeper", "rebalance"],
+        ["keeper", "rebalance"],
+    ]
+    outputs = []
+    for command in readme_section_commands("One asset in, one asset out") + keeper:
+        result = ape_run(records, *command)
+        assert result.returncode == 0, f"ape run {' '.join(command)}:\n{result.stdout}"
+        outputs.append(result.stdout)
+    proposed, advanced, simulated, rounds = outputs[-4:]
+    assert "  LINK " in proposed and "added LINK; removed MATIC" in proposed
+    assert re.search(
+        r"proposed 11 targets for MKT10: auctions open at .* \(in 1 h, the Rebalancer's timelock\)", proposed
+    )
+    assert re.search(r"block time moved 28,\d{3} s", advanced)
+    assert "[simulate] bid " in simulated and "signs nothing" not in simulated
+    lines = [line for line in rounds.splitlines() if line.startswith("round ")]
+    assert lines and all(" base units" not in line for line in lines)
+    assert re.search(r"^round 1 \(.*\): factor 0\.99\d\d, \d+ bid\(s\): sold ", lines[0])
+    assert rounds.rstrip().endswith("every target met: MKT10 is rebalanced"), rounds
+
+    status = ape_run(records, "status", "--json")
+    index = json.loads(status.stdout[status.stdout.index("{") :])
+    held = {c["symbol"]: Decimal(c["units"]) for c in index["components"]}
+    assert held["MATIC"] == 0 and held["LINK"] > 0
+
+
 def test_deploy__unknown_market_symbol__named_with_the_market_s_assets(node, records, tmp_path):
     bad = yaml.safe_load((ROOT / "examples" / "market10.yaml").read_text())
     bad["symbol"] = "BAD"
