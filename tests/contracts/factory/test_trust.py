@@ -39,46 +39,51 @@ def _through_timelock(index, governor, target, function: str, *args):
 # --- the reviewer's attack ---------------------------------------------------------------
 
 
-def test_review_attack__creator_feed_one_hour_rebalance__creation_refused(
-    factory, make_params, creator, tokens, index_feeds, create_feed
-):
+@pytest.fixture
+def attack(make_params, creator, tokens, index_feeds, create_feed):
+    """The reviewer's index with a given rebalance timelock, and the feed
+    the creator controls: it prices the 8-decimal "WBTC"; a 10 % band, the
+    creator as manager, no fees."""
+
+    def params(rebalance_timelock):
+        with boa.env.prank(creator):
+            creator_feed = create_feed(60_000 * 10**8)
+        feeds = _feeds(index_feeds, f1=(creator_feed.address, HEARTBEAT, ZERO_ADDRESS, 0, 0))
+        return make_params(
+            quote=tokens[0].address,
+            rebalance_timelock=rebalance_timelock,
+            band=10**17,
+            feeds=feeds,
+            manager=creator,
+            fees=(0, 0, 0),
+        ), creator_feed
+
+    return params
+
+
+def test_review_attack__creator_feed_one_hour_rebalance__creation_refused(factory, attack, creator):
     """The reviewer's run: a feed the creator controls for the 8-decimal
     "WBTC", a 1 h rebalance timelock under a 2-day admin delay, a 10 % band,
     the creator as manager. Before the fix this index was made, a victim
     minted, the creator proposed a zero WBTC target and an hour later posted
-    a near-zero price and bought the victim's 1 WBTC for 0.0001 USDC."""
-    with boa.env.prank(creator):
-        creator_feed = create_feed(60_000 * 10**8)
-    params = make_params(
-        quote=tokens[0].address,
-        rebalance_timelock=HOUR,
-        band=10**17,
-        feeds=_feeds(index_feeds, f1=(creator_feed.address, HEARTBEAT, ZERO_ADDRESS, 0, 0)),
-        manager=creator,
-    )
+    a near-zero price and bought the victim's WBTC for dust (the review: 1
+    WBTC for 0.0001 USDC; replayed on the old factory: 1.5 WBTC for 1 base
+    unit of the 6-decimal quote)."""
+    params, _ = attack(HOUR)
     assert params.delay == DELAY
     with boa.env.prank(creator), boa.reverts("factory: rebalance timelock below delay"):
         factory.create_index(params.as_tuple())
 
 
 def test_review_attack__creator_feed__labelled_custom_and_victim_exits_before_the_auction(
-    factory, launch, make_params, creator, tokens, index_feeds, create_feed, fund, depositor
+    factory, launch, attack, creator, tokens, fund, depositor
 ):
     """The same attack at the shortest rebalance timelock the factory now
     accepts (the admin delay): the registry says the index trusts its
     creator's feeds, and a victim who sees the proposal has the whole
     delay to redeem in kind, so the creator's near-zero price buys
     nothing of theirs."""
-    with boa.env.prank(creator):
-        creator_feed = create_feed(60_000 * 10**8)
-    params = make_params(
-        quote=tokens[0].address,
-        rebalance_timelock=DELAY,
-        band=10**17,
-        feeds=_feeds(index_feeds, f1=(creator_feed.address, HEARTBEAT, ZERO_ADDRESS, 0, 0)),
-        manager=creator,
-        fees=(0, 0, 0),
-    )
+    params, creator_feed = attack(DELAY)
     index = launch(params)
     index_id = factory.index_count() - 1
     wbtc = tokens[1]
