@@ -18,19 +18,40 @@
           changes are scheduled in public and wait out the delay. The
           governor (proposer, executor, canceller) is the creator's
           choice;
+        - no role moves value out of the basket, or changes how it is
+          priced, sooner than that delay: a Rebalancer made here waits at
+          least the admin delay between a proposal and its auctions (and
+          the index's timelock can never raise its delay above the
+          Rebalancer's), its band is within the factory's bound, and every
+          feed's heartbeat within the factory's longest; the manager's
+          and the guardian's other powers (supply cap, pausing minting,
+          cancelling a rebalance) move nothing and price nothing;
         - the guardian's emergency powers (pausing minting, cancelling a
           rebalance) are roles on the vault, not behind the timelock;
         - on an L2, the network's sequencer-uptime feed (a factory
           immutable) checked by every price the adapter gives.
 
-        Trust model: the factory has no owner and no setter. It holds each
-        new vault's and adapter's admin role only inside `create_index`,
-        to set feeds and grant the Rebalancer its role, and renounces it
-        before returning.
+        Feeds: the creator may pass any feed. Whether an index is priced
+        only by feeds the factory's governance allows is public and live:
+        `custom_feeds(index_id)` reads the adapter's current feeds against
+        the allowlist (`feed_allowed(asset, feed)`); an index with custom
+        feeds trusts its creator's feeds, and its price (its auctions, its
+        NAV feed) is whatever they post.
+
+        Trust model: the factory has no owner. Its governance (an
+        IndexTimelock of its own, so every change waits out that
+        timelock's delay in public) allows and disallows feeds, and can do
+        nothing else: an allowlist change never touches an index's feeds,
+        only how the registry labels them. The factory holds each new
+        vault's and adapter's admin role only inside `create_index`, to set
+        feeds and grant the Rebalancer its role, and renounces it before
+        returning.
 """
 
 from snekmate.auth.interfaces import IAccessControl
 from interfaces import IAggregatorV3
+from interfaces import IIndexVault
+from interfaces import IPriceOracle
 
 
 # @dev The admin calls the factory makes on a new adapter.
@@ -44,6 +65,18 @@ interface IOracleAdmin:
         max_deviation_bps: uint256,
     ): nonpayable
     def set_sequencer_feed(feed: IAggregatorV3, grace_period: uint256): nonpayable
+    def sequencer_feed() -> address: view
+
+
+# @dev What `custom_feeds` reads of an index's Rebalancer and timelock.
+interface IRebalancerView:
+    def quote() -> address: view
+    def timelock() -> uint256: view
+    def targets() -> (DynArray[address, 16], DynArray[uint256, 16]): view
+
+
+interface ITimelockView:
+    def get_minimum_delay() -> uint256: view
 
 
 # @dev The vault's limits, mirrored so the factory refuses with its own reasons.
@@ -53,6 +86,11 @@ FEE_CEILING: constant(uint256) = 10**17
 # @dev The adapter's bounds on the sequencer grace period, seconds.
 MIN_GRACE_PERIOD: constant(uint256) = 600
 MAX_GRACE_PERIOD: constant(uint256) = 86_400
+# @dev The adapter's largest heartbeat (40 bits) and the Rebalancer's widest band.
+MAX_HEARTBEAT: constant(uint256) = 2**40 - 1
+MAX_BAND: constant(uint256) = 10**17
+# @dev Most feeds the constructor may allow.
+MAX_INITIAL_FEEDS: constant(uint256) = 64
 DEFAULT_ADMIN_ROLE: constant(bytes32) = empty(bytes32)
 REBALANCER_ROLE: constant(bytes32) = keccak256("REBALANCER_ROLE")
 
@@ -74,7 +112,13 @@ max_delay: public(immutable(uint256))
 # period (seconds), set in every new adapter.
 sequencer_feed: public(immutable(address))
 sequencer_grace_period: public(immutable(uint256))
-# @dev Version of this factory's blueprints, recorded with each index.
+# @dev Longest heartbeat any feed of an index may have at creation, seconds.
+max_heartbeat: public(immutable(uint256))
+# @dev Widest band a Rebalancer made here may have (WAD).
+max_band: public(immutable(uint256))
+# @dev The factory's governance: alone allows and disallows feeds.
+governance: public(immutable(address))
+# @dev Version of this factory's blueprints, given with each index.
 version: public(immutable(uint256))
 
 
@@ -118,12 +162,24 @@ struct IndexRecord:
     version: uint256
 
 
+# @dev What the registry stores of an index: the version is the factory's
+# immutable, so no index pays a slot for it.
+struct Stored:
+    vault: address
+    adapter: address
+    timelock: address
+    rebalancer: address
+    creator: address
+
+
 # @dev Number of indexes created.
 index_count: public(uint256)
-# @dev Index id (from 0) => its contracts, creator and version.
-indexes: public(HashMap[uint256, IndexRecord])
+# @dev Index id (from 0) => its contracts and creator.
+_indexes: HashMap[uint256, Stored]
 # @dev Vault => made by this factory.
 is_index: public(HashMap[address, bool])
+# @dev asset => feed => allowed by the governance to price it.
+feed_allowed: public(HashMap[address, HashMap[address, bool]])
 
 
 event IndexCreated:
@@ -136,11 +192,21 @@ event IndexCreated:
     version: uint256
 
 
+event FeedAllowed:
+    asset: indexed(address)
+    feed: indexed(address)
+    allowed: bool
+
+
 @deploy
 def __init__(
     blueprints_: address[4],
     max_fees_: uint256[3],
     delay_bounds_: uint256[2],
+    max_heartbeat_: uint256,
+    max_band_: uint256,
+    governance_: address,
+    allowed_feeds_: DynArray[address[2], MAX_INITIAL_FEEDS],
     sequencer_feed_: address,
     sequencer_grace_period_: uint256,
     version_: uint256,
@@ -151,6 +217,11 @@ def __init__(
     @param max_fees_ Largest mint, redeem and streaming fee maxima an
            index may choose, each at most 10 %.
     @param delay_bounds_ Shortest and longest timelock minimum delay, s.
+    @param max_heartbeat_ Longest feed heartbeat an index may set, s.
+    @param max_band_ Widest Rebalancer band (WAD), at most 10 %.
+    @param governance_ Allows and disallows feeds (an IndexTimelock).
+    @param allowed_feeds_ (asset, feed) pairs allowed from the start, in
+           public before any index exists.
     @param sequencer_feed_ The L2 sequencer-uptime feed, zero on L1.
     @param sequencer_grace_period_ Its grace period, seconds (0 on L1).
     @param version_ Recorded with every index.
@@ -161,6 +232,9 @@ def __init__(
     for i: uint256 in range(3):
         assert max_fees_[i] <= FEE_CEILING, "factory: fee bound too high"
     assert delay_bounds_[0] > 0 and delay_bounds_[0] <= delay_bounds_[1], "factory: bad delay bounds"
+    assert max_heartbeat_ > 0 and max_heartbeat_ <= MAX_HEARTBEAT, "factory: bad heartbeat bound"
+    assert max_band_ > 0 and max_band_ <= MAX_BAND, "factory: bad band bound"
+    assert governance_ != empty(address), "factory: zero governance"
     if sequencer_feed_ == empty(address):
         assert sequencer_grace_period_ == 0, "factory: bad grace period"
     else:
@@ -178,7 +252,12 @@ def __init__(
     max_delay = delay_bounds_[1]
     sequencer_feed = sequencer_feed_
     sequencer_grace_period = sequencer_grace_period_
+    max_heartbeat = max_heartbeat_
+    max_band = max_band_
+    governance = governance_
     version = version_
+    for pair: address[2] in allowed_feeds_:
+        self._allow(pair[0], pair[1], True)
 
 
 @external
@@ -208,9 +287,15 @@ def create_index(params: IndexParams) -> IndexRecord:
     assert params.supply_cap > 0 and params.supply_cap <= MAX_SUPPLY, "factory: bad supply cap"
     assert params.delay >= min_delay and params.delay <= max_delay, "factory: bad delay"
     with_rebalancer: bool = params.quote != empty(address)
-    assert not with_rebalancer or rebalancer_blueprint != empty(address), "factory: no rebalancer blueprint"
+    # The index timelock's delay may never rise above the Rebalancer's.
+    delay_cap: uint256 = max_delay
+    if with_rebalancer:
+        assert rebalancer_blueprint != empty(address), "factory: no rebalancer blueprint"
+        assert params.rebalance_timelock >= params.delay, "factory: rebalance timelock below delay"
+        assert params.band <= max_band, "factory: band too wide"
+        delay_cap = min(max_delay, params.rebalance_timelock)
 
-    timelock: address = create_from_blueprint(timelock_blueprint, params.delay, params.governor, min_delay, max_delay)
+    timelock: address = create_from_blueprint(timelock_blueprint, params.delay, params.governor, min_delay, delay_cap)
     # The factory is the vault's admin only while it grants the Rebalancer its role.
     vault_admin: address = timelock
     if with_rebalancer:
@@ -253,7 +338,9 @@ def create_index(params: IndexParams) -> IndexRecord:
         vault=vault, adapter=adapter, timelock=timelock, rebalancer=rebalancer, creator=msg.sender, version=version
     )
     index_id: uint256 = self.index_count
-    self.indexes[index_id] = record
+    self._indexes[index_id] = Stored(
+        vault=vault, adapter=adapter, timelock=timelock, rebalancer=rebalancer, creator=msg.sender
+    )
     self.index_count = index_id + 1
     self.is_index[vault] = True
     log IndexCreated(
@@ -268,11 +355,112 @@ def create_index(params: IndexParams) -> IndexRecord:
     return record
 
 
+@external
+def allow_feed(asset: address, feed: address, allowed: bool):
+    """
+    @notice Allows (or no longer allows) `feed` to price `asset` in the
+            registry's eyes. Governance only. Changes no index's feeds.
+    """
+    assert msg.sender == governance, "factory: not governance"
+    self._allow(asset, feed, allowed)
+
+
+@external
+@view
+def indexes(index_id: uint256) -> IndexRecord:
+    """
+    @notice Index `index_id`'s contracts, creator and version (all zero
+            past the last index).
+    """
+    stored: Stored = self._indexes[index_id]
+    return IndexRecord(
+        vault=stored.vault,
+        adapter=stored.adapter,
+        timelock=stored.timelock,
+        rebalancer=stored.rebalancer,
+        creator=stored.creator,
+        version=version if stored.vault != empty(address) else 0,
+    )
+
+
+@external
+@view
+def custom_feeds(index_id: uint256) -> bool:
+    """
+    @notice Whether index `index_id` is priced, now, by any feed the
+            governance does not allow for its asset, or with a heartbeat
+            above the factory's bound, or without the factory's sequencer
+            feed: then holders trust its creator's feeds. Reads every
+            component, the Rebalancer's quote and its current proposal's
+            tokens.
+    """
+    stored: Stored = self._indexes[index_id]
+    assert stored.vault != empty(address), "factory: no such index"
+    adapter: address = stored.adapter
+    if staticcall IOracleAdmin(adapter).sequencer_feed() != sequencer_feed:
+        return True
+    for token: address in staticcall IIndexVault(stored.vault).components():
+        if self._custom(adapter, token):
+            return True
+    if stored.rebalancer != empty(address):
+        if self._custom(adapter, staticcall IRebalancerView(stored.rebalancer).quote()):
+            return True
+        tokens: DynArray[address, 16] = []
+        targets: DynArray[uint256, 16] = []
+        tokens, targets = staticcall IRebalancerView(stored.rebalancer).targets()
+        for token: address in tokens:
+            if self._custom(adapter, token):
+                return True
+    return False
+
+
+@external
+@view
+def notice(index_id: uint256) -> uint256:
+    """
+    @notice The shortest wait, seconds, before any role of index
+            `index_id` can move value or change its pricing: its
+            timelock's current delay, or its Rebalancer's timelock if
+            shorter (never, for a Rebalancer made here).
+    """
+    stored: Stored = self._indexes[index_id]
+    assert stored.vault != empty(address), "factory: no such index"
+    wait: uint256 = staticcall ITimelockView(stored.timelock).get_minimum_delay()
+    if stored.rebalancer != empty(address):
+        wait = min(wait, staticcall IRebalancerView(stored.rebalancer).timelock())
+    return wait
+
+
+@internal
+@view
+def _custom(adapter: address, asset: address) -> bool:
+    """
+    @dev Whether `asset`'s feeds in `adapter` are outside the allowlist or
+         the heartbeat bound; an asset with no feed prices nothing.
+    """
+    config: IPriceOracle.FeedConfig = staticcall IPriceOracle(adapter).feed(asset)
+    if config.primary == empty(address):
+        return False
+    if not self.feed_allowed[asset][config.primary] or config.primary_heartbeat > max_heartbeat:
+        return True
+    if config.secondary == empty(address):
+        return False
+    return not self.feed_allowed[asset][config.secondary] or config.secondary_heartbeat > max_heartbeat
+
+
+@internal
+def _allow(asset: address, feed: address, allowed: bool):
+    self.feed_allowed[asset][feed] = allowed
+    log FeedAllowed(asset=asset, feed=feed, allowed=allowed)
+
+
 @internal
 def _set_feed(adapter: address, asset: address, feed: FeedParams):
     """
-    @dev Prices `asset` in the new `adapter` (the factory is its admin here).
+    @dev Prices `asset` in the new `adapter` (the factory is its admin
+         here), within the factory's heartbeat bound.
     """
+    assert max(feed.primary_heartbeat, feed.secondary_heartbeat) <= max_heartbeat, "factory: heartbeat too long"
     extcall IOracleAdmin(adapter).set_feed(
         asset,
         IAggregatorV3(feed.primary),

@@ -70,6 +70,10 @@ class FactoryBench:
             blueprints,
             [launch._wad(f) for f in launch.FACTORY_MAX_FEES],
             list(launch.DELAY_BOUNDS),
+            launch.FACTORY_MAX_HEARTBEAT,
+            launch.FACTORY_MAX_BAND,
+            d,  # governance: allows feeds, no part of creation
+            [],
             ZERO_ADDRESS,
             0,
             launch.FACTORY_VERSION,

@@ -42,6 +42,7 @@ from indexvault.chain import (
     ensure_lens,
     fund,
     index_record,
+    load_market,
     market_quote,
     record_file,
     record_rebalancer,
@@ -56,6 +57,19 @@ FACTORY_VERSION = 1
 FACTORY_MAX_FEES = (FEE_CEILING, FEE_CEILING, FEE_CEILING)
 DELAY_BOUNDS = (3_600, 30 * 86_400)
 DEFAULT_DELAY = 86_400
+# Longest feed heartbeat an index may set (a day: Chainlink's longest for a
+# USD feed on mainnet), and widest Rebalancer band (the Rebalancer's own 10 %).
+# A Rebalancer's timelock must be at least its index's admin delay.
+FACTORY_MAX_HEARTBEAT = 86_400
+FACTORY_MAX_BAND = 10**17
+# The factory's governance, an IndexTimelock of its own (the deploying
+# account its proposer, executor and canceller): alone allows feeds, after
+# this delay, within these bounds.
+GOVERNANCE_DELAY = 2 * 86_400
+GOVERNANCE_DELAY_BOUNDS = (86_400, 30 * 86_400)
+# What `status` says of an index priced by any feed the governance has not allowed.
+CUSTOM_FEEDS = "custom feeds: you trust the creator"
+ALLOWED_FEEDS = "allowlisted feeds"
 BLUEPRINTS = ("IndexVault", "OracleAdapter", "IndexTimelock", "Rebalancer")
 # Gas of steps that cannot be estimated before an earlier step exists (the
 # factory needs its blueprints, an index needs the factory, a feed needs the
@@ -63,7 +77,7 @@ BLUEPRINTS = ("IndexVault", "OracleAdapter", "IndexTimelock", "Rebalancer")
 # deploy: a line through create_index's gas by basket size, and a feed.
 CREATE_GAS_BASE = 8_400_000
 CREATE_GAS_PER_COMPONENT = 66_000
-FACTORY_GAS = 1_160_000
+FACTORY_GAS = 3_900_000  # its governance timelock (about 2.0M) and the factory itself (about 1.8M)
 SET_FEED_GAS = 63_000
 VAULT_GAS = 4_900_000
 ORACLE_GAS = 1_790_000
@@ -309,9 +323,20 @@ def _recorded_factory(path) -> dict[str, Any] | None:
     )
 
 
+def _initial_allowlist() -> list[list[str]]:
+    """(token, feed) of every asset of the local market this network's node
+    serves, allowed in the factory's constructor (in public, before any
+    index exists); none elsewhere: there the governance allows feeds."""
+    market = load_market(check=False)
+    if market is None:
+        return []
+    return [[asset.token, asset.feed] for asset in market.assets.values()]
+
+
 def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
     """The network's recorded IndexFactory (checked to have code), or a new
-    one: its blueprints and itself, each a recorded step."""
+    one: its blueprints, its governance timelock and itself, each a
+    recorded step."""
     path = record_file()
     factory = _recorded_factory(path)
     if factory is not None:
@@ -324,22 +349,35 @@ def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
         )
         echo(f"  blueprint {name:<14} {address}")
         blueprints.append(address)
+    governance = steps.contract(
+        "governance",
+        lambda: project.IndexTimelock.deploy(
+            GOVERNANCE_DELAY, account.address, *GOVERNANCE_DELAY_BOUNDS, sender=account
+        ),
+    )
+    echo(f"  governance timelock {governance} (delay {GOVERNANCE_DELAY:,} s, governor {account.address})")
+    allowed = _initial_allowlist()
     address = steps.contract(
         "factory",
         lambda: project.IndexFactory.deploy(
             blueprints,
             [_wad(fee) for fee in FACTORY_MAX_FEES],
             list(DELAY_BOUNDS),
+            FACTORY_MAX_HEARTBEAT,
+            FACTORY_MAX_BAND,
+            governance,
+            allowed,
             ZERO_ADDRESS,  # no sequencer-uptime feed on L1
             0,
             FACTORY_VERSION,
             sender=account,
         ),
     )
-    echo(f"  IndexFactory {address}")
+    echo(f"  IndexFactory {address} ({len(allowed)} feed(s) allowlisted)")
     factory = {
         "address": address,
         "blueprints": dict(zip(BLUEPRINTS, blueprints)),
+        "governance": governance,
         "version": FACTORY_VERSION,
         "chain_id": chain.chain_id,
         "block": chain.blocks.head.number,
@@ -473,12 +511,14 @@ def create_index(
 
 def read_registry(factory_record: dict[str, Any]) -> list[dict[str, Any]]:
     """Every index the factory made: id, symbol, creator, version, contracts,
-    and its adapter's NAV-per-share feed (latestRoundData), or the reason it
-    gives none."""
+    its feeds' kind (allowlisted by the factory's governance, or custom: its
+    holders trust the creator), the shortest notice any of its roles gives
+    before moving value or changing its pricing, and its adapter's
+    NAV-per-share feed (latestRoundData), or the reason it gives none."""
     factory = project.IndexFactory.at(factory_record["address"])
     rows = []
     for index_id in range(factory.index_count()):
-        vault, adapter, timelock, _rebalancer, creator, version = factory.indexes(index_id)
+        vault, adapter, timelock, rebalancer, creator, version = factory.indexes(index_id)
         oracle = project.OracleAdapter.at(adapter)
         row = {
             "id": index_id,
@@ -488,6 +528,9 @@ def read_registry(factory_record: dict[str, Any]) -> list[dict[str, Any]]:
             "vault": vault,
             "adapter": adapter,
             "timelock": timelock,
+            "rebalancer": None if rebalancer == ZERO_ADDRESS else rebalancer,
+            "feeds": CUSTOM_FEEDS if factory.custom_feeds(index_id) else ALLOWED_FEEDS,
+            "notice": factory.notice(index_id),
             "nav_per_share": None,
             "updated_at": None,
             "error": None,
@@ -513,7 +556,7 @@ def render_registry(factory_record: dict[str, Any], rows: list[dict[str, Any]]) 
     if not rows:
         return head
     body = table(
-        ["id", "symbol", "creator", "version", "adapter", "NAV/share USD"],
+        ["id", "symbol", "creator", "version", "adapter", "feeds", "notice", "NAV/share USD"],
         [
             (
                 r["id"],
@@ -521,13 +564,23 @@ def render_registry(factory_record: dict[str, Any], rows: list[dict[str, Any]]) 
                 r["creator"],
                 r["version"],
                 r["adapter"],
+                r["feeds"],
+                _duration(r["notice"]),
                 number(r["nav_per_share"], 6) if r["error"] is None else f"unavailable: {r['error']}",
             )
             for r in rows
         ],
-        "rllrlr",
+        "rllrllrr",
     )
     return f"{head}\n{body}"
+
+
+def _duration(seconds: int) -> str:
+    """A notice as a person reads it: 2 d, 1 h, 90 s."""
+    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "min")):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
 
 
 def read_network() -> dict[str, Any]:

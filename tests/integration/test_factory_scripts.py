@@ -88,8 +88,12 @@ def test_status__lists_the_registry_with_each_nav(two_indexes, records):
     # initial_nav_per_share of each file, through each adapter's AggregatorV3 feed.
     assert Decimal(registry[0]["nav_per_share"]) == pytest.approx(Decimal(100), rel=Decimal("0.0001"))
     assert Decimal(registry[1]["nav_per_share"]) == pytest.approx(Decimal(50), rel=Decimal("0.0001"))
+    # Mock feeds deployed with each index are on no allowlist; neither index has a Rebalancer.
+    assert [r["feeds"] for r in registry] == ["custom feeds: you trust the creator"] * 2
+    assert [r["notice"] for r in registry] == [86_400, 86_400]
     table = ape_run(records, "status")
     assert "IndexFactory" in table.stdout and "2 indexes" in table.stdout
+    assert table.stdout.count("custom feeds: you trust the creator") == 2
 
 
 def test_created_index__admin_is_the_timelock(two_indexes, records):

@@ -15,8 +15,14 @@ FACTORY_MAX_FEES = (WAD // 50, WAD // 50, WAD // 20)  # 2 %, 2 %, 5 % a year
 DELAY_BOUNDS = (DAY, 30 * DAY)
 VERSION = 1
 HEARTBEAT = 86_400
-# The Rebalancer's own parameters when the factory makes one.
-REBALANCE_TIMELOCK = DAY
+# The factory's longest feed heartbeat and widest Rebalancer band.
+MAX_HEARTBEAT = 2 * DAY
+MAX_BAND = 10**17
+# The factory governance's own timelock delay.
+GOVERNANCE_DELAY = 2 * DAY
+# The Rebalancer's own parameters when the factory makes one: its timelock
+# at least the index's admin delay (IndexParams.delay).
+REBALANCE_TIMELOCK = 2 * DAY
 BAND = 5 * 10**16
 
 
@@ -86,6 +92,33 @@ def at(record) -> Launched:
     )
 
 
+def deploy_factory(
+    blueprints,
+    governance,
+    max_fees=FACTORY_MAX_FEES,
+    delay_bounds=DELAY_BOUNDS,
+    max_heartbeat=MAX_HEARTBEAT,
+    max_band=MAX_BAND,
+    allowed_feeds=(),
+    sequencer_feed=ZERO_ADDRESS,
+    grace_period=0,
+    version=VERSION,
+):
+    """An IndexFactory with the test bounds; `allowed_feeds` (asset, feed) pairs."""
+    return deployer("IndexFactory.vy").deploy(
+        list(blueprints),
+        list(max_fees),
+        list(delay_bounds),
+        max_heartbeat,
+        max_band,
+        governance,
+        [list(pair) for pair in allowed_feeds],
+        sequencer_feed,
+        grace_period,
+        version,
+    )
+
+
 def _calldata_gas(data: bytes) -> int:
     return sum(16 if b else 4 for b in data)
 
@@ -118,9 +151,7 @@ def main() -> None:
     boa.env.eoa = deployer_
     names = ("IndexVault.vy", "OracleAdapter.vy", "IndexTimelock.vy", "Rebalancer.vy")
     blueprints = [deployer(name).deploy_as_blueprint().address for name in names]
-    factory = deployer("IndexFactory.vy").deploy(
-        blueprints, list(FACTORY_MAX_FEES), list(DELAY_BOUNDS), ZERO_ADDRESS, 0, VERSION
-    )
+    factory = deploy_factory(blueprints, governance=deployer_)
     actor = {name: boa.env.generate_address(name) for name in ("creator", "manager", "guardian", "fees", "governor")}
     print("basket  with Rebalancer  without")
     for size in (1, 10, 20, 50, 128):

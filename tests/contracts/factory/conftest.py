@@ -6,7 +6,7 @@ import boa
 import pytest
 
 from tests.utils.boa_env import ZERO_ADDRESS, deployer
-from tests.utils.factory import DELAY_BOUNDS, FACTORY_MAX_FEES, HEARTBEAT, VERSION, IndexParams, at
+from tests.utils.factory import DAY, GOVERNANCE_DELAY, HEARTBEAT, IndexParams, at, deploy_factory
 
 
 @pytest.fixture(scope="module")
@@ -29,19 +29,23 @@ def blueprints():
 
 
 @pytest.fixture(scope="module")
-def create_factory(blueprints):
-    def create(
-        max_fees=FACTORY_MAX_FEES,
-        delay_bounds=DELAY_BOUNDS,
-        sequencer_feed=ZERO_ADDRESS,
-        grace_period=0,
-        with_rebalancer=True,
-        version=VERSION,
-    ):
+def factory_governor():
+    """The factory governance timelock's proposer, executor and canceller."""
+    return boa.env.generate_address("factory governor")
+
+
+@pytest.fixture(scope="module")
+def governance(factory_governor):
+    """The factory's governance: an IndexTimelock of its own."""
+    return deployer("IndexTimelock.vy").deploy(GOVERNANCE_DELAY, factory_governor, GOVERNANCE_DELAY, 30 * DAY)
+
+
+@pytest.fixture(scope="module")
+def create_factory(blueprints, governance):
+    def create(with_rebalancer=True, **kwargs):
         blueprints_ = blueprints[:3] + [blueprints[3] if with_rebalancer else ZERO_ADDRESS]
-        return deployer("IndexFactory.vy").deploy(
-            blueprints_, list(max_fees), list(delay_bounds), sequencer_feed, grace_period, version
-        )
+        kwargs.setdefault("governance", governance.address)
+        return deploy_factory(blueprints_, **kwargs)
 
     return create
 

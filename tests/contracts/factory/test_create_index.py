@@ -7,8 +7,8 @@ import boa
 import pytest
 from eth_utils import keccak
 
-from tests.utils.boa_env import WAD, ZERO_ADDRESS, deployer, events
-from tests.utils.factory import BAND, DAY, HEARTBEAT, REBALANCE_TIMELOCK, VERSION
+from tests.utils.boa_env import WAD, ZERO_ADDRESS, events
+from tests.utils.factory import BAND, DAY, HEARTBEAT, REBALANCE_TIMELOCK, VERSION, deploy_factory
 
 ADMIN_ROLE = b"\x00" * 32
 MANAGER_ROLE = keccak(text="MANAGER_ROLE")
@@ -54,7 +54,8 @@ def test_create_index__admin_with_the_timelock_only(launched, factory, manager, 
 def test_create_index__timelock_roles(launched, factory, governor, guardian, creator):
     timelock = launched.timelock
     assert timelock.get_minimum_delay() == 2 * DAY
-    assert (timelock.min_delay(), timelock.max_delay()) == (DAY, 30 * DAY)
+    # Its delay may never rise above the Rebalancer's timelock.
+    assert (timelock.min_delay(), timelock.max_delay()) == (DAY, REBALANCE_TIMELOCK)
     for role in (PROPOSER_ROLE, EXECUTOR_ROLE, CANCELLER_ROLE):
         assert timelock.hasRole(role, governor) is True
     for role in (PROPOSER_ROLE, EXECUTOR_ROLE, CANCELLER_ROLE):
@@ -219,9 +220,9 @@ def test_factory_constructor__bad_sequencer_grace__reverts(create_factory, creat
         create_factory(sequencer_feed=sequencer.address, grace_period=grace_period)
 
 
-def test_factory_constructor__missing_blueprint__reverts(blueprints, attacker):
+def test_factory_constructor__missing_blueprint__reverts(blueprints, governance, attacker):
     with boa.reverts("factory: no blueprint"):
-        deployer("IndexFactory.vy").deploy([attacker] + blueprints[1:], [0, 0, 0], [DAY, DAY], ZERO_ADDRESS, 0, 1)
+        deploy_factory([attacker] + blueprints[1:], governance.address)
 
 
 def test_factory__bounds_readable(factory, blueprints):
