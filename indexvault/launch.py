@@ -37,13 +37,10 @@ from indexvault.chain import (
     _network,
     _wad,
     deploy_mocks,
-    deploy_rebalancer,
-    ensure_bidder,
     ensure_lens,
     fund,
     index_record,
     load_market,
-    market_quote,
     record_file,
     record_rebalancer,
     resolve_basket,
@@ -706,21 +703,30 @@ def rebalancer_addition(record: dict[str, Any], rebalancer: str, quote: Any) -> 
 def add_rebalancer(
     record: dict[str, Any],
     account,
-    market,
-    quote_symbol: str | None,
+    quote: Any,
     timelock: int,
     band: Decimal,
     auction: int,
     echo: Echo = print,
 ) -> dict[str, Any]:
-    """Give an existing index a Rebalancer. Deployed directly (`ape run deploy`): deployed and granted its
-    role at once by the admin `account`. Through the factory: the first run deploys it and queues its role
-    (and the quote's feed) in the index's timelock; a run after the delay executes that and records it.
-    The rebalance timelock must be at least the index timelock's delay, the factory's rule."""
+    """Give an existing index a Rebalancer trading against `quote` (`chain.Resolved`). Deployed directly
+    (`ape run deploy`): deployed and granted its role at once by the admin `account`. Through the factory:
+    the first run deploys it and queues its role (and the quote's feed) in the index's timelock; a run after
+    the delay executes that and records it. The rebalance timelock must be at least the index timelock's
+    delay, the factory's rule. The keeper deploys its bidder when it first bids."""
     if record.get("rebalancer"):
         raise deployments.DeploymentError(f"{record['symbol']} already has a Rebalancer: {record['rebalancer']}")
     if "timelock" not in record:
-        return deploy_rebalancer(record, account, market, timelock, band, echo, quote_symbol, auction)
+        oracle = project.OracleAdapter.at(record["oracle"])
+        if oracle.feed(quote.token)[0] == ZERO_ADDRESS:
+            oracle.set_feed(quote.token, *quote.feed, sender=account)
+        rebalancer = project.Rebalancer.deploy(
+            record["vault"], record["oracle"], quote.token, timelock, _wad(band), sender=account
+        )
+        vault = project.IndexVault.at(record["vault"])
+        vault.grantRole(vault.REBALANCER_ROLE(), rebalancer.address, sender=account)
+        echo(f"  rebalancer {rebalancer.address} (quote {quote.symbol}, timelock {format_duration(timelock)})")
+        return record_rebalancer(record, rebalancer.address, quote, auction)
     index_timelock = project.IndexTimelock.at(record["timelock"])
     delay = index_timelock.get_minimum_delay()
     if timelock < delay:
@@ -728,7 +734,6 @@ def add_rebalancer(
             f"--timelock: {timelock} s is shorter than {record['symbol']}'s admin delay ({delay} s): a proposal "
             "must wait at least as long as any admin change, so holders can leave first"
         )
-    quote = market_quote(market, quote_symbol)
     pending = record.get("pending_rebalancer")
     if pending is None:
         rebalancer = project.Rebalancer.deploy(
@@ -736,7 +741,7 @@ def add_rebalancer(
         )
         operation = rebalancer_addition(record, rebalancer.address, quote)
         _, ready_at = queue(operation, account)
-        pending = {"address": rebalancer.address, "quote": quote.symbol, "auction": auction}
+        pending = {"address": rebalancer.address, "auction": auction}
         updated = {k: v for k, v in record.items() if k != "deployed_at"} | {"pending_rebalancer": pending}
         deployments.save(record_file(), updated)
         echo(
@@ -745,9 +750,6 @@ def add_rebalancer(
             f"run this command again from unix time {ready_at} (in {format_duration(delay)})"
         )
         return updated
-    operation = rebalancer_addition(record, pending["address"], market_quote(market, pending["quote"]))
-    execute(operation, account)
+    execute(rebalancer_addition(record, pending["address"], quote), account)
     echo(f"  rebalancer {pending['address']} now holds {record['symbol']}'s REBALANCER_ROLE")
-    return ensure_bidder(
-        record_rebalancer(record, pending["address"], quote, pending["auction"]), account, market, echo
-    )
+    return record_rebalancer(record, pending["address"], quote, pending["auction"])

@@ -18,9 +18,12 @@ import click
 from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option
 
+from indexvault import launch
 from indexvault.chain import (
+    Resolved,
     ensure_bidder,
     load_deployment,
+    market_quote,
     market_rpc,
     propose_rebalance,
     set_missing_feeds,
@@ -126,6 +129,31 @@ def propose(symbol, account, date, top, cap, duration, simulate):
     )
     if chain.provider.network.is_local:
         click.echo(f"  on a local node, `ape run market advance {wait}` moves its clock there")
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Give an existing index a Rebalancer")
+@index_option()
+@account_option(prompt=False)
+@click.option("--quote", default=None, help="The asset its auctions trade against [default: the market's quote].")
+@click.option(
+    "--timelock", type=int, default=86_400, show_default=True, help="Seconds from a proposal to its auctions."
+)
+@click.option(
+    "--band", type=DECIMAL, default=Decimal("0.05"), show_default=True, help="Largest distance from the oracle."
+)
+@click.option("--auction", type=int, default=86_400, show_default=True, help="Default auction length, seconds.")
+@clean_errors
+def add_rebalancer(symbol, account, quote, timelock, band, auction):
+    """Deployed directly, its admin (`--account`) deploys the Rebalancer and grants its role at once.
+    Through the factory the index's timelock grants it: the first run deploys it and queues the grant
+    in public, the same command after the delay executes it (and says when, if run too early)."""
+    record = load_deployment(symbol)
+    component = next((c for c in record["components"] if quote is not None and c["symbol"] == quote), None)
+    if component is not None:  # already priced by the index's adapter: no market needed
+        resolved = Resolved(component["symbol"], component["decimals"], Decimal(0), component["token"], None)
+    else:
+        resolved = market_quote(trading_market(record), quote)
+    launch.add_rebalancer(record, signer(account), resolved, timelock, band, auction, click.echo)
 
 
 def _auction_start(record) -> int:
