@@ -14,11 +14,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from eth_utils import keccak
 
 from indexvault.chain import fingerprint
+from indexvault.market.rpc import Function, Rpc
 from tests.utils.node import ROOT, _env, ape_run, readme_node
 
 DEMO = ROOT / "examples" / "demo.yaml"
+R_TIMELOCK = Function("timelock()", "uint256")
+R_QUOTE = Function("quote()", "address")
+V_HAS_ROLE = Function("hasRole(bytes32,address)", "bool")
+REBALANCER_ROLE = keccak(text="REBALANCER_ROLE")
 SECOND = ROOT / "examples" / "second.yaml"
 
 
@@ -88,12 +94,46 @@ def test_status__lists_the_registry_with_each_nav(two_indexes, records):
     # initial_nav_per_share of each file, through each adapter's AggregatorV3 feed.
     assert Decimal(registry[0]["nav_per_share"]) == pytest.approx(Decimal(100), rel=Decimal("0.0001"))
     assert Decimal(registry[1]["nav_per_share"]) == pytest.approx(Decimal(50), rel=Decimal("0.0001"))
-    # Mock feeds deployed with each index are on no allowlist; neither index has a Rebalancer.
+    # Mock feeds deployed with each index are on no allowlist; MAJ's Rebalancer waits as long as its admin.
     assert [r["feeds"] for r in registry] == ["custom feeds: you trust the creator"] * 2
     assert [r["notice"] for r in registry] == [86_400, 86_400]
     table = ape_run(records, "status")
     assert "IndexFactory" in table.stdout and "2 indexes" in table.stdout
     assert table.stdout.count("custom feeds: you trust the creator") == 2
+
+
+def test_create_index__rebalance_section__its_rebalancer_made_by_the_factory(two_indexes, records):
+    """second.yaml has a `rebalance:` section: create-index passed it to the factory (it passed the zero
+    address before, whatever the README said)."""
+    maj = read(records)["indexes"]["MAJ"]
+    assert maj["quote_symbol"] == "USDC" and maj["auction"] == 86_400
+    rpc = Rpc("http://127.0.0.1:8545")
+    (timelock,), (quote,) = rpc.read([(maj["rebalancer"], R_TIMELOCK, ()), (maj["rebalancer"], R_QUOTE, ())])
+    assert timelock == 86_400 and quote.lower() == maj["quote"].lower()
+
+
+def test_add_rebalancer__factory_index__queued_in_its_timelock_then_executed(two_indexes, records, node):
+    """An index made without one takes a Rebalancer through its timelock: one command, run again after the
+    delay. Before, no command deployed one ("deploy one first (indexvault.chain.deploy_rebalancer)")."""
+    args = ("keeper", "add-rebalancer", "--index", "DCI", "--quote", "USDC")
+    short = ape_run(records, *args, "--timelock", "3600")
+    assert short.returncode == 1
+    assert "--timelock: 3600 s is shorter than DCI's admin delay (86400 s)" in short.stdout
+    queued = ape_run(records, *args)
+    assert queued.returncode == 0, queued.stdout
+    assert "its role is queued in DCI's timelock: run this command again from unix time" in queued.stdout
+    pending = read(records)["indexes"]["DCI"]["pending_rebalancer"]["address"]
+    early = ape_run(records, *args)
+    assert early.returncode == 1 and "not ready: DCI: Rebalancer" in early.stdout
+    node.rpc.call("evm_increaseTime", 86_401)
+    node.rpc.call("evm_mine")
+    done = ape_run(records, *args)
+    assert done.returncode == 0, done.stdout
+    assert f"rebalancer {pending} now holds DCI's REBALANCER_ROLE" in done.stdout
+    dci = read(records)["indexes"]["DCI"]
+    assert dci["rebalancer"] == pending and "pending_rebalancer" not in dci
+    (granted,) = Rpc("http://127.0.0.1:8545").read([(dci["vault"], V_HAS_ROLE, (REBALANCER_ROLE, pending))])[0]
+    assert granted is True
 
 
 def test_created_index__admin_is_the_timelock(two_indexes, records):

@@ -2,6 +2,7 @@
 with one line per bad field, and the record built from it has the book's addresses."""
 
 import copy
+from pathlib import Path
 
 import pytest
 import yaml
@@ -9,8 +10,12 @@ from eth_utils import to_checksum_address
 
 from indexvault.market.addressbook import (
     DEFAULT_PATH,
+    SHIPPED,
+    ZERO,
+    find_book,
     load_address_book,
     market_record_from_address_book,
+    missing_book_message,
     parse_address_book,
 )
 from indexvault.market.record import MarketError, MarketRecord
@@ -141,3 +146,34 @@ def test_record__refuses_other_chain_and_unknown_symbol():
         market_record_from_address_book(book, ["BTC"], 31337, TIMESTAMP, MAKER)
     with pytest.raises(MarketError, match="not in the address book: SOL"):
         market_record_from_address_book(book, ["BTC", "SOL"], 1, TIMESTAMP, MAKER)
+
+
+def test_sepolia_book__validates_with_v3_routes_off():
+    book, path = find_book(11155111, Path("/nonexistent"))
+    assert path == SHIPPED[11155111] and book.quote == "USDC"
+    assert book.uniswap.v2_router == "0xeE567Fe1712Faf6149d80dA1E6934E354124CfE3"
+    assert (book.uniswap.swap_router, book.uniswap.quoter, book.uniswap.position_manager) == (ZERO,) * 3
+
+
+def test_find_book__the_user_s_own_first_then_the_shipped_then_none(raw, tmp_path):
+    assert find_book(1, tmp_path)[1] == DEFAULT_PATH
+    own = tmp_path / "address-book-1.yaml"
+    own.write_text(yaml.safe_dump(raw))
+    assert find_book(1, tmp_path)[1] == own
+    assert find_book(31337, tmp_path) is None
+    assert missing_book_message(31337, "local", tmp_path).startswith(
+        f"no address book for chain 31337 (local): the keepers and one-asset routes need its Uniswap contracts "
+        f"and a quote token. Write one at {tmp_path / 'address-book-31337.yaml'}"
+    )
+
+
+def test_find_book__a_book_of_another_chain_under_this_chain_s_name__refused(raw, tmp_path):
+    (tmp_path / "address-book-5.yaml").write_text(yaml.safe_dump(raw))  # chain_id 1
+    with pytest.raises(MarketError, match="chain_id is 1, but it is read for chain 5"):
+        find_book(5, tmp_path)
+
+
+def test_book__only_some_v3_periphery_zero__refused(raw):
+    data = copy.deepcopy(raw)
+    data["uniswap"]["quoter"] = ZERO
+    assert errors(data) == ["uniswap.quoter: give swap_router, quoter and position_manager, or none (all zero)"]
