@@ -76,7 +76,8 @@ def rebalance(symbol, account, simulate, rounds, interval, min_profit, max_impac
     if account is not None:
         record = ensure_bidder(record, account, market, click.echo)
     settings = decisions.Settings(min_profit_usd=min_profit, max_impact_bps=max_impact_bps)
-    done = 0
+    done, last = 0, None
+    local = chain.provider.network.is_local
     while rounds == 0 or done < rounds:
         if done:
             time.sleep(interval)
@@ -89,6 +90,15 @@ def rebalance(symbol, account, simulate, rounds, interval, min_profit, max_impac
             if result.finished == "every target met":
                 click.echo(f"every target met: {record['symbol']} is rebalanced")
             break
+        if local and not result.fills and result.snapshot.timestamp == last:
+            # A local node's clock moves only with its transactions: no later round here can differ.
+            click.echo(
+                "nothing more pays at this block time, and a local node's clock stands still between "
+                "transactions: move it (`ape run market advance 1h`, or `ape run market replay --to DAY`, "
+                "which also brings the pools back to the feeds) and run again"
+            )
+            break
+        last = result.snapshot.timestamp
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Propose a snapshot's targets")
