@@ -73,21 +73,18 @@ from interfaces import IRebalanceCallback
 implements: IERC20
 implements: IERC20Detailed
 
-from snekmate.auth import ownable
 from snekmate.auth import access_control
-from snekmate.tokens import erc20
 
 # @dev Constants and position packing shared with the Rebalancer, the lens
 # and the factory (stateless: constants only).
 from lib import basket
 
-# @dev snekmate's ERC-20 `uses` ownable for its minter role. The vault
-# mints and burns through the internal functions only and exports none
-# of the owner or minter functions, so the owner is inert.
-initializes: ownable
+# @dev The index token itself: balances, allowances and EIP-2612 permit,
+# snekmate's ERC-20 with name and symbol in storage so that every clone of
+# one implementation has its own (and its own EIP-712 domain).
+from lib import index_token as erc20
 
-# @dev The index token itself: balances, allowances and EIP-2612 permit.
-initializes: erc20[ownable := ownable]
+initializes: erc20
 
 # @dev Roles: admin, manager, guardian.
 initializes: access_control
@@ -172,12 +169,10 @@ REBALANCER_ROLE: public(constant(bytes32)) = keccak256("REBALANCER_ROLE")
 MAX_CALLBACK_DATA: constant(uint256) = basket.MAX_CALLBACK_DATA
 
 
-# @dev Maximum mint fee (WAD fraction of the shares minted), fixed at deployment.
-max_mint_fee: public(immutable(uint256))
-# @dev Maximum redeem fee (WAD fraction of the shares redeemed), fixed at deployment.
-max_redeem_fee: public(immutable(uint256))
-# @dev Maximum streaming fee (WAD fraction of supply a year), fixed at deployment.
-max_streaming_fee: public(immutable(uint256))
+# @dev The fee maxima, fixed at initialization, packed as `_fees`: mint
+# (WAD fraction of the shares minted), redeem (of the shares redeemed) and
+# streaming (of supply a year). Read only when fees are set.
+_max_fees: uint256
 
 
 # @dev Component positions, one slot each: token address in the low 160
@@ -312,6 +307,12 @@ def __init__(
     supply_cap_: uint256,
 ):
     """
+    @notice Deployed directly, an index vault initialized here, as
+            `initialize` would (the deployer keeps no role unless it is
+            `admin_`). Deployed with no components and a zero admin, the
+            implementation every factory clone (EIP-1167) delegates to:
+            inert, with no role holder, no component and minting paused,
+            and it can never be initialized.
     @param name_ Index token name (at most 25 characters).
     @param symbol_ Index token symbol (at most 5 characters).
     @param tokens_ Component tokens, no duplicates.
@@ -325,58 +326,47 @@ def __init__(
     @param max_fees_ Their maxima, fixed for the vault's lifetime.
     @param supply_cap_ Largest total supply minting may reach.
     """
-    ownable.__init__()
-    erc20.__init__(name_, symbol_, 18, name_, "1")
+    erc20.__init__()
+    # snekmate's access control makes the deployer admin: renounced below
+    # unless the deployer is `admin_`.
     access_control.__init__()
-
-    count: uint256 = len(tokens_)
-    if count == 0:
-        self._fail("vault: no components")
-    if len(units_) != count:
-        self._fail("vault: units length mismatch")
-    for i: uint256 in range(count, bound=MAX_COMPONENTS):
-        token: address = tokens_[i]
-        if token == empty(address):
-            self._fail("vault: zero token")
-        if not token.is_contract:
-            self._fail("vault: component has no code")
-        if units_[i] == 0:
-            self._fail("vault: zero unit")
-        if units_[i] > MAX_UNIT:
-            self._fail("vault: unit too large")
-        # An earlier component has its slot recorded already.
-        if self._slot_of[token] != 0:
-            self._fail("vault: duplicate component")
-        self._positions[i] = convert(token, uint256) | (units_[i] << UNIT_SHIFT)
-        self._slot_of[token] = i + 1
-
-    if max_fees_[0] > FEE_CEILING:
-        self._fail("vault: max mint fee too high")
-    if max_fees_[1] > FEE_CEILING:
-        self._fail("vault: max redeem fee too high")
-    if max_fees_[2] > STREAMING_FEE_CEILING:
-        self._fail("vault: max streaming fee too high")
-    max_mint_fee = max_fees_[0]
-    max_redeem_fee = max_fees_[1]
-    max_streaming_fee = max_fees_[2]
-
-    self._state = WAD | (block.timestamp << ACCRUAL_SHIFT) | (count << COUNT_SHIFT)
-    self._set_fees(fees_[0], fees_[1], fees_[2])
-    self._set_fee_recipient(fee_recipient_)
-    self._set_supply_cap(supply_cap_)
-
-    # A zero role holder would lock that role away for good.
-    if admin_ == empty(address):
-        self._fail("vault: zero admin")
-    if manager_ == empty(address):
-        self._fail("vault: zero manager")
-    if guardian_ == empty(address):
-        self._fail("vault: zero guardian")
+    if len(tokens_) == 0 and admin_ == empty(address):
+        # The implementation: a non-zero state marks it initialized.
+        self._state = WAD | (1 << PAUSED_SHIFT)
+    else:
+        self._initialize(
+            name_, symbol_, tokens_, units_, admin_, manager_, guardian_, fee_recipient_, fees_, max_fees_, supply_cap_
+        )
     if admin_ != msg.sender:
-        access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin_)
         access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    access_control._grant_role(MANAGER_ROLE, manager_)
-    access_control._grant_role(GUARDIAN_ROLE, guardian_)
+
+
+@external
+def initialize(
+    name_: String[25],
+    symbol_: String[5],
+    tokens_: DynArray[address, MAX_COMPONENTS],
+    units_: DynArray[uint256, MAX_COMPONENTS],
+    admin_: address,
+    manager_: address,
+    guardian_: address,
+    fee_recipient_: address,
+    fees_: uint256[3],
+    max_fees_: uint256[3],
+    supply_cap_: uint256,
+):
+    """
+    @notice Initializes a clone (EIP-1167 minimal proxy) of this vault,
+            with the constructor's parameters and checks. Once: every
+            initialized vault, the implementation included, has a non-zero
+            state word, so a second call reverts. The factory calls it in
+            the transaction that creates the clone.
+    """
+    if self._state != 0:
+        self._fail("vault: initialized")
+    self._initialize(
+        name_, symbol_, tokens_, units_, admin_, manager_, guardian_, fee_recipient_, fees_, max_fees_, supply_cap_
+    )
 
 
 @external
@@ -774,6 +764,33 @@ def set_mint_paused(paused: bool):
 
 @external
 @view
+def max_mint_fee() -> uint256:
+    """
+    @notice Maximum mint fee (WAD fraction of the shares minted), fixed at initialization.
+    """
+    return self._max_fees & FEE_MASK
+
+
+@external
+@view
+def max_redeem_fee() -> uint256:
+    """
+    @notice Maximum redeem fee (WAD fraction of the shares redeemed), fixed at initialization.
+    """
+    return (self._max_fees >> REDEEM_FEE_SHIFT) & FEE_MASK
+
+
+@external
+@view
+def max_streaming_fee() -> uint256:
+    """
+    @notice Maximum streaming fee (WAD fraction of supply a year), fixed at initialization.
+    """
+    return (self._max_fees >> STREAMING_FEE_SHIFT) & FEE_MASK
+
+
+@external
+@view
 def mint_paused() -> bool:
     """
     @notice Whether minting is paused.
@@ -942,6 +959,68 @@ def amounts_for_redeem(shares: uint256) -> DynArray[uint256, MAX_COMPONENTS]:
 
 
 @internal
+def _initialize(
+    name_: String[25],
+    symbol_: String[5],
+    tokens_: DynArray[address, MAX_COMPONENTS],
+    units_: DynArray[uint256, MAX_COMPONENTS],
+    admin_: address,
+    manager_: address,
+    guardian_: address,
+    fee_recipient_: address,
+    fees_: uint256[3],
+    max_fees_: uint256[3],
+    supply_cap_: uint256,
+):
+    erc20._init(name_, symbol_)
+
+    count: uint256 = len(tokens_)
+    if count == 0:
+        self._fail("vault: no components")
+    if len(units_) != count:
+        self._fail("vault: units length mismatch")
+    for i: uint256 in range(count, bound=MAX_COMPONENTS):
+        token: address = tokens_[i]
+        if token == empty(address):
+            self._fail("vault: zero token")
+        if not token.is_contract:
+            self._fail("vault: component has no code")
+        if units_[i] == 0:
+            self._fail("vault: zero unit")
+        if units_[i] > MAX_UNIT:
+            self._fail("vault: unit too large")
+        # An earlier component has its slot recorded already.
+        if self._slot_of[token] != 0:
+            self._fail("vault: duplicate component")
+        self._positions[i] = convert(token, uint256) | (units_[i] << UNIT_SHIFT)
+        self._slot_of[token] = i + 1
+
+    if max_fees_[0] > FEE_CEILING:
+        self._fail("vault: max mint fee too high")
+    if max_fees_[1] > FEE_CEILING:
+        self._fail("vault: max redeem fee too high")
+    if max_fees_[2] > STREAMING_FEE_CEILING:
+        self._fail("vault: max streaming fee too high")
+    self._max_fees = max_fees_[0] | (max_fees_[1] << REDEEM_FEE_SHIFT) | (max_fees_[2] << STREAMING_FEE_SHIFT)
+
+    self._state = WAD | (block.timestamp << ACCRUAL_SHIFT) | (count << COUNT_SHIFT)
+    self._set_fees(fees_[0], fees_[1], fees_[2])
+    self._set_fee_recipient(fee_recipient_)
+    self._set_supply_cap(supply_cap_)
+
+    # A zero role holder would lock that role away for good.
+    if admin_ == empty(address):
+        self._fail("vault: zero admin")
+    if manager_ == empty(address):
+        self._fail("vault: zero manager")
+    if guardian_ == empty(address):
+        self._fail("vault: zero guardian")
+    access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin_)
+    access_control._grant_role(MANAGER_ROLE, manager_)
+    access_control._grant_role(GUARDIAN_ROLE, guardian_)
+
+
+@internal
 @pure
 def _fail(reason: String[34]):
     """
@@ -1077,11 +1156,12 @@ def _accrue() -> uint256:
 
 @internal
 def _set_fees(mint_fee: uint256, redeem_fee: uint256, streaming_fee: uint256):
-    if mint_fee > max_mint_fee:
+    max_fees: uint256 = self._max_fees
+    if mint_fee > max_fees & FEE_MASK:
         self._fail("vault: mint fee above maximum")
-    if redeem_fee > max_redeem_fee:
+    if redeem_fee > (max_fees >> REDEEM_FEE_SHIFT) & FEE_MASK:
         self._fail("vault: redeem fee above maximum")
-    if streaming_fee > max_streaming_fee:
+    if streaming_fee > (max_fees >> STREAMING_FEE_SHIFT) & FEE_MASK:
         self._fail("vault: streaming fee above maximum")
     self._fees = mint_fee | (redeem_fee << REDEEM_FEE_SHIFT) | (streaming_fee << STREAMING_FEE_SHIFT)
     # Restart the streaming clock: what accrued before was charged at the old rate.
