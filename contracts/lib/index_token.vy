@@ -41,7 +41,12 @@ name: public(String[25])
 symbol: public(String[5])
 balanceOf: public(HashMap[address, uint256])
 allowance: public(HashMap[address, HashMap[address, uint256]])
-totalSupply: public(uint256)
+# @dev The total supply in bits 128-255; bits 0-127 belong to the importing
+# contract (the vault's hot state), so that one cold read gives both and
+# a mint or redeem writes one slot, not two.
+_word: uint256
+SUPPLY_SHIFT: constant(uint256) = 128
+LOW_MASK: constant(uint256) = 2**128 - 1
 nonces: public(HashMap[address, uint256])
 # @dev keccak256 of the name, the EIP-712 domain's name hash.
 _hashed_name: bytes32
@@ -50,6 +55,12 @@ _hashed_name: bytes32
 @deploy
 def __init__():
     pass
+
+
+@external
+@view
+def totalSupply() -> uint256:
+    return self._word >> SUPPLY_SHIFT
 
 
 @external
@@ -119,6 +130,12 @@ def _init(name_: String[25], symbol_: String[5]):
 
 @internal
 @view
+def _supply() -> uint256:
+    return self._word >> SUPPLY_SHIFT
+
+
+@internal
+@view
 def _domain_separator() -> bytes32:
     return keccak256(abi_encode(_TYPE_HASH, self._hashed_name, _HASHED_VERSION, chain.id, self))
 
@@ -137,7 +154,10 @@ def _transfer(owner: address, to: address, amount: uint256):
 @internal
 def _mint(owner: address, amount: uint256):
     assert owner != empty(address), "erc20: mint to the zero address"
-    self.totalSupply += amount
+    word: uint256 = self._word
+    supply: uint256 = (word >> SUPPLY_SHIFT) + amount
+    assert supply <= LOW_MASK, "erc20: supply overflow"
+    self._word = (word & LOW_MASK) | (supply << SUPPLY_SHIFT)
     self.balanceOf[owner] = unsafe_add(self.balanceOf[owner], amount)
     log IERC20.Transfer(sender=empty(address), receiver=owner, value=amount)
 
@@ -148,7 +168,8 @@ def _burn(owner: address, amount: uint256):
     account_balance: uint256 = self.balanceOf[owner]
     assert account_balance >= amount, "erc20: burn amount exceeds balance"
     self.balanceOf[owner] = unsafe_sub(account_balance, amount)
-    self.totalSupply = unsafe_sub(self.totalSupply, amount)
+    # The supply is at least any balance: no underflow into the low bits.
+    self._word = unsafe_sub(self._word, amount << SUPPLY_SHIFT)
     log IERC20.Transfer(sender=owner, receiver=empty(address), value=amount)
 
 
