@@ -104,28 +104,7 @@ class FactoryBench:
         rows = []
         for n in ns:
             addresses = [t.address for t in tokens[:n]]
-            params = (
-                lambda quote, timelock, band: (  # noqa: E731
-                    f"Bench index {n}",
-                    "BIDX",
-                    addresses,
-                    [ONE] * n,
-                    [(f.address, bench.FEED_HEARTBEAT, ZERO_ADDRESS, 0, 0) for f in feeds[:n]],
-                    d,
-                    d,
-                    d,
-                    d,  # manager, guardian, fee recipient, governor
-                    [0, 0, 0],
-                    [0, 0, 0],
-                    bench.VAULT_SUPPLY_CAP,
-                    launch.DEFAULT_DELAY,
-                    quote,
-                    (ZERO_ADDRESS, 0, ZERO_ADDRESS, 0, 0),
-                    timelock,
-                    band,
-                )
-            )
-            ours = factory.create_index(params(ZERO_ADDRESS, 0, 0), sender=d)
+            ours = factory.create_index(_params(n, addresses, feeds, d, ZERO_ADDRESS, 0, 0), sender=d)
             created = ours.events.filter(factory.IndexCreated)
             if len(created) != 1 or self.project.IndexVault.at(created[0].vault).components() != addresses:
                 raise RuntimeError(f"indexvault: create_index with n={n} did not make the index asked for")
@@ -137,7 +116,7 @@ class FactoryBench:
                 raise RuntimeError(f"set-v2: create with n={n} made {len(made)} SetTokens")
             initialize = set_system.module.initialize(made[0]._setToken, ZERO_ADDRESS, sender=d)
             with_rebalancer = factory.create_index(
-                params(addresses[0], launch.DEFAULT_DELAY, launch.FACTORY_MAX_BAND), sender=d
+                _params(n, addresses, feeds, d, addresses[0], launch.DEFAULT_DELAY, launch.FACTORY_MAX_BAND), sender=d
             )
             if with_rebalancer.events.filter(factory.IndexCreated)[0].rebalancer == ZERO_ADDRESS:
                 raise RuntimeError(f"indexvault: create_index with n={n} and a quote made no Rebalancer")
@@ -148,6 +127,30 @@ class FactoryBench:
                 f"(+ initialize {initialize.gas_used:,})"
             )
         return rows
+
+
+def _params(n: int, addresses: list, feeds: list, d: Any, quote: str, timelock: int, band: int) -> tuple:
+    """IndexParams of a bench index of `n` components, every role `d`; a
+    Rebalancer when `quote` is not zero."""
+    return (
+        f"Bench index {n}",
+        "BIDX",
+        addresses,
+        [ONE] * n,
+        [(f.address, bench.FEED_HEARTBEAT, ZERO_ADDRESS, 0, 0) for f in feeds[:n]],
+        d,
+        d,
+        d,
+        d,  # manager, guardian, fee recipient, governor
+        [0, 0, 0],
+        [0, 0, 0],
+        bench.VAULT_SUPPLY_CAP,
+        launch.DEFAULT_DELAY,
+        quote,
+        (ZERO_ADDRESS, 0, ZERO_ADDRESS, 0, 0),
+        timelock,
+        band,
+    )
 
 
 def fit(rows: list[Row], system: str) -> dict[str, int]:
