@@ -5,8 +5,11 @@
 @license MIT
 @notice Anyone launches an index here, in one transaction: its timelock,
         vault, oracle adapter (feeds set) and, optionally, its Rebalancer,
-        each created from a blueprint (ERC-5202), and an entry in the
-        registry.
+        and an entry in the registry. The timelock, vault and adapter are
+        minimal proxies (EIP-1167) over one implementation each, created
+        and initialized here in the same call (nobody can initialize them
+        before the factory does); the Rebalancer comes from a blueprint
+        (ERC-5202).
 
         What every index made here guarantees its holders:
         - fee maxima at most the factory's (immutable), so no index made
@@ -68,6 +71,31 @@ interface IOracleAdmin:
     def sequencer_feed() -> address: view
 
 
+# @dev The initializers of the clones' implementations.
+interface IVaultInit:
+    def initialize(
+        name_: String[25],
+        symbol_: String[5],
+        tokens_: DynArray[address, MAX_COMPONENTS],
+        units_: DynArray[uint256, MAX_COMPONENTS],
+        admin_: address,
+        manager_: address,
+        guardian_: address,
+        fee_recipient_: address,
+        fees_: uint256[3],
+        max_fees_: uint256[3],
+        supply_cap_: uint256,
+    ): nonpayable
+
+
+interface IAdapterInit:
+    def initialize(vault_: address, admin_: address): nonpayable
+
+
+interface ITimelockInit:
+    def initialize(minimum_delay_: uint256, governor_: address, min_delay_: uint256, max_delay_: uint256): nonpayable
+
+
 # @dev What `custom_feeds` reads of an index's Rebalancer and timelock.
 interface IRebalancerView:
     def quote() -> address: view
@@ -95,11 +123,13 @@ DEFAULT_ADMIN_ROLE: constant(bytes32) = empty(bytes32)
 REBALANCER_ROLE: constant(bytes32) = keccak256("REBALANCER_ROLE")
 
 
-# @dev Blueprints (ERC-5202) of IndexVault, OracleAdapter, IndexTimelock
-# and Rebalancer; no Rebalancer if the last is the zero address.
-vault_blueprint: public(immutable(address))
-adapter_blueprint: public(immutable(address))
-timelock_blueprint: public(immutable(address))
+# @dev The implementations (inert, uninitializable) of IndexVault,
+# OracleAdapter and IndexTimelock that every index's clones delegate to,
+# and the Rebalancer's blueprint (ERC-5202); no Rebalancer if it is the
+# zero address.
+vault_implementation: public(immutable(address))
+adapter_implementation: public(immutable(address))
+timelock_implementation: public(immutable(address))
 rebalancer_blueprint: public(immutable(address))
 # @dev Largest fee maxima an index may choose (WAD fractions; streaming a year).
 max_mint_fee: public(immutable(uint256))
@@ -118,7 +148,7 @@ max_heartbeat: public(immutable(uint256))
 max_band: public(immutable(uint256))
 # @dev The factory's governance: alone allows and disallows feeds.
 governance: public(immutable(address))
-# @dev Version of this factory's blueprints, given with each index.
+# @dev Version of this factory's implementations, given with each index.
 version: public(immutable(uint256))
 
 
@@ -200,7 +230,7 @@ event FeedAllowed:
 
 @deploy
 def __init__(
-    blueprints_: address[4],
+    implementations_: address[4],
     max_fees_: uint256[3],
     delay_bounds_: uint256[2],
     max_heartbeat_: uint256,
@@ -212,8 +242,9 @@ def __init__(
     version_: uint256,
 ):
     """
-    @param blueprints_ IndexVault, OracleAdapter, IndexTimelock and
-           Rebalancer blueprints; the last may be zero (no Rebalancer).
+    @param implementations_ IndexVault, OracleAdapter and IndexTimelock
+           implementations (each deployed with zero arguments: inert),
+           and the Rebalancer blueprint, which may be zero (no Rebalancer).
     @param max_fees_ Largest mint, redeem and streaming fee maxima an
            index may choose, each at most 10 %.
     @param delay_bounds_ Shortest and longest timelock minimum delay, s.
@@ -227,8 +258,8 @@ def __init__(
     @param version_ Recorded with every index.
     """
     for i: uint256 in range(3):
-        assert blueprints_[i].codesize > 0, "factory: no blueprint"
-    assert blueprints_[3] == empty(address) or blueprints_[3].codesize > 0, "factory: no blueprint"
+        assert implementations_[i].codesize > 0, "factory: no implementation"
+    assert implementations_[3] == empty(address) or implementations_[3].codesize > 0, "factory: no blueprint"
     for i: uint256 in range(3):
         assert max_fees_[i] <= FEE_CEILING, "factory: fee bound too high"
     assert delay_bounds_[0] > 0 and delay_bounds_[0] <= delay_bounds_[1], "factory: bad delay bounds"
@@ -241,10 +272,10 @@ def __init__(
         assert (
             sequencer_grace_period_ >= MIN_GRACE_PERIOD and sequencer_grace_period_ <= MAX_GRACE_PERIOD
         ), "factory: bad grace period"
-    vault_blueprint = blueprints_[0]
-    adapter_blueprint = blueprints_[1]
-    timelock_blueprint = blueprints_[2]
-    rebalancer_blueprint = blueprints_[3]
+    vault_implementation = implementations_[0]
+    adapter_implementation = implementations_[1]
+    timelock_implementation = implementations_[2]
+    rebalancer_blueprint = implementations_[3]
     max_mint_fee = max_fees_[0]
     max_redeem_fee = max_fees_[1]
     max_streaming_fee = max_fees_[2]
@@ -295,13 +326,14 @@ def create_index(params: IndexParams) -> IndexRecord:
         assert params.band <= max_band, "factory: band too wide"
         delay_cap = min(max_delay, params.rebalance_timelock)
 
-    timelock: address = create_from_blueprint(timelock_blueprint, params.delay, params.governor, min_delay, delay_cap)
+    timelock: address = create_minimal_proxy_to(timelock_implementation)
+    extcall ITimelockInit(timelock).initialize(params.delay, params.governor, min_delay, delay_cap)
     # The factory is the vault's admin only while it grants the Rebalancer its role.
     vault_admin: address = timelock
     if with_rebalancer:
         vault_admin = self
-    vault: address = create_from_blueprint(
-        vault_blueprint,
+    vault: address = create_minimal_proxy_to(vault_implementation)
+    extcall IVaultInit(vault).initialize(
         params.name,
         params.symbol,
         params.tokens,
@@ -315,7 +347,8 @@ def create_index(params: IndexParams) -> IndexRecord:
         params.supply_cap,
     )
     # The factory is the adapter's admin while it sets the feeds.
-    adapter: address = create_from_blueprint(adapter_blueprint, vault, self)
+    adapter: address = create_minimal_proxy_to(adapter_implementation)
+    extcall IAdapterInit(adapter).initialize(vault, self)
     for i: uint256 in range(count, bound=MAX_COMPONENTS):
         self._set_feed(adapter, params.tokens[i], params.feeds[i])
     if with_rebalancer and params.quote_feed.primary != empty(address):

@@ -74,29 +74,82 @@ exports: (
 )
 
 
-# @dev Shortest minimum delay this timelock may ever have, seconds.
-min_delay: public(immutable(uint256))
-# @dev Longest minimum delay this timelock may ever have, seconds.
-max_delay: public(immutable(uint256))
+# @dev The bounds on the minimum delay, seconds, fixed at initialization:
+# the shortest in bits 0-126, the longest in 128-254, and bit 255 set once
+# initialized (the implementation behind the clones included).
+_bounds: uint256
+BOUND_SHIFT: constant(uint256) = 128
+BOUND_MASK: constant(uint256) = 2**127 - 1
+INITIALIZED: constant(uint256) = 1 << 255
 
 
 @deploy
 def __init__(minimum_delay_: uint256, governor_: address, min_delay_: uint256, max_delay_: uint256):
     """
+    @notice Deployed directly, an index's timelock, initialized here.
+            Deployed with a zero governor and zero bounds, the
+            implementation every factory clone (EIP-1167) delegates to:
+            inert (no proposer, executor or canceller), and it can never
+            be initialized.
     @param minimum_delay_ The initial minimum delay, seconds, within
            [min_delay_, max_delay_].
     @param governor_ Proposer, executor and canceller.
     @param min_delay_ Lower bound on the minimum delay, for good.
     @param max_delay_ Upper bound on the minimum delay, for good.
     """
+    access_control.__init__()
+    # Self-administered, no optional admin; the deployer's admin role is
+    # revoked. The governor's roles are granted by `_initialize`.
+    timelock_controller.__init__(0, [], [], empty(address))
+    if governor_ == empty(address) and max_delay_ == 0:
+        self._bounds = INITIALIZED
+    else:
+        self._initialize(minimum_delay_, governor_, min_delay_, max_delay_)
+
+
+@external
+def initialize(minimum_delay_: uint256, governor_: address, min_delay_: uint256, max_delay_: uint256):
+    """
+    @notice Initializes a clone (EIP-1167 minimal proxy) of this timelock,
+            as the constructor would: self-administered, the governor
+            proposer, executor and canceller. Once: the factory calls it in
+            the transaction that creates the clone.
+    """
+    assert self._bounds == 0, "timelock: initialized"
+    access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, self)
+    self._initialize(minimum_delay_, governor_, min_delay_, max_delay_)
+
+
+@external
+@view
+def min_delay() -> uint256:
+    """
+    @notice Lower bound on the minimum delay, seconds, for good.
+    """
+    return self._bounds & BOUND_MASK
+
+
+@external
+@view
+def max_delay() -> uint256:
+    """
+    @notice Upper bound on the minimum delay, seconds, for good.
+    """
+    return (self._bounds >> BOUND_SHIFT) & BOUND_MASK
+
+
+@internal
+def _initialize(minimum_delay_: uint256, governor_: address, min_delay_: uint256, max_delay_: uint256):
     assert governor_ != empty(address), "timelock: zero governor"
     assert min_delay_ <= max_delay_, "timelock: bad delay bounds"
     assert minimum_delay_ >= min_delay_ and minimum_delay_ <= max_delay_, "timelock: delay out of bounds"
-    min_delay = min_delay_
-    max_delay = max_delay_
-    access_control.__init__()
-    # Self-administered, no optional admin; the deployer's admin role is revoked.
-    timelock_controller.__init__(minimum_delay_, [governor_], [governor_], empty(address))
+    assert max_delay_ <= BOUND_MASK, "timelock: bad delay bounds"
+    self._bounds = INITIALIZED | min_delay_ | (max_delay_ << BOUND_SHIFT)
+    access_control._grant_role(timelock_controller.PROPOSER_ROLE, governor_)
+    access_control._grant_role(timelock_controller.CANCELLER_ROLE, governor_)
+    access_control._grant_role(timelock_controller.EXECUTOR_ROLE, governor_)
+    timelock_controller.get_minimum_delay = minimum_delay_
+    log timelock_controller.MinimumDelayChange(old_duration=0, new_duration=minimum_delay_)
 
 
 @external
@@ -108,7 +161,10 @@ def update_delay(new_delay: uint256):
     @param new_delay The new minimum delay, seconds.
     """
     assert msg.sender == self, "timelock_controller: caller must be timelock"
-    assert new_delay >= min_delay and new_delay <= max_delay, "timelock: delay out of bounds"
+    bounds: uint256 = self._bounds
+    assert (
+        new_delay >= bounds & BOUND_MASK and new_delay <= (bounds >> BOUND_SHIFT) & BOUND_MASK
+    ), "timelock: delay out of bounds"
     log timelock_controller.MinimumDelayChange(
         old_duration=timelock_controller.get_minimum_delay, new_duration=new_delay
     )

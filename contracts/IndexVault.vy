@@ -73,21 +73,18 @@ from interfaces import IRebalanceCallback
 implements: IERC20
 implements: IERC20Detailed
 
-from snekmate.auth import ownable
 from snekmate.auth import access_control
-from snekmate.tokens import erc20
 
 # @dev Constants and position packing shared with the Rebalancer, the lens
 # and the factory (stateless: constants only).
 from lib import basket
 
-# @dev snekmate's ERC-20 `uses` ownable for its minter role. The vault
-# mints and burns through the internal functions only and exports none
-# of the owner or minter functions, so the owner is inert.
-initializes: ownable
+# @dev The index token itself: balances, allowances and EIP-2612 permit,
+# snekmate's ERC-20 with name and symbol in storage so that every clone of
+# one implementation has its own (and its own EIP-712 domain).
+from lib import index_token as erc20
 
-# @dev The index token itself: balances, allowances and EIP-2612 permit.
-initializes: erc20[ownable := ownable]
+initializes: erc20
 
 # @dev Roles: admin, manager, guardian.
 initializes: access_control
@@ -152,14 +149,14 @@ YEAR: constant(uint256) = 365 * 86400
 # @dev A position word (`_positions`): token in the low bits, unit above.
 TOKEN_MASK: constant(uint256) = basket.TOKEN_MASK
 UNIT_SHIFT: constant(uint256) = basket.UNIT_SHIFT
-# @dev The hot state word (`_state`): multiplier, last accrual, slot count
-# and the mint pause bit.
+# @dev The hot state (`erc20._word`'s low bits): multiplier, last accrual,
+# slot count and the mint pause bit.
 MULTIPLIER_MASK: constant(uint256) = 2**64 - 1
 ACCRUAL_SHIFT: constant(uint256) = 64
-ACCRUAL_MASK: constant(uint256) = 2**64 - 1
-COUNT_SHIFT: constant(uint256) = 128
+ACCRUAL_MASK: constant(uint256) = 2**48 - 1
+COUNT_SHIFT: constant(uint256) = 112
 COUNT_MASK: constant(uint256) = 255
-PAUSED_SHIFT: constant(uint256) = 136
+PAUSED_SHIFT: constant(uint256) = 120
 # @dev The fee word (`_fees`): mint, redeem and streaming fee, 64 bits each.
 FEE_MASK: constant(uint256) = 2**64 - 1
 REDEEM_FEE_SHIFT: constant(uint256) = 64
@@ -172,12 +169,10 @@ REBALANCER_ROLE: public(constant(bytes32)) = keccak256("REBALANCER_ROLE")
 MAX_CALLBACK_DATA: constant(uint256) = basket.MAX_CALLBACK_DATA
 
 
-# @dev Maximum mint fee (WAD fraction of the shares minted), fixed at deployment.
-max_mint_fee: public(immutable(uint256))
-# @dev Maximum redeem fee (WAD fraction of the shares redeemed), fixed at deployment.
-max_redeem_fee: public(immutable(uint256))
-# @dev Maximum streaming fee (WAD fraction of supply a year), fixed at deployment.
-max_streaming_fee: public(immutable(uint256))
+# @dev The fee maxima, fixed at initialization, packed as `_fees`: mint
+# (WAD fraction of the shares minted), redeem (of the shares redeemed) and
+# streaming (of supply a year). Read only when fees are set.
+_max_fees: uint256
 
 
 # @dev Component positions, one slot each: token address in the low 160
@@ -191,12 +186,14 @@ _positions: uint256[MAX_COMPONENTS]
 # once per token, when its slot is made; mint and redeem never read it.
 _slot_of: HashMap[address, uint256]
 
-# @dev Hot state in one slot, read by every mint and redeem:
+# @dev Hot state, the low 128 bits of the index token's supply word
+# (`erc20._word`), so every mint and redeem reads the state and the total
+# supply in one cold read and writes one slot:
 # bits 0-63 multiplier (WAD, starts at 1e18, only falls),
-# bits 64-127 timestamp of the last streaming fee accrual,
-# bits 128-135 number of component slots (zero-unit slots included; only
-# grows), bit 136 mint paused.
-_state: uint256
+# bits 64-111 timestamp of the last streaming fee accrual,
+# bits 112-119 number of component slots (zero-unit slots included; only
+# grows), bit 120 mint paused; bits 128-255 the total supply. Non-zero
+# once initialized (the multiplier never reaches 0).
 
 # @dev Fees in one slot, WAD fractions: bits 0-63 mint fee,
 # 64-127 redeem fee, 128-191 streaming fee (a year).
@@ -312,6 +309,12 @@ def __init__(
     supply_cap_: uint256,
 ):
     """
+    @notice Deployed directly, an index vault initialized here, as
+            `initialize` would (the deployer keeps no role unless it is
+            `admin_`). Deployed with no components and a zero admin, the
+            implementation every factory clone (EIP-1167) delegates to:
+            inert, with no role holder, no component and minting paused,
+            and it can never be initialized.
     @param name_ Index token name (at most 25 characters).
     @param symbol_ Index token symbol (at most 5 characters).
     @param tokens_ Component tokens, no duplicates.
@@ -325,58 +328,47 @@ def __init__(
     @param max_fees_ Their maxima, fixed for the vault's lifetime.
     @param supply_cap_ Largest total supply minting may reach.
     """
-    ownable.__init__()
-    erc20.__init__(name_, symbol_, 18, name_, "1")
+    erc20.__init__()
+    # snekmate's access control makes the deployer admin: renounced below
+    # unless the deployer is `admin_`.
     access_control.__init__()
-
-    count: uint256 = len(tokens_)
-    if count == 0:
-        self._fail("vault: no components")
-    if len(units_) != count:
-        self._fail("vault: units length mismatch")
-    for i: uint256 in range(count, bound=MAX_COMPONENTS):
-        token: address = tokens_[i]
-        if token == empty(address):
-            self._fail("vault: zero token")
-        if not token.is_contract:
-            self._fail("vault: component has no code")
-        if units_[i] == 0:
-            self._fail("vault: zero unit")
-        if units_[i] > MAX_UNIT:
-            self._fail("vault: unit too large")
-        # An earlier component has its slot recorded already.
-        if self._slot_of[token] != 0:
-            self._fail("vault: duplicate component")
-        self._positions[i] = convert(token, uint256) | (units_[i] << UNIT_SHIFT)
-        self._slot_of[token] = i + 1
-
-    if max_fees_[0] > FEE_CEILING:
-        self._fail("vault: max mint fee too high")
-    if max_fees_[1] > FEE_CEILING:
-        self._fail("vault: max redeem fee too high")
-    if max_fees_[2] > STREAMING_FEE_CEILING:
-        self._fail("vault: max streaming fee too high")
-    max_mint_fee = max_fees_[0]
-    max_redeem_fee = max_fees_[1]
-    max_streaming_fee = max_fees_[2]
-
-    self._state = WAD | (block.timestamp << ACCRUAL_SHIFT) | (count << COUNT_SHIFT)
-    self._set_fees(fees_[0], fees_[1], fees_[2])
-    self._set_fee_recipient(fee_recipient_)
-    self._set_supply_cap(supply_cap_)
-
-    # A zero role holder would lock that role away for good.
-    if admin_ == empty(address):
-        self._fail("vault: zero admin")
-    if manager_ == empty(address):
-        self._fail("vault: zero manager")
-    if guardian_ == empty(address):
-        self._fail("vault: zero guardian")
+    if len(tokens_) == 0 and admin_ == empty(address):
+        # The implementation: a non-zero state marks it initialized.
+        erc20._word = WAD | (1 << PAUSED_SHIFT)
+    else:
+        self._initialize(
+            name_, symbol_, tokens_, units_, admin_, manager_, guardian_, fee_recipient_, fees_, max_fees_, supply_cap_
+        )
     if admin_ != msg.sender:
-        access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin_)
         access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    access_control._grant_role(MANAGER_ROLE, manager_)
-    access_control._grant_role(GUARDIAN_ROLE, guardian_)
+
+
+@external
+def initialize(
+    name_: String[25],
+    symbol_: String[5],
+    tokens_: DynArray[address, MAX_COMPONENTS],
+    units_: DynArray[uint256, MAX_COMPONENTS],
+    admin_: address,
+    manager_: address,
+    guardian_: address,
+    fee_recipient_: address,
+    fees_: uint256[3],
+    max_fees_: uint256[3],
+    supply_cap_: uint256,
+):
+    """
+    @notice Initializes a clone (EIP-1167 minimal proxy) of this vault,
+            with the constructor's parameters and checks. Once: every
+            initialized vault, the implementation included, has a non-zero
+            state word, so a second call reverts. The factory calls it in
+            the transaction that creates the clone.
+    """
+    if erc20._word != 0:
+        self._fail("vault: initialized")
+    self._initialize(
+        name_, symbol_, tokens_, units_, admin_, manager_, guardian_, fee_recipient_, fees_, max_fees_, supply_cap_
+    )
 
 
 @external
@@ -409,7 +401,7 @@ def mint(shares: uint256, max_amounts_in: DynArray[uint256, MAX_COMPONENTS], rec
 
     fee_shares: uint256 = self._fee_on(shares, self._fees & FEE_MASK)
     total: uint256 = shares + fee_shares
-    if erc20.totalSupply + total > self.supply_cap:
+    if erc20._supply() + total > self.supply_cap:
         self._fail("vault: supply cap exceeded")
 
     multiplier: uint256 = state & MULTIPLIER_MASK
@@ -478,7 +470,7 @@ def redeem(
     # Burn all the shares first, so a short balance reverts with one reason
     # whatever the fee (and `shares` is then at most the supply, so the fee
     # cannot overflow); the fee shares are then minted to the fee recipient.
-    supply: uint256 = erc20.totalSupply
+    supply: uint256 = erc20._supply()
     erc20._burn(msg.sender, shares)
     fee_shares: uint256 = self._fee_on(shares, (self._fees >> REDEEM_FEE_SHIFT) & FEE_MASK)
     net: uint256 = shares - fee_shares
@@ -582,7 +574,7 @@ def sync(token: address) -> uint256:
         self._fail("vault: not a component")
     index: uint256 = slot - 1
     unit: uint256 = self._positions[index] >> UNIT_SHIFT
-    scale: uint256 = erc20.totalSupply * (state & MULTIPLIER_MASK)
+    scale: uint256 = erc20._supply() * (state & MULTIPLIER_MASK)
     held: uint256 = staticcall IERC20(token).balanceOf(self)
     claims: uint256 = self.total_claims[token]
     free: uint256 = held - min(held, claims)
@@ -652,7 +644,7 @@ def trade(
     if amount_out > MAX_TRADE_AMOUNT or amount_in > MAX_TRADE_AMOUNT:
         self._fail("vault: amount too large")
     state: uint256 = self._accrue()
-    supply: uint256 = erc20.totalSupply
+    supply: uint256 = erc20._supply()
     if supply == 0:
         self._fail("vault: no supply")
     scale: uint256 = supply * (state & MULTIPLIER_MASK)
@@ -712,7 +704,7 @@ def trade(
         self._slot_of[token_in] = count + 1
         # Read again: the bidder's callback may have paused minting or set
         # fees (both write this slot); only the count changes here.
-        self._state += 1 << COUNT_SHIFT
+        erc20._word += 1 << COUNT_SHIFT
     log Traded(
         token_out=token_out,
         token_in=token_in,
@@ -764,12 +756,39 @@ def set_mint_paused(paused: bool):
             paused.
     """
     access_control._check_role(GUARDIAN_ROLE, msg.sender)
-    state: uint256 = self._state
+    state: uint256 = erc20._word
     if paused:
-        self._state = state | (1 << PAUSED_SHIFT)
+        erc20._word = state | (1 << PAUSED_SHIFT)
     else:
-        self._state = state & ~(1 << PAUSED_SHIFT)
+        erc20._word = state & ~(1 << PAUSED_SHIFT)
     log MintPausedSet(paused=paused)
+
+
+@external
+@view
+def max_mint_fee() -> uint256:
+    """
+    @notice Maximum mint fee (WAD fraction of the shares minted), fixed at initialization.
+    """
+    return self._max_fees & FEE_MASK
+
+
+@external
+@view
+def max_redeem_fee() -> uint256:
+    """
+    @notice Maximum redeem fee (WAD fraction of the shares redeemed), fixed at initialization.
+    """
+    return (self._max_fees >> REDEEM_FEE_SHIFT) & FEE_MASK
+
+
+@external
+@view
+def max_streaming_fee() -> uint256:
+    """
+    @notice Maximum streaming fee (WAD fraction of supply a year), fixed at initialization.
+    """
+    return (self._max_fees >> STREAMING_FEE_SHIFT) & FEE_MASK
 
 
 @external
@@ -778,7 +797,7 @@ def mint_paused() -> bool:
     """
     @notice Whether minting is paused.
     """
-    return (self._state >> PAUSED_SHIFT) & 1 == 1
+    return (erc20._word >> PAUSED_SHIFT) & 1 == 1
 
 
 @external
@@ -787,7 +806,7 @@ def multiplier() -> uint256:
     """
     @notice The stored unit multiplier (WAD), before any pending accrual.
     """
-    return self._state & MULTIPLIER_MASK
+    return erc20._word & MULTIPLIER_MASK
 
 
 @external
@@ -796,7 +815,7 @@ def last_fee_accrual() -> uint256:
     """
     @notice Timestamp of the last streaming fee accrual.
     """
-    return (self._state >> ACCRUAL_SHIFT) & ACCRUAL_MASK
+    return (erc20._word >> ACCRUAL_SHIFT) & ACCRUAL_MASK
 
 
 @external
@@ -808,7 +827,7 @@ def component_count() -> uint256:
             the amounts `mint` and `redeem` take). Includes components that
             left the basket (unit 0); only ever grows.
     """
-    return (self._state >> COUNT_SHIFT) & COUNT_MASK
+    return (erc20._word >> COUNT_SHIFT) & COUNT_MASK
 
 
 @external
@@ -845,7 +864,7 @@ def position(index: uint256) -> (address, uint256):
     @notice Component `index`: its token and base unit (per 1e18 shares,
             before the multiplier); unit 0 if it left the basket.
     """
-    if index >= (self._state >> COUNT_SHIFT) & COUNT_MASK:
+    if index >= (erc20._word >> COUNT_SHIFT) & COUNT_MASK:
         self._fail("vault: no such component")
     position: uint256 = self._positions[index]
     return convert(position & TOKEN_MASK, address), position >> UNIT_SHIFT
@@ -858,7 +877,7 @@ def components() -> DynArray[address, MAX_COMPONENTS]:
     @notice The component tokens, one per slot in slot order, including
             those that left the basket (unit 0 in `units()`).
     """
-    count: uint256 = (self._state >> COUNT_SHIFT) & COUNT_MASK
+    count: uint256 = (erc20._word >> COUNT_SHIFT) & COUNT_MASK
     result: DynArray[address, MAX_COMPONENTS] = []
     for i: uint256 in range(count, bound=MAX_COMPONENTS):
         result.append(convert(self._positions[i] & TOKEN_MASK, address))
@@ -907,7 +926,7 @@ def backing() -> DynArray[uint256, MAX_COMPONENTS]:
             down). Streaming fees move value between holders, not out of the
             vault, so this does not depend on pending accrual.
     """
-    return self._amounts(erc20.totalSupply, self._state & MULTIPLIER_MASK, False)
+    return self._amounts(erc20._supply(), erc20._word & MULTIPLIER_MASK, False)
 
 
 @external
@@ -939,6 +958,68 @@ def amounts_for_redeem(shares: uint256) -> DynArray[uint256, MAX_COMPONENTS]:
         self._fail("vault: shares above supply")
     net: uint256 = shares - self._fee_on(shares, (self._fees >> REDEEM_FEE_SHIFT) & FEE_MASK)
     return self._amounts(net, multiplier, False)
+
+
+@internal
+def _initialize(
+    name_: String[25],
+    symbol_: String[5],
+    tokens_: DynArray[address, MAX_COMPONENTS],
+    units_: DynArray[uint256, MAX_COMPONENTS],
+    admin_: address,
+    manager_: address,
+    guardian_: address,
+    fee_recipient_: address,
+    fees_: uint256[3],
+    max_fees_: uint256[3],
+    supply_cap_: uint256,
+):
+    erc20._init(name_, symbol_)
+
+    count: uint256 = len(tokens_)
+    if count == 0:
+        self._fail("vault: no components")
+    if len(units_) != count:
+        self._fail("vault: units length mismatch")
+    for i: uint256 in range(count, bound=MAX_COMPONENTS):
+        token: address = tokens_[i]
+        if token == empty(address):
+            self._fail("vault: zero token")
+        if not token.is_contract:
+            self._fail("vault: component has no code")
+        if units_[i] == 0:
+            self._fail("vault: zero unit")
+        if units_[i] > MAX_UNIT:
+            self._fail("vault: unit too large")
+        # An earlier component has its slot recorded already.
+        if self._slot_of[token] != 0:
+            self._fail("vault: duplicate component")
+        self._positions[i] = convert(token, uint256) | (units_[i] << UNIT_SHIFT)
+        self._slot_of[token] = i + 1
+
+    if max_fees_[0] > FEE_CEILING:
+        self._fail("vault: max mint fee too high")
+    if max_fees_[1] > FEE_CEILING:
+        self._fail("vault: max redeem fee too high")
+    if max_fees_[2] > STREAMING_FEE_CEILING:
+        self._fail("vault: max streaming fee too high")
+    self._max_fees = max_fees_[0] | (max_fees_[1] << REDEEM_FEE_SHIFT) | (max_fees_[2] << STREAMING_FEE_SHIFT)
+
+    erc20._word = WAD | (block.timestamp << ACCRUAL_SHIFT) | (count << COUNT_SHIFT)
+    self._set_fees(fees_[0], fees_[1], fees_[2])
+    self._set_fee_recipient(fee_recipient_)
+    self._set_supply_cap(supply_cap_)
+
+    # A zero role holder would lock that role away for good.
+    if admin_ == empty(address):
+        self._fail("vault: zero admin")
+    if manager_ == empty(address):
+        self._fail("vault: zero manager")
+    if guardian_ == empty(address):
+        self._fail("vault: zero guardian")
+    access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin_)
+    access_control._grant_role(MANAGER_ROLE, manager_)
+    access_control._grant_role(GUARDIAN_ROLE, guardian_)
 
 
 @internal
@@ -1002,7 +1083,7 @@ def _pay_claim(token: address, owner: address, receiver: address) -> uint256:
 @internal
 @view
 def _amounts(shares: uint256, multiplier: uint256, roundup: bool) -> DynArray[uint256, MAX_COMPONENTS]:
-    count: uint256 = (self._state >> COUNT_SHIFT) & COUNT_MASK
+    count: uint256 = (erc20._word >> COUNT_SHIFT) & COUNT_MASK
     result: DynArray[uint256, MAX_COMPONENTS] = []
     for i: uint256 in range(count, bound=MAX_COMPONENTS):
         product: uint256 = shares * (self._positions[i] >> UNIT_SHIFT) * multiplier
@@ -1034,8 +1115,8 @@ def _preview_accrual() -> (uint256, uint256):
          MIN_MULTIPLIER`, rounded down, leaves it at or just above it);
          from there on nothing is.
     """
-    state: uint256 = self._state
-    supply: uint256 = erc20.totalSupply
+    state: uint256 = erc20._word
+    supply: uint256 = erc20._supply()
     multiplier: uint256 = state & MULTIPLIER_MASK
     rate: uint256 = (self._fees >> STREAMING_FEE_SHIFT) & FEE_MASK
     elapsed: uint256 = block.timestamp - ((state >> ACCRUAL_SHIFT) & ACCRUAL_MASK)
@@ -1058,16 +1139,16 @@ def _accrue() -> uint256:
          With no fee rate nothing is written: `_set_fees` restarts the
          clock whenever the rate changes.
     """
-    state: uint256 = self._state
+    state: uint256 = erc20._word
     last: uint256 = (state >> ACCRUAL_SHIFT) & ACCRUAL_MASK
     if last == block.timestamp or (self._fees >> STREAMING_FEE_SHIFT) & FEE_MASK == 0:
         return state
-    supply: uint256 = erc20.totalSupply
+    supply: uint256 = erc20._supply()
     new_supply: uint256 = 0
     multiplier: uint256 = 0
     new_supply, multiplier = self._preview_accrual()
     state = (state & ~(2**COUNT_SHIFT - 1)) | multiplier | (block.timestamp << ACCRUAL_SHIFT)
-    self._state = state
+    erc20._word = state
     fee_shares: uint256 = new_supply - supply
     if fee_shares != 0:
         erc20._mint(self.fee_recipient, fee_shares)
@@ -1077,15 +1158,16 @@ def _accrue() -> uint256:
 
 @internal
 def _set_fees(mint_fee: uint256, redeem_fee: uint256, streaming_fee: uint256):
-    if mint_fee > max_mint_fee:
+    max_fees: uint256 = self._max_fees
+    if mint_fee > max_fees & FEE_MASK:
         self._fail("vault: mint fee above maximum")
-    if redeem_fee > max_redeem_fee:
+    if redeem_fee > (max_fees >> REDEEM_FEE_SHIFT) & FEE_MASK:
         self._fail("vault: redeem fee above maximum")
-    if streaming_fee > max_streaming_fee:
+    if streaming_fee > (max_fees >> STREAMING_FEE_SHIFT) & FEE_MASK:
         self._fail("vault: streaming fee above maximum")
     self._fees = mint_fee | (redeem_fee << REDEEM_FEE_SHIFT) | (streaming_fee << STREAMING_FEE_SHIFT)
     # Restart the streaming clock: what accrued before was charged at the old rate.
-    self._state = (self._state & ~(ACCRUAL_MASK << ACCRUAL_SHIFT)) | (block.timestamp << ACCRUAL_SHIFT)
+    erc20._word = (erc20._word & ~(ACCRUAL_MASK << ACCRUAL_SHIFT)) | (block.timestamp << ACCRUAL_SHIFT)
     log FeesSet(mint_fee=mint_fee, redeem_fee=redeem_fee, streaming_fee=streaming_fee)
 
 

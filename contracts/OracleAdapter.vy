@@ -73,8 +73,10 @@ MIN_GRACE_PERIOD: public(constant(uint256)) = 600
 MAX_GRACE_PERIOD: public(constant(uint256)) = 86_400
 
 
-# @dev The index vault this adapter prices.
-vault: public(immutable(IIndexVault))
+# @dev The index vault this adapter prices; the implementation behind
+# the factory's clones names itself (it prices nothing). Non-zero once
+# initialized.
+vault: public(IIndexVault)
 
 
 # @dev A component's feeds, two slots, read together:
@@ -125,15 +127,39 @@ event SequencerFeedSet:
 @deploy
 def __init__(vault_: IIndexVault, admin_: address):
     """
+    @notice Deployed directly, the adapter of `vault_`, initialized here.
+            Deployed with a zero vault and a zero admin, the implementation
+            every factory clone (EIP-1167) delegates to: inert, with no
+            admin (so no feed), and it can never be initialized.
     @param vault_ The index vault to price.
     @param admin_ Holder of DEFAULT_ADMIN_ROLE (sets feeds).
     """
     access_control.__init__()
-    vault = vault_
-    assert admin_ != empty(address), "oracle: zero admin"
+    if vault_.address == empty(address) and admin_ == empty(address):
+        self.vault = IIndexVault(self)
+    else:
+        self._initialize(vault_, admin_)
     if admin_ != msg.sender:
-        access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin_)
         access_control._revoke_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+
+
+@external
+def initialize(vault_: IIndexVault, admin_: address):
+    """
+    @notice Initializes a clone (EIP-1167 minimal proxy) of this adapter,
+            as the constructor would. Once: the factory calls it in the
+            transaction that creates the clone.
+    """
+    assert self.vault.address == empty(address), "oracle: initialized"
+    self._initialize(vault_, admin_)
+
+
+@internal
+def _initialize(vault_: IIndexVault, admin_: address):
+    assert vault_.address != empty(address), "oracle: zero vault"
+    assert admin_ != empty(address), "oracle: zero admin"
+    self.vault = vault_
+    access_control._grant_role(access_control.DEFAULT_ADMIN_ROLE, admin_)
 
 
 @external
@@ -255,8 +281,8 @@ def nav() -> uint256:
             shares, in USD (1e18), rounded down.
     """
     self._check_sequencer()
-    tokens: DynArray[address, 128] = staticcall vault.components()
-    amounts: DynArray[uint256, 128] = staticcall vault.backing()
+    tokens: DynArray[address, 128] = staticcall self.vault.components()
+    amounts: DynArray[uint256, 128] = staticcall self.vault.backing()
     return self._value(tokens, amounts)[0]
 
 
@@ -285,7 +311,7 @@ def description() -> String[64]:
     """
     @notice What the NAV-per-share feed prices.
     """
-    return concat(staticcall vault.symbol(), " / USD NAV per share")
+    return concat(staticcall self.vault.symbol(), " / USD NAV per share")
 
 
 @external
@@ -316,8 +342,8 @@ def latestRoundData() -> (uint80, int256, uint256, uint256, uint80):
 @view
 def _nav_per_share() -> (uint256, uint256):
     self._check_sequencer()
-    tokens: DynArray[address, 128] = staticcall vault.components()
-    units: DynArray[uint256, 128] = staticcall vault.units()
+    tokens: DynArray[address, 128] = staticcall self.vault.components()
+    units: DynArray[uint256, 128] = staticcall self.vault.units()
     return self._value(tokens, units)
 
 

@@ -3,7 +3,9 @@
 One run on one anvil node deploys three in-kind issuance systems over the
 same mock components and measures what a user pays to mint and redeem:
 
-- ``indexvault``: this project's ``IndexVault.vy``, fees zero;
+- ``indexvault``: this project's ``IndexVault.vy`` as ``IndexFactory``
+  makes it (a minimal proxy over the shared implementation, so every call
+  pays the delegatecall), fees zero, its adapter the factory's too;
 - ``set-v2``: Set Protocol v2's ``BasicIssuanceModule`` (which has no fees),
   deployed from the npm package's own Hardhat artifacts with its
   ``Controller`` and ``SetTokenCreator``;
@@ -218,30 +220,65 @@ class System(Protocol):
 
 
 class VaultSystem:
-    """This project's vault, fees zero, every role held by the deployer."""
+    """This project's vault as the IndexFactory makes it (a clone of the
+    shared implementation, with its timelock and its adapter pricing every
+    component), fees zero, the other roles held by the deployer."""
 
     name = OURS
 
-    def __init__(self, container: Any, deployer: Any):
-        self.container = container
+    def __init__(self, project: Any, deployer: Any, feeds: Sequence[Any]):
+        from indexvault import launch
+
+        self.project = project
         self.deployer = deployer
+        self.feeds = feeds
+        self.adapters: dict[str, str] = {}
+        d = deployer
+        implementations = [
+            getattr(project, name).deploy(*args, sender=d).address for name, args in launch.IMPLEMENTATIONS.items()
+        ]
+        self.factory = project.IndexFactory.deploy(
+            implementations + [ZERO_ADDRESS],  # no Rebalancer
+            [0, 0, 0],
+            list(launch.DELAY_BOUNDS),
+            FEED_HEARTBEAT,
+            launch.FACTORY_MAX_BAND,
+            d,  # governance: allows feeds, no part of minting
+            [],
+            ZERO_ADDRESS,
+            0,
+            launch.FACTORY_VERSION,
+            sender=d,
+        )
+        self.delay = launch.DEFAULT_DELAY
 
     def deploy(self, tokens):
-        d = self.deployer
-        return d.deploy(
-            self.container,
-            f"Bench index {len(tokens)}",
-            "BIDX",
-            [t.address for t in tokens],
-            [ONE] * len(tokens),
-            d,  # admin
-            d,  # manager
-            d,  # guardian
-            d,  # fee recipient
-            [0, 0, 0],  # fees: Set's BasicIssuanceModule charges none
-            [0, 0, 0],  # maximum fees
-            VAULT_SUPPLY_CAP,
+        d, n = self.deployer, len(tokens)
+        receipt = self.factory.create_index(
+            (
+                f"Bench index {n}",
+                "BIDX",
+                [t.address for t in tokens],
+                [ONE] * n,
+                [(f.address, FEED_HEARTBEAT, ZERO_ADDRESS, 0, 0) for f in self.feeds[:n]],
+                d,  # manager
+                d,  # guardian
+                d,  # fee recipient
+                d,  # governor of the index's timelock (the admin)
+                [0, 0, 0],  # fees: Set's BasicIssuanceModule charges none
+                [0, 0, 0],  # maximum fees
+                VAULT_SUPPLY_CAP,
+                self.delay,
+                ZERO_ADDRESS,
+                (ZERO_ADDRESS, 0, ZERO_ADDRESS, 0, 0),
+                0,
+                0,
+            ),
+            sender=d,
         )
+        created = receipt.events.filter(self.factory.IndexCreated)[0]
+        self.adapters[created.vault] = created.adapter
+        return self.project.IndexVault.at(created.vault)
 
     def spender(self, instance):
         return instance.address
@@ -379,7 +416,7 @@ class Benchmark:
     def _run(self, ns: list[int]) -> list[Row]:
         self._deploy_components(ns[-1])
         systems: list[System] = [
-            VaultSystem(self.project.IndexVault, self.deployer),
+            VaultSystem(self.project, self.deployer, self.feeds),
             SetSystem(self.set_artifacts, self.deployer),
             FloorSystem(self.project.GasFloor, self.deployer),
         ]
@@ -394,7 +431,7 @@ class Benchmark:
                 if system.name == OURS:
                     vault = instance
                     self.contract_limits[OURS] = vault.MAX_COMPONENTS()
-            rows += self._measure_nav(vault, tokens)
+            rows += self._measure_nav(systems[0].adapters[vault.address], tokens)
             self.log(f"n={n:>3}: " + ", ".join(f"{r.system} {r.operation} {r.gas:,}" for r in rows if r.n == n))
         return rows
 
@@ -436,11 +473,10 @@ class Benchmark:
                 raise RuntimeError(f"{system.name}: holds {held} of {token.address} with n={n}, not {ONE}")
         return [Row(system.name, op, n, g) for op, g in gas.items()]
 
-    def _measure_nav(self, vault: Any, tokens: Sequence[Any]) -> list[Row]:
-        d, n = self.deployer, len(tokens)
-        adapter = d.deploy(self.project.OracleAdapter, vault, d)
-        for token, feed in zip(tokens, self.feeds):
-            adapter.set_feed(token, feed, FEED_HEARTBEAT, ZERO_ADDRESS, 0, 0, sender=d)
+    def _measure_nav(self, adapter_address: str, tokens: Sequence[Any]) -> list[Row]:
+        n = len(tokens)
+        # The factory's adapter, every component's feed set at creation.
+        adapter = self.project.OracleAdapter.at(adapter_address)
         # One index token holds one of each component, priced 1..n USD.
         expected = n * (n + 1) // 2 * ONE
         rows = []

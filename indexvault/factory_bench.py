@@ -5,10 +5,13 @@ anvil node over the same tokens.
 What each number is: the receipt's `gas_used` (21,000 intrinsic gas and
 calldata included) of one creation transaction.
 
-- ``indexvault``: `create_index` makes, from blueprints, the index's
-  IndexTimelock, IndexVault and OracleAdapter, sets one Chainlink-style feed
+- ``indexvault``: `create_index` makes the index's IndexTimelock,
+  IndexVault and OracleAdapter (minimal proxies over one implementation
+  each, initialized in the same call), sets one Chainlink-style feed
   per component in the adapter, hands the admin role to the timelock and
   writes the registry entry. No Rebalancer (quote zero).
+- ``indexvault_rebalancer``: the same with a Rebalancer (from its
+  blueprint, quote the first component, its role granted), its own row.
 - ``set-v2``: `SetTokenCreator.create` deploys a SetToken (its full
   bytecode, not a blueprint copy) with the components, units and one module
   (BasicIssuanceModule), and registers it in the Controller. It sets no
@@ -44,6 +47,7 @@ class Row:
 
     n: int
     indexvault: int
+    indexvault_rebalancer: int
     set_v2: int
     set_v2_initialize: int
 
@@ -65,9 +69,12 @@ class FactoryBench:
 
     def _factory(self):
         d = self.deployer
-        blueprints = [d.declare(getattr(self.project, name)).contract_address for name in launch.BLUEPRINTS]
+        addresses = [
+            getattr(self.project, name).deploy(*args, sender=d).address for name, args in launch.IMPLEMENTATIONS.items()
+        ]
+        addresses += [d.declare(getattr(self.project, name)).contract_address for name in launch.BLUEPRINTS]
         return self.project.IndexFactory.deploy(
-            blueprints,
+            addresses,
             [launch._wad(f) for f in launch.FACTORY_MAX_FEES],
             list(launch.DELAY_BOUNDS),
             launch.FACTORY_MAX_HEARTBEAT,
@@ -97,26 +104,7 @@ class FactoryBench:
         rows = []
         for n in ns:
             addresses = [t.address for t in tokens[:n]]
-            params = (
-                f"Bench index {n}",
-                "BIDX",
-                addresses,
-                [ONE] * n,
-                [(f.address, bench.FEED_HEARTBEAT, ZERO_ADDRESS, 0, 0) for f in feeds[:n]],
-                d,
-                d,
-                d,
-                d,  # manager, guardian, fee recipient, governor
-                [0, 0, 0],
-                [0, 0, 0],
-                bench.VAULT_SUPPLY_CAP,
-                launch.DEFAULT_DELAY,
-                ZERO_ADDRESS,
-                (ZERO_ADDRESS, 0, ZERO_ADDRESS, 0, 0),
-                0,
-                0,
-            )
-            ours = factory.create_index(params, sender=d)
+            ours = factory.create_index(_params(n, addresses, feeds, d, ZERO_ADDRESS, 0, 0), sender=d)
             created = ours.events.filter(factory.IndexCreated)
             if len(created) != 1 or self.project.IndexVault.at(created[0].vault).components() != addresses:
                 raise RuntimeError(f"indexvault: create_index with n={n} did not make the index asked for")
@@ -127,12 +115,42 @@ class FactoryBench:
             if len(made) != 1:
                 raise RuntimeError(f"set-v2: create with n={n} made {len(made)} SetTokens")
             initialize = set_system.module.initialize(made[0]._setToken, ZERO_ADDRESS, sender=d)
-            rows.append(Row(n, ours.gas_used, theirs.gas_used, initialize.gas_used))
+            with_rebalancer = factory.create_index(
+                _params(n, addresses, feeds, d, addresses[0], launch.DEFAULT_DELAY, launch.FACTORY_MAX_BAND), sender=d
+            )
+            if with_rebalancer.events.filter(factory.IndexCreated)[0].rebalancer == ZERO_ADDRESS:
+                raise RuntimeError(f"indexvault: create_index with n={n} and a quote made no Rebalancer")
+            rows.append(Row(n, ours.gas_used, with_rebalancer.gas_used, theirs.gas_used, initialize.gas_used))
             self.log(
-                f"n={n:>3}: indexvault {ours.gas_used:,}  set-v2 {theirs.gas_used:,} "
+                f"n={n:>3}: indexvault {ours.gas_used:,} (with Rebalancer {with_rebalancer.gas_used:,})  "
+                f"set-v2 {theirs.gas_used:,} "
                 f"(+ initialize {initialize.gas_used:,})"
             )
         return rows
+
+
+def _params(n: int, addresses: list, feeds: list, d: Any, quote: str, timelock: int, band: int) -> tuple:
+    """IndexParams of a bench index of `n` components, every role `d`; a
+    Rebalancer when `quote` is not zero."""
+    return (
+        f"Bench index {n}",
+        "BIDX",
+        addresses,
+        [ONE] * n,
+        [(f.address, bench.FEED_HEARTBEAT, ZERO_ADDRESS, 0, 0) for f in feeds[:n]],
+        d,
+        d,
+        d,
+        d,  # manager, guardian, fee recipient, governor
+        [0, 0, 0],
+        [0, 0, 0],
+        bench.VAULT_SUPPLY_CAP,
+        launch.DEFAULT_DELAY,
+        quote,
+        (ZERO_ADDRESS, 0, ZERO_ADDRESS, 0, 0),
+        timelock,
+        band,
+    )
 
 
 def fit(rows: list[Row], system: str) -> dict[str, int]:
@@ -154,8 +172,11 @@ def results(rows: list[Row], provider: Any, set_package: Path, command: str) -> 
             "hardfork": provider.make_request("anvil_nodeInfo", []).get("hardFork"),
             "set_package": f"@setprotocol/set-protocol-v2@{bench.package_version(set_package)}",
             "gas": "receipt gas_used of one creation transaction (21,000 intrinsic gas and calldata included)",
-            "indexvault": "IndexFactory.create_index: IndexTimelock + IndexVault + OracleAdapter from blueprints, "
-            "one feed per component set, admin handed to the timelock, registry entry; no Rebalancer",
+            "indexvault": "IndexFactory.create_index: IndexTimelock + IndexVault + OracleAdapter as minimal proxies "
+            "(EIP-1167) over one implementation each, initialized in the same call, one feed per component set, "
+            "admin handed to the timelock, registry entry; no Rebalancer",
+            "indexvault_rebalancer": "the same create_index with a Rebalancer (from its ERC-5202 blueprint; quote "
+            "the first component, timelock one day, band 10 %) and its role granted",
             "set_v2": "SetTokenCreator.create: a SetToken with the components and BasicIssuanceModule, registered "
             "in the Controller; no price feeds, no timelock",
             "set_v2_initialize": "BasicIssuanceModule.initialize, the second transaction a Set needs before issuing",
@@ -165,17 +186,20 @@ def results(rows: list[Row], provider: Any, set_package: Path, command: str) -> 
             "python": sys.version.split()[0],
         },
         "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
-        "fits": {system: fit(rows, system) for system in ("indexvault", "set_v2")} if len(rows) > 1 else {},
+        "fits": {system: fit(rows, system) for system in ("indexvault", "indexvault_rebalancer", "set_v2")}
+        if len(rows) > 1
+        else {},
     }
 
 
 def format_table(rows: list[Row]) -> str:
     lines = [
         f"{'n':>4} {'IndexFactory.create_index':>26} {'SetTokenCreator.create':>23} {'ours/Set':>9}"
-        f" {'Set + initialize':>17}"
+        f" {'Set + initialize':>17} {'with Rebalancer':>16}"
     ]
     for r in rows:
         lines.append(
             f"{r.n:>4} {r.indexvault:>26,} {r.set_v2:>23,} {r.ratio:>9.3f} {r.set_v2 + r.set_v2_initialize:>17,}"
+            f" {r.indexvault_rebalancer:>16,}"
         )
     return "\n".join(lines)

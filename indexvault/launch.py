@@ -2,7 +2,8 @@
 their timelocks, on any network Ape knows.
 
 - `ensure_factory`: the network's factory from the deployments file, or,
-  if none is recorded, its four blueprints and the factory, each a recorded
+  if none is recorded, the implementations its indexes clone (vault,
+  adapter, timelock), the Rebalancer blueprint and the factory, each a recorded
   step (a run cut off halfway resumes);
 - `create_index`: an index file's mock tokens (local chains) and one
   `create_index` transaction, which makes the index's timelock, vault and
@@ -67,13 +68,23 @@ GOVERNANCE_DELAY_BOUNDS = (86_400, 30 * 86_400)
 # What `status` says of an index priced by any feed the governance has not allowed.
 CUSTOM_FEEDS = "custom feeds: you trust the creator"
 ALLOWED_FEEDS = "allowlisted feeds"
-BLUEPRINTS = ("IndexVault", "OracleAdapter", "IndexTimelock", "Rebalancer")
+# What the factory clones (EIP-1167) for each index, deployed once with the
+# constructor arguments that make each an inert, uninitializable
+# implementation, then the Rebalancer's blueprint (ERC-5202); in the order
+# the factory's constructor takes them.
+IMPLEMENTATIONS = {
+    "IndexVault": ("", "", [], [], ZERO_ADDRESS, ZERO_ADDRESS, ZERO_ADDRESS, ZERO_ADDRESS, [0, 0, 0], [0, 0, 0], 0),
+    "OracleAdapter": (ZERO_ADDRESS, ZERO_ADDRESS),
+    "IndexTimelock": (0, ZERO_ADDRESS, 0, 0),
+}
+BLUEPRINTS = ("Rebalancer",)
 # Gas of steps that cannot be estimated before an earlier step exists (the
-# factory needs its blueprints, an index needs the factory, a feed needs the
+# factory needs its implementations, an index needs the factory, a feed needs the
 # adapter), from `benchmarks/factory_gas.py` and the receipts of a local
 # deploy: a line through create_index's gas by basket size, and a feed.
-CREATE_GAS_BASE = 8_400_000
-CREATE_GAS_PER_COMPONENT = 66_000
+# (clones: about 0.76M without a Rebalancer, 3.0M with one, + 86k a component).
+CREATE_GAS_BASE = 3_000_000
+CREATE_GAS_PER_COMPONENT = 86_000
 FACTORY_GAS = 3_900_000  # its governance timelock (about 2.0M) and the factory itself (about 1.8M)
 SET_FEED_GAS = 63_000
 VAULT_GAS = 4_900_000
@@ -251,6 +262,14 @@ def plan_create(config: IndexConfig, basket: Basket, account, delay: int) -> Pla
     if factory is None:
         steps += [
             PlanStep(
+                f"implementation {name}",
+                _deploy_gas(getattr(project, name), account, *args),
+                done=f"implementation {name}" in done_factory,
+            )
+            for name, args in IMPLEMENTATIONS.items()
+        ]
+        steps += [
+            PlanStep(
                 f"blueprint {name}",
                 _blueprint_gas(getattr(project, name), account),
                 done=f"blueprint {name}" in done_factory,
@@ -332,20 +351,24 @@ def _initial_allowlist() -> list[list[str]]:
 
 def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
     """The network's recorded IndexFactory (checked to have code), or a new
-    one: its blueprints, its governance timelock and itself, each a
+    one: its implementations and blueprint, its governance timelock and itself, each a
     recorded step."""
     path = record_file()
     factory = _recorded_factory(path)
     if factory is not None:
         return factory
     steps = Steps("factory", f"version {FACTORY_VERSION}", echo)
-    blueprints = []
+    addresses = []
+    for name, args in IMPLEMENTATIONS.items():
+        address = steps.contract(f"implementation {name}", lambda: getattr(project, name).deploy(*args, sender=account))
+        echo(f"  implementation {name:<14} {address}")
+        addresses.append(address)
     for name in BLUEPRINTS:
         address = steps.contract(
             f"blueprint {name}", lambda: account.declare(getattr(project, name), sender=account.address)
         )
         echo(f"  blueprint {name:<14} {address}")
-        blueprints.append(address)
+        addresses.append(address)
     governance = steps.contract(
         "governance",
         lambda: project.IndexTimelock.deploy(
@@ -357,7 +380,7 @@ def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
     address = steps.contract(
         "factory",
         lambda: project.IndexFactory.deploy(
-            blueprints,
+            addresses,
             [_wad(fee) for fee in FACTORY_MAX_FEES],
             list(DELAY_BOUNDS),
             FACTORY_MAX_HEARTBEAT,
@@ -373,7 +396,8 @@ def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
     echo(f"  IndexFactory {address} ({len(allowed)} feed(s) allowlisted)")
     factory = {
         "address": address,
-        "blueprints": dict(zip(BLUEPRINTS, blueprints)),
+        "implementations": dict(zip(IMPLEMENTATIONS, addresses)),
+        "blueprints": dict(zip(BLUEPRINTS, addresses[len(IMPLEMENTATIONS) :])),
         "governance": governance,
         "version": FACTORY_VERSION,
         "chain_id": chain.chain_id,

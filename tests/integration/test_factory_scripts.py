@@ -64,7 +64,8 @@ def two_indexes(node, records):
 def test_create_index__plan_then_factory_then_index(two_indexes, records):
     first, second, factory = two_indexes
     for text in (
-        "blueprint IndexVault",
+        "implementation IndexVault",
+        "blueprint Rebalancer",
         "IndexFactory",
         "create_index (5 components)",
         "a new IndexTimelock, delay 86,400 s",
@@ -72,8 +73,8 @@ def test_create_index__plan_then_factory_then_index(two_indexes, records):
         "cost at the current gas price",
     ):
         assert text in first
-    # The second launch reuses the recorded factory: no blueprint, one create (estimated, not approximated).
-    assert "blueprint" not in second
+    # The second launch reuses the recorded factory: no implementation or blueprint, one create (estimated).
+    assert "blueprint" not in second and "implementation " not in second
     assert f"through the IndexFactory at {factory}" in second
     data = read(records)
     assert data["chain_id"] == 31337

@@ -3,6 +3,7 @@ the launched contracts, and a transaction's gas as a receipt would show it."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import boa
@@ -81,19 +82,43 @@ class Launched:
     record: tuple
 
 
+def clone_at(name: str, address: str):
+    """A factory clone (EIP-1167) with `name`'s ABI: its code is the proxy's,
+    not the implementation's, which boa would warn about."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="casted bytecode does not match")
+        return deployer(name).at(address)
+
+
 def at(record) -> Launched:
     vault, adapter, timelock, rebalancer, _creator, _version = record
     return Launched(
-        vault=deployer("IndexVault.vy").at(vault),
-        adapter=deployer("OracleAdapter.vy").at(adapter),
-        timelock=deployer("IndexTimelock.vy").at(timelock),
+        vault=clone_at("IndexVault.vy", vault),
+        adapter=clone_at("OracleAdapter.vy", adapter),
+        timelock=clone_at("IndexTimelock.vy", timelock),
         rebalancer=None if rebalancer == ZERO_ADDRESS else deployer("Rebalancer.vy").at(rebalancer),
         record=record,
     )
 
 
+# The constructor arguments that deploy an inert, uninitializable
+# implementation of each contract the factory clones (EIP-1167).
+IMPLEMENTATION_ARGS = {
+    "IndexVault.vy": ("", "", [], [], ZERO_ADDRESS, ZERO_ADDRESS, ZERO_ADDRESS, ZERO_ADDRESS, [0, 0, 0], [0, 0, 0], 0),
+    "OracleAdapter.vy": (ZERO_ADDRESS, ZERO_ADDRESS),
+    "IndexTimelock.vy": (0, ZERO_ADDRESS, 0, 0),
+}
+
+
+def deploy_implementations() -> list:
+    """The vault, adapter and timelock implementations and the Rebalancer
+    blueprint, in the order the factory's constructor takes them."""
+    implementations = [deployer(name).deploy(*args).address for name, args in IMPLEMENTATION_ARGS.items()]
+    return implementations + [deployer("Rebalancer.vy").deploy_as_blueprint().address]
+
+
 def deploy_factory(
-    blueprints,
+    implementations,
     governance,
     max_fees=FACTORY_MAX_FEES,
     delay_bounds=DELAY_BOUNDS,
@@ -106,7 +131,7 @@ def deploy_factory(
 ):
     """An IndexFactory with the test bounds; `allowed_feeds` (asset, feed) pairs."""
     return deployer("IndexFactory.vy").deploy(
-        list(blueprints),
+        list(implementations),
         list(max_fees),
         list(delay_bounds),
         max_heartbeat,
@@ -149,9 +174,7 @@ def main() -> None:
     `python -m tests.utils.factory` from the repository root."""
     deployer_ = boa.env.generate_address("deployer")
     boa.env.eoa = deployer_
-    names = ("IndexVault.vy", "OracleAdapter.vy", "IndexTimelock.vy", "Rebalancer.vy")
-    blueprints = [deployer(name).deploy_as_blueprint().address for name in names]
-    factory = deploy_factory(blueprints, governance=deployer_)
+    factory = deploy_factory(deploy_implementations(), governance=deployer_)
     actor = {name: boa.env.generate_address(name) for name in ("creator", "manager", "guardian", "fees", "governor")}
     print("basket  with Rebalancer  without")
     for size in (1, 10, 20, 50, 128):

@@ -1,4 +1,4 @@
-"""Fixtures for the IndexFactory tests: blueprints, a factory with the
+"""Fixtures for the IndexFactory tests: implementations, a factory with the
 test bounds, a creator and its governor, and a launcher that turns a
 basket into an index in one transaction."""
 
@@ -6,7 +6,15 @@ import boa
 import pytest
 
 from tests.utils.boa_env import ZERO_ADDRESS, deployer
-from tests.utils.factory import DAY, GOVERNANCE_DELAY, HEARTBEAT, IndexParams, at, deploy_factory
+from tests.utils.factory import (
+    DAY,
+    GOVERNANCE_DELAY,
+    HEARTBEAT,
+    IndexParams,
+    at,
+    deploy_factory,
+    deploy_implementations,
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +30,10 @@ def governor():
 
 
 @pytest.fixture(scope="module")
-def blueprints():
-    """IndexVault, OracleAdapter, IndexTimelock and Rebalancer blueprints."""
-    names = ("IndexVault.vy", "OracleAdapter.vy", "IndexTimelock.vy", "Rebalancer.vy")
-    return [deployer(name).deploy_as_blueprint().address for name in names]
+def implementations():
+    """IndexVault, OracleAdapter and IndexTimelock implementations (what the
+    factory clones) and the Rebalancer blueprint."""
+    return deploy_implementations()
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +49,11 @@ def governance(factory_governor):
 
 
 @pytest.fixture(scope="module")
-def create_factory(blueprints, governance):
+def create_factory(implementations, governance):
     def create(with_rebalancer=True, **kwargs):
-        blueprints_ = blueprints[:3] + [blueprints[3] if with_rebalancer else ZERO_ADDRESS]
+        addresses = implementations[:3] + [implementations[3] if with_rebalancer else ZERO_ADDRESS]
         kwargs.setdefault("governance", governance.address)
-        return deploy_factory(blueprints_, **kwargs)
+        return deploy_factory(addresses, **kwargs)
 
     return create
 

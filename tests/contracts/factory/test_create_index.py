@@ -220,12 +220,17 @@ def test_factory_constructor__bad_sequencer_grace__reverts(create_factory, creat
         create_factory(sequencer_feed=sequencer.address, grace_period=grace_period)
 
 
-def test_factory_constructor__missing_blueprint__reverts(blueprints, governance, attacker):
+def test_factory_constructor__missing_implementation__reverts(implementations, governance, attacker):
+    with boa.reverts("factory: no implementation"):
+        deploy_factory([attacker] + implementations[1:], governance.address)
+
+
+def test_factory_constructor__missing_rebalancer_blueprint__reverts(implementations, governance, attacker):
     with boa.reverts("factory: no blueprint"):
-        deploy_factory([attacker] + blueprints[1:], governance.address)
+        deploy_factory(implementations[:3] + [attacker], governance.address)
 
 
-def test_factory__bounds_readable(factory, blueprints):
+def test_factory__bounds_readable(factory, implementations):
     assert (factory.max_mint_fee(), factory.max_redeem_fee(), factory.max_streaming_fee()) == (
         WAD // 50,
         WAD // 50,
@@ -233,9 +238,9 @@ def test_factory__bounds_readable(factory, blueprints):
     )
     assert (factory.min_delay(), factory.max_delay()) == (DAY, 30 * DAY)
     assert [
-        factory.vault_blueprint(),
-        factory.adapter_blueprint(),
-        factory.timelock_blueprint(),
+        factory.vault_implementation(),
+        factory.adapter_implementation(),
+        factory.timelock_implementation(),
         factory.rebalancer_blueprint(),
-    ] == blueprints
+    ] == implementations
     assert factory.version() == VERSION
