@@ -52,6 +52,7 @@
 """
 
 from snekmate.auth.interfaces import IAccessControl
+from lib import basket
 from interfaces import IAggregatorV3
 from interfaces import IIndexVault
 from interfaces import IPriceOracle
@@ -107,10 +108,10 @@ interface ITimelockView:
     def get_minimum_delay() -> uint256: view
 
 
-# @dev The vault's limits, mirrored so the factory refuses with its own reasons.
-MAX_COMPONENTS: public(constant(uint256)) = 128
-MAX_SUPPLY: public(constant(uint256)) = 2**100
-FEE_CEILING: constant(uint256) = 10**17
+# @dev The vault's limits (contracts/lib/basket.vy), so the factory refuses with its own reasons.
+MAX_COMPONENTS: public(constant(uint256)) = basket.MAX_COMPONENTS
+MAX_SUPPLY: public(constant(uint256)) = basket.MAX_SUPPLY
+FEE_CEILING: constant(uint256) = basket.FEE_CEILING
 # @dev The adapter's bounds on the sequencer grace period, seconds.
 MIN_GRACE_PERIOD: constant(uint256) = 600
 MAX_GRACE_PERIOD: constant(uint256) = 86_400
