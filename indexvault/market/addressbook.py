@@ -266,10 +266,19 @@ def missing_book_message(chain_id: int, network: str, folder: Path) -> str:
     )
 
 
-def market_for_index(book: AddressBook, rpc, components: list[tuple[str, str]], oracle: str, timestamp: int):
+def market_for_index(
+    book: AddressBook,
+    rpc,
+    components: list[tuple[str, str]],
+    oracle: str,
+    timestamp: int,
+    quote: str | None = None,
+):
     """The market a deployed index trades on, from an address book: the book's tokens (its quote first) and
     every component (token, symbol) the book does not list, priced by the feed the index's own oracle adapter
-    uses, with each asset's Uniswap pools found through the book's factories (`discover_pools`)."""
+    uses, with each asset's Uniswap pools found through the book's factories (`discover_pools`). `quote`,
+    the token the index's Rebalancer trades against (one of `components`), is the market's quote, so its
+    pools are the ones found, though the book's quote is another token (a testnet index's mock USDC)."""
     from indexvault.market import uniswap as uni
     from indexvault.market.rpc import Function
 
@@ -295,4 +304,7 @@ def market_for_index(book: AddressBook, rpc, components: list[tuple[str, str]], 
                 heartbeat=config[1],
             )
         record = record.model_copy(update={"assets": assets})
+    if quote is not None:
+        key = next(a.symbol for a in record.assets.values() if a.token.lower() == quote.lower())
+        record = record.model_copy(update={"quote": key})
     return discover_pools(record, rpc)
