@@ -141,3 +141,39 @@ def test_record__refuses_other_chain_and_unknown_symbol():
         market_record_from_address_book(book, ["BTC"], 31337, TIMESTAMP, MAKER)
     with pytest.raises(MarketError, match="not in the address book: SOL"):
         market_record_from_address_book(book, ["BTC", "SOL"], 1, TIMESTAMP, MAKER)
+
+
+class _Chain:
+    """The reads `market_for_index` makes, answered from a dict: the oracle's feed of each token, each
+    feed's decimals, and the V2 factory's pairs."""
+
+    def __init__(self, feeds: dict[str, tuple], pairs: dict[frozenset, str]):
+        self.feeds, self.pairs = feeds, pairs
+
+    def read(self, calls):
+        out = []
+        for _, fn, args in calls:
+            if fn.signature == "feed(address)":
+                out.append((self.feeds[args[0]],))
+            elif fn.signature == "decimals()":
+                out.append((8,))
+            else:
+                assert fn.signature == "getPair(address,address)"  # V3 is off in the Sepolia book
+                out.append((self.pairs.get(frozenset(a.lower() for a in args), "0x" + "00" * 20),))
+        return out
+
+
+def test_market_for_index__trades_against_the_indexs_own_quote_not_the_books():
+    """On Sepolia an index of mocks (examples/second.yaml) has its own mock USDC as its Rebalancer's
+    quote, beside the book's USDC: its pools are against the mock, and so must the market's quote be."""
+    from indexvault.market.addressbook import SHIPPED, market_for_index
+
+    book = load_address_book(SHIPPED[11155111])
+    btc, usdc, pool = (to_checksum_address("0x" + c * 40) for c in "bcd")
+    feeds = {btc: ("0x" + "e1" * 20, 3600, MAKER, 0, 0, 8), usdc: ("0x" + "e2" * 20, 86400, MAKER, 0, 0, 6)}
+    chain = _Chain(feeds, {frozenset((btc.lower(), usdc.lower())): pool})
+    market = market_for_index(book, chain, [(btc, "BTC"), (usdc, "USDC")], MAKER, TIMESTAMP, quote=usdc)
+    quote = market.assets[market.quote]
+    assert (quote.token, quote.decimals, quote.token_symbol) == (usdc, 6, "USDC")
+    assert market.assets["USDC"].token == book.tokens["USDC"].address  # the book's USDC is still listed
+    assert [(p.dex, p.pair, p.address) for p in market.assets["BTC"].pools] == [("v2", market.quote, pool)]
