@@ -289,7 +289,7 @@ def market_for_index(
         o_feed = Function("feed(address)", "(address,uint256,address,uint256,uint256,uint256)")
         configs = rpc.read([(oracle, o_feed, (token,)) for token, _ in extra])
         feed_decimals = rpc.read([(c[0][0], uni.ERC20_DECIMALS, ()) for c in configs])
-        assets = dict(record.assets)
+        assets: dict[str, Asset] = {}
         for (token, symbol), (config,), (decimals,) in zip(extra, configs, feed_decimals):
             key = symbol if symbol not in assets else f"{symbol}@{token[:8]}"
             assets[key] = Asset(
@@ -303,7 +303,14 @@ def market_for_index(
                 feed_decimals=decimals,
                 heartbeat=config[1],
             )
-        record = record.model_copy(update={"assets": assets})
+        # The index's own tokens keep their symbols, listed first (`by_token_symbol` finds them): a book
+        # token of the same symbol (Sepolia's WETH as ETH, its USDC, beside an index's mocks) is keyed
+        # by symbol and address.
+        renamed = {key: f"{key}@{a.token[:8]}" for key, a in record.assets.items() if key in assets}
+        for key, asset in record.assets.items():
+            new_key = renamed.get(key, key)
+            assets[new_key] = asset.model_copy(update={"symbol": new_key})
+        record = record.model_copy(update={"assets": assets, "quote": renamed.get(record.quote, record.quote)})
     if quote is not None:
         key = next(a.symbol for a in record.assets.values() if a.token.lower() == quote.lower())
         record = record.model_copy(update={"quote": key})

@@ -163,17 +163,20 @@ class _Chain:
         return out
 
 
-def test_market_for_index__trades_against_the_indexs_own_quote_not_the_books():
-    """On Sepolia an index of mocks (examples/second.yaml) has its own mock USDC as its Rebalancer's
-    quote, beside the book's USDC: its pools are against the mock, and so must the market's quote be."""
+def test_market_for_index__an_indexs_own_tokens_and_quote_before_the_books():
+    """On Sepolia an index of mocks (examples/second.yaml: mock BTC, ETH and USDC, the Rebalancer's quote)
+    beside the shipped book's WETH (as ETH) and USDC: its pools are against its own USDC, so that is the
+    market's quote, and its symbols name its own tokens (propose, `redeem --to USDC`), the book's by address."""
     from indexvault.market.addressbook import SHIPPED, market_for_index
 
     book = load_address_book(SHIPPED[11155111])
-    btc, usdc, pool = (to_checksum_address("0x" + c * 40) for c in "bcd")
-    feeds = {btc: ("0x" + "e1" * 20, 3600, MAKER, 0, 0, 8), usdc: ("0x" + "e2" * 20, 86400, MAKER, 0, 0, 6)}
+    btc, eth, usdc, pool = (to_checksum_address("0x" + c * 40) for c in "bcad")
+    feeds = {t: ("0x" + "e1" * 20, 86400, MAKER, 0, 0, d) for t, d in ((btc, 8), (eth, 18), (usdc, 6))}
     chain = _Chain(feeds, {frozenset((btc.lower(), usdc.lower())): pool})
-    market = market_for_index(book, chain, [(btc, "BTC"), (usdc, "USDC")], MAKER, TIMESTAMP, quote=usdc)
-    quote = market.assets[market.quote]
-    assert (quote.token, quote.decimals, quote.token_symbol) == (usdc, 6, "USDC")
-    assert market.assets["USDC"].token == book.tokens["USDC"].address  # the book's USDC is still listed
-    assert [(p.dex, p.pair, p.address) for p in market.assets["BTC"].pools] == [("v2", market.quote, pool)]
+    components = [(btc, "BTC"), (eth, "ETH"), (usdc, "USDC")]
+    market = market_for_index(book, chain, components, MAKER, TIMESTAMP, quote=usdc)
+    assert market.quote == "USDC" and market.assets["USDC"].token == usdc
+    assert [market.by_token_symbol(s).token for s in ("BTC", "ETH", "USDC")] == [btc, eth, usdc]
+    weth, book_usdc = book.tokens["ETH"].address, book.tokens["USDC"].address
+    assert market.assets[f"ETH@{weth[:8]}"].token == weth and market.assets[f"USDC@{book_usdc[:8]}"].token == book_usdc
+    assert [(p.dex, p.pair, p.address) for p in market.assets["BTC"].pools] == [("v2", "USDC", pool)]
