@@ -130,8 +130,9 @@ FUZZ_OPS ?= 1000000
 fuzz: $(MARKET)
 	$(RUN) ape run fuzz --ops $(FUZZ_OPS)
 
-# The testnet path on anvil with Sepolia's chain id (about 80 s): a keystore account, the factory,
-# an index cut off and resumed, mint, redeem, a fee change through the timelock.
+# The testnet path on anvil with Sepolia's chain id (about 3 min): a keystore account, the factory,
+# an index cut off and resumed, mint, redeem, a fee change through the timelock, then the keepers
+# (propose, rebalance, arbitrage) against pools found through the rehearsal's own address book.
 rehearsal: install
 	$(RUN) ape run rehearsal
 

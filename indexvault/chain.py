@@ -712,7 +712,7 @@ def trading_market(record: dict[str, Any], check: bool = True):
     if record.get("quote"):
         components.append((record["quote"], record.get("quote_symbol", "QUOTE")))
     return addressbook.market_for_index(
-        found[0], market_rpc(), components, record["oracle"], chain.blocks.head.timestamp
+        found[0], market_rpc(), components, record["oracle"], chain.blocks.head.timestamp, record.get("quote")
     )
 
 

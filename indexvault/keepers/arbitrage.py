@@ -494,12 +494,17 @@ def create_pool(record: dict[str, Any], account, market, depth_usd: Decimal, log
     """A Uniswap V2 pair of the index token against the market's quote, seeded
     at NAV per share with `depth_usd` (half each side) by `account` (the
     index's deployer): the shares minted from the quote through the
-    IndexRouter, the quote minted openly (a local market's tokens are
-    mocks). Recorded as `pool` in the index's deployment record."""
+    IndexRouter. The quote comes from `account`'s balance; what it lacks is
+    minted if the quote is a mock anyone may mint (a local market's, or a
+    testnet index's mock USDC), else refused, saying how much to fund.
+    Recorded as `pool` in the index's deployment record."""
     from ape import Contract, project
     from ape import chain as ape_chain
+    from ape.exceptions import ApeException
+    from eth_utils import to_checksum_address
 
     from indexvault import chain, deployments, oneasset
+    from indexvault.units import format_amount
 
     rpc = chain.market_rpc()
     quote_asset = market.assets[market.quote]
@@ -507,7 +512,18 @@ def create_pool(record: dict[str, Any], account, market, depth_usd: Decimal, log
     quoted, _ = oneasset.quote(record, "mint", quote_asset.token_symbol, Decimal(shares) / WAD)
     max_in = quoted.bound(Decimal("0.005"))
     token = project.MockToken.at(quote_asset.token)
-    token.mint(account.address, max_in + quote_amount, sender=account)
+    need, held = max_in + quote_amount, token.balanceOf(account.address)
+    if held < need:
+        try:
+            token.mint(account.address, need - held, sender=account)
+        except ApeException:
+            unit = quote_asset.token_symbol
+            raise deployments.DeploymentError(
+                f"{account.address} holds {format_amount(held, quote_asset.decimals)} {unit}; the pool and the "
+                f"shares minted for it need {format_amount(need, quote_asset.decimals)} {unit}, and {unit} "
+                f"({quote_asset.token}) is not a mock this account can mint: fund the account, or pass a "
+                "smaller --create-pool"
+            ) from None
     oneasset.mint_from(record, account, market, quoted, max_in, echo=log)
     vault = project.IndexVault.at(record["vault"])
     shares = min(shares, vault.balanceOf(account.address))
@@ -526,6 +542,7 @@ def create_pool(record: dict[str, Any], account, market, depth_usd: Decimal, log
         sender=account,
     )
     (pool,) = rpc.read([(market.uniswap.v2_factory, GET_PAIR, (record["vault"], quote_asset.token))])[0]
+    pool = to_checksum_address(pool)
     record = deployments.load(chain.record_file(), record["symbol"])
     record = {k: v for k, v in record.items() if k != "deployed_at"} | {"pool": pool}
     deployments.save(chain.record_file(), record)

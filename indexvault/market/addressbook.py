@@ -266,10 +266,19 @@ def missing_book_message(chain_id: int, network: str, folder: Path) -> str:
     )
 
 
-def market_for_index(book: AddressBook, rpc, components: list[tuple[str, str]], oracle: str, timestamp: int):
+def market_for_index(
+    book: AddressBook,
+    rpc,
+    components: list[tuple[str, str]],
+    oracle: str,
+    timestamp: int,
+    quote: str | None = None,
+):
     """The market a deployed index trades on, from an address book: the book's tokens (its quote first) and
     every component (token, symbol) the book does not list, priced by the feed the index's own oracle adapter
-    uses, with each asset's Uniswap pools found through the book's factories (`discover_pools`)."""
+    uses, with each asset's Uniswap pools found through the book's factories (`discover_pools`). `quote`,
+    the token the index's Rebalancer trades against (one of `components`), is the market's quote, so its
+    pools are the ones found, though the book's quote is another token (a testnet index's mock USDC)."""
     from indexvault.market import uniswap as uni
     from indexvault.market.rpc import Function
 
@@ -280,7 +289,7 @@ def market_for_index(book: AddressBook, rpc, components: list[tuple[str, str]], 
         o_feed = Function("feed(address)", "(address,uint256,address,uint256,uint256,uint256)")
         configs = rpc.read([(oracle, o_feed, (token,)) for token, _ in extra])
         feed_decimals = rpc.read([(c[0][0], uni.ERC20_DECIMALS, ()) for c in configs])
-        assets = dict(record.assets)
+        assets: dict[str, Asset] = {}
         for (token, symbol), (config,), (decimals,) in zip(extra, configs, feed_decimals):
             key = symbol if symbol not in assets else f"{symbol}@{token[:8]}"
             assets[key] = Asset(
@@ -294,5 +303,15 @@ def market_for_index(book: AddressBook, rpc, components: list[tuple[str, str]], 
                 feed_decimals=decimals,
                 heartbeat=config[1],
             )
-        record = record.model_copy(update={"assets": assets})
+        # The index's own tokens keep their symbols, listed first (`by_token_symbol` finds them): a book
+        # token of the same symbol (Sepolia's WETH as ETH, its USDC, beside an index's mocks) is keyed
+        # by symbol and address.
+        renamed = {key: f"{key}@{a.token[:8]}" for key, a in record.assets.items() if key in assets}
+        for key, asset in record.assets.items():
+            new_key = renamed.get(key, key)
+            assets[new_key] = asset.model_copy(update={"symbol": new_key})
+        record = record.model_copy(update={"assets": assets, "quote": renamed.get(record.quote, record.quote)})
+    if quote is not None:
+        key = next(a.symbol for a in record.assets.values() if a.token.lower() == quote.lower())
+        record = record.model_copy(update={"quote": key})
     return discover_pools(record, rpc)

@@ -94,21 +94,9 @@ def _to_units(usd: Decimal, price: Decimal, decimals: int) -> int:
     return int(usd / price * Decimal(10**decimals))
 
 
-def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log = lambda _: None) -> MarketRecord:
-    """Deploy the market of `plan` on the node behind `rpc`, whose clock must
-    be before the close of `plan.date` (an anvil started with
-    `--timestamp genesis_timestamp(date)`). Returns its record."""
-    accounts = rpc.call("eth_accounts")
-    if len(accounts) <= MAKER_INDEX:
-        raise MarketError("the node has no unlocked dev account 9: build on an anvil node")
-    maker = to_checksum_address(accounts[MAKER_INDEX])
-    if rpc.timestamp() >= close_timestamp(plan.date):
-        raise MarketError(f"the node's clock is past the close of {plan.date}: start anvil with --timestamp")
-    rpc.set_balance(maker, MAKER_ETH)
-    quote = history.quote_symbol()
-    weth_symbol = history.weth_symbol()
-
-    log("deploying Uniswap V2 and V3 from their npm bytecode")
+def deploy_uniswap(rpc: Rpc, maker: str) -> Uniswap:
+    """WETH9, Uniswap V2 (factory, Router02) and V3 (factory, SwapRouter, QuoterV2, position manager)
+    from their npm bytecode, deployed by `maker` (an unlocked account); their addresses."""
     weth, v2_factory, v3_factory = rpc.deploy_all(
         [
             (maker, uni.bytecode("WETH9"), "WETH9", (), ()),
@@ -132,7 +120,7 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
             ),
         ]
     )
-    dex = Uniswap(
+    return Uniswap(
         weth=weth,
         v2_factory=v2_factory,
         v2_router=v2_router,
@@ -141,6 +129,26 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
         quoter=quoter,
         position_manager=position_manager,
     )
+
+
+def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log = lambda _: None) -> MarketRecord:
+    """Deploy the market of `plan` on the node behind `rpc`, whose clock must
+    be before the close of `plan.date` (an anvil started with
+    `--timestamp genesis_timestamp(date)`). Returns its record."""
+    accounts = rpc.call("eth_accounts")
+    if len(accounts) <= MAKER_INDEX:
+        raise MarketError("the node has no unlocked dev account 9: build on an anvil node")
+    maker = to_checksum_address(accounts[MAKER_INDEX])
+    if rpc.timestamp() >= close_timestamp(plan.date):
+        raise MarketError(f"the node's clock is past the close of {plan.date}: start anvil with --timestamp")
+    rpc.set_balance(maker, MAKER_ETH)
+    quote = history.quote_symbol()
+    weth_symbol = history.weth_symbol()
+
+    log("deploying Uniswap V2 and V3 from their npm bytecode")
+    dex = deploy_uniswap(rpc, maker)
+    weth, v2_router, swap_router, position_manager = dex.weth, dex.v2_router, dex.swap_router, dex.position_manager
+    v2_factory, v3_factory = dex.v2_factory, dex.v3_factory
 
     symbols = [quote, *plan.symbols]
     infos = {s: history.token_info(s) for s in symbols}

@@ -177,3 +177,42 @@ def test_book__only_some_v3_periphery_zero__refused(raw):
     data = copy.deepcopy(raw)
     data["uniswap"]["quoter"] = ZERO
     assert errors(data) == ["uniswap.quoter: give swap_router, quoter and position_manager, or none (all zero)"]
+
+
+class _Chain:
+    """The reads `market_for_index` makes, answered from a dict: the oracle's feed of each token, each
+    feed's decimals, and the V2 factory's pairs."""
+
+    def __init__(self, feeds: dict[str, tuple], pairs: dict[frozenset, str]):
+        self.feeds, self.pairs = feeds, pairs
+
+    def read(self, calls):
+        out = []
+        for _, fn, args in calls:
+            if fn.signature == "feed(address)":
+                out.append((self.feeds[args[0]],))
+            elif fn.signature == "decimals()":
+                out.append((8,))
+            else:
+                assert fn.signature == "getPair(address,address)"  # V3 is off in the Sepolia book
+                out.append((self.pairs.get(frozenset(a.lower() for a in args), "0x" + "00" * 20),))
+        return out
+
+
+def test_market_for_index__an_indexs_own_tokens_and_quote_before_the_books():
+    """On Sepolia an index of mocks (examples/second.yaml: mock BTC, ETH and USDC, the Rebalancer's quote)
+    beside the shipped book's WETH (as ETH) and USDC: its pools are against its own USDC, so that is the
+    market's quote, and its symbols name its own tokens (propose, `redeem --to USDC`), the book's by address."""
+    from indexvault.market.addressbook import SHIPPED, market_for_index
+
+    book = load_address_book(SHIPPED[11155111])
+    btc, eth, usdc, pool = (to_checksum_address("0x" + c * 40) for c in "bcad")
+    feeds = {t: ("0x" + "e1" * 20, 86400, MAKER, 0, 0, d) for t, d in ((btc, 8), (eth, 18), (usdc, 6))}
+    chain = _Chain(feeds, {frozenset((btc.lower(), usdc.lower())): pool})
+    components = [(btc, "BTC"), (eth, "ETH"), (usdc, "USDC")]
+    market = market_for_index(book, chain, components, MAKER, TIMESTAMP, quote=usdc)
+    assert market.quote == "USDC" and market.assets["USDC"].token == usdc
+    assert [market.by_token_symbol(s).token for s in ("BTC", "ETH", "USDC")] == [btc, eth, usdc]
+    weth, book_usdc = book.tokens["ETH"].address, book.tokens["USDC"].address
+    assert market.assets[f"ETH@{weth[:8]}"].token == weth and market.assets[f"USDC@{book_usdc[:8]}"].token == book_usdc
+    assert [(p.dex, p.pair, p.address) for p in market.assets["BTC"].pools] == [("v2", "USDC", pool)]
