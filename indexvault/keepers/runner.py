@@ -197,10 +197,14 @@ class Round:
     snapshot: decisions.Snapshot
     decision: decisions.Decision
     fills: list[Fill] = field(default_factory=list)
+    remaining_after: dict[str, int] | None = None  # the Rebalancer's `remaining` read again after the fills
 
     @property
     def left(self) -> int:
-        """Targets not met, after this round's fills."""
+        """Targets not met after this round's fills (as the Rebalancer counts them, whole unit steps
+        included, when they were read again; else as the snapshot and the fills say)."""
+        if self.remaining_after is not None:
+            return sum(amount > 0 for amount in self.remaining_after.values())
         filled: dict[str, int] = {}
         for f in self.fills:
             if f.ok:
@@ -335,6 +339,10 @@ def run_round(
         if verbose:
             log(fill_line(result.snapshot, fill))
         result.fills.append(fill)
+    if any(f.ok for f in result.fills):
+        tokens = [c.token for c in snapshot.components]
+        after = rpc.read([(deployment["rebalancer"], R_REMAINING, (t,)) for t in tokens])
+        result.remaining_after = {t: left for t, (_, left) in zip(tokens, after)}
     return result
 
 
