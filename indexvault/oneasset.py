@@ -445,7 +445,7 @@ def router(record: dict[str, Any], account, market: MarketRecord, echo: Callable
                 deployments.save(path, record)
             return project.IndexRouter.at(address), record
     contract = project.IndexRouter.deploy(market.uniswap.v2_router, market.uniswap.swap_router, sender=account)
-    echo(f"  router {contract.address} (deployed once for this network, on Uniswap V2 Router02 and V3 SwapRouter)")
+    echo(f"  router {contract.address} (deployed once for this network, on its Uniswap routers)")
     record = {k: v for k, v in record.items() if k != "deployed_at"} | {"router": contract.address}
     deployments.save(path, record)
     return contract, record

@@ -44,6 +44,7 @@ from typing import Any, Literal
 
 from indexvault.market import uniswap as uni
 from indexvault.model import WAD
+from indexvault.units import format_amount
 
 BPS = 10_000
 V2_POOL_FEE = uni.V2_FEE  # 0.3 %
@@ -52,6 +53,12 @@ Log = Callable[[str], None]
 
 
 # --- the snapshot ----------------------------------------------------------
+
+
+def _usd(quote_amount: int, snapshot: Snapshot) -> str:
+    """Quote base units in USD at the quote's feed, as a person reads them."""
+    usd = Decimal(quote_amount) * snapshot.quote_price / WAD / 10**snapshot.quote_decimals
+    return f"{usd:,.2f}"
 
 
 @dataclass(frozen=True)
@@ -209,7 +216,8 @@ def decide(snapshot: Snapshot, settings: Settings = Settings()) -> Decision:
         return Decision(
             None,
             f"the pool is {side} the band but the trade is unprofitable after gas: profit "
-            f"{profit} < gas {gas_quote} + min profit (quote base units){capped}",
+            f"{_usd(profit, snapshot)} < gas {_usd(gas_quote, snapshot)} + min profit "
+            f"{settings.min_profit_usd} USD{capped}",
             b,
             price,
             price,
@@ -224,7 +232,7 @@ def decide(snapshot: Snapshot, settings: Settings = Settings()) -> Decision:
     return Decision(
         kind,
         f"the pool is {side} the band: {verb} {Decimal(shares) / WAD:.6f} shares for a profit "
-        f"of {profit} quote base units (gas {gas_quote}){capped}",
+        f"of {_usd(profit, snapshot)} USD (gas {_usd(gas_quote, snapshot)} USD){capped}",
         b,
         price,
         after,
@@ -409,8 +417,10 @@ def run_round(
             break
         shares = decision.shares * snapshot.quote_balance // bound
         log(
-            f"  the mint of {Decimal(decision.shares) / WAD:.6f} shares needs up to {bound} quote base units, the "
-            f"keeper holds {snapshot.quote_balance}: {Decimal(shares) / WAD:.6f} shares instead"
+            f"  the mint of {Decimal(decision.shares) / WAD:.6f} shares needs up to "
+            f"{format_amount(bound, snapshot.quote_decimals)} of the quote, the keeper holds "
+            f"{format_amount(snapshot.quote_balance, snapshot.quote_decimals)}: "
+            f"{Decimal(shares) / WAD:.6f} shares instead"
         )
         decision = replace(decision, shares=shares)
         result.decision = decision

@@ -285,10 +285,13 @@ def run_round(
     `summary` says the rest in one line). A fill that fails is logged and
     not retried: the next round reads the chain and decides again."""
     short = read_shortfalls(rpc, deployment)
+    known = {c["token"].lower(): c for c in deployment["components"]}
     for row in short:  # a component that changed after listing: share the loss before pricing anything
+        c = known.get(row.token.lower(), {"symbol": row.token, "decimals": 0})
         log(
-            f"{'[simulate] ' if simulate else ''}sync {row.token}: the vault holds {row.held} base units, "
-            f"owes {row.owed} ({row.shortfall_bps} bps short)"
+            f"{'[simulate] ' if simulate else ''}sync {c['symbol']}: the vault holds "
+            f"{format_amount(row.held, c['decimals'])} {c['symbol']}, owes {format_amount(row.owed, c['decimals'])} "
+            f"({row.shortfall_bps} bps short)"
         )
     if short and not simulate:
         from ape import project

@@ -5,6 +5,7 @@ cost 18 bps each way (the router's measured cost), gas 1 gwei at ETH 2,000."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
@@ -87,6 +88,9 @@ def test_decide__just_outside_the_band__unprofitable_after_gas__does_nothing():
     d = decide(snap, SETTINGS)
     assert d.kind is None and "unprofitable after gas" in d.reason
     assert 0 < d.expected_profit < d.gas_quote
+    # In USD, as a person reads it, never in the quote's base units.
+    assert re.search(r"profit \d+\.\d\d < gas \d{3}\.\d\d \+ min profit \d+ USD", d.reason), d.reason
+    assert "base units" not in d.reason
     # The same move at 1 gwei pays.
     assert decide(replace(snap, gas_price=10**9), Settings(min_profit_usd=Decimal(0))).kind == "mint_and_sell"
 

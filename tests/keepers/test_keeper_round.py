@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from indexvault.keepers import rebalance as decisions
 from indexvault.keepers import runner
+from indexvault.units import format_amount
 
 
 def test_keeper_round__before_the_timelock__waits(ape_node, market, launched):
@@ -97,7 +98,8 @@ def test_keeper_round__a_seized_component__is_synced_before_any_bid(ape_node, ma
 
     lines = []
     runner.run_round(rpc, market, record, None, decisions.Settings(), simulate=True, log=lines.append)
-    assert lines[0].startswith(f"[simulate] sync {short.token}: the vault holds {short.held} base units")
+    held, owed = format_amount(short.held, 8), format_amount(short.owed, 8)
+    assert lines[0] == f"[simulate] sync WBTC: the vault holds {held} WBTC, owes {owed} (100 bps short)"
     assert vault.units()[slot] == unit_before  # simulate signed nothing
 
     # No bid can clear a billion-dollar minimum: only the sync acts (an open auction would buy WBTC back).
