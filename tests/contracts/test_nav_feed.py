@@ -4,8 +4,14 @@ AggregatorV2V3Interface at 8 decimals, with recorded rounds, a carried
 Every method of the interface is called here against the real vault and
 adapter; SECURITY.md's lender claims each point at a test below."""
 
+import json
+import os
+from pathlib import Path
+
 import boa
 import pytest
+from eth.exceptions import Revert
+from eth_abi import encode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +26,11 @@ REDEEM_FEE = WAD // 200  # 0.5 %
 # One 8-decimal feed per component of the (6, 8, 18) basket: answer, heartbeat.
 FEEDS = [(1_00012345, 86_400), (60_000_12345678, 3_600), (3_000_50000000, 600)]
 NO_DATA = "navfeed: no data present"
+# Aave V3's own AaveOracle, the hardhat artifact the npm package ships (the
+# published bytecode, unmodified). AAVE_CORE_V3_DIR points elsewhere (an
+# `npm pack` extracted) when node_modules lacks the package.
+AAVE_CORE_V3 = Path(os.environ.get("AAVE_CORE_V3_DIR", Path(__file__).parents[2] / "node_modules/@aave/core-v3"))
+AAVE_ORACLE = AAVE_CORE_V3 / "artifacts/contracts/misc/AaveOracle.sol/AaveOracle.json"
 
 
 @pytest.fixture
@@ -326,3 +337,58 @@ def test_answer__matches_the_reference(index, create_nav_feed, admin, price, fee
         for feed in feeds:
             feed.set_answer(moved if feed == feeds[1] else feed.answer())
         assert bounded.latestAnswer() == feed_live_answer(oracle.nav_per_share(), fee, last, rise, elapsed)
+
+
+# --- the real consumer: Aave V3's AaveOracle -----------------------------------------
+
+
+@pytest.fixture
+def create_aave_oracle():
+    """Deploys Aave V3's AaveOracle (published bytecode) pricing `asset` from
+    `source`, in USD with 8 decimals as Aave's markets, no fallback oracle."""
+    if not AAVE_ORACLE.exists():
+        pytest.skip(f"@aave/core-v3@1.19.3 is not installed ({AAVE_ORACLE} missing): npm install")
+    artifact = json.loads(AAVE_ORACLE.read_text())
+
+    def create(asset, source):
+        provider = boa.env.generate_address("aave addresses provider")  # the constructor only stores it
+        args = encode(
+            ["address", "address[]", "address[]", "address", "address", "uint256"],
+            [provider, [asset], [source], ZERO_ADDRESS, ZERO_ADDRESS, 10**8],
+        )
+        address, _ = boa.env.deploy_code(bytecode=bytes.fromhex(artifact["bytecode"][2:]) + args)
+        return boa.loads_abi(json.dumps(artifact["abi"]), name="AaveOracle").at(address)
+
+    return create
+
+
+def test_aave_oracle__prices_the_index_from_the_feed(index, nav_feed, create_aave_oracle):
+    vault, oracle, feeds = index
+    aave = create_aave_oracle(vault.address, nav_feed.address)
+    assert aave.getSourceOfAsset(vault.address) == nav_feed.address
+    assert aave.BASE_CURRENCY_UNIT() == 10**8
+    assert aave.getAssetPrice(vault.address) == nav_feed.latestAnswer() == _expected(oracle, vault)
+    feeds[1].set_answer(feeds[1].answer() // 2)  # a crash in component 1
+    assert aave.getAssetPrice(vault.address) == _expected(oracle, vault)
+
+
+def test_aave_oracle__the_adapter_as_source__reverts(index, create_aave_oracle):
+    """The gap the issue names: the adapter's own feed has no latestAnswer()
+    (and 18 decimals), so Aave cannot read it; the NavFeed fills it."""
+    vault, oracle, _ = index
+    aave = create_aave_oracle(vault.address, oracle.address)
+    selector = bytes.fromhex("b3596f07")  # getAssetPrice(address)
+    # It fails with no reason at all: the adapter has no latestAnswer().
+    with pytest.raises(Revert) as failed:
+        boa.env.raw_call(aave.address, data=selector + encode(["address"], [vault.address]))
+    assert failed.value.args == (b"",)
+
+
+def test_aave_oracle__component_stale__reads_the_carried_answer(index, nav_feed, create_aave_oracle):
+    """AaveOracle checks no staleness: it reads the carried (last recorded)
+    answer, as it would a Chainlink feed whose rounds stopped; a keeper
+    pokes at least once per heartbeat so that answer is recent."""
+    vault, _, _ = index
+    aave = create_aave_oracle(vault.address, nav_feed.address)
+    boa.env.time_travel(seconds=3_601)
+    assert aave.getAssetPrice(vault.address) == nav_feed.getAnswer(1)
