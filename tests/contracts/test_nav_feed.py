@@ -237,7 +237,9 @@ def test_sync__after_a_loss__lowers_the_answer(index, nav_feed, tokens, attacker
     assert after == expected < before
 
 
-@pytest.mark.parametrize("fees", [(WAD // 100, WAD // 100, 0), (0, 0, WAD // 20)], ids=["mint-redeem-fees", "streaming"])
+@pytest.mark.parametrize(
+    "fees", [(WAD // 100, WAD // 100, 0), (0, 0, WAD // 20)], ids=["mint-redeem-fees", "streaming"]
+)
 def test_mint_and_redeem__never_raise_the_answer(index, nav_feed, fund, tokens, attacker, admin, fees):
     vault = index[0]
     with boa.env.prank(admin):
