@@ -72,6 +72,39 @@ def synced_unit(unit: int, held: int, claims: int, supply: int, multiplier: int)
     return free * UNIT_SCALE // scale
 
 
+# --- the NAV feed (contracts/NavFeed.vy) -------------------------------------
+# Chainlink's USD feeds answer with 8 decimals; the adapter's NAV per share has 18.
+FEED_DECIMALS = 8
+BPS = 10_000
+DAY = 86_400
+
+
+def feed_answer(nav_per_share: int, redeem_fee: int) -> int:
+    """The NAV feed's answer (USD, 8 decimals) for an adapter NAV per share
+    (USD 1e18 a whole index token) and a redeem fee (WAD): what one whole
+    token pays on redemption, net of the fee, rounded down once."""
+    return nav_per_share * (WAD - redeem_fee) // (WAD * 10 ** (18 - FEED_DECIMALS))
+
+
+def feed_rise_bound(last_answer: int, max_rise_per_day: int, elapsed: int) -> int | None:
+    """Most the feed may answer `elapsed` seconds after recording
+    `last_answer`, with a rise bound of `max_rise_per_day` basis points of it
+    a day (linear, rounded down); None when unbounded (no bound, or nothing
+    to start from)."""
+    if max_rise_per_day == 0 or last_answer == 0:
+        return None
+    return last_answer + last_answer * max_rise_per_day * elapsed // (BPS * DAY)
+
+
+def feed_live_answer(
+    nav_per_share: int, redeem_fee: int, last_answer: int = 0, max_rise_per_day: int = 0, elapsed: int = 0
+) -> int:
+    """The open round's live answer: `feed_answer`, capped by the rise bound."""
+    answer = feed_answer(nav_per_share, redeem_fee)
+    bound = feed_rise_bound(last_answer, max_rise_per_day, elapsed)
+    return answer if bound is None else min(answer, bound)
+
+
 @dataclass
 class VaultModel:
     """State of one vault: units, multiplier, supply, balances, holdings.
