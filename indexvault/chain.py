@@ -71,7 +71,28 @@ def load_deployment(symbol: str | None = None) -> dict[str, Any]:
             f"index {record['symbol']} was recorded at {record['vault']}, but this chain has no contract there "
             "(a local chain starts empty each time): run `ape run deploy` again"
         )
-    return record
+    return with_current_components(record)
+
+
+def with_current_components(record: dict[str, Any]) -> dict[str, Any]:
+    """`record` with its components as the vault holds them now, slot for slot: a rebalance appends a
+    token the deployment did not list (its symbol and decimals read from the token, its feed from the
+    index's adapter), and every array mint and redeem take has one entry per slot."""
+    tokens = project.IndexVault.at(record["vault"]).components()
+    known = {c["token"].lower(): c for c in record["components"]}
+    if [t.lower() for t in tokens] == list(known):
+        return record
+    oracle = project.OracleAdapter.at(record["oracle"])
+    components = []
+    for token in tokens:
+        if token.lower() in known:
+            components.append(known[token.lower()])
+            continue
+        erc20 = project.MockToken.at(token)  # any ERC-20 ABI will do
+        components.append(
+            {"symbol": erc20.symbol(), "token": token, "decimals": erc20.decimals(), "feed": oracle.feed(token)[0]}
+        )
+    return {**record, "components": components}
 
 
 def live_indexes() -> dict[str, dict[str, Any]]:

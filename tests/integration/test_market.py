@@ -125,8 +125,12 @@ def test_readme_one_asset_and_keeper_sections__run_as_typed_until_every_target_i
 
     status = ape_run(records, "status", "--json")
     index = json.loads(status.stdout[status.stdout.index("{") :])
-    held = {c["symbol"]: Decimal(c["units"]) for c in index["components"]}
-    assert held["MATIC"] == 0 and held["LINK"] > 0
+    # The vault's eleventh slot (LINK, added by the auctions) is shown, and minting takes it.
+    units = {c["symbol"]: Decimal(c["unit"]) for c in index["components"]}
+    assert len(units) == 11 and units["MATIC"] == 0 and units["LINK"] > 0
+    minted = ape_run(records, "mint", "--shares", "1")
+    assert minted.returncode == 0, minted.stdout
+    assert "LINK" in minted.stdout
 
 
 def test_deploy__unknown_market_symbol__named_with_the_market_s_assets(node, records, tmp_path):
