@@ -128,6 +128,7 @@ def test_readme_one_asset_and_keeper_sections__run_as_typed_until_every_target_i
     # The vault's eleventh slot (LINK, added by the auctions) is shown, and minting takes it.
     units = {c["symbol"]: Decimal(c["unit"]) for c in index["components"]}
     assert len(units) == 11 and units["MATIC"] == 0 and units["LINK"] > 0
+    assert ape_run(records, "market", "fund", "LINK", "10").returncode == 0  # deploy funded the launch basket
     minted = ape_run(records, "mint", "--shares", "1")
     assert minted.returncode == 0, minted.stdout
     assert "LINK" in minted.stdout
