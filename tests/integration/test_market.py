@@ -125,9 +125,10 @@ def test_readme_one_asset_and_keeper_sections__run_as_typed_until_every_target_i
 
     status = ape_run(records, "status", "--json")
     index = json.loads(status.stdout[status.stdout.index("{") :])
-    # The vault's eleventh slot (LINK, added by the auctions) is shown, and minting takes it.
+    # The slots the auctions added (LINK, and USDC: the proposal's cash buffer stays in the quote) are
+    # shown, and minting takes them.
     units = {c["symbol"]: Decimal(c["unit"]) for c in index["components"]}
-    assert len(units) == 11 and units["MATIC"] == 0 and units["LINK"] > 0
+    assert list(units)[10:] == ["LINK", "USDC"] and units["MATIC"] == 0 and units["LINK"] > 0 < units["USDC"]
     assert ape_run(records, "market", "fund", "LINK", "10").returncode == 0  # deploy funded the launch basket
     minted = ape_run(records, "mint", "--shares", "1")
     assert minted.returncode == 0, minted.stdout
