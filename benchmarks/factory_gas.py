@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indexvault import bench  # noqa: E402
-from indexvault import factory_bench as fb  # noqa: E402
+from benchmarks import factory as fb  # noqa: E402
+from benchmarks import gas as bench  # noqa: E402
 from indexvault.market.node import Anvil  # noqa: E402
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indexvault import bench  # noqa: E402
-from indexvault import rebalance_bench as rb  # noqa: E402
+from benchmarks import gas as bench  # noqa: E402
+from benchmarks import rebalance as rb  # noqa: E402
 from indexvault.market import node as market_node  # noqa: E402
 from indexvault.market import record as market_record  # noqa: E402
 

@@ -26,7 +26,7 @@ from ape import chain, project
 from ape.exceptions import ApeException, ContractLogicError
 
 from indexvault import deployments
-from indexvault.bench import TX_GAS_CAP  # EIP-7825, from the Osaka fork on
+from benchmarks.gas import TX_GAS_CAP  # EIP-7825, from the Osaka fork on
 from indexvault.chain import (
     MOCK_FEED_DECIMALS,
     ZERO_ADDRESS,

@@ -17,7 +17,7 @@ from ape import accounts, project
 from ape.cli import ConnectedProviderCommand
 from ape.logging import LogLevel, logger
 
-from indexvault import bench
+from benchmarks import gas as bench
 
 
 @click.command(cls=ConnectedProviderCommand)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from indexvault import auction_model
 from indexvault.model import UNIT_SCALE, WAD, amount_in, amount_out
-from tests.utils import matrix
+from benchmarks import matrix_cells as matrix
 from tests.utils.oracle import normalise
 
 # Fewer examples where one costs more (a 128-component mint is about 0.5 s in py-evm).

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import boa  # noqa: E402
 
-from tests.utils import matrix  # noqa: E402
+from benchmarks import matrix_cells as matrix  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "matrix.json"
 SHARES = 1_000 * matrix.WAD

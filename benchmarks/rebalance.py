@@ -50,7 +50,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from indexvault import bench
+from benchmarks import gas as bench
 from indexvault.market import uniswap
 from indexvault.market.record import MarketRecord
 

@@ -29,7 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from indexvault import bench, launch
+from benchmarks import gas as bench
+from indexvault import launch
 
 DEFAULT_NS = (1, 5, 10, 20, 50)
 ONE = bench.ONE
