@@ -125,7 +125,7 @@ class Settings:
     min_profit_usd: Decimal = Decimal(1)  # on top of the gas: 0 bids as soon as a bid pays for its gas
     max_impact_bps: int = 50  # largest move of a pool's price a bid may cause
     gas_margin: Decimal = Decimal("0.1")  # the profit floor is the gas x (1 + this) + min_profit_usd
-    gas_v2: int = 230_000  # a bidder fill straight with a V2 pair, measured (benchmarks/rebalance_gas.py: 204k)
+    gas_v2: int = 230_000  # a bidder fill straight with a V2 pair, measured (python -m benchmarks rebalance: 204k)
     gas_v3: int = 330_000
     max_oracle_age: int | None = None  # seconds; the feed's heartbeat when None
     bisect_steps: int = 64
