@@ -20,7 +20,7 @@ MARKET_SIZE ?= 20
 MARKET := markets/$(MARKET_DATE)/state.json
 MARKET_SOURCES := $(wildcard indexvault/market/*.py) $(wildcard indexvault/data/*)
 
-.PHONY: install lint format demo test test-contracts test-integration bench bench-market bench-rebalance bench-oneasset bench-fuzz \
+.PHONY: install lint layers format demo test test-contracts test-integration bench bench-market bench-rebalance bench-oneasset bench-fuzz \
 	anvil market market-node rebalance-demo fuzz rehearsal bench-factory bench-matrix clean
 
 install: $(STAMP_PY) $(STAMP_NODE) $(BUILD)
@@ -68,6 +68,12 @@ lint: $(STAMP_LINT) $(STAMP_PY)
 		-p $$($(VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') contracts \
 		-- $(NATRIX_CONTRACTS)
 
+# The layers contract in pyproject.toml ([tool.importlinter]), part of `make test`: pure modules stay off
+# the chain, the product imports neither the benchmarks nor the tests.
+LINT_IMPORTS ?= $(VENV)/bin/lint-imports
+layers: $(STAMP_PY)
+	PYTHONPATH=$(CURDIR) $(LINT_IMPORTS) --no-cache
+
 # What `make lint` checks, fixed in place (review the diff).
 format: $(STAMP_LINT)
 	$(LINT_VENV)/bin/ruff check --fix .
@@ -77,7 +83,7 @@ format: $(STAMP_LINT)
 # Lint, then the contract unit and property tests (titanoboa), the market from its saved
 # state, and the scripts end to end on anvil, on two workers (the end-to-end tests that use
 # 127.0.0.1:8545 share one; see tests/conftest.py).
-test: install lint $(MARKET)
+test: install lint layers $(MARKET)
 	$(RUN) pytest -p no:ape_test tests -q -n 2 --dist loadgroup
 
 test-contracts: install
