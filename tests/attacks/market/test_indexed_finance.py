@@ -25,7 +25,7 @@ from fractions import Fraction
 
 import boa
 
-from indexvault import oneasset
+from indexvault import amm, oneasset
 from indexvault.keepers import arbitrage
 from indexvault.market import pools as market_pools
 from indexvault.market import uniswap as uni
@@ -43,7 +43,7 @@ SYMBOLS = ("BTC", "ETH", "ADA", "USDC")  # the index's components, in order
 
 def _pump_index_pool(env, who, factor) -> None:
     snap = arbitrage.read_snapshot(env.reader, env.market, env.deployment, 10**9)
-    amount = uni.v2_amount_in(snap.pool_quote, snap.pool_shares, 1 / (snap.price * factor))
+    amount = amm.v2_amount_to_price(snap.pool_quote, snap.pool_shares, 1 / (snap.price * factor))
     data = uni.V2_SWAP_EXACT_IN(amount, 0, [env.usdc.address, env.vault.address], who, DEADLINE)
     boa.env.raw_call(env.market.uniswap.v2_router, sender=who, data=bytes.fromhex(data[2:]))
 
