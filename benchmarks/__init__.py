@@ -11,8 +11,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from indexvault.errors import IndexVaultError
+
 ROOT = Path(__file__).resolve().parents[1]  # the repository: contracts/, node_modules/, markets/
 RESULTS = ROOT / "benchmarks" / "results"
+
+
+class BenchError(IndexVaultError, RuntimeError):
+    """A benchmark that cannot run as set up; the message says what is missing or wrong."""
 
 
 def log(message: str) -> None:

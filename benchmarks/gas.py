@@ -45,7 +45,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from benchmarks import RESULTS, ROOT, log
+from benchmarks import RESULTS, ROOT, BenchError, log
 from indexvault.constants import MAX_UINT256, TX_GAS_CAP, WAD, ZERO_ADDRESS
 
 SYSTEMS = ("indexvault", "set-v2", "floor")
@@ -91,8 +91,8 @@ MEASURED_BY = {
 }
 
 
-class ArtifactError(Exception):
-    """A Hardhat artifact that cannot be deployed as it is."""
+class UnlinkedArtifact(BenchError):
+    """A Hardhat artifact that cannot be deployed as it is (it needs linked libraries)."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ def load_artifact(path: Path):
     artifact = json.loads(path.read_text())
     name = artifact["contractName"]
     if artifact.get("linkReferences") or artifact.get("deployedLinkReferences"):
-        raise ArtifactError(f"{path}: {name} needs linked libraries, which this benchmark does not deploy")
+        raise UnlinkedArtifact(f"{path}: {name} needs linked libraries, which this benchmark does not deploy")
     contract_type = ContractType.model_validate(
         {
             "contractName": name,

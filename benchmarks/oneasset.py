@@ -29,13 +29,14 @@ from boa.interpret import set_search_paths
 from benchmarks import RESULTS as RESULTS_DIR
 from benchmarks import ROOT
 from indexvault import oneasset
+from indexvault.constants import MAX_UINT256, WAD
 from indexvault.market import node as market_node
 from indexvault.market import pools as market_pools
 from indexvault.market import record as market_record
 from indexvault.market import uniswap as uni
 from indexvault.market.rpc import Function, Tx
 from indexvault.model import VAULT_CONSTRUCTOR_TYPES
-from indexvault.units import WAD, to_base, units_from_weights
+from indexvault.units import to_base, units_from_weights
 
 DATE = "2024-01-01"
 INDEX = ROOT / "examples" / "market10.yaml"
@@ -43,7 +44,7 @@ OUT = RESULTS_DIR / "oneasset.json"
 SIZES = [10, 100]  # shares, whole index tokens (about 100 USD each)
 SEED = 1_000  # shares minted in kind first, so the vault is not empty
 DEADLINE = 2**63
-MAX = 2**256 - 1
+MAX = MAX_UINT256
 
 AMOUNTS_FOR_MINT = Function("amounts_for_mint(uint256)", "uint256[]")
 AMOUNTS_FOR_REDEEM = Function("amounts_for_redeem(uint256)", "uint256[]")

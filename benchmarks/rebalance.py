@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import RESULTS as RESULTS_DIR
-from benchmarks import ROOT, log
+from benchmarks import ROOT, BenchError, log
 from benchmarks import gas as bench
 from indexvault.constants import MAX_UINT256, WAD, ZERO_ADDRESS
 from indexvault.market import node as market_node
@@ -149,10 +149,6 @@ INCLUDES = {
         "TradeExecuted event"
     ),
 }
-
-
-class BenchError(RuntimeError):
-    """The benchmark could not set up or a measured trade did not do what it should."""
 
 
 @dataclass(frozen=True)

@@ -20,15 +20,13 @@ import math
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
+from indexvault.errors import ShallowPool
+
 V2_FEE = Fraction(3, 1000)
 FEE_UNITS = 1_000_000  # Uniswap V3 fees are in hundredths of a basis point
 Q96 = 2**96
 MIN_TICK, MAX_TICK = -887272, 887272
 MIN_SQRT_RATIO, MAX_SQRT_RATIO = 4295128739, 1461446703485210103287273052203988822301
-
-
-class ShallowPool(ValueError):
-    """A pool cannot pay the amount asked of it."""
 
 
 def sort_tokens(a: str, b: str) -> tuple[str, str]:

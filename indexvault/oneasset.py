@@ -36,6 +36,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from indexvault import amm
+from indexvault.errors import QuoteError
 from indexvault.market.pools import PoolState
 from indexvault.market.record import MarketRecord
 from indexvault.market.rpc import Function, RpcError
@@ -56,10 +57,6 @@ QUOTE_EXACT_INPUT_SINGLE = Function(
 Side = Literal["mint", "redeem"]
 # (pool address, fee, token in, token out, amount, exact output) -> amount in (exact output) or out; None: no quote
 V3Quote = Callable[[str, int, str, str, int, bool], "int | None"]
-
-
-class QuoteError(ValueError):
-    """No route, or a pool too shallow for the amount: the message names the component."""
 
 
 # ---- the pools a quote moves --------------------------------------------------------------

@@ -18,12 +18,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from indexvault import history, methodology
+from indexvault.constants import WAD
 from indexvault.keepers import rebalance as decisions
 from indexvault.keepers import runner
 from indexvault.market.build import close_timestamp
 from indexvault.market.record import MarketRecord
 
-WAD = 10**18
 PIPS = 1_000_000
 Log = Callable[[str], None]
 

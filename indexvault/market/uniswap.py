@@ -13,6 +13,7 @@ import json
 from functools import cache
 from pathlib import Path
 
+from indexvault.errors import ArtifactError
 from indexvault.market.rpc import Function
 
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
@@ -51,10 +52,6 @@ V3_LIQUIDITY = Function("liquidity()", "uint128")
 V3_CREATE_POOL = Function("createAndInitializePoolIfNecessary(address,address,uint24,uint160)")
 V3_MINT = Function("mint((address,address,uint24,int24,int24,uint256,uint256,uint256,uint256,address,uint256))")
 V3_EXACT_INPUT_SINGLE = Function("exactInputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))")
-
-
-class ArtifactError(FileNotFoundError):
-    """An npm package is missing: `make install` installs it."""
 
 
 @cache

@@ -31,11 +31,11 @@ from indexvault.market import pools as market_pools
 from indexvault.market import uniswap as uni
 from indexvault.model import WAD
 from tests.arbitrage.conftest import DEADLINE, fund
+from tests.utils import MAX
 from tests.utils.attacks import worth
 from tests.utils.boa_env import deployer
 from tests.utils.pool_moves import move_pools
 
-MAX = 2**256 - 1
 V2 = 0  # RebalanceBidder's route through a Uniswap V2 pair
 LOAN = 10**9  # whole tokens (or ETH) the flash loan lends of each asset
 SYMBOLS = ("BTC", "ETH", "ADA", "USDC")  # the index's components, in order
