@@ -806,11 +806,3 @@ def run(world: World, vault_ops: int, rng: random.Random, progress: Callable[[in
     world.flush()
     world.check_balances()
     return world
-
-
-# The arbitrage keeper and the index token's pool register their operations
-# (replacing the ARBITRAGE slot) and their check; so do the one-asset mint and
-# redeem through IndexRouter.
-from indexvault.fuzz import arbitrage as _arbitrage  # noqa: E402,F401
-from indexvault.fuzz import oneasset as _oneasset  # noqa: E402,F401
-from indexvault.fuzz import rebalance as _rebalance  # noqa: E402,F401
