@@ -38,7 +38,7 @@ def ape_node(saved_market, tmp_path_factory):
 def launched(ape_node, market):
     from ape import accounts
 
-    from indexvault.keepers import demo
+    from demos import rebalance as demo
 
     keeper = accounts.test_accounts[0]  # also the index's deployer here
     record = demo.launch(market, keeper, SHARES, echo=lambda line: None)

@@ -329,7 +329,7 @@ def test_routes__two_hops_from_the_weth_pair_and_the_weth_quote_pair():
 
 
 def test_curve_for__from_the_oracle_to_ten_thirds_of_the_fee_below_within_the_band():
-    from indexvault.keepers import demo
+    from demos import rebalance as demo
 
     assert demo.curve_for(3000) == (WAD, WAD - WAD // 100)
     assert demo.curve_for(30_000) == (WAD, WAD - WAD // 20)  # clamped to the 5 % band

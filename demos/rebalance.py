@@ -5,7 +5,7 @@ auctions through Uniswap while the market replays 2024-02-02 hour by hour.
 Then account for what the vault paid: against the oracle, against the pool
 fees the keeper paid, and against "pool fees + 25 bps of notional".
 
-`scripts/rebalance_demo.py` is the command; everything it does is here (`run`).
+`ape run rebalance_demo` (scripts/rebalance_demo.py) is the command; everything it does is here (`run`).
 """
 
 from __future__ import annotations
