@@ -20,7 +20,7 @@ MARKET_SIZE ?= 20
 MARKET := markets/$(MARKET_DATE)/state.json
 MARKET_SOURCES := $(wildcard indexvault/market/*.py) $(wildcard indexvault/data/*)
 
-.PHONY: install lint format demo test test-contracts test-integration bench bench-market bench-rebalance bench-oneasset bench-fuzz \
+.PHONY: install lint layers format demo test test-contracts test-integration bench bench-market bench-rebalance bench-oneasset bench-fuzz \
 	anvil market market-node rebalance-demo fuzz rehearsal bench-factory bench-matrix clean
 
 install: $(STAMP_PY) $(STAMP_NODE) $(BUILD)
@@ -68,6 +68,12 @@ lint: $(STAMP_LINT) $(STAMP_PY)
 		-p $$($(VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') contracts \
 		-- $(NATRIX_CONTRACTS)
 
+# The layers contract in pyproject.toml ([tool.importlinter]), part of `make test`: pure modules stay off
+# the chain, the product imports neither the benchmarks nor the tests.
+LINT_IMPORTS ?= $(VENV)/bin/lint-imports
+layers: $(STAMP_PY)
+	PYTHONPATH=$(CURDIR) $(LINT_IMPORTS) --no-cache
+
 # What `make lint` checks, fixed in place (review the diff).
 format: $(STAMP_LINT)
 	$(LINT_VENV)/bin/ruff check --fix .
@@ -77,7 +83,7 @@ format: $(STAMP_LINT)
 # Lint, then the contract unit and property tests (titanoboa), the market from its saved
 # state, and the scripts end to end on anvil, on two workers (the end-to-end tests that use
 # 127.0.0.1:8545 share one; see tests/conftest.py).
-test: install lint $(MARKET)
+test: install lint layers $(MARKET)
 	$(RUN) pytest -p no:ape_test tests -q -n 2 --dist loadgroup
 
 test-contracts: install
@@ -86,9 +92,10 @@ test-contracts: install
 test-integration: install
 	$(RUN) pytest -p no:ape_test tests/integration -q
 
-# Gas, side by side with Set Protocol v2 and the floor; writes benchmarks/results/.
+# Every benchmark is `python -m benchmarks KIND` (benchmarks/README.md); each writes its JSON in benchmarks/results/.
+# Gas, side by side with Set Protocol v2 and the floor (anvil on a random port; 8545 is left alone).
 bench: install
-	$(RUN) APE_FOUNDRY_HOST=auto ape run bench --network ethereum:local:foundry
+	$(RUN) python -m benchmarks gas
 
 # A long-running local node for `ape run deploy|mint|redeem|status` (Ctrl-C stops it).
 anvil: install
@@ -106,7 +113,7 @@ market-node: $(MARKET)
 
 # Build, restore and replay timings; writes benchmarks/results/market.json.
 bench-market: $(MARKET)
-	$(RUN) python benchmarks/market.py
+	$(RUN) python -m benchmarks market
 
 # A 10-component, 10M USD index rebalanced from the 2024-01-01 to the 2024-02-01 targets
 # through auctions the keeper fills against the market's pools; writes rebalance.json.
@@ -115,15 +122,15 @@ rebalance-demo: $(MARKET)
 
 # A keeper's auction fill against a bare Router02 swap and Set v2's GeneralIndexModule trade.
 bench-rebalance: $(MARKET)
-	$(RUN) python benchmarks/rebalance_gas.py
+	$(RUN) python -m benchmarks rebalance
 
 # One-asset mint and redeem through the router against in-kind plus separate swaps.
 bench-oneasset: $(MARKET)
-	$(RUN) python benchmarks/oneasset.py
+	$(RUN) python -m benchmarks oneasset
 
 # The fuzz engine's operations a second against Ape's, in one run; writes fuzz.json.
 bench-fuzz: $(MARKET)
-	$(RUN) python benchmarks/fuzz.py
+	$(RUN) python -m benchmarks fuzz
 
 # A long fuzz campaign on the saved market, with a progress bar and a report (FUZZ_OPS operations).
 FUZZ_OPS ?= 1000000
@@ -138,11 +145,11 @@ rehearsal: install
 
 # Gas of launching an index through IndexFactory against Set v2's SetTokenCreator.create; writes factory.json.
 bench-factory: install
-	$(RUN) python benchmarks/factory_gas.py
+	$(RUN) python -m benchmarks factory
 
 # Gas of mint, bid and redeem per cell of the extreme matrix (titanoboa); writes benchmarks/results/matrix.json.
 bench-matrix: install
-	$(RUN) python benchmarks/matrix_gas.py
+	$(RUN) python -m benchmarks matrix
 
 clean:
 	rm -rf .build .pytest_cache .hypothesis

@@ -2,7 +2,7 @@
 in this process, each on its own node restored from the saved market;
 prints both rates and their ratio and writes benchmarks/results/fuzz.json.
 
-    python benchmarks/fuzz.py [--fast-ops 20000] [--ape-ops 150]
+    python -m benchmarks fuzz [--fast-ops 20000] [--ape-ops 150]
 
 One seed, one scenario: the Ape run makes the first `--ape-ops` of the
 fast run's operations, with the same checks, one transaction per call.
@@ -17,17 +17,15 @@ import platform
 import random
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from indexvault.fuzz import engine  # noqa: E402
-from indexvault.fuzz.ape_baseline import ApeBackend, ape_on  # noqa: E402
-from indexvault.fuzz.campaign import OP_DEFINITION, market_node_for, run_campaign  # noqa: E402
+from benchmarks import RESULTS as RESULTS_DIR
+from benchmarks import ROOT
+from indexvault.fuzz import engine
+from indexvault.fuzz.ape_baseline import ApeBackend, ape_on
+from indexvault.fuzz.campaign import OP_DEFINITION, market_node_for, run_campaign
 
 DATE, SEED = "2024-01-01", 0
-OUT = ROOT / "benchmarks" / "results" / "fuzz.json"
+OUT = RESULTS_DIR / "fuzz.json"
 
 
 def ape_rate(ops: int) -> tuple[int, float]:
@@ -43,11 +41,11 @@ def ape_rate(ops: int) -> tuple[int, float]:
         return world.vault_ops, time.monotonic() - started
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks fuzz", description=__doc__.splitlines()[0])
     parser.add_argument("--fast-ops", type=int, default=20_000)
     parser.add_argument("--ape-ops", type=int, default=150)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     with market_node_for(DATE) as (node, record):
         fast = run_campaign(node.url, record, args.fast_ops, seed=SEED)
@@ -94,7 +92,3 @@ def main() -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {OUT.relative_to(ROOT)}", file=sys.stderr)
-
-
-if __name__ == "__main__":
-    main()

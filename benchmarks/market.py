@@ -1,7 +1,7 @@
 """Market benchmark: build a 20-asset market, restore it from its saved
 state, replay a month, and write benchmarks/results/market.json.
 
-    make bench-market        # python benchmarks/market.py
+    make bench-market        # python -m benchmarks market
 
 Each phase is timed on its own fresh anvil, in this process, with the same
 package code `ape run market build|serve|replay` uses. Restoring is timed from
@@ -11,6 +11,7 @@ checked against it (what a test, keeper or fuzz campaign waits for).
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import platform
@@ -19,20 +20,19 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from indexvault.chain import project_bytecode  # noqa: E402
-from indexvault.market import build as market_build  # noqa: E402
-from indexvault.market import node as market_node  # noqa: E402
-from indexvault.market import record as market_record  # noqa: E402
-from indexvault.market import replay as market_replay  # noqa: E402
+from benchmarks import RESULTS as RESULTS_DIR
+from indexvault.chain import project_bytecode
+from indexvault.market import build as market_build
+from indexvault.market import node as market_node
+from indexvault.market import record as market_record
+from indexvault.market import replay as market_replay
 
 DATE, SIZE, END = "2024-01-01", 20, "2024-02-01"
-OUT = ROOT / "benchmarks" / "results" / "market.json"
+OUT = RESULTS_DIR / "market.json"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(prog="python -m benchmarks market", description=__doc__.splitlines()[0]).parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         started = time.monotonic()
@@ -69,14 +69,10 @@ def main() -> None:
         "date": DATE,
         "replay_end": END,
         "depth_rule": record.depth_rule,
-        "command": "make bench-market (python benchmarks/market.py)",
+        "command": "make bench-market (python -m benchmarks market)",
         "machine": f"{platform.machine()}, {platform.python_version()}",
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
-
-
-if __name__ == "__main__":
-    main()

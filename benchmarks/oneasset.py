@@ -3,7 +3,7 @@ mint_from / redeem_to against doing the same by hand (the swaps one by one
 through Router02 / SwapRouter, then mint or redeem in kind), on the saved
 2024-01-01 market with the README's examples/market10.yaml index.
 
-    python benchmarks/oneasset.py        # writes benchmarks/results/oneasset.json
+    python -m benchmarks oneasset        # writes benchmarks/results/oneasset.json
 
 Every scenario runs on its own node restored from the saved market, so both
 ways meet the same pools. Routes are the package's quote (indexvault.oneasset),
@@ -15,37 +15,36 @@ are counted apart: a user approves once, then never again.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import platform
-import sys
 from decimal import Decimal
 from pathlib import Path
 
+import boa
 import yaml
+from boa.interpret import set_search_paths
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import boa  # noqa: E402
-from boa.interpret import set_search_paths  # noqa: E402
-
-from indexvault import oneasset  # noqa: E402
-from indexvault.market import node as market_node  # noqa: E402
-from indexvault.market import pools as market_pools  # noqa: E402
-from indexvault.market import record as market_record  # noqa: E402
-from indexvault.market import uniswap as uni  # noqa: E402
-from indexvault.market.rpc import Function, Tx  # noqa: E402
-from indexvault.model import VAULT_CONSTRUCTOR_TYPES  # noqa: E402
-from indexvault.units import WAD, to_base, units_from_weights  # noqa: E402
+from benchmarks import RESULTS as RESULTS_DIR
+from benchmarks import ROOT
+from indexvault import oneasset
+from indexvault.constants import MAX_UINT256, WAD
+from indexvault.market import node as market_node
+from indexvault.market import pools as market_pools
+from indexvault.market import record as market_record
+from indexvault.market import uniswap as uni
+from indexvault.market.rpc import Function, Tx
+from indexvault.model import VAULT_CONSTRUCTOR_TYPES
+from indexvault.units import to_base, units_from_weights
 
 DATE = "2024-01-01"
 INDEX = ROOT / "examples" / "market10.yaml"
-OUT = ROOT / "benchmarks" / "results" / "oneasset.json"
+OUT = RESULTS_DIR / "oneasset.json"
 SIZES = [10, 100]  # shares, whole index tokens (about 100 USD each)
 SEED = 1_000  # shares minted in kind first, so the vault is not empty
 DEADLINE = 2**63
-MAX = 2**256 - 1
+MAX = MAX_UINT256
 
 AMOUNTS_FOR_MINT = Function("amounts_for_mint(uint256)", "uint256[]")
 AMOUNTS_FOR_REDEEM = Function("amounts_for_redeem(uint256)", "uint256[]")
@@ -292,7 +291,8 @@ def redeem_by_hand(s: Scenario, shares: int) -> dict:
     return _result(s, quoted, gas, approvals, s.balance(s.usdc.token, s.user) - before, "redeem")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(prog="python -m benchmarks oneasset", description=__doc__.splitlines()[0]).parse_args(argv)
     folder = market_node.market_dir(DATE)
     market = market_record.load(folder / market_node.RECORD_FILE)
     codes = {"IndexVault": bytecode("IndexVault.vy"), "IndexRouter": bytecode("periphery/IndexRouter.vy")}
@@ -341,7 +341,3 @@ def main() -> None:
         + "\n"
     )
     print(f"wrote {OUT.relative_to(ROOT)}")
-
-
-if __name__ == "__main__":
-    main()

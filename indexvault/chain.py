@@ -20,12 +20,12 @@ from ape.exceptions import ContractLogicError
 
 from indexvault import deployments
 from indexvault.config import ConfigError, IndexConfig
+from indexvault.constants import WAD, ZERO_ADDRESS
 from indexvault.solvency import shortfalls, solvency_rows
-from indexvault.units import WAD, format_duration, from_base, to_base, units_from_weights
+from indexvault.units import format_duration, from_base, to_base, units_from_weights
 
 MOCK_FEED_DECIMALS = 8
 MOCK_HEARTBEAT = 86400
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
 MAX_UNIT = 2**96 - 1  # IndexVault packs a unit into 96 bits
 

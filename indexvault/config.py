@@ -17,6 +17,8 @@ import yaml
 from eth_utils import to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from indexvault.errors import ConfigError
+
 # Ceilings the vault enforces on the fee maxima (contracts/IndexVault.vy).
 FEE_CEILING = Decimal("0.1")
 MAX_COMPONENTS = 128
@@ -30,10 +32,6 @@ REBALANCE_TIMELOCK_BOUNDS = (3_600, 30 * 86_400)
 REBALANCE_TIMELOCK_DEFAULT = 86_400
 MAX_BAND = Decimal("0.1")
 AUCTION_BOUNDS = (600, 14 * 86_400)
-
-
-class ConfigError(ValueError):
-    """An index file that cannot be deployed; the message names each bad field."""
 
 
 class _Strict(BaseModel):

@@ -21,9 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-
-class DeploymentError(LookupError):
-    """No usable deployment: the message says what to run."""
+from indexvault.errors import DeploymentError
 
 
 def record_path(folder: Path, ecosystem: str, network: str) -> Path:

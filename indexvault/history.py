@@ -17,11 +17,9 @@ from pathlib import Path
 
 import yaml
 
+from indexvault.errors import DataError
+
 DATA = Path(__file__).resolve().parent / "data"
-
-
-class DataError(ValueError):
-    """A question the data cannot answer; the message says what is missing."""
 
 
 @dataclass(frozen=True)

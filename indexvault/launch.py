@@ -27,7 +27,6 @@ from ape import chain, project
 from ape.exceptions import ApeException, ContractLogicError
 
 from indexvault import deployments
-from indexvault.bench import TX_GAS_CAP  # EIP-7825, from the Osaka fork on
 from indexvault.chain import (
     MOCK_FEED_DECIMALS,
     ZERO_ADDRESS,
@@ -47,6 +46,7 @@ from indexvault.chain import (
     resolve_basket,
 )
 from indexvault.config import FEE_CEILING, ConfigError, IndexConfig
+from indexvault.constants import TX_GAS_CAP
 from indexvault.units import format_duration, from_base, to_base
 
 FACTORY_VERSION = 1
@@ -80,7 +80,7 @@ IMPLEMENTATIONS = {
 BLUEPRINTS = ("Rebalancer",)
 # Gas of steps that cannot be estimated before an earlier step exists (the
 # factory needs its implementations, an index needs the factory, a feed needs the
-# adapter), from `benchmarks/factory_gas.py` and the receipts of a local
+# adapter), from `python -m benchmarks factory` and the receipts of a local
 # deploy: a line through create_index's gas by basket size, and a feed.
 # (clones: about 0.76M without a Rebalancer, 3.0M with one, + 86k a component).
 CREATE_GAS_BASE = 3_000_000

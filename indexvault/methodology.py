@@ -22,9 +22,9 @@ from functools import partial
 from typing import Literal
 
 from indexvault import history
+from indexvault.constants import WAD
 from indexvault.history import Listing
 
-WAD = 10**18
 PLACES = 18
 
 Weights = dict[str, Decimal]

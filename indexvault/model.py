@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-WAD = 10**18
-UNIT_SCALE = 10**36
-YEAR = 365 * 86400
+from indexvault.constants import UNIT_SCALE, WAD, YEAR
+
 # The streaming fee's floor under the multiplier (the vault's MIN_MULTIPLIER):
 # accrual stops charging there, so redemption works at every age.
 MIN_MULTIPLIER = 10**12

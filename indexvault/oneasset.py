@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from indexvault.market import uniswap as uni
+from indexvault import amm
+from indexvault.errors import QuoteError
 from indexvault.market.pools import PoolState
 from indexvault.market.record import MarketRecord
 from indexvault.market.rpc import Function, RpcError
@@ -44,7 +45,6 @@ from indexvault.units import from_base
 # IndexRouter's route kinds (contract constants DIRECT, V2, V3).
 DIRECT, V2, V3 = 0, 1, 2
 DEX_NAMES = {DIRECT: "direct", V2: "v2", V3: "v3"}
-FEE_UNITS = 1_000_000  # Uniswap V3 fees are in hundredths of a basis point
 V2_FEE_PIPS = 3000
 
 QUOTE_EXACT_OUTPUT_SINGLE = Function(
@@ -57,55 +57,6 @@ QUOTE_EXACT_INPUT_SINGLE = Function(
 Side = Literal["mint", "redeem"]
 # (pool address, fee, token in, token out, amount, exact output) -> amount in (exact output) or out; None: no quote
 V3Quote = Callable[[str, int, str, str, int, bool], "int | None"]
-
-
-class QuoteError(ValueError):
-    """No route, or a pool too shallow for the amount: the message names the component."""
-
-
-# ---- pool math ----------------------------------------------------------------------------
-
-
-def v2_amount_in(amount_out: int, reserve_in: int, reserve_out: int) -> int:
-    """UniswapV2Library.getAmountIn: what a pair takes for exactly `amount_out`
-    (the inverse of `uniswap.v2_amount_out`, rounded up as the library does)."""
-    if amount_out >= reserve_out:
-        raise QuoteError(f"a V2 pair holds {reserve_out}, cannot pay {amount_out}")
-    return reserve_in * amount_out * 1000 // ((reserve_out - amount_out) * 997) + 1
-
-
-def _div_up(a: int, b: int) -> int:
-    return -(-a // b)
-
-
-def v3_amount_in(amount_out: int, sqrt_x96: int, liquidity: int, fee: int, zero_for_one: bool) -> tuple[int, int]:
-    """Exact output in one V3 range: (amount in with the fee, sqrt price after),
-    with SqrtPriceMath's and SwapMath's rounding."""
-    q = uni.Q96
-    if zero_for_one:  # token0 in, token1 out: sqrt P falls by amount / L (rounded up)
-        after = sqrt_x96 - _div_up(amount_out * q, liquidity)
-        if after <= 0:
-            raise QuoteError("a V3 pool is too shallow for the amount")
-        amount = _div_up(_div_up((liquidity * q) * (sqrt_x96 - after), sqrt_x96), after)
-    else:  # token1 in, token0 out: 1 / sqrt P falls by amount / L
-        numerator = liquidity * q
-        if amount_out * sqrt_x96 >= numerator:
-            raise QuoteError("a V3 pool is too shallow for the amount")
-        after = _div_up(numerator * sqrt_x96, numerator - amount_out * sqrt_x96)
-        amount = _div_up(liquidity * (after - sqrt_x96), q)
-    return amount + _div_up(amount * fee, FEE_UNITS - fee), after
-
-
-def v3_amount_out(amount_in: int, sqrt_x96: int, liquidity: int, fee: int, zero_for_one: bool) -> tuple[int, int]:
-    """Exact input in one V3 range: (amount out, sqrt price after)."""
-    q = uni.Q96
-    net = amount_in * (FEE_UNITS - fee) // FEE_UNITS
-    if zero_for_one:  # token0 in: sqrt P' = L sqrt P / (L + net sqrt P), rounded up
-        numerator = liquidity * q
-        after = _div_up(numerator * sqrt_x96, numerator + net * sqrt_x96)
-        return liquidity * (sqrt_x96 - after) // q, after
-    after = sqrt_x96 + net * q // liquidity
-    return (liquidity * q) * (after - sqrt_x96) // after // sqrt_x96, after
 
 
 # ---- the pools a quote moves --------------------------------------------------------------
@@ -128,13 +79,16 @@ class _Pool:
 
     def amount_in(self, token_in: str, amount_out: int, v3_quote: V3Quote | None, apply: bool = False) -> int:
         zero_for_one = token_in == self.token0
-        if self.dex == V2:
-            r_in, r_out = self.reserves if zero_for_one else self.reserves[::-1]
-            amount = v2_amount_in(amount_out, r_in, r_out)
-            if apply:
-                self._move_v2(zero_for_one, amount, amount_out)
-            return amount
-        amount, after = v3_amount_in(amount_out, self.sqrt_x96, self.liquidity, self.fee, zero_for_one)
+        try:
+            if self.dex == V2:
+                r_in, r_out = self.reserves if zero_for_one else self.reserves[::-1]
+                amount = amm.v2_amount_in(amount_out, r_in, r_out)
+                if apply:
+                    self._move_v2(zero_for_one, amount, amount_out)
+                return amount
+            amount, after = amm.v3_amount_in(amount_out, self.sqrt_x96, self.liquidity, self.fee, zero_for_one)
+        except amm.ShallowPool as error:
+            raise QuoteError(str(error)) from None
         if v3_quote is not None and not self.touched:
             quoted = v3_quote(self.address, self.fee, token_in, self.other(token_in), amount_out, True)
             amount = quoted if quoted is not None else amount
@@ -146,11 +100,11 @@ class _Pool:
         zero_for_one = token_in == self.token0
         if self.dex == V2:
             r_in, r_out = self.reserves if zero_for_one else self.reserves[::-1]
-            amount = uni.v2_amount_out(amount_in, r_in, r_out)
+            amount = amm.v2_amount_out(amount_in, r_in, r_out)
             if apply:
                 self._move_v2(zero_for_one, amount_in, amount)
             return amount
-        amount, after = v3_amount_out(amount_in, self.sqrt_x96, self.liquidity, self.fee, zero_for_one)
+        amount, after = amm.v3_amount_out(amount_in, self.sqrt_x96, self.liquidity, self.fee, zero_for_one)
         if v3_quote is not None and not self.touched:
             quoted = v3_quote(self.address, self.fee, token_in, self.other(token_in), amount_in, False)
             amount = quoted if quoted is not None else amount
@@ -169,7 +123,7 @@ class _Pool:
 def _book(states: list[PoolState]) -> list[_Pool]:
     pools = []
     for s in states:
-        token0, token1 = uni.sort_tokens(s.asset.token, s.pair.token)
+        token0, token1 = amm.sort_tokens(s.asset.token, s.pair.token)
         dex = V2 if s.pool.dex == "v2" else V3
         pools.append(
             _Pool(
@@ -209,7 +163,7 @@ class RouteQuote:
     @property
     def fee_fraction(self) -> Decimal:
         """The pools' fees along the route, compounded: 0.003 for one V2 pair."""
-        kept = (1 - Decimal(self.fee) / FEE_UNITS) ** self.hops
+        kept = (1 - Decimal(self.fee) / amm.FEE_UNITS) ** self.hops
         return 1 - kept
 
     def impact(self, side: Side) -> Decimal:

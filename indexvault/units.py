@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-WAD = 10**18
-
 
 def to_base(amount: Decimal | int | str, decimals: int) -> int:
     """Whole tokens to base units, rounded to the nearest base unit."""

@@ -13,7 +13,7 @@
    benchmarks/results/rebalance.json (merged).
 
 Deployments go to a temporary folder unless INDEXVAULT_DEPLOYMENTS is set.
-The logic is `indexvault.keepers.demo.run`.
+The logic is `demos.rebalance.run`.
 """
 
 import os
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import click
 
+from demos import rebalance as demo  # at load: `ape run` puts the project on sys.path only then
 from indexvault.cli import clean_errors
 
 
@@ -56,7 +57,6 @@ def cli(shares, top, cap, steps_per_day, min_profit, max_impact_bps, start_facto
     os.environ.setdefault("INDEXVAULT_DEPLOYMENTS", tempfile.mkdtemp(prefix="rebalance-demo-"))
     from ape import accounts, networks
 
-    from indexvault.keepers import demo
     from indexvault.keepers import rebalance as decisions
     from indexvault.market import node as market_node
     from indexvault.market import record as market_record

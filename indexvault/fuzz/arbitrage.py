@@ -40,10 +40,10 @@ from fractions import Fraction
 
 from eth_abi import decode
 
+from indexvault import amm
 from indexvault.fuzz import engine, oneasset
 from indexvault.fuzz.engine import DEADLINE, MAX, Action, Operation, Snapshot, Violation, data
 from indexvault.keepers import arbitrage as keeper
-from indexvault.market import uniswap as uni
 from indexvault.market.rpc import Function
 
 ARBITRAGEUR = "arbitrageur"  # the keeper's actor
@@ -171,11 +171,11 @@ def _swap(world: engine.World, actor: str, amount_in: int, shares_in: bool) -> i
     state = world.arb
     x, y = state["reserves"]
     if shares_in:
-        out = uni.v2_amount_out(amount_in, x, y)
+        out = amm.v2_amount_out(amount_in, x, y)
         state["reserves"] = (x + amount_in, y - out)
         path = [world.vault, state["quote"]]
     else:
-        out = uni.v2_amount_out(amount_in, y, x)
+        out = amm.v2_amount_out(amount_in, y, x)
         state["reserves"] = (x - out, y + amount_in)
         path = [state["quote"], world.vault]
     world.plan(
@@ -214,14 +214,14 @@ def apply_pool_shock(world: engine.World, a: Action) -> None:
     factor = Fraction(a.args[0]).limit_denominator(10**6)
     x, y = state["reserves"]
     if factor > 1:  # buy shares with USDC until the price is `factor` times
-        paid = uni.v2_amount_in(y, x, Fraction(x, y) / factor)
+        paid = amm.v2_amount_to_price(y, x, Fraction(x, y) / factor)
         if paid == 0:
             return
         world.plan(None, state["quote"], data(engine.TOKEN_MINT, world.actors[POOL_TRADER], paid), "fund")
         got = _swap(world, POOL_TRADER, paid, shares_in=False)
         _move_shares(world, POOL, POOL_TRADER, got)
     else:  # sell shares, minted in kind first when the trader has too few
-        sold = uni.v2_amount_in(x, y, Fraction(y, x) * factor)
+        sold = amm.v2_amount_to_price(x, y, Fraction(y, x) * factor)
         if sold == 0:
             return
         short = sold - world.model.balances.get(POOL_TRADER, 0)

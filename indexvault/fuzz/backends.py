@@ -24,6 +24,7 @@ from typing import Protocol
 
 from eth_utils import keccak, to_checksum_address
 
+from indexvault.errors import FuzzError
 from indexvault.market.rpc import Rpc, RpcError
 
 # The harness's Step event and run() call (indexvault/fuzz/contracts/FuzzHarness.vy).
@@ -55,10 +56,6 @@ class StepResult:
     multiplier: int
     holdings: tuple[int, ...]  # the vault's balance of each component
     backed: bool  # the harness's own check: held covers owed, per component
-
-
-class FuzzError(RuntimeError):
-    """A campaign that cannot run (as opposed to a violation it finds)."""
 
 
 def _address_word(address: str) -> bytes:

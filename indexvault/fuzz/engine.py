@@ -64,6 +64,8 @@ from pathlib import Path
 from eth_abi import decode, encode
 
 from indexvault import history
+from indexvault.constants import MAX_UINT256
+from indexvault.errors import Violation
 from indexvault.fuzz.backends import ZERO, Backend, Call, FuzzError, StepResult
 from indexvault.market import uniswap as uni
 from indexvault.market.record import MarketRecord
@@ -92,7 +94,7 @@ FEE_RECIPIENT = "fee_recipient"
 ACTORS = MINTERS + (HOLDER, TRADER, FEE_RECIPIENT)
 REDEEMERS = MINTERS + (HOLDER, FEE_RECIPIENT)
 
-MAX = 2**256 - 1
+MAX = MAX_UINT256
 DEADLINE = 2**63
 FEED_SCALE = 10**10  # 8-decimal feed answers to the adapter's 1e18
 MAX_FEES = (WAD // 100, WAD // 100, WAD // 10)
@@ -127,10 +129,6 @@ def revert_reason(out: bytes) -> str:
     if out[:4] == ERROR_SELECTOR:
         return decode(["string"], out[4:])[0]
     return out.hex() or "(no reason)"
-
-
-class Violation(AssertionError):
-    """An invariant that failed; the message names the step and the numbers."""
 
 
 # ---- compiling -------------------------------------------------------------------------
@@ -808,11 +806,3 @@ def run(world: World, vault_ops: int, rng: random.Random, progress: Callable[[in
     world.flush()
     world.check_balances()
     return world
-
-
-# The arbitrage keeper and the index token's pool register their operations
-# (replacing the ARBITRAGE slot) and their check; so do the one-asset mint and
-# redeem through IndexRouter.
-from indexvault.fuzz import arbitrage as _arbitrage  # noqa: E402,F401
-from indexvault.fuzz import oneasset as _oneasset  # noqa: E402,F401
-from indexvault.fuzz import rebalance as _rebalance  # noqa: E402,F401

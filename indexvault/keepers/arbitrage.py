@@ -17,7 +17,7 @@ traders move it; the keeper holds it to NAV:
   the routes' costs from the one-asset quotes). Above `upper` the keeper
   mints and sells into the pool, below `lower` it buys from the pool and
   redeems; inside, nothing. A trade is sized in closed form
-  (`uniswap.v2_amount_in`, the constant product with its fee) so that the
+  (`amm.v2_amount_to_price`, the constant product with its fee) so that the
   pool's price lands just inside the band's edge (`inside_bps`), where the
   last share traded breaks even: the most profit one trade takes, and the
   pool back in the band. It is made only when its profit, after gas, is at
@@ -42,12 +42,12 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
-from indexvault.market import uniswap as uni
+from indexvault import amm
 from indexvault.model import WAD
 from indexvault.units import format_amount
 
 BPS = 10_000
-V2_POOL_FEE = uni.V2_FEE  # 0.3 %
+V2_POOL_FEE = amm.V2_FEE  # 0.3 %
 Kind = Literal["mint_and_sell", "buy_and_redeem"]
 Log = Callable[[str], None]
 
@@ -182,23 +182,23 @@ def decide(snapshot: Snapshot, settings: Settings = Settings()) -> Decision:
     if price > b.upper:
         kind: Kind = "mint_and_sell"
         target = b.upper * inside
-        shares = uni.v2_amount_in(snapshot.pool_shares, snapshot.pool_quote, target)
+        shares = amm.v2_amount_to_price(snapshot.pool_shares, snapshot.pool_quote, target)
         cost_per_share = b.upper * (1 - V2_POOL_FEE)  # NAV with the mint fee and the routes' cost
-        out = uni.v2_amount_out(shares, snapshot.pool_shares, snapshot.pool_quote)
+        out = amm.v2_amount_out(shares, snapshot.pool_shares, snapshot.pool_quote)
         cost = math.ceil(shares * cost_per_share)
         if snapshot.quote_balance is not None and cost > snapshot.quote_balance:
             shares = int(shares * Fraction(snapshot.quote_balance, cost))
-            out = uni.v2_amount_out(shares, snapshot.pool_shares, snapshot.pool_quote)
+            out = amm.v2_amount_out(shares, snapshot.pool_shares, snapshot.pool_quote)
             cost = math.ceil(shares * cost_per_share)
         after = Fraction(snapshot.pool_quote - out, snapshot.pool_shares + shares)
         quote_in, quote_out, gas = cost, out, settings.gas_mint_and_sell
     else:
         kind = "buy_and_redeem"
         target = 1 / (b.lower / inside)  # shares per quote after the purchase
-        paid = uni.v2_amount_in(snapshot.pool_quote, snapshot.pool_shares, target)
+        paid = amm.v2_amount_to_price(snapshot.pool_quote, snapshot.pool_shares, target)
         if snapshot.quote_balance is not None and paid > snapshot.quote_balance:
             paid = snapshot.quote_balance
-        shares = uni.v2_amount_out(paid, snapshot.pool_quote, snapshot.pool_shares)
+        shares = amm.v2_amount_out(paid, snapshot.pool_quote, snapshot.pool_shares)
         proceeds = int(shares * b.lower / (1 - V2_POOL_FEE))  # NAV less the redeem fee and the routes' cost
         after = Fraction(snapshot.pool_quote + paid, snapshot.pool_shares - shares)
         quote_in, quote_out, gas = paid, proceeds, settings.gas_buy_and_redeem

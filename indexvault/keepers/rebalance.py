@@ -15,7 +15,7 @@ Two decisions live here, neither reads a chain:
 - `propose(...)`: the `Rebalancer.propose` arguments that take an index to a
   methodology's target units on a snapshot date.
 
-Pool math: V2 is exact (`uniswap.v2_amount_out` and the router's
+Pool math: V2 is exact (`amm.v2_amount_out` and the router's
 `getAmountIn`); V3 uses the in-range formula (one active liquidity, no tick
 crossed), which holds while a bid moves the price less than the distance to
 the next initialised tick: the market's pools have liquidity over +-20 %
@@ -33,8 +33,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
-from indexvault import auction_model, history, methodology
-from indexvault.market import uniswap as uni
+from indexvault import amm, auction_model, history, methodology
 from indexvault.model import UNIT_SCALE, WAD
 from indexvault.units import format_amount, format_duration
 
@@ -125,7 +124,7 @@ class Settings:
     min_profit_usd: Decimal = Decimal(1)  # on top of the gas: 0 bids as soon as a bid pays for its gas
     max_impact_bps: int = 50  # largest move of a pool's price a bid may cause
     gas_margin: Decimal = Decimal("0.1")  # the profit floor is the gas x (1 + this) + min_profit_usd
-    gas_v2: int = 230_000  # a bidder fill straight with a V2 pair, measured (benchmarks/rebalance_gas.py: 204k)
+    gas_v2: int = 230_000  # a bidder fill straight with a V2 pair, measured (python -m benchmarks rebalance: 204k)
     gas_v3: int = 330_000
     max_oracle_age: int | None = None  # seconds; the feed's heartbeat when None
     bisect_steps: int = 64
@@ -180,13 +179,6 @@ class Decision:
 # --- pool math ---------------------------------------------------------------
 
 
-def _v2_amount_in(amount_out: int, reserve_in: int, reserve_out: int) -> int:
-    """UniswapV2Library.getAmountIn: what a pair takes for exactly `amount_out`."""
-    if amount_out >= reserve_out:
-        return 2**256 - 1
-    return reserve_in * amount_out * 1000 // ((reserve_out - amount_out) * 997) + 1
-
-
 def mid(route: Route) -> Fraction:
     """The pool's price now, quote base units per token base unit."""
     if route.dex == "v2weth":
@@ -195,7 +187,7 @@ def mid(route: Route) -> Fraction:
     if route.dex == "v2":
         token, quote = route.reserves
         return Fraction(quote, token)
-    ratio = uni.ratio_from_sqrt(route.sqrt_x96)  # token1 per token0
+    ratio = amm.ratio_from_sqrt(route.sqrt_x96)  # token1 per token0
     return ratio if route.token_is_0 else 1 / ratio
 
 
@@ -205,14 +197,14 @@ def sell_into(route: Route, amount: int) -> tuple[int, Fraction]:
         return 0, mid(route)
     if route.dex == "v2weth":  # Router02's getAmountsOut, hop by hop
         (token, weth), (weth2, quote) = route.reserves, route.hop
-        mid_weth = uni.v2_amount_out(amount, token, weth)
-        out = uni.v2_amount_out(mid_weth, weth2, quote)
+        mid_weth = amm.v2_amount_out(amount, token, weth)
+        out = amm.v2_amount_out(mid_weth, weth2, quote)
         return out, Fraction(weth - mid_weth, token + amount) * Fraction(quote - out, weth2 + mid_weth)
     if route.dex == "v2":
         token, quote = route.reserves
-        out = uni.v2_amount_out(amount, token, quote)
+        out = amm.v2_amount_out(amount, token, quote)
         return out, Fraction(quote - out, token + amount)
-    q96, s, liq = uni.Q96, route.sqrt_x96, route.liquidity
+    q96, s, liq = amm.Q96, route.sqrt_x96, route.liquidity
     net = amount * (PIPS - route.fee) // PIPS
     if route.token_is_0:  # token0 in: the sqrt price falls
         s_next = Fraction(liq * q96 * s, liq * q96 + net * s)
@@ -233,18 +225,18 @@ def buy_from(route: Route, amount: int) -> tuple[int, Fraction]:
         (token, weth), (weth2, quote) = route.reserves, route.hop
         if amount >= token:
             return never, mid(route)
-        weth_in = _v2_amount_in(amount, weth, token)
+        weth_in = amm.v2_amount_in(amount, weth, token)
         if weth_in >= weth2:
             return never, mid(route)
-        paid = _v2_amount_in(weth_in, quote, weth2)
+        paid = amm.v2_amount_in(weth_in, quote, weth2)
         return paid, Fraction(weth + weth_in, token - amount) * Fraction(quote + paid, weth2 - weth_in)
     if route.dex == "v2":
         token, quote = route.reserves
         if amount >= token:
             return never, mid(route)
-        paid = _v2_amount_in(amount, quote, token)
+        paid = amm.v2_amount_in(amount, quote, token)
         return paid, Fraction(quote + paid, token - amount)
-    q96, s, liq = uni.Q96, route.sqrt_x96, route.liquidity
+    q96, s, liq = amm.Q96, route.sqrt_x96, route.liquidity
     if route.token_is_0:  # token0 out: the sqrt price rises
         if amount * s >= liq * q96:
             return never, mid(route)
@@ -449,7 +441,7 @@ def mid_depth(route: Route) -> int:
         return min(weth * quote // weth2, quote)
     if route.dex == "v2":
         return route.reserves[1]
-    s = Fraction(route.sqrt_x96, uni.Q96)
+    s = Fraction(route.sqrt_x96, amm.Q96)
     return int(route.liquidity * s) if route.token_is_0 else int(route.liquidity / s)
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from indexvault.constants import UNIT_SCALE, WAD
 from indexvault.keepers import rebalance as decisions
 from indexvault.market import pools as market_pools
 from indexvault.market.record import MarketRecord
@@ -27,8 +28,6 @@ from indexvault.market.rpc import Function, Rpc, RpcError
 from indexvault.solvency import SolvencyRow, shortfalls, solvency_rows
 from indexvault.units import format_amount
 
-UNIT_SCALE = 10**36
-WAD = 10**18
 PIPS = 1_000_000
 WETH_SYMBOL = "ETH"  # the market's asset whose token is Router02's WETH
 Log = Callable[[str], None]

@@ -28,7 +28,7 @@ from fractions import Fraction
 
 from eth_utils import to_checksum_address
 
-from indexvault import history
+from indexvault import amm, history
 from indexvault.market import uniswap as uni
 from indexvault.market.record import Asset, MarketError, MarketRecord, Pool, Uniswap
 from indexvault.market.rpc import Rpc, Tx
@@ -205,32 +205,32 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
             need[weth_symbol] += weth_amount
     for symbol in plan.symbols:
         fee = V3_FEES.get(symbol, V3_DEFAULT_FEE)
-        token0, token1 = uni.sort_tokens(tokens[symbol], tokens[quote])
+        token0, token1 = amm.sort_tokens(tokens[symbol], tokens[quote])
         asset_is_0 = token0 == tokens[symbol]
-        ratio = uni.base_price(plan.prices[symbol] / plan.prices[quote], infos[symbol].decimals, infos[quote].decimals)
+        ratio = amm.base_price(plan.prices[symbol] / plan.prices[quote], infos[symbol].decimals, infos[quote].decimals)
         ratio = ratio if asset_is_0 else 1 / ratio  # token1 per token0
         spacing = uni.TICK_SPACING[fee]
-        sqrt_now = uni.sqrt_price_x96(ratio)
+        sqrt_now = amm.sqrt_price_x96(ratio)
         tvl = max(volumes[symbol] * V3_SHARE, V2_FLOOR)
         ranges = [
             (
-                uni.tick_at(ratio * Fraction(1 - V3_RANGE), spacing, round_up=False),
-                uni.tick_at(ratio * Fraction(1 + V3_RANGE), spacing, round_up=True),
+                amm.tick_at(ratio * Fraction(1 - V3_RANGE), spacing, round_up=False),
+                amm.tick_at(ratio * Fraction(1 + V3_RANGE), spacing, round_up=True),
                 V3_CONCENTRATED,
             ),
             (
-                uni.tick_at(Fraction(0), spacing, round_up=True),
-                uni.tick_at(None, spacing, round_up=False),
+                amm.tick_at(Fraction(0), spacing, round_up=True),
+                amm.tick_at(None, spacing, round_up=False),
                 1 - V3_CONCENTRATED,
             ),
         ]
         positions = []
         for lower, upper, share in ranges:
-            sqrt_lower, sqrt_upper = uni.sqrt_at_tick(lower), uni.sqrt_at_tick(upper)
+            sqrt_lower, sqrt_upper = amm.sqrt_at_tick(lower), amm.sqrt_at_tick(upper)
             # The position's worth in token1: quote units when the asset is token0, else asset units.
             value1 = side(quote, tvl * share) if asset_is_0 else side(symbol, tvl * share)
-            liquidity = uni.v3_liquidity_for_value(value1, sqrt_now, sqrt_lower, sqrt_upper)
-            amount0, amount1 = uni.v3_amounts(liquidity, sqrt_now, sqrt_lower, sqrt_upper)
+            liquidity = amm.v3_liquidity_for_value(value1, sqrt_now, sqrt_lower, sqrt_upper)
+            amount0, amount1 = amm.v3_amounts(liquidity, sqrt_now, sqrt_lower, sqrt_upper)
             amount0, amount1 = amount0 + amount0 // 1000 + 1, amount1 + amount1 // 1000 + 1
             positions.append((lower, upper, amount0, amount1))
             need[symbol] += amount0 if asset_is_0 else amount1
@@ -263,7 +263,7 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
         for a, b, x, y in v2_adds
     ]
     for symbol, fee, sqrt_now, positions in v3_adds:
-        token0, token1 = uni.sort_tokens(tokens[symbol], tokens[quote])
+        token0, token1 = amm.sort_tokens(tokens[symbol], tokens[quote])
         txs.append(
             Tx(
                 maker,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from indexvault import amm
 from indexvault.market import uniswap as uni
 from indexvault.market.record import Asset, MarketRecord, Pool
 from indexvault.market.rpc import Rpc
@@ -59,21 +60,21 @@ def read(rpc: Rpc, record: MarketRecord, feeds: dict[str, Decimal] | None = None
     states = []
     for asset, pool in pools:
         pair = record.assets[pool.pair]
-        asset_is_0 = uni.sort_tokens(asset.token, pair.token)[0] == asset.token
+        asset_is_0 = amm.sort_tokens(asset.token, pair.token)[0] == asset.token
         reserves = sqrt_x96 = liquidity = None
         if pool.dex == "v2":
             r0, r1, _ = next(results)
             reserves = (r0, r1)
             r_asset, r_pair = (r0, r1) if asset_is_0 else (r1, r0)
-            price = uni.v2_price(r_asset, r_pair, asset.decimals, pair.decimals)
-            depth = uni.v2_depth(r_pair, pair.decimals)
+            price = amm.v2_price(r_asset, r_pair, asset.decimals, pair.decimals)
+            depth = amm.v2_depth(r_pair, pair.decimals)
         else:
             sqrt_x96 = next(results)[0]
             liquidity = next(results)[0]
-            ratio = uni.ratio_from_sqrt(sqrt_x96)  # token1 per token0, base units
+            ratio = amm.ratio_from_sqrt(sqrt_x96)  # token1 per token0, base units
             ratio = ratio if asset_is_0 else 1 / ratio
-            price = uni.whole_price(ratio, asset.decimals, pair.decimals)
-            depth = uni.v3_depth(liquidity, sqrt_x96, asset_is_0, pair.decimals)
+            price = amm.whole_price(ratio, asset.decimals, pair.decimals)
+            depth = amm.v3_depth(liquidity, sqrt_x96, asset_is_0, pair.decimals)
         states.append(
             PoolState(
                 asset,

@@ -12,12 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from indexvault.errors import MarketError
 from indexvault.market.rpc import Rpc, RpcError
 from indexvault.market.uniswap import ERC20_SYMBOL
-
-
-class MarketError(ValueError):
-    """A market that cannot be built, restored or used; the message says why."""
 
 
 class _Strict(BaseModel):

@@ -18,7 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from indexvault import history
+from indexvault import amm, history
 from indexvault.market import pools as market_pools
 from indexvault.market import uniswap as uni
 from indexvault.market.build import DEADLINE, close_timestamp
@@ -49,21 +49,21 @@ def arbitrage(state: market_pools.PoolState, asset_usd: Decimal, pair_usd: Decim
     """The swap that brings `state`'s pool to `asset_usd / pair_usd`, or None
     when it is there already."""
     asset, pair = state.asset, state.pair
-    target = uni.base_price(Fraction(asset_usd) / Fraction(pair_usd), asset.decimals, pair.decimals)
+    target = amm.base_price(Fraction(asset_usd) / Fraction(pair_usd), asset.decimals, pair.decimals)
     if state.pool.dex == "v2":
         r_asset, r_pair = state.reserves if state.asset_is_token0 else state.reserves[::-1]
         if Fraction(r_pair, r_asset) > target:  # the asset is dear in the pool: sell it
-            amount, token_in, token_out = uni.v2_amount_in(r_asset, r_pair, target), asset.token, pair.token
+            amount, token_in, token_out = amm.v2_amount_to_price(r_asset, r_pair, target), asset.token, pair.token
         else:
-            amount, token_in, token_out = uni.v2_amount_in(r_pair, r_asset, 1 / target), pair.token, asset.token
+            amount, token_in, token_out = amm.v2_amount_to_price(r_pair, r_asset, 1 / target), pair.token, asset.token
         if amount == 0:
             return None
         return Trade(state.label, "v2", token_in, token_out, 3000, amount, 0)
     ratio = target if state.asset_is_token0 else 1 / target  # token1 per token0
-    limit = uni.sqrt_price_x96(ratio)
+    limit = amm.sqrt_price_x96(ratio)
     if limit == state.sqrt_x96:
         return None
-    token0, token1 = uni.sort_tokens(asset.token, pair.token)
+    token0, token1 = amm.sort_tokens(asset.token, pair.token)
     # A rising sqrt price means token0 gets dearer: buy it with token1.
     token_in, token_out = (token1, token0) if limit > state.sqrt_x96 else (token0, token1)
     return Trade(state.label, "v3", token_in, token_out, state.pool.fee, V3_MAX_IN, limit)

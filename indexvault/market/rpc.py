@@ -26,13 +26,11 @@ from typing import Any
 from eth_abi import decode, encode
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
+from indexvault.errors import RpcError
+
 # Under EIP-7825's 2**24 cap on a transaction's gas, which anvil 1.7.1 enforces;
 # Uniswap V3's NonfungiblePositionManager, the largest deploy, needs about 5.5M.
 DEPLOY_GAS = 12_000_000
-
-
-class RpcError(RuntimeError):
-    """A node that does not answer, refuses a call, or mines a reverted transaction."""
 
 
 def _split(types: str) -> list[str]:

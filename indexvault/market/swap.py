@@ -9,7 +9,7 @@ the arbitrage keeper bring it back.
   recorded pool; anything else is refused with the pools there are.
 - `amount_for_move` sizes a trade that makes the bought token dearer in the
   pool by a fraction (`--move 50%`): on V2 in closed form
-  (`uniswap.v2_amount_in`, the constant product with its fee); on V3 as the
+  (`amm.v2_amount_to_price`, the constant product with its fee); on V3 as the
   sqrt price the swap stops at (`sqrt_limit`), the router taking only what
   reaching it costs.
 - `swap_txs` are the calls: an approval when the allowance is short, then
@@ -28,6 +28,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
+from indexvault import amm
 from indexvault.market import uniswap as uni
 from indexvault.market.pools import feed_prices
 from indexvault.market.record import MarketError, MarketRecord
@@ -65,11 +66,11 @@ class PoolRef:
 
     @property
     def sell_is_token0(self) -> bool:
-        return uni.sort_tokens(self.sell.token, self.buy.token)[0] == self.sell.token
+        return amm.sort_tokens(self.sell.token, self.buy.token)[0] == self.sell.token
 
     @property
     def asset_is_token0(self) -> bool:
-        return uni.sort_tokens(self.asset.token, self.pair.token)[0] == self.asset.token
+        return amm.sort_tokens(self.asset.token, self.pair.token)[0] == self.asset.token
 
 
 def _side(market: MarketRecord, indexes: dict[str, dict[str, Any]], symbol: str) -> tuple[Side, dict | None]:
@@ -160,9 +161,9 @@ def price(ref: PoolRef, state: tuple[int, int] | int) -> Decimal:
     if ref.dex == "v2":
         r0, r1 = state
         r_asset, r_pair = (r0, r1) if ref.asset_is_token0 else (r1, r0)
-        return uni.v2_price(r_asset, r_pair, ref.asset.decimals, ref.pair.decimals)
-    ratio = uni.ratio_from_sqrt(state)  # token1 per token0
-    return uni.whole_price(ratio if ref.asset_is_token0 else 1 / ratio, ref.asset.decimals, ref.pair.decimals)
+        return amm.v2_price(r_asset, r_pair, ref.asset.decimals, ref.pair.decimals)
+    ratio = amm.ratio_from_sqrt(state)  # token1 per token0
+    return amm.whole_price(ratio if ref.asset_is_token0 else 1 / ratio, ref.asset.decimals, ref.pair.decimals)
 
 
 def amount_for_move(ref: PoolRef, move: Decimal, reserves: tuple[int, int]) -> int:
@@ -170,15 +171,15 @@ def amount_for_move(ref: PoolRef, move: Decimal, reserves: tuple[int, int]) -> i
     `move` (0.5: +50 %), the pool's fee included."""
     r0, r1 = reserves
     r_sell, r_buy = (r0, r1) if ref.sell_is_token0 else (r1, r0)
-    return uni.v2_amount_in(r_sell, r_buy, Fraction(r_buy, r_sell) / (1 + Fraction(move)))
+    return amm.v2_amount_to_price(r_sell, r_buy, Fraction(r_buy, r_sell) / (1 + Fraction(move)))
 
 
 def sqrt_limit(ref: PoolRef, move: Decimal, sqrt_x96: int) -> int:
     """The sqrt price at which a V3 swap has made the bought token `move` dearer."""
-    ratio = uni.ratio_from_sqrt(sqrt_x96)  # token1 per token0
+    ratio = amm.ratio_from_sqrt(sqrt_x96)  # token1 per token0
     # Selling token0 lowers token1-per-token0: the bought token1 gets dearer by (1 + move).
     target = ratio / (1 + Fraction(move)) if ref.sell_is_token0 else ratio * (1 + Fraction(move))
-    return uni.sqrt_price_x96(target)
+    return amm.sqrt_price_x96(target)
 
 
 # ---- the calls ------------------------------------------------------------------------------------
@@ -288,7 +289,7 @@ def trade(
     if ref.dex == "v2":
         r0, r1 = state
         r_sell, r_buy = (r0, r1) if ref.sell_is_token0 else (r1, r0)
-        min_out = uni.v2_amount_out(amount, r_sell, r_buy)  # exact: the constant product with its fee
+        min_out = amm.v2_amount_out(amount, r_sell, r_buy)  # exact: the constant product with its fee
         if min_out == 0:
             raise MarketError(f"{amount} base units of {ref.sell.symbol} buy nothing on {ref.label}")
     if amount == 0 or held < amount:

@@ -15,8 +15,9 @@ import pytest
 from indexvault.keepers import arbitrage
 from indexvault.market import uniswap as uni
 from indexvault.model import WAD
+from tests.utils import MAX
 from tests.utils.boa_env import deployer
-from tests.utils.market_vault import MAX, fund, seeded_vault  # noqa: F401  (fund: the tests import it from here)
+from tests.utils.market_vault import fund, seeded_vault  # noqa: F401  (fund: the tests import it from here)
 
 SEEDED = 2_000 * WAD  # minted in kind by the depositor
 POOL_DEPTH_USD = Decimal(200_000)  # the index token's pool, both sides

@@ -10,9 +10,9 @@ from fractions import Fraction
 
 import pytest
 
+from indexvault import amm
 from indexvault.keepers import arbitrage
 from indexvault.market import node as market_node
-from indexvault.market import uniswap as uni
 
 SHARES = 1_000
 DEPTH_USD = Decimal(40_000)
@@ -38,7 +38,7 @@ def ape_node(saved_market, tmp_path_factory):
 def launched(ape_node, market):
     from ape import accounts
 
-    from indexvault.keepers import demo
+    from demos import rebalance as demo
 
     keeper = accounts.test_accounts[0]  # also the index's deployer here
     record = demo.launch(market, keeper, SHARES, echo=lambda line: None)
@@ -64,7 +64,7 @@ def test_round_on_network__simulates_then_brings_a_shocked_pool_back(ape_node, m
     trader = accounts.test_accounts[1]
     usdc = project.MockToken.at(market.assets[market.quote].token)
     snap = arbitrage.read_snapshot(rpc, market, record, 10**9)
-    paid = uni.v2_amount_in(snap.pool_quote, snap.pool_shares, 1 / (snap.price * Fraction(3, 2)))
+    paid = amm.v2_amount_to_price(snap.pool_quote, snap.pool_shares, 1 / (snap.price * Fraction(3, 2)))
     usdc.mint(trader.address, paid, sender=trader)
     usdc.approve(market.uniswap.v2_router, paid, sender=trader)
     from ape import Contract

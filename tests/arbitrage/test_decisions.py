@@ -10,8 +10,8 @@ from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
+from indexvault import amm
 from indexvault.keepers.arbitrage import Settings, Snapshot, band, decide, seed_amounts
-from indexvault.market import uniswap as uni
 from indexvault.model import WAD
 
 NAV = 100 * WAD
@@ -55,7 +55,7 @@ def test_decide__above_the_band__mints_and_sells_into_the_band():
     snap = snapshot(Fraction(3, 2))  # a trader bought: the pool 50 % over NAV
     d = decide(snap, SETTINGS)
     assert d.kind == "mint_and_sell" and "above the band" in d.reason
-    out = uni.v2_amount_out(d.shares, snap.pool_shares, snap.pool_quote)
+    out = amm.v2_amount_out(d.shares, snap.pool_shares, snap.pool_quote)
     after = Fraction(snap.pool_quote - out, snap.pool_shares + d.shares)
     assert after == d.price_after
     assert d.band.lower <= after <= d.band.upper
@@ -67,7 +67,7 @@ def test_decide__below_the_band__buys_and_redeems_into_the_band():
     snap = snapshot(Fraction(1, 2))
     d = decide(snap, SETTINGS)
     assert d.kind == "buy_and_redeem" and "below the band" in d.reason
-    shares = uni.v2_amount_out(d.quote_in, snap.pool_quote, snap.pool_shares)
+    shares = amm.v2_amount_out(d.quote_in, snap.pool_quote, snap.pool_shares)
     assert shares == d.shares
     after = Fraction(snap.pool_quote + d.quote_in, snap.pool_shares - shares)
     assert d.band.lower <= after <= d.band.upper

@@ -11,6 +11,7 @@ from fractions import Fraction
 import boa
 import pytest
 
+from indexvault import amm
 from indexvault.keepers import arbitrage
 from indexvault.market import uniswap as uni
 from tests.arbitrage.conftest import DEADLINE
@@ -25,10 +26,10 @@ def shock(env, trader, factor: Fraction):
     snap = arbitrage.read_snapshot(env.reader, env.market, env.deployment, GAS_PRICE)
     quote = env.usdc.address
     if factor > 1:  # buy shares with USDC: the pool's shares-per-USDC falls by the factor
-        amount = uni.v2_amount_in(snap.pool_quote, snap.pool_shares, 1 / (snap.price * factor))
+        amount = amm.v2_amount_to_price(snap.pool_quote, snap.pool_shares, 1 / (snap.price * factor))
         path = [quote, env.vault.address]
     else:
-        amount = uni.v2_amount_in(snap.pool_shares, snap.pool_quote, snap.price * factor)
+        amount = amm.v2_amount_to_price(snap.pool_shares, snap.pool_quote, snap.price * factor)
         # the trader sells shares it holds: bought from the depositor
         with boa.env.prank(env.depositor):
             env.vault.transfer(trader, amount)

@@ -13,11 +13,11 @@ import boa
 import pytest
 
 from indexvault.model import WAD, amount_out
+from tests.utils import MAX
 from tests.utils.attacks import backed
 from tests.utils.boa_env import deployer
 from tests.utils.ledger import Ledger, redeem_moves
 
-MAX = 2**256 - 1
 SHARES = 10 * WAD + 7
 BROKEN = 0  # the USDC-like component's slot
 

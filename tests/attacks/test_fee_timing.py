@@ -14,9 +14,9 @@ import boa
 import pytest
 
 from indexvault.model import WAD
+from tests.utils import MAX
 from tests.utils.attacks import worth
 
-MAX = 2**256 - 1
 DAY = 86_400
 ATTACK = 1_000 * WAD  # ten times the honest supply
 

@@ -19,10 +19,10 @@ import boa
 import pytest
 
 from indexvault.model import WAD
+from tests.utils import MAX
 from tests.utils.attacks import worth
 from tests.utils.rebalance import DURATION, refresh
 
-MAX = 2**256 - 1
 ATTACK = 900 * WAD  # nine times the honest supply
 
 

@@ -18,10 +18,10 @@ import boa
 import pytest
 
 from indexvault.model import WAD, amount_in, amount_out
+from tests.utils import MAX
 from tests.utils.attacks import backed, balances, worth
 from tests.utils.boa_env import ZERO_ADDRESS
 
-MAX = 2**256 - 1
 PRICE = 2_000 * 10**8  # USD per whole token, 8-decimal feeds
 DONATION_WHOLE = 10**6  # whole tokens donated of each component
 

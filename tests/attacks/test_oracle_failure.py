@@ -19,11 +19,11 @@ import boa
 import pytest
 
 from indexvault.model import WAD, amount_in, amount_out
+from tests.utils import MAX
 from tests.utils.attacks import backed
 from tests.utils.boa_env import ZERO_ADDRESS, deployer
 from tests.utils.oracle import hex_address
 
-MAX = 2**256 - 1
 GRACE = 3_600
 SHARES = 3 * WAD + 1
 BTC = 10**8

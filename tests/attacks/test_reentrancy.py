@@ -21,10 +21,10 @@ import boa
 import pytest
 
 from indexvault.model import WAD
+from tests.utils import MAX
 from tests.utils.boa_env import ZERO_ADDRESS, deployer
 from tests.utils.ledger import Ledger
 
-MAX = 2**256 - 1
 SHARES = 10 * WAD
 DIRECT = 0  # IndexRouter's route kind for a component that is the input or output token
 FAR = 2**63  # a deadline that never passes

@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from indexvault.model import WAD
+from tests.utils import MAX
 from tests.utils.attacks import backed, balances, worth
 from tests.utils.boa_env import ZERO_ADDRESS, deployer, index_lens
 from tests.utils.rebalance import to_start
 
-MAX = 2**256 - 1
 CAP = 2**100  # the vault's MAX_SUPPLY
 TINY = st.integers(1, 10**4)
 # No shrinking: a failure reports its whole sequence (shrinking one in py-evm takes minutes).

@@ -13,12 +13,12 @@ import boa
 import pytest
 
 from indexvault.model import WAD, amount_out
+from tests.utils import MAX
 from tests.utils.boa_env import ZERO_ADDRESS, deployer, events
 from tests.utils.ledger import Ledger
 
 MINTED = 100 * WAD + 17
 SHARES = 40 * WAD + 3
-MAX = 2**256 - 1
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ import boa
 import pytest
 
 from indexvault.model import UNIT_SCALE, WAD, amount_out
+from tests.utils import MAX
 from tests.utils.boa_env import events
 from tests.utils.ledger import Ledger, redeem_moves
 
 MINTED = 100 * WAD + 17
 SHARES = 40 * WAD + 3
-MAX = 2**256 - 1
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ import boa
 import pytest
 
 from indexvault.model import WAD, amount_in, amount_out
+from tests.utils import MAX
 from tests.utils.boa_env import ZERO_ADDRESS
 from tests.utils.ledger import Ledger, mint_moves, redeem_moves
 from tests.utils.oracle import usd_value
 
-MAX = 2**256 - 1
 DONATION_WHOLE = 1_000_000  # whole tokens of each component
 PRICE = 2_000 * 10**8  # every component at $2,000, 8-decimal feeds
 

@@ -5,10 +5,10 @@ import boa
 import pytest
 
 from indexvault.model import WAD, YEAR, amount_in, amount_out, fee_on, preview_accrual
+from tests.utils import MAX
 from tests.utils.boa_env import ZERO_ADDRESS, events, index_lens
 from tests.utils.ledger import Ledger, mint_moves, redeem_moves
 
-MAX = 2**256 - 1
 MAX_FEES = (WAD // 100, WAD // 100, WAD // 20)  # create_vault's default maxima
 MINT_FEE = WAD // 100 - 3  # an odd fee, so the fee's rounding shows
 REDEEM_FEE = WAD // 200 + 1

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexvault.model import MIN_MULTIPLIER, WAD, YEAR, amount_in, amount_out, preview_accrual
+from tests.utils import MAX
 from tests.utils.boa_env import events
 
-MAX = 2**256 - 1
 CEILING = WAD // 10  # the highest streaming fee any vault may set
 DEPOSIT = 100 * WAD + 3
 SECOND = 40 * WAD + 1

@@ -4,11 +4,11 @@ import boa
 import pytest
 
 from indexvault.model import WAD, amount_in, amount_out
+from tests.utils import MAX
 from tests.utils.boa_env import ZERO_ADDRESS, events
 from tests.utils.ledger import Ledger, redeem_moves
 
 MINTED = 100 * WAD + 17
-MAX = 2**256 - 1
 
 
 @pytest.fixture

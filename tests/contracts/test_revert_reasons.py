@@ -14,10 +14,10 @@ import boa
 import pytest
 
 from indexvault.model import WAD
+from tests.utils import MAX
 from tests.utils.boa_env import ZERO_ADDRESS, deployer
 from tests.utils.oracle import hex_address
 
-MAX = 2**256 - 1
 MINTED = 100 * WAD + 17
 HEARTBEAT = 86_400
 MISSING_ROLE = "access_control: account is missing role"

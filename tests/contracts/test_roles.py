@@ -5,6 +5,7 @@ import pytest
 from eth_utils import keccak
 
 from indexvault.model import WAD
+from tests.utils import MAX
 from tests.utils.boa_env import events
 
 MISSING_ROLE = "access_control: account is missing role"
@@ -12,7 +13,6 @@ ADMIN_ROLE = b"\x00" * 32
 MANAGER_ROLE = keccak(text="MANAGER_ROLE")
 GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
 ACTORS = ["admin", "manager", "guardian", "fee_recipient", "depositor", "attacker"]
-MAX = 2**256 - 1
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from indexvault.model import UNIT_SCALE, WAD, amount_out, synced_unit
 from indexvault.solvency import shortfalls, solvency_rows
+from tests.utils import MAX
 from tests.utils.boa_env import deployer, events, index_lens
 
-MAX = 2**256 - 1
 FIRST = 60 * WAD + 11  # the depositor's shares
 SECOND = 40 * WAD + 7  # the receiver's shares
 UNITS = [3 * 10**18 // 2 + 7, 2 * 10**6 + 3]  # the changing token (18 dec), a plain one (6 dec)

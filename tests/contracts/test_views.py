@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexvault.model import WAD, YEAR, amount_in, amount_out, fee_on, preview_accrual
+from tests.utils import MAX
 from tests.utils.boa_env import events, index_lens
 from tests.utils.ledger import Ledger, mint_moves, redeem_moves
 
-MAX = 2**256 - 1
 MINT_FEE = WAD // 100 - 3
 REDEEM_FEE = WAD // 200 + 1
 STREAMING_FEE = WAD // 20

@@ -189,8 +189,8 @@ def test_create_index__declined__sends_nothing(node, tmp_path):
         timeout=120,
     )
     assert result.returncode == 1
-    # Three implementations, the Rebalancer's blueprint, the factory's governance timelock, the factory,
-    # the lens, and a token and a feed for each of the five mocks.
+    # Three implementations (proxies' code), the Rebalancer's blueprint, the factory's governance
+    # timelock, the factory, the lens, and a token and a feed for each of the five mocks.
     assert "Send these 17 transactions? [y/N]" in result.stdout
     assert "Error: nothing sent" in result.stdout
     assert not (tmp_path / "ethereum-local.json").exists()

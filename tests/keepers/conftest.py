@@ -36,8 +36,8 @@ def ape_node(node, tmp_path_factory):
 def launched(ape_node, market):
     from ape import accounts
 
+    from demos import rebalance as demo
     from indexvault import chain
-    from indexvault.keepers import demo
 
     keeper = accounts.test_accounts[0]  # also the index's admin and manager here
     record = demo.launch(market, keeper, SHARES, echo=lambda line: None)

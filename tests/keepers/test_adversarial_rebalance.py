@@ -12,8 +12,8 @@ from indexvault.market import pools as market_pools
 from indexvault.market import replay as market_replay
 from indexvault.market import uniswap as uni
 from indexvault.market.rpc import Tx
+from tests.utils import WAD
 
-WAD = 10**18
 BAND = Decimal("0.05")
 
 

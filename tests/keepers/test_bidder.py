@@ -11,9 +11,9 @@ import boa
 import pytest
 
 from indexvault.model import WAD
+from tests.utils import MAX
 from tests.utils.boa_env import ZERO_ADDRESS, deployer, events
 
-MAX = 2**256 - 1
 V2, V3, V2_WETH = 0, 1, 2
 SHARES = 1_000 * WAD
 # Per share: 40 USDC, 0.001 WBTC, 1 LINK (about 100 USD at the 2024-01-01 closes).

@@ -8,9 +8,8 @@ from fractions import Fraction
 
 import pytest
 
-from indexvault import auction_model
+from indexvault import amm, auction_model
 from indexvault.keepers import rebalance as k
-from indexvault.market import uniswap as uni
 from indexvault.model import UNIT_SCALE, WAD
 
 NOW = 1_706_832_000
@@ -28,7 +27,7 @@ def v2(reserves=(TOKEN_RESERVE, QUOTE_RESERVE)) -> k.Route:
 
 def v3(price=Fraction(10 * USD, WAD), liquidity=10**20) -> k.Route:
     # The token is token0: sqrt of quote base units per token base unit.
-    return k.Route("v3", "0xv3", 500, True, sqrt_x96=uni.sqrt_price_x96(price), liquidity=liquidity)
+    return k.Route("v3", "0xv3", 500, True, sqrt_x96=amm.sqrt_price_x96(price), liquidity=liquidity)
 
 
 def component(symbol="TKN", sell=True, remaining=1_000 * WAD, routes=None, updated_at=NOW - 60) -> k.Component:
@@ -101,7 +100,7 @@ def test_decide__size__keeps_impact_under_cap(cap_bps):
     # The largest such amount: a bit more breaks the cap.
     _, worse = k.sell_into(v2(), action.amount * 101 // 100)
     assert abs(worse / k.mid(v2()) - 1) * 10_000 > cap_bps
-    assert out == uni.v2_amount_out(action.amount, *v2().reserves)  # V2 exact
+    assert out == amm.v2_amount_out(action.amount, *v2().reserves)  # V2 exact
 
 
 def test_decide__size__stops_where_the_pool_meets_the_auction():
@@ -241,17 +240,17 @@ def v2weth() -> k.Route:
 
 def test_v2weth__sell_is_router_getAmountsOut_hop_by_hop():
     amount = 50 * WAD
-    weth = uni.v2_amount_out(amount, TOKEN_RESERVE, WETH_RESERVE)
+    weth = amm.v2_amount_out(amount, TOKEN_RESERVE, WETH_RESERVE)
     out, after = k.sell_into(v2weth(), amount)
-    assert out == uni.v2_amount_out(weth, *ETH_USDC)
+    assert out == amm.v2_amount_out(weth, *ETH_USDC)
     assert after < k.mid(v2weth()) == Fraction(10 * USD, WAD)
 
 
 def test_v2weth__buy_is_router_getAmountsIn_from_the_last_hop():
     amount = 50 * WAD
-    weth_in = k._v2_amount_in(amount, WETH_RESERVE, TOKEN_RESERVE)
+    weth_in = amm.v2_amount_in(amount, WETH_RESERVE, TOKEN_RESERVE)
     paid, after = k.buy_from(v2weth(), amount)
-    assert paid == k._v2_amount_in(weth_in, ETH_USDC[1], ETH_USDC[0])
+    assert paid == amm.v2_amount_in(weth_in, ETH_USDC[1], ETH_USDC[0])
     assert after > k.mid(v2weth())
     # Two fees both ways (about 1.2 %) and the impact on the 1 M USD token/WETH pair.
     out, _ = k.sell_into(v2weth(), amount)
@@ -330,7 +329,7 @@ def test_routes__two_hops_from_the_weth_pair_and_the_weth_quote_pair():
 
 
 def test_curve_for__from_the_oracle_to_ten_thirds_of_the_fee_below_within_the_band():
-    from indexvault.keepers import demo
+    from demos import rebalance as demo
 
     assert demo.curve_for(3000) == (WAD, WAD - WAD // 100)
     assert demo.curve_for(30_000) == (WAD, WAD - WAD // 20)  # clamped to the 5 % band

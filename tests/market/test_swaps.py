@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from indexvault import amm
 from indexvault.market import pools as market_pools
 from indexvault.market import replay as market_replay
 from indexvault.market import uniswap as uni
@@ -39,7 +40,7 @@ def test_v2_swap__constant_product_with_the_fee(rpc, market):
     amount_in = 50_000 * 10**6  # 50k USDC buys LINK
     fund(rpc, market, trader, "USDC", amount_in, market.uniswap.v2_router)
     r_link, r_usdc = before.reserves if before.asset_is_token0 else before.reserves[::-1]
-    expected_out = uni.v2_amount_out(amount_in, r_usdc, r_link)
+    expected_out = amm.v2_amount_out(amount_in, r_usdc, r_link)
     rpc.transact(
         [
             Tx(
@@ -63,7 +64,7 @@ def test_v3_swap__sqrt_price_moves_by_amount_over_liquidity(rpc, market):
     trader = rpc.call("eth_accounts")[TRADER_INDEX]
     state = pool(rpc, market, "BTC/USDC v3")
     usdc, wbtc = market.assets["USDC"], market.assets["BTC"]
-    token0, token1 = uni.sort_tokens(wbtc.token, usdc.token)
+    token0, token1 = amm.sort_tokens(wbtc.token, usdc.token)
     amount_in = 100_000 * 10**6  # 100k USDC, well inside the +-20 % position
     fund(rpc, market, trader, "USDC", amount_in, market.uniswap.swap_router)
     rpc.transact(
@@ -80,9 +81,9 @@ def test_v3_swap__sqrt_price_moves_by_amount_over_liquidity(rpc, market):
     after = pool(rpc, market, "BTC/USDC v3")
     net = amount_in - (amount_in * state.pool.fee + 999_999) // 1_000_000  # the pool's fee, rounded up
     if usdc.token == token1:  # token1 in: sqrt P rises by net / L
-        expected = state.sqrt_x96 + net * uni.Q96 // state.liquidity
+        expected = state.sqrt_x96 + net * amm.Q96 // state.liquidity
     else:  # token0 in: 1 / sqrt P rises by net / L, i.e. sqrt P' = L sqrt P / (L + net sqrt P)
-        numerator = state.liquidity * uni.Q96
+        numerator = state.liquidity * amm.Q96
         expected = -(-numerator * state.sqrt_x96 // (numerator + net * state.sqrt_x96))
     assert abs(after.sqrt_x96 - expected) <= 2
     assert after.liquidity == state.liquidity  # no tick crossed

@@ -8,7 +8,7 @@ In every cell Hypothesis mints, reads the NAV, bids on a running auction and
 redeems, and holds each to the Python reference models integer for integer:
 `indexvault.model` (amounts in and out), `indexvault.auction_model` (the
 bid's take, quote and units) and the oracle's arithmetic
-(`tests.utils.oracle`). Gas per cell is `python benchmarks/matrix_gas.py`'s,
+(`tests.utils.oracle`). Gas per cell is `python -m benchmarks matrix`'s,
 never asserted here."""
 
 import boa
@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from benchmarks import matrix_cells as matrix
 from indexvault import auction_model
 from indexvault.model import UNIT_SCALE, WAD, amount_in, amount_out
-from tests.utils import matrix
 from tests.utils.oracle import normalise
 
 # Fewer examples where one costs more (a 128-component mint is about 0.5 s in py-evm).

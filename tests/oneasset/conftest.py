@@ -16,7 +16,7 @@ from indexvault import oneasset
 from indexvault.market import pools as market_pools
 from indexvault.model import WAD
 from tests.utils.boa_env import deployer
-from tests.utils.market_vault import MAX, fund, seeded_vault  # noqa: F401  (the tests import them from here)
+from tests.utils.market_vault import fund, seeded_vault  # noqa: F401  (the tests import them from here
 
 SEEDED = 100 * WAD  # minted in kind by the depositor before each test
 

@@ -8,10 +8,12 @@ from pathlib import Path
 import boa
 from boa.interpret import set_search_paths
 
+# Re-exported: the tests take these from here or from tests.utils.
+from indexvault.constants import WAD as WAD
+from indexvault.constants import ZERO_ADDRESS as ZERO_ADDRESS
+
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 set_search_paths([str(CONTRACTS)])
-
-WAD = 10**18
 
 # Quirks a mock component can have.
 PLAIN, NO_RETURN, FEE_ON_TRANSFER = "plain", "no-return", "fee-on-transfer"
@@ -27,10 +29,6 @@ def deployer(relative_path: str):
 def events(contract, name: str) -> list:
     """The decoded events called `name` that the last call on `contract` emitted."""
     return [e for e in contract.get_logs() if type(e).__name__ == name]
-
-
-# The zero address, for the tests that check it is refused.
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
 _lens = None

@@ -11,12 +11,12 @@ from indexvault.market import pools as market_pools
 from indexvault.market import uniswap as uni
 from indexvault.model import WAD
 from indexvault.units import units_from_weights
+from tests.utils import MAX
 from tests.utils.boa_env import deployer
 
 BASKET = {"BTC": Decimal("0.4"), "ETH": Decimal("0.3"), "ADA": Decimal("0.2"), "USDC": Decimal("0.1")}
 NAV_PER_SHARE = Decimal(100)
 FEE = WAD // 1000  # 0.1 % to mint and to redeem, as examples/market10.yaml
-MAX = 2**256 - 1
 
 
 def fund(tokens, market, symbol, holder, amount):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-WAD = 10**18
-
 
 def hex_address(address) -> str:
     """An address as the adapter writes it in revert reasons: 0x, lowercase hex."""

@@ -13,7 +13,6 @@ DURATION = 3_600
 START_FACTOR = WAD + BAND
 END_FACTOR = WAD - BAND
 HEARTBEAT = 3_600
-MAX = 2**256 - 1
 
 # Per share: 1,500 USDC, 0.01 WBTC, 0.5 WETH (odd tails so rounding shows).
 UNITS = {"usdc": 1_500 * 10**6 + 7, "wbtc": 10**6 + 3, "weth": 5 * 10**17 + 11}

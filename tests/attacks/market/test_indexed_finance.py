@@ -25,17 +25,17 @@ from fractions import Fraction
 
 import boa
 
-from indexvault import oneasset
+from indexvault import amm, oneasset
 from indexvault.keepers import arbitrage
 from indexvault.market import pools as market_pools
 from indexvault.market import uniswap as uni
 from indexvault.model import WAD
 from tests.arbitrage.conftest import DEADLINE, fund
+from tests.utils import MAX
 from tests.utils.attacks import worth
 from tests.utils.boa_env import deployer
 from tests.utils.pool_moves import move_pools
 
-MAX = 2**256 - 1
 V2 = 0  # RebalanceBidder's route through a Uniswap V2 pair
 LOAN = 10**9  # whole tokens (or ETH) the flash loan lends of each asset
 SYMBOLS = ("BTC", "ETH", "ADA", "USDC")  # the index's components, in order
@@ -43,7 +43,7 @@ SYMBOLS = ("BTC", "ETH", "ADA", "USDC")  # the index's components, in order
 
 def _pump_index_pool(env, who, factor) -> None:
     snap = arbitrage.read_snapshot(env.reader, env.market, env.deployment, 10**9)
-    amount = uni.v2_amount_in(snap.pool_quote, snap.pool_shares, 1 / (snap.price * factor))
+    amount = amm.v2_amount_to_price(snap.pool_quote, snap.pool_shares, 1 / (snap.price * factor))
     data = uni.V2_SWAP_EXACT_IN(amount, 0, [env.usdc.address, env.vault.address], who, DEADLINE)
     boa.env.raw_call(env.market.uniswap.v2_router, sender=who, data=bytes.fromhex(data[2:]))
 

@@ -25,10 +25,10 @@ from indexvault.market import pools as market_pools
 from indexvault.market import replay as market_replay
 from indexvault.model import WAD
 from tests.arbitrage.conftest import DEADLINE, fund
+from tests.utils import MAX
 from tests.utils.attacks import worth
 from tests.utils.pool_moves import move_pools, swap
 
-MAX = 2**256 - 1
 SHARES = 500 * WAD  # about 50,000 USD
 SLIPPAGE = Decimal("0.005")  # the README's default bound: the quote plus 0.5 %
 SYMBOLS = ("BTC", "ETH", "ADA", "USDC")

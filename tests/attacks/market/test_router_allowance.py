@@ -20,11 +20,12 @@ from types import SimpleNamespace
 import boa
 import pytest
 
+from indexvault import amm
 from indexvault.market import uniswap as uni
 from indexvault.model import WAD
+from tests.utils import MAX
 from tests.utils.boa_env import deployer
 
-MAX = 2**256 - 1
 DEADLINE = 2**63
 DIRECT, V2, V3 = 0, 1, 2
 DEEP_FEE, THIN_FEE = 500, 10_000  # the honest pool and the attacker's, both USDT/USDC
@@ -34,7 +35,7 @@ DUST = 1_000  # the attacker's whole stake: 0.001 USDT
 def _v3_pool(market, maker, tokens, fee, lower, upper, amount):
     """A V3 pool of `tokens` at 1:1 (both 6 decimals) with one position of `amount` each side
     between the ticks, created through the market's NonfungiblePositionManager."""
-    token0, token1 = uni.sort_tokens(*(t.address for t in tokens))
+    token0, token1 = amm.sort_tokens(*(t.address for t in tokens))
     npm = market.uniswap.position_manager
     for token in tokens:
         token.mint(maker, amount)
@@ -42,7 +43,7 @@ def _v3_pool(market, maker, tokens, fee, lower, upper, amount):
         for token in tokens:
             token.approve(npm, MAX)
     for call in (
-        uni.V3_CREATE_POOL(token0, token1, fee, uni.Q96),
+        uni.V3_CREATE_POOL(token0, token1, fee, amm.Q96),
         uni.V3_MINT((token0, token1, fee, lower, upper, amount, amount, 0, 0, maker, DEADLINE)),
     ):
         boa.env.raw_call(npm, sender=maker, data=bytes.fromhex(call[2:]))

@@ -7,6 +7,7 @@ import boa
 import pytest
 from eth_utils import keccak
 
+from tests.utils import MAX
 from tests.utils.boa_env import WAD, ZERO_ADDRESS, events
 from tests.utils.factory import BAND, DAY, HEARTBEAT, REBALANCE_TIMELOCK, VERSION, deploy_factory
 
@@ -17,7 +18,6 @@ REBALANCER_ROLE = keccak(text="REBALANCER_ROLE")
 PROPOSER_ROLE = keccak(text="PROPOSER_ROLE")
 EXECUTOR_ROLE = keccak(text="EXECUTOR_ROLE")
 CANCELLER_ROLE = keccak(text="CANCELLER_ROLE")
-MAX = 2**256 - 1
 
 
 # --- what one transaction makes ------------------------------------------------

@@ -7,12 +7,12 @@ import boa
 import pytest
 from eth_utils import keccak
 
+from tests.utils import MAX
 from tests.utils.boa_env import WAD, ZERO_ADDRESS, events
 from tests.utils.factory import DAY, GOVERNANCE_DELAY, HEARTBEAT, MAX_BAND, MAX_HEARTBEAT
 
 HOUR = 3_600
 DELAY = 2 * DAY  # make_params' admin delay
-MAX = 2**256 - 1
 ZERO_BYTES32 = b"\x00" * 32
 SALT = keccak(text="salt")
 NOT_READY = "timelock_controller: operation is not ready"

@@ -8,6 +8,7 @@ import boa
 import pytest
 
 from indexvault.model import WAD
+from tests.utils import MAX
 from tests.utils.boa_env import ZERO_ADDRESS, deployer
 from tests.utils.rebalance import (
     ANSWERS,
@@ -16,7 +17,6 @@ from tests.utils.rebalance import (
     DURATION,
     END_FACTOR,
     HEARTBEAT,
-    MAX,
     MINTED,
     START_FACTOR,
     TIMELOCK,

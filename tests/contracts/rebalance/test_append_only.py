@@ -8,9 +8,10 @@ import boa
 import pytest
 
 from indexvault.model import WAD, amount_in
+from tests.utils import MAX
 from tests.utils.boa_env import ZERO_ADDRESS
 from tests.utils.ledger import Ledger, mint_moves, redeem_moves
-from tests.utils.rebalance import MAX, to_start, unit_of
+from tests.utils.rebalance import to_start, unit_of
 
 SHARES = 10 * WAD + 3
 LINK_TARGET = 50 * WAD

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from indexvault import auction_model
 from indexvault.auction_model import MAX_UNIT
 from indexvault.model import UNIT_SCALE, WAD, ceil_div
-from tests.utils.rebalance import BAND, DURATION, MAX, expected_bid, to_start, unit_of
+from tests.utils import MAX
+from tests.utils.rebalance import BAND, DURATION, expected_bid, to_start, unit_of
 
 decimals = st.sampled_from([0, 6, 8, 18, 24])
 prices = st.integers(10**12, 10**24)  # 1e-6 to 1e6 USD, 1e18 fixed point

@@ -9,12 +9,12 @@ import pytest
 
 from indexvault import auction_model
 from indexvault.model import WAD, preview_accrual
+from tests.utils import MAX
 from tests.utils.boa_env import ZERO_ADDRESS, events
 from tests.utils.oracle import hex_address
 from tests.utils.rebalance import (
     DURATION,
     HEARTBEAT,
-    MAX,
     WBTC_TARGET,
     WETH_TARGET,
     expected_bid,

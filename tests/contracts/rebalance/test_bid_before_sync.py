@@ -11,7 +11,7 @@ more than the vault holds beyond the token's claims.
 
 import boa
 
-from tests.utils.rebalance import MAX
+from tests.utils import MAX
 
 WBTC_SLOT = 1
 BTC = 10**8

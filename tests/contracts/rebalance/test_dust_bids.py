@@ -7,8 +7,9 @@ import boa
 import pytest
 
 from indexvault.model import WAD
+from tests.utils import MAX
 from tests.utils.boa_env import ZERO_ADDRESS, index_lens
-from tests.utils.rebalance import ANSWERS, DECIMALS, DURATION, MAX, WBTC_TARGET, refresh, to_start
+from tests.utils.rebalance import ANSWERS, DECIMALS, DURATION, WBTC_TARGET, refresh, to_start
 
 SHARES = 10**6 * WAD  # a million shares: one unit step is 1e6 base units
 BIDS = 60

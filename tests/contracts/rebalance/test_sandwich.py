@@ -6,7 +6,8 @@ import boa
 import pytest
 
 from indexvault.model import WAD, amount_in, amount_out
-from tests.utils.rebalance import DURATION, MAX, refresh
+from tests.utils import MAX
+from tests.utils.rebalance import DURATION, refresh
 
 BTC = 10**8
 SHARES = 50 * WAD + 3

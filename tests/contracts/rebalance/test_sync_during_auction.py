@@ -11,8 +11,9 @@ import boa
 import pytest
 
 from indexvault.model import UNIT_SCALE
+from tests.utils import MAX
 from tests.utils.boa_env import events
-from tests.utils.rebalance import DURATION, MAX, refresh
+from tests.utils.rebalance import DURATION, refresh
 
 BTC = 10**8
 

@@ -22,13 +22,13 @@ from hypothesis.stateful import (
 )
 
 from indexvault.model import UNIT_SCALE, WAD, YEAR, VaultModel, fee_on, preview_accrual
+from tests.utils import MAX
 from tests.utils.boa_env import events, index_lens
 
 MINTERS = ("depositor", "receiver", "attacker")
 HOLDERS = MINTERS + ("fee_recipient",)
 MAX_FEES = (WAD // 100, WAD // 100, WAD // 20)  # create_vault's default maxima
 MAX_SHARES = 10**24  # a million shares: 1.5 million whole tokens of each component
-MAX = 2**256 - 1
 
 shares_strategy = st.one_of(st.integers(1, 10**6), st.integers(1, MAX_SHARES))
 seconds_strategy = st.one_of(st.integers(1, 3_600), st.integers(1, 2 * YEAR))

@@ -1,37 +1,36 @@
 """Gas of mint, bid and redeem in every cell of the extreme matrix:
 components {1, 10, 50, 128} x token decimals {6, 8, 18, 27}.
 
-    python benchmarks/matrix_gas.py          # from the repository root, about a minute
+    python -m benchmarks matrix          # from the repository root, about a minute
 
 Each cell is the vault, oracle adapter and Rebalancer that the matrix
 property test (`tests/matrix/`) checks for values, set up by the same code
-(`tests/utils/matrix.py`) in titanoboa. Measured per cell, each call with
+(`benchmarks/matrix_cells.py`) in titanoboa. Measured per cell, each call with
 storage and accounts cold as a new transaction has them: a first mint of
 1,000 shares, a bid taking half of what the auction has left (less where
 its quote would pass the vault's bound on one trade), and a redeem
 of half the supply. Gas is as a receipt shows it (21,000 + calldata +
-execution - refund, `tests.utils.matrix.tx_gas`); fees are zero and the
+execution - refund, `benchmarks.matrix_cells.tx_gas`); fees are zero and the
 auction's factor is 1. Writes benchmarks/results/matrix.json.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
 import sys
 import time
 from datetime import UTC, datetime
 from importlib.metadata import version
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import boa
 
-import boa  # noqa: E402
+from benchmarks import RESULTS as RESULTS_DIR
+from benchmarks import ROOT
+from benchmarks import matrix_cells as matrix
 
-from tests.utils import matrix  # noqa: E402
-
-RESULTS = ROOT / "benchmarks" / "results" / "matrix.json"
+RESULTS = RESULTS_DIR / "matrix.json"
 SHARES = 1_000 * matrix.WAD
 
 
@@ -61,7 +60,8 @@ def measure(n: int, decimals: int) -> dict:
     return gas
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(prog="python -m benchmarks matrix", description=__doc__.splitlines()[0]).parse_args(argv)
     started = time.monotonic()
     cells = []
     for n in matrix.COMPONENTS:
@@ -80,7 +80,7 @@ def main() -> None:
             {
                 "metadata": {
                     "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-                    "command": "python benchmarks/matrix_gas.py",
+                    "command": "python -m benchmarks matrix",
                     "engine": f"titanoboa {version('titanoboa')} (py-evm), vyper {version('vyper')}, "
                     f"Python {platform.python_version()}",
                     "measured": "each call cold (access counters reset), gas = 21,000 + calldata + execution - refund "
@@ -90,7 +90,7 @@ def main() -> None:
                     "notes": "with one component the quote is a separate token, so the bid appends it as a new slot "
                     "(a fresh storage slot and a cold token): more gas than the 10-component bid; decimals "
                     "change no gas (the vault never converts them)",
-                    "units": "log-spaced per cell from 1 base unit to 2^96 - 1 per share (tests/utils/matrix.py)",
+                    "units": "log-spaced per cell from 1 base unit to 2^96 - 1 per share (benchmarks/matrix_cells.py)",
                     "seconds": round(time.monotonic() - started, 1),
                 },
                 "cells": cells,
@@ -100,7 +100,3 @@ def main() -> None:
         + "\n"
     )
     print(f"wrote {RESULTS.relative_to(ROOT)} in {time.monotonic() - started:.0f} s", file=sys.stderr)
-
-
-if __name__ == "__main__":
-    main()

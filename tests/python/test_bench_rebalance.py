@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from indexvault import rebalance_bench as rb
+from benchmarks import rebalance as rb
 
 
 def _result() -> rb.Result:

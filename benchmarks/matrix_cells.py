@@ -2,17 +2,20 @@
 token decimals {6, 8, 18, 27}, with units from 1 base unit to the vault's
 largest (2^96 - 1) and prices from 1e-6 to 1e9 USD, its oracle adapter and a
 Rebalancer with a running auction; shared by the property test
-(`tests/matrix/`) and the gas benchmark (`benchmarks/matrix_gas.py`)."""
+(`tests/matrix/`) and the gas benchmark (`python -m benchmarks matrix`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import boa
+from boa.interpret import set_search_paths
 
-from tests.utils.boa_env import ZERO_ADDRESS, deployer
+from benchmarks import ROOT
+from indexvault.constants import WAD, ZERO_ADDRESS
 
-WAD = 10**18
+CONTRACTS = ROOT / "contracts"
 COMPONENTS = (1, 10, 50, 128)
 DECIMALS = (6, 8, 18, 27)
 MAX_UNIT = 2**96 - 1
@@ -31,6 +34,13 @@ MAX_TRADE_AMOUNT = 2**128
 # Funds every payer holds of every token: far above any amount the matrix
 # moves, far below where a balance could overflow.
 FUNDS = 2**200
+
+
+@cache
+def deployer(relative_path: str):
+    """A project contract compiled by titanoboa, once per process."""
+    set_search_paths([str(CONTRACTS)])
+    return boa.load_partial(str(CONTRACTS / relative_path))
 
 
 def unit_for(i: int, n: int) -> int:

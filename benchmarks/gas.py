@@ -29,19 +29,26 @@ Operations, each a transaction whose receipt's ``gas_used`` is recorded
   (one ``MockFeed`` per component), measured as transactions calling the
   view functions, so their numbers include the intrinsic gas too.
 
-Nothing here prints: callers pass a ``log`` callback and format the
-results with :func:`format_table`.
+Run it with ``python -m benchmarks gas`` (``make bench``): :func:`main` starts
+its own anvil through ape-foundry on a random port (port 8545 is left alone),
+measures, writes ``benchmarks/results/gas.json`` and ``gas.png`` and prints
+the table. The measuring code prints nothing: it takes a ``log`` callback.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+
+from benchmarks import RESULTS, ROOT, BenchError, log
+from indexvault.constants import MAX_UINT256, TX_GAS_CAP, WAD, ZERO_ADDRESS
 
 SYSTEMS = ("indexvault", "set-v2", "floor")
 OURS, SET, FLOOR = SYSTEMS
@@ -52,13 +59,9 @@ DEFAULT_NS = (1, 5, 10, 20, 50, 100)
 TARGET_NS = (10, 20, 50)
 TARGET_RATIO = 1.2
 BLOCK_GAS_LIMIT = 30_000_000
-# EIP-7825, from Osaka on (anvil 1.7.1 runs a later fork by default): no
-# transaction may use more, whatever the block gas limit.
-TX_GAS_CAP = 2**24
+# TX_GAS_CAP (EIP-7825): no transaction may use more, whatever the block gas limit.
 
-ONE = 10**18  # one whole index token, and one whole 18-decimal component
-MAX_UINT256 = 2**256 - 1
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+ONE = WAD  # one whole index token, and one whole 18-decimal component
 # Each component's initial balance for the user: plenty for every mint.
 COMPONENT_SUPPLY = 10**9 * ONE
 # The vault's supply cap: its ceiling, IndexVault.MAX_SUPPLY, so the cap never binds.
@@ -90,8 +93,8 @@ MEASURED_BY = {
 }
 
 
-class ArtifactError(Exception):
-    """A Hardhat artifact that cannot be deployed as it is."""
+class UnlinkedArtifact(BenchError):
+    """A Hardhat artifact that cannot be deployed as it is (it needs linked libraries)."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,7 @@ def load_artifact(path: Path):
     artifact = json.loads(path.read_text())
     name = artifact["contractName"]
     if artifact.get("linkReferences") or artifact.get("deployedLinkReferences"):
-        raise ArtifactError(f"{path}: {name} needs linked libraries, which this benchmark does not deploy")
+        raise UnlinkedArtifact(f"{path}: {name} needs linked libraries, which this benchmark does not deploy")
     contract_type = ContractType.model_validate(
         {
             "contractName": name,
@@ -677,3 +680,42 @@ def analyse(rows: list[Row], meta: dict[str, Any], contract_limits: dict[str, in
     order = ISSUANCE_OPERATIONS + NAV_OPERATIONS
     rows = sorted(rows, key=lambda r: (SYSTEMS.index(r.system), order.index(r.operation), r.n))
     return Results(metadata=meta, rows=rows, ratios=ratios(rows), fits=fits(rows, contract_limits=contract_limits))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m benchmarks gas [--n N ...] [--out DIR]``."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks gas", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--n",
+        dest="ns",
+        type=int,
+        action="append",
+        choices=range(1, 129),
+        metavar="N",
+        help=f"a basket size to measure, 1 to 128 (repeat the option; default {' '.join(map(str, DEFAULT_NS))})",
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="directory for gas.json and gas.png")
+    args = parser.parse_args(argv)
+    ns = tuple(args.ns or DEFAULT_NS)
+    out = args.out if args.out.is_absolute() else ROOT / args.out
+    command = " ".join(["python -m benchmarks gas", *(argv if argv is not None else sys.argv[2:])])
+
+    from ape import accounts, networks, project
+    from ape.logging import LogLevel, logger
+
+    logger.set_level(LogLevel.WARNING)  # a thousand "Confirmed 0x..." lines would bury the table
+    started = time.monotonic()
+    set_package = ROOT / SET_PACKAGE
+    # "auto": ape-foundry starts anvil on a random port and stops it at the end.
+    with networks.ethereum.local.use_provider("foundry", provider_settings={"host": "auto"}) as provider:
+        client = provider.web3.client_version
+        if "anvil" not in client.lower():
+            raise SystemExit(f"the benchmark runs on anvil, not {client}")
+        deployer, user = accounts.test_accounts[0], accounts.test_accounts[1]
+        run = Benchmark(project, deployer, user, set_package, log=log)
+        rows = run.run(ns)
+        results = analyse(rows, metadata(provider, set_package, command), run.contract_limits)
+    write_json(out / "gas.json", results)
+    plot(out / "gas.png", results)
+    print(format_table(results))
+    log(f"\nwrote {out / 'gas.json'} and {out / 'gas.png'} in {time.monotonic() - started:.0f} s")

@@ -34,8 +34,13 @@ holds both (the vault and the SetToken as components, the keeper from earlier
 trades), so no measured transfer writes a balance from zero, except where a
 contract's design holds nothing between transactions (the bidder).
 
-Nothing here prints: callers pass a ``log`` callback and format the result
-with :func:`format_table`.
+Run it with ``python -m benchmarks rebalance`` (``make bench-rebalance``):
+:func:`main` restores the saved market (``markets/2024-01-01``, built by ``ape
+run market build`` if missing) on a free port, connects Ape to it, measures,
+prints a table and writes ``bid_fill_gas``, ``router_swap_gas``,
+``set_gim_trade_gas`` and ``gas_notes`` into ``benchmarks/results/rebalance.json``,
+leaving its other keys. The measuring code prints nothing: it takes a ``log``
+callback.
 """
 
 from __future__ import annotations
@@ -44,34 +49,38 @@ import hashlib
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from indexvault import bench
+from benchmarks import RESULTS as RESULTS_DIR
+from benchmarks import ROOT, BenchError, log
+from benchmarks import gas as bench
+from indexvault.constants import MAX_UINT256, WAD, ZERO_ADDRESS
+from indexvault.market import node as market_node
+from indexvault.market import record as market_record
 from indexvault.market import uniswap
 from indexvault.market.record import MarketRecord
 
-ROOT = Path(__file__).resolve().parents[1]
 MARKET_DATE = "2024-01-01"
-RESULTS = ROOT / "benchmarks" / "results" / "rebalance.json"
+RESULTS = RESULTS_DIR / "rebalance.json"
+COMMAND = "python -m benchmarks rebalance"
 KEYS = ("bid_fill_gas", "router_swap_gas", "set_gim_trade_gas", "gas_notes")
 
 # The issue's targets: the fill at most 2x the bare swap, at most half Set's trade.
 TARGET_OVER_SWAP = 2.0
 TARGET_OVER_SET = 0.5
 
-ONE = 10**18
+ONE = WAD
 WBTC = 10**8  # one whole WBTC (8 decimals)
 TRADE = WBTC  # what every system sells into the pair
 SHARES = 100 * ONE  # index tokens (and SetTokens) minted before the rebalance
 UNIT_WBTC = WBTC // 10  # 0.1 WBTC per index token (base units per 1e18 shares)
 UNIT_WETH = ONE  # 1 WETH per index token
 TARGET_WBTC = UNIT_WBTC // 2  # sell half: 5 WBTC remain to sell, more than two trades
-MAX_UINT256 = 2**256 - 1
-ZERO_ADDRESS = bench.ZERO_ADDRESS
 
 # The Rebalancer: 1 h timelock, a 1 h auction whose factor falls from 1.00 to
 # 0.90 (band 10 %). The first fill lands FIRST_AT seconds into the auction
@@ -140,10 +149,6 @@ INCLUDES = {
         "TradeExecuted event"
     ),
 }
-
-
-class BenchError(RuntimeError):
-    """The benchmark could not set up or a measured trade did not do what it should."""
 
 
 @dataclass(frozen=True)
@@ -666,3 +671,35 @@ def format_table(result: Result) -> str:
 
 def to_json(result: Result) -> str:
     return json.dumps({"trades": [asdict(t) for t in result.trades], **result.to_keys()}, indent=2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m benchmarks rebalance``: measure, print the table, merge the keys into rebalance.json."""
+    import argparse
+
+    argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0]).parse_args(argv)
+    started = time.monotonic()
+    folder = market_node.market_dir(MARKET_DATE)
+    if not (folder / market_node.STATE_FILE).exists():
+        raise SystemExit(f"no saved market in {folder}: build it with `ape run market build --date {MARKET_DATE}`")
+    record = market_record.load(folder / market_node.RECORD_FILE)
+    log("compiling the vault's contracts with vyper")
+    containers = compile_vyper(ROOT)
+    set_package = ROOT / bench.SET_PACKAGE
+
+    with market_node.restore(folder) as anvil:
+        market_record.check(record, anvil.rpc)
+        log(f"market {record.date} restored on {anvil.url}")
+        from ape import accounts, networks
+        from ape.logging import LogLevel, logger
+
+        logger.set_level(LogLevel.WARNING)  # no "Confirmed 0x..." line per transaction
+        with networks.ethereum.local.use_provider("foundry", provider_settings={"host": anvil.url}) as provider:
+            deployer, keeper = accounts.test_accounts[0], accounts.test_accounts[1]
+            run = RebalanceGasBench(record, containers, set_package, deployer, keeper, log=log)
+            trades = run.run()
+            meta = metadata(provider, record, set_package, run.pair_address, COMMAND)
+    result = Result(trades, meta)
+    merge_json(RESULTS, result.to_keys())
+    print(format_table(result))
+    log(f"\nwrote {', '.join(KEYS)} into {RESULTS.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")

@@ -5,7 +5,7 @@ auctions through Uniswap while the market replays 2024-02-02 hour by hour.
 Then account for what the vault paid: against the oracle, against the pool
 fees the keeper paid, and against "pool fees + 25 bps of notional".
 
-`scripts/rebalance_demo.py` is the command; everything it does is here (`run`).
+`ape run rebalance_demo` (scripts/rebalance_demo.py) is the command; everything it does is here (`run`).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from indexvault import history, methodology
+from indexvault.constants import WAD
 from indexvault.keepers import rebalance as decisions
 from indexvault.keepers import runner
 from indexvault.market.build import close_timestamp
 from indexvault.market.record import MarketRecord
 
-WAD = 10**18
 PIPS = 1_000_000
 Log = Callable[[str], None]
 
