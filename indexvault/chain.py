@@ -775,7 +775,15 @@ def deploy_rebalancer(
     grant it REBALANCER_ROLE, price the quote in the oracle adapter if it is not yet, and record it in
     the index's deployment record, with a RebalanceBidder for the keeper. `account` must be the vault's
     and the adapter's admin (an index deployed directly). Returns the new record."""
-    quote = market_quote(market, quote_symbol)
+    record = add_rebalancer_directly(record, account, market_quote(market, quote_symbol), timelock, band, auction, echo)
+    return ensure_bidder(record, account, market, echo)
+
+
+def add_rebalancer_directly(
+    record: dict[str, Any], account, quote: Resolved, timelock: int, band: Decimal, auction: int, echo: Echo = print
+) -> dict[str, Any]:
+    """An index deployed directly takes a Rebalancer from its admin `account`, at once: the quote priced in
+    the adapter if it is not yet, the Rebalancer deployed and granted its role, the record saved."""
     oracle = project.OracleAdapter.at(record["oracle"])
     if oracle.feed(quote.token)[0] == ZERO_ADDRESS:
         oracle.set_feed(quote.token, *quote.feed, sender=account)
@@ -788,8 +796,7 @@ def deploy_rebalancer(
         f"  rebalancer {record['symbol']:<6} {rebalancer.address} (quote {quote.symbol}, "
         f"timelock {format_duration(timelock)}, band {band:%})"
     )
-    updated = record_rebalancer(record, rebalancer.address, quote, auction)
-    return ensure_bidder(updated, account, market, echo)
+    return record_rebalancer(record, rebalancer.address, quote, auction)
 
 
 def record_rebalancer(record: dict[str, Any], rebalancer: str, quote: Resolved, auction: int) -> dict[str, Any]:

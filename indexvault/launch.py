@@ -36,6 +36,7 @@ from indexvault.chain import (
     _has_code,
     _network,
     _wad,
+    add_rebalancer_directly,
     deploy_mocks,
     ensure_lens,
     fund,
@@ -741,16 +742,7 @@ def add_rebalancer(
     if record.get("rebalancer"):
         raise deployments.DeploymentError(f"{record['symbol']} already has a Rebalancer: {record['rebalancer']}")
     if "timelock" not in record:
-        oracle = project.OracleAdapter.at(record["oracle"])
-        if oracle.feed(quote.token)[0] == ZERO_ADDRESS:
-            oracle.set_feed(quote.token, *quote.feed, sender=account)
-        rebalancer = project.Rebalancer.deploy(
-            record["vault"], record["oracle"], quote.token, timelock, _wad(band), sender=account
-        )
-        vault = project.IndexVault.at(record["vault"])
-        vault.grantRole(vault.REBALANCER_ROLE(), rebalancer.address, sender=account)
-        echo(f"  rebalancer {rebalancer.address} (quote {quote.symbol}, timelock {format_duration(timelock)})")
-        return record_rebalancer(record, rebalancer.address, quote, auction)
+        return add_rebalancer_directly(record, account, quote, timelock, band, auction, echo)
     index_timelock = project.IndexTimelock.at(record["timelock"])
     delay = index_timelock.get_minimum_delay()
     if timelock < delay:

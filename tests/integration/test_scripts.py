@@ -296,3 +296,16 @@ def test_deploy__unit_rounds_to_zero__deploys_not_even_the_mocks(node, tmp_path)
     assert "components[0]: less than one base unit of GOLD per index token; raise its units or weight" in result.stdout
     assert "mock GOLD" not in result.stdout
     assert not (tmp_path / "ethereum-local.json").exists()
+
+
+def test_add_rebalancer__deployed_directly__granted_at_once_then_refused_twice(node, records, deployed):
+    """An index deployed without a `rebalance:` section takes one from its admin in one command; a quote
+    that is a component needs no market on the network."""
+    added = ape_run(records, "keeper", "add-rebalancer", "--index", "DCI", "--quote", "USDC", "--timelock", "3600")
+    assert added.returncode == 0, added.stdout
+    dci = json.loads((records / "ethereum-local.json").read_text())["indexes"]["DCI"]
+    assert dci["quote_symbol"] == "USDC" and dci["auction"] == 86_400
+    assert f"rebalancer DCI    {dci['rebalancer']} (quote USDC, timelock 1 h, band 5%)" in added.stdout
+    again = ape_run(records, "keeper", "add-rebalancer", "--index", "DCI", "--quote", "USDC")
+    assert again.returncode == 1
+    assert f"DCI already has a Rebalancer: {dci['rebalancer']}" in again.stdout
