@@ -6,8 +6,9 @@ import boa
 import pytest
 
 from indexvault.model import WAD
+from tests.utils import MAX
 from tests.utils.boa_env import deployer
-from tests.utils.rebalance import DURATION, MAX, refresh
+from tests.utils.rebalance import DURATION, refresh
 
 BTC = 10**8
 
