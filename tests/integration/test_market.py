@@ -128,7 +128,7 @@ def test_readme_one_asset_and_keeper_sections__run_as_typed_until_every_target_i
     # The slots the auctions added (LINK, and USDC: the proposal's cash buffer stays in the quote) are
     # shown, and minting takes them.
     units = {c["symbol"]: Decimal(c["unit"]) for c in index["components"]}
-    assert list(units)[10:] == ["LINK", "USDC"] and units["MATIC"] == 0 and units["LINK"] > 0 < units["USDC"]
+    assert set(list(units)[10:]) == {"LINK", "USDC"} and units["MATIC"] == 0 and units["LINK"] > 0 < units["USDC"]
     assert ape_run(records, "market", "fund", "LINK", "10").returncode == 0  # deploy funded the launch basket
     minted = ape_run(records, "mint", "--shares", "1")
     assert minted.returncode == 0, minted.stdout
