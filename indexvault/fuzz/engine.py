@@ -397,6 +397,7 @@ def _keeper_slot(snap: Snapshot, rng: random.Random) -> Action | None:
     return None
 
 
+SETUP_WINDOW = 600  # seconds from the vault's deployment to the campaign's first operation
 ARBITRAGE = Operation("arbitrage", _keeper_slot, lambda world, action: None)
 
 OPERATIONS: dict[str, Operation] = {
@@ -522,7 +523,10 @@ class World:
         )
         self.oracle = b.deploy(initcode(CONTRACTS / "OracleAdapter.vy", ["address", "address"], [self.vault, h]))
         b.transact(h, data(HARNESS_SET_VAULT, self.vault))
-        self.now = b.timestamp() + 1
+        # The campaign's clock starts a fixed time after the vault's deployment, whatever the set-up took
+        # in wall-clock seconds (anvil mines it at the wall clock, boa's fork does not move): the same
+        # seed then accrues the same streaming fee on every backend.
+        self.now = max(b.timestamp() + 1, self._deploy_time() + SETUP_WINDOW)
         self.model = VaultModel(
             units=list(self.units),
             mint_fee=self.scenario.fees[0],
