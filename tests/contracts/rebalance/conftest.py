@@ -23,6 +23,7 @@ from tests.utils.rebalance import (
     UNITS,
     WBTC_TARGET,
     WETH_TARGET,
+    refresh,
     to_start,
 )
 
@@ -97,3 +98,11 @@ def started(proposed):
     """The standard proposal's auctions at their first second."""
     to_start(proposed)
     return proposed
+
+
+@pytest.fixture(params=[0, DURATION // 2, DURATION], ids=["premium", "par", "discount"])
+def auction(started, request):
+    """The running auction at its start (a premium over the oracle), at par and at its end (a discount)."""
+    boa.env.time_travel(seconds=request.param)
+    refresh(started)
+    return started

@@ -3,21 +3,12 @@ bidder hands the vault beyond the oracle price (at a premium), within 8-decimal
 rounding: at par it stays, at a discount it falls."""
 
 import boa
-import pytest
 
 from indexvault.model import WAD
 from tests.utils import MAX
 from tests.utils.boa_env import deployer
-from tests.utils.rebalance import DURATION, refresh
 
 BTC = 10**8
-
-
-@pytest.fixture(params=[0, DURATION // 2, DURATION], ids=["premium", "par", "discount"])
-def auction(started, request):
-    boa.env.time_travel(seconds=request.param)
-    refresh(started)
-    return started
 
 
 def test_bid__raises_the_feed_by_at_most_the_bidders_premium(auction, keeper):

@@ -3,11 +3,9 @@ rebalance: the in-kind round trip pays out at most what it paid in, at the
 units the bid left, whoever bids."""
 
 import boa
-import pytest
 
 from indexvault.model import WAD, amount_in, amount_out
 from tests.utils import MAX
-from tests.utils.rebalance import DURATION, refresh
 
 BTC = 10**8
 SHARES = 50 * WAD + 3
@@ -19,13 +17,6 @@ def _value(env, who) -> int:
     for token in (env.usdc, env.wbtc, env.weth):
         total += token.balanceOf(who) * env.oracle.price(token.address) // 10 ** token.decimals()
     return total
-
-
-@pytest.fixture(params=[0, DURATION // 2, DURATION], ids=["premium", "par", "discount"])
-def auction(started, request):
-    boa.env.time_travel(seconds=request.param)
-    refresh(started)
-    return started
 
 
 def test_sandwich__mint_bid_redeem__outsider_gains_nothing(auction, fund, attacker, keeper):

@@ -8,12 +8,10 @@ vault's balance out as the vault (an issuer wiping a blocklisted holder).
 """
 
 import boa
-import pytest
 
 from indexvault.model import UNIT_SCALE
 from tests.utils import MAX
 from tests.utils.boa_env import events
-from tests.utils.rebalance import DURATION, refresh
 
 BTC = 10**8
 
@@ -29,13 +27,6 @@ def _value(env, who) -> int:
 def _seize(env, token, amount):
     with boa.env.prank(env.vault.address):
         token.transfer(boa.env.generate_address("issuer"), amount)
-
-
-@pytest.fixture(params=[0, DURATION // 2, DURATION], ids=["premium", "par", "discount"])
-def auction(started, request):
-    boa.env.time_travel(seconds=request.param)
-    refresh(started)
-    return started
 
 
 def test_sync__healthy_components_mid_auction__moves_no_unit_and_no_price(auction, attacker):
