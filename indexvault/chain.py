@@ -335,20 +335,14 @@ def index_record(config: IndexConfig, basket: Basket, **contracts: str) -> dict[
             {"symbol": s, "token": t, "decimals": d, "feed": f[0]}
             for s, t, d, f in zip(basket.symbols, basket.tokens, basket.decimals, basket.feeds)
         ],
-        **(rebalance_fields(config, basket) if basket.quote is not None else {}),
+        **(rebalance_fields(basket.quote, config.rebalance.auction) if basket.quote is not None else {}),
     }
 
 
-def rebalance_fields(config: IndexConfig, basket: Basket) -> dict[str, Any]:
-    """What the record keeps of the index file's `rebalance` section: the quote and the auction length that
+def rebalance_fields(quote: Resolved, auction: int) -> dict[str, Any]:
+    """What the record keeps of an index's rebalancing: the quote and the auction length that
     `keeper propose` defaults to (the timelock and the band are the Rebalancer's own, read from it)."""
-    quote = basket.quote
-    return {
-        "quote": quote.token,
-        "quote_symbol": quote.symbol,
-        "quote_decimals": quote.decimals,
-        "auction": config.rebalance.auction,
-    }
+    return {"quote": quote.token, "quote_symbol": quote.symbol, "quote_decimals": quote.decimals, "auction": auction}
 
 
 def fund(config: IndexConfig, basket: Basket, account, fund_shares: Decimal, echo: Echo = print) -> None:
@@ -802,13 +796,7 @@ def add_rebalancer_directly(
 def record_rebalancer(record: dict[str, Any], rebalancer: str, quote: Resolved, auction: int) -> dict[str, Any]:
     """The index's record with its Rebalancer, saved."""
     updated = {k: v for k, v in record.items() if k not in ("deployed_at", "pending_rebalancer")}
-    updated |= {
-        "rebalancer": rebalancer,
-        "quote": quote.token,
-        "quote_symbol": quote.symbol,
-        "quote_decimals": quote.decimals,
-        "auction": auction,
-    }
+    updated |= {"rebalancer": rebalancer, **rebalance_fields(quote, auction)}
     deployments.save(record_file(), updated)
     return updated
 
