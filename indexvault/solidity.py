@@ -44,8 +44,16 @@ class Build:
 # Morpho Blue 1.0.0 as deployed on mainnet: solc 0.8.19, via IR, 999,999 optimizer runs, Paris.
 _MORPHO = {"viaIR": True, "optimizer": {"enabled": True, "runs": 999_999}, "evmVersion": "paris"}
 
+# Chainlink's v0.6 feeds as its own build compiles them: solc 0.6.6, 1,000,000 runs, no metadata hash.
+_CHAINLINK = {"optimizer": {"enabled": True, "runs": 1_000_000}, "metadata": {"bytecodeHash": "none"}}
+CHAINLINK = "@chainlink/contracts"
+
 BUILDS = {
     "Morpho": Build("solc-0.8.19", "@morpho-org/morpho-blue", "src/Morpho.sol", "Morpho", _MORPHO),
+    "FluxAggregator": Build("solc-0.6.6", CHAINLINK, "src/v0.6/FluxAggregator.sol", "FluxAggregator", _CHAINLINK),
+    "EACAggregatorProxy": Build(
+        "solc-0.6.6", CHAINLINK, "src/v0.6/EACAggregatorProxy.sol", "EACAggregatorProxy", _CHAINLINK
+    ),
 }
 
 # Reads the standard-JSON input on stdin, resolves imports against the package and node_modules.
