@@ -294,7 +294,7 @@ class World:
         within their heartbeats, as a day passes)."""
         assets = list(self.market().assets.values())
         rounds = self.rpc.read([(a.feed, uni.FEED_LATEST, ()) for a in assets])
-        self._send([Tx(self.maker, a.feed, uni.FEED_SET(r[1]), f"feed {a.symbol}") for a, r in zip(assets, rounds)])
+        self._send([Tx(self.maker, a.poster[0], a.poster[1](r[1]), f"feed {a.symbol}") for a, r in zip(assets, rounds)])
 
     def into_auction(self, r: Rehearsal) -> None:
         """The clock moved past the Rebalancer's timelock and into the auction, the feeds posted again."""

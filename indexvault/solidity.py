@@ -51,6 +51,9 @@ CHAINLINK = "@chainlink/contracts"
 BUILDS = {
     "Morpho": Build("solc-0.8.19", "@morpho-org/morpho-blue", "src/Morpho.sol", "Morpho", _MORPHO),
     "FluxAggregator": Build("solc-0.6.6", CHAINLINK, "src/v0.6/FluxAggregator.sol", "FluxAggregator", _CHAINLINK),
+    "MockV3Aggregator": Build(
+        "solc-0.6.6", CHAINLINK, "src/v0.6/tests/MockV3Aggregator.sol", "MockV3Aggregator", _CHAINLINK
+    ),
     "EACAggregatorProxy": Build(
         "solc-0.6.6", CHAINLINK, "src/v0.6/EACAggregatorProxy.sol", "EACAggregatorProxy", _CHAINLINK
     ),

@@ -114,7 +114,6 @@ ORACLE_SET_FEED = Function("set_feed(address,address,uint256,address,uint256,uin
 # The market's own encoders for its tokens and feeds.
 TOKEN_MINT = uni.MOCK_MINT
 TOKEN_APPROVE = uni.ERC20_APPROVE
-FEED_SET = uni.FEED_SET
 FEED_LATEST = uni.FEED_LATEST
 HARNESS_SET_VAULT = Function("set_vault(address)")
 V2_SWAP = Function("swapExactTokensForTokens(uint256,uint256,address[],address,uint256)")
@@ -671,7 +670,8 @@ class World:
     def post_answer(self, symbol: str, answer: int) -> None:
         self.answers[symbol] = answer
         self.posted_at[symbol] = self.now
-        self.plan(None, self.record.asset(symbol).feed, data(FEED_SET, answer), "feed")
+        to, post = self.record.asset(symbol).poster
+        self.plan(None, to, data(post, answer), "feed")
 
     def track_round_trip(self, paid: list[int], received: list[int]) -> None:
         """Keeps the round trip that came closest to a profit: the smallest

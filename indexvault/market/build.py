@@ -1,6 +1,7 @@
-"""Build a market on an anvil node: one token and one Chainlink-style feed per
-asset of a snapshot's universe, Uniswap V2 and V3 from their npm bytecode,
-and pools seeded at the day's close with depth from real 24 h volumes.
+"""Build a market on an anvil node: one token and one Chainlink feed (Chainlink's
+own EACAggregatorProxy in front of its MockV3Aggregator) per asset of a snapshot's
+universe, Uniswap V2 and V3 from their npm bytecode, and pools seeded at the
+day's close with depth from real 24 h volumes.
 
 The depth rule (DEPTH_RULE says it in words):
 - every asset has a V2 pool against USDC holding 0.5 % of its 24 h volume
@@ -28,10 +29,11 @@ from fractions import Fraction
 
 from eth_utils import to_checksum_address
 
-from indexvault import amm, history
+from indexvault import amm, history, solidity
 from indexvault.market import uniswap as uni
 from indexvault.market.record import Asset, MarketError, MarketRecord, Pool, Uniswap
 from indexvault.market.rpc import Rpc, Tx
+from indexvault.market.uniswap import AGGREGATOR_UPDATE
 
 FEED_DECIMALS = 8
 HEARTBEAT = 86_400
@@ -131,6 +133,21 @@ def deploy_uniswap(rpc: Rpc, maker: str) -> Uniswap:
     )
 
 
+def aggregator_deployment(symbol: str, answer: int) -> tuple[str, str, tuple[str, ...], tuple]:
+    """Chainlink's MockV3Aggregator (`@chainlink/contracts` 0.8.0, src/v0.6/tests): the aggregator a
+    local market can post to (`updateAnswer`, one transaction per answer, round ids one apart, as a
+    mainnet aggregator's transmissions); bytecode, label, constructor types and arguments."""
+    code = solidity.artifact("MockV3Aggregator")["bytecode"]
+    return code, f"aggregator {symbol}", ("uint8", "int256"), (FEED_DECIMALS, answer)
+
+
+def proxy_deployment(symbol: str, aggregator: str) -> tuple[str, str, tuple[str, ...], tuple]:
+    """Chainlink's EACAggregatorProxy in front of `aggregator`, no access controller: the address
+    every consumer reads, as on mainnet, so a read costs the proxy's hop and phase bookkeeping too."""
+    code = solidity.artifact("EACAggregatorProxy")["bytecode"]
+    return code, f"feed {symbol}", ("address", "address"), (aggregator, "0x" + "00" * 20)
+
+
 def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log = lambda _: None) -> MarketRecord:
     """Deploy the market of `plan` on the node behind `rpc`, whose clock must
     be before the close of `plan.date` (an anvil started with
@@ -152,8 +169,8 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
 
     symbols = [quote, *plan.symbols]
     infos = {s: history.token_info(s) for s in symbols}
-    log(f"deploying {len(symbols)} tokens and feeds")
-    token_code, feed_code = project_bytecode("MockToken"), project_bytecode("MockFeed")
+    log(f"deploying {len(symbols)} tokens and Chainlink feeds")
+    token_code = project_bytecode("MockToken")
     mocks = [s for s in symbols if s != weth_symbol]
     deployed = rpc.deploy_all(
         [
@@ -166,21 +183,14 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
             )
             for s in mocks
         ]
-        + [
-            (
-                maker,
-                feed_code,
-                f"feed {s}",
-                ("uint8", "string", "int256"),
-                (FEED_DECIMALS, f"{s} / USD", int(plan.prices[s] * 10**FEED_DECIMALS)),
-            )
-            for s in symbols
-        ]
+        + [(maker, *aggregator_deployment(s, int(plan.prices[s] * 10**FEED_DECIMALS))) for s in symbols]
     )
     tokens = dict(zip(mocks, deployed[: len(mocks)]))
     if weth_symbol in symbols:
         tokens[weth_symbol] = weth
-    feeds = dict(zip(symbols, deployed[len(mocks) :]))
+    aggregators = dict(zip(symbols, deployed[len(mocks) :]))
+    proxies = rpc.deploy_all([(maker, *proxy_deployment(s, aggregators[s])) for s in symbols])
+    feeds = dict(zip(symbols, proxies))
 
     volumes = {l.symbol: l.volume_24h for l in plan.listings}
     pools: dict[str, list[Pool]] = {s: [] for s in symbols}
@@ -296,7 +306,13 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
     timestamp = close_timestamp(plan.date)
     rpc.transact(
         [
-            Tx(maker, feeds[s], uni.FEED_SET(int(plan.prices[s] * 10**FEED_DECIMALS)), f"feed {s}", gas=200_000)
+            Tx(
+                maker,
+                aggregators[s],
+                AGGREGATOR_UPDATE(int(plan.prices[s] * 10**FEED_DECIMALS)),
+                f"feed {s}",
+                gas=200_000,
+            )
             for s in symbols
         ],
         timestamp=timestamp,
@@ -313,6 +329,7 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
             feed_decimals=FEED_DECIMALS,
             heartbeat=HEARTBEAT,
             pools=pools[s],
+            aggregator=to_checksum_address(aggregators[s]),
         )
         for s in symbols
     }

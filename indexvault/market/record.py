@@ -13,8 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from indexvault.errors import MarketError
-from indexvault.market.rpc import Rpc, RpcError
-from indexvault.market.uniswap import ERC20_SYMBOL
+from indexvault.market.rpc import Function, Rpc, RpcError
+from indexvault.market.uniswap import AGGREGATOR_UPDATE, ERC20_SYMBOL, FEED_SET
 
 
 class _Strict(BaseModel):
@@ -35,10 +35,20 @@ class Asset(_Strict):
     decimals: int
     token: str
     kind: Literal["mock", "weth9", "erc20"]  # MockToken (mint open locally), Uniswap's WETH9, or a real token
-    feed: str
+    feed: str  # what prices read: Chainlink's EACAggregatorProxy (or the project's MockFeed in older records)
     feed_decimals: int
     heartbeat: int
     pools: list[Pool] = []
+    # Where the market posts answers: Chainlink's MockV3Aggregator behind the proxy; None when `feed`
+    # is a MockFeed, which takes them itself.
+    aggregator: str | None = None
+
+    @property
+    def poster(self) -> tuple[str, Function]:
+        """The contract a new answer is sent to, and the function that takes it (one int256)."""
+        if self.aggregator:
+            return self.aggregator, AGGREGATOR_UPDATE
+        return self.feed, FEED_SET
 
 
 class Uniswap(_Strict):

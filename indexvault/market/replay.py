@@ -26,7 +26,7 @@ from indexvault.market.record import MarketError, MarketRecord
 from indexvault.market.rpc import Rpc, Tx
 
 SWAP_GAS = {"v2": 300_000, "v3": 600_000}  # gas limits: a step of 20 assets fits one 30M block
-FEED_GAS = 100_000
+FEED_GAS = 200_000  # MockV3Aggregator.updateAnswer writes a new round: about 140k
 # The most a V3 arbitrage offers; the swap stops at its price limit and the
 # router pulls only what that takes.
 V3_MAX_IN = 2**128
@@ -155,7 +155,7 @@ def steps(rpc: Rpc, record: MarketRecord, end: dt.date, steps_per_day: int = 1) 
     for timestamp, prices in path:
         states = market_pools.read(rpc, record, feeds=dict(prices))
         txs = [
-            Tx(record.maker, a.feed, uni.FEED_SET(int(prices[s] * 10**a.feed_decimals)), f"feed {s}", gas=FEED_GAS)
+            Tx(record.maker, a.poster[0], a.poster[1](int(prices[s] * 10**a.feed_decimals)), f"feed {s}", gas=FEED_GAS)
             for s, a in record.assets.items()
         ]
         trades = [t for t in (arbitrage(p, prices[p.asset.symbol], prices[p.pair.symbol]) for p in states) if t]
