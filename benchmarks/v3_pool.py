@@ -102,6 +102,13 @@ class Pool:
         self.record()
         return self.contract.liquidity()
 
+    def add_full_range(self, who: str, liquidity: int) -> int:
+        """Mints about `liquidity` over the full range for `who` (funded), whatever the price."""
+        lower, upper = (amm.sqrt_ratio_at_tick(t) for t in FULL_RANGE)
+        amount0, amount1 = amm.v3_amounts(liquidity, self.contract.slot0()[0], lower, upper)
+        amounts = (amount0 + 2, amount1 + 2) if self.asset_is_token0 else (amount1 + 2, amount0 + 2)
+        return self.add_liquidity(who, *amounts)
+
     def swap(self, who: str, sell_asset: bool, amount_in: int, sqrt_limit: int = 0) -> int:
         """`who` (funded) sells `amount_in` of the asset (or the quote) up to `sqrt_limit`
         (0: none); returns what it received."""
@@ -138,16 +145,20 @@ class Pool:
         return total // window
 
 
-def create_pool(uniswap: Uniswap, asset, quote, price: Fraction, cardinality: int = 1) -> Pool:
+def create_pool(
+    uniswap: Uniswap, asset, quote, price: Fraction | None = None, cardinality: int = 1, tick: int | None = None
+) -> Pool:
     """A pool of `asset` and `quote` (project MockTokens) initialized at `price` (quote per
-    whole asset), its observation cardinality raised to `cardinality`."""
+    whole asset) or exactly at the pool's `tick`, its observation cardinality raised to
+    `cardinality`."""
     asset_is_token0 = int(asset.address, 16) < int(quote.address, 16)
-    ratio = amm.base_price(price, asset.decimals(), quote.decimals())  # quote base units per asset base unit
-    ratio = ratio if asset_is_token0 else 1 / ratio
+    if tick is None:
+        ratio = amm.base_price(price, asset.decimals(), quote.decimals())  # quote base units per asset base unit
+        sqrt_price = amm.sqrt_price_x96(ratio if asset_is_token0 else 1 / ratio)
+    else:
+        sqrt_price = amm.sqrt_ratio_at_tick(tick)
     token0, token1 = (asset, quote) if asset_is_token0 else (quote, asset)
-    address = uniswap.positions.createAndInitializePoolIfNecessary(
-        token0.address, token1.address, FEE, amm.sqrt_price_x96(ratio)
-    )
+    address = uniswap.positions.createAndInitializePoolIfNecessary(token0.address, token1.address, FEE, sqrt_price)
     contract = _pool_abi().at(address)
     if cardinality > 1:
         contract.increaseObservationCardinalityNext(cardinality)
