@@ -72,30 +72,6 @@ ROUND_DATA_SIZE: constant(uint256) = 160
 # @dev An observe() answer for two points: two offsets, then two arrays of
 # a length and two words each.
 OBSERVE_SIZE: constant(uint256) = 256
-# @dev TickMath.getSqrtRatioAtTick's factors, sqrt(1.0001)^-(2^i) in Q128
-# for bit i + 1 of the tick's magnitude (bit 0 is the starting ratio),
-# as 16-byte words (Vyper types a hex literal by its length).
-TICK_FACTORS: constant(bytes16[19]) = [
-    0xfff97272373d413259a46990580e213a,
-    0xfff2e50f5f656932ef12357cf3c7fdcc,
-    0xffe5caca7e10e4e61c3624eaa0941cd0,
-    0xffcb9843d60f6159c9db58835c926644,
-    0xff973b41fa98c081472e6896dfb254c0,
-    0xff2ea16466c96a3843ec78b326b52861,
-    0xfe5dee046a99a2a811c461f1969c3053,
-    0xfcbe86c7900a88aedcffc83b479aa3a4,
-    0xf987a7253ac413176f2b074cf7815e54,
-    0xf3392b0822b70005940c7a398e4b70f3,
-    0xe7159475a2c29b7443b29c7fa6e889d9,
-    0xd097f3bdfd2022b8845ad8f792aa5825,
-    0xa9f746462d870fdf8a65dc1f90e061e5,
-    0x70d869a156d2a1b890bb3df62baf32f7,
-    0x31be135f97d08fd981231505542fcfa6,
-    0x09aa508b5b7a84e1c677de54f3e99bc9,
-    0x005d6af8dedb81196699c329225ee604,
-    0x00002216e584f5fa1ea926041bedfe98,
-    0x00000000048a170391f7dc42444e8fa2,
-]
 
 
 # @dev The Uniswap V3 pool whose TWAP prices the asset.
@@ -197,9 +173,7 @@ def latestRoundData() -> (uint80, int256, uint256, uint256, uint80):
     liquidity: uint256 = 0
     mean_tick, liquidity = self._consult()
     assert liquidity >= min_liquidity, "twap: thin pool"
-    answer: uint256 = math._mul_div(
-        self._quote_at_tick(mean_tick), self._quote_usd(), _QUOTE_SCALE, False
-    )
+    answer: uint256 = math._mul_div(self._quote_at_tick(mean_tick), self._quote_usd(), _QUOTE_SCALE, False)
     assert answer <= convert(max_value(int256), uint256), "twap: price too large"
     observed_at: uint256 = self._last_observation()
     return 1, convert(answer, int256), observed_at, observed_at, 1
@@ -276,13 +250,51 @@ def _sqrt_ratio_at_tick(tick: int256) -> uint256:
          up as Uniswap rounds it. `tick` is a mean of the pool's ticks, so
          within [MIN_TICK, MAX_TICK].
     """
+    # Uniswap's factors, sqrt(1.0001)^-(2^i) in Q128 for bit i of |tick|,
+    # unrolled as TickMath has them; each written as a 16-byte hex word
+    # (Vyper types a hex literal by its length), converted when compiled.
     abs_tick: uint256 = convert(abs(tick), uint256)
     ratio: uint256 = 1 << 128
     if abs_tick & 1 != 0:
         ratio = convert(0xfffcb933bd6fad37aa2d162d1a594001, uint256)
-    for i: uint256 in range(19):
-        if abs_tick & (2 << i) != 0:
-            ratio = (ratio * convert(TICK_FACTORS[i], uint256)) >> 128
+    if abs_tick & (1 << 1) != 0:
+        ratio = (ratio * convert(0xfff97272373d413259a46990580e213a, uint256)) >> 128
+    if abs_tick & (1 << 2) != 0:
+        ratio = (ratio * convert(0xfff2e50f5f656932ef12357cf3c7fdcc, uint256)) >> 128
+    if abs_tick & (1 << 3) != 0:
+        ratio = (ratio * convert(0xffe5caca7e10e4e61c3624eaa0941cd0, uint256)) >> 128
+    if abs_tick & (1 << 4) != 0:
+        ratio = (ratio * convert(0xffcb9843d60f6159c9db58835c926644, uint256)) >> 128
+    if abs_tick & (1 << 5) != 0:
+        ratio = (ratio * convert(0xff973b41fa98c081472e6896dfb254c0, uint256)) >> 128
+    if abs_tick & (1 << 6) != 0:
+        ratio = (ratio * convert(0xff2ea16466c96a3843ec78b326b52861, uint256)) >> 128
+    if abs_tick & (1 << 7) != 0:
+        ratio = (ratio * convert(0xfe5dee046a99a2a811c461f1969c3053, uint256)) >> 128
+    if abs_tick & (1 << 8) != 0:
+        ratio = (ratio * convert(0xfcbe86c7900a88aedcffc83b479aa3a4, uint256)) >> 128
+    if abs_tick & (1 << 9) != 0:
+        ratio = (ratio * convert(0xf987a7253ac413176f2b074cf7815e54, uint256)) >> 128
+    if abs_tick & (1 << 10) != 0:
+        ratio = (ratio * convert(0xf3392b0822b70005940c7a398e4b70f3, uint256)) >> 128
+    if abs_tick & (1 << 11) != 0:
+        ratio = (ratio * convert(0xe7159475a2c29b7443b29c7fa6e889d9, uint256)) >> 128
+    if abs_tick & (1 << 12) != 0:
+        ratio = (ratio * convert(0xd097f3bdfd2022b8845ad8f792aa5825, uint256)) >> 128
+    if abs_tick & (1 << 13) != 0:
+        ratio = (ratio * convert(0xa9f746462d870fdf8a65dc1f90e061e5, uint256)) >> 128
+    if abs_tick & (1 << 14) != 0:
+        ratio = (ratio * convert(0x70d869a156d2a1b890bb3df62baf32f7, uint256)) >> 128
+    if abs_tick & (1 << 15) != 0:
+        ratio = (ratio * convert(0x31be135f97d08fd981231505542fcfa6, uint256)) >> 128
+    if abs_tick & (1 << 16) != 0:
+        ratio = (ratio * convert(0x09aa508b5b7a84e1c677de54f3e99bc9, uint256)) >> 128
+    if abs_tick & (1 << 17) != 0:
+        ratio = (ratio * convert(0x005d6af8dedb81196699c329225ee604, uint256)) >> 128
+    if abs_tick & (1 << 18) != 0:
+        ratio = (ratio * convert(0x00002216e584f5fa1ea926041bedfe98, uint256)) >> 128
+    if abs_tick & (1 << 19) != 0:
+        ratio = (ratio * convert(0x00000000048a170391f7dc42444e8fa2, uint256)) >> 128
     if tick > 0:
         ratio = max_value(uint256) // ratio
     # Q128.128 to Q128.96, rounded up.

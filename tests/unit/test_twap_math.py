@@ -62,9 +62,7 @@ def test_harmonic_liquidity__wraps_the_uint160_accumulator():
     accumulator gives the same mean."""
     liquidity, window = 10**18, 1_800
     delta = (window << 128) // liquidity
-    assert amm.harmonic_liquidity((5, 5 + delta), window) == amm.harmonic_liquidity(
-        (2**160 - 3, delta - 3), window
-    )
+    assert amm.harmonic_liquidity((5, 5 + delta), window) == amm.harmonic_liquidity((2**160 - 3, delta - 3), window)
     assert abs(amm.harmonic_liquidity((0, delta), window) - liquidity) <= liquidity // 10**15
 
 

@@ -77,7 +77,11 @@ def test_adapter__twap_refuses__feed_failed(pool, usdc_feed, index, admin, refus
     feed = v3.create_twap_feed(pool, usdc_feed, window, min_liquidity)
     if refusal == "quote stale":
         boa.env.time_travel(seconds=86_401)
-    why = {"not observed": "twap: window not observed", "thin": "twap: thin pool", "quote stale": "twap: stale quote price"}
+    why = {
+        "not observed": "twap: window not observed",
+        "thin": "twap: thin pool",
+        "quote stale": "twap: stale quote price",
+    }
     with boa.reverts(why[refusal]):
         feed.latestRoundData()
     with boa.env.prank(admin):
