@@ -26,7 +26,7 @@ V2_FEE = Fraction(3, 1000)
 FEE_UNITS = 1_000_000  # Uniswap V3 fees are in hundredths of a basis point
 Q96 = 2**96
 MIN_TICK, MAX_TICK = -887272, 887272
-MIN_SQRT_RATIO, MAX_SQRT_RATIO = 4295128739, 1461446703485210103287273052203988822301
+MIN_SQRT_RATIO, MAX_SQRT_RATIO = 4295128739, 1461446703485210103287273052203988822378723970342
 
 
 def sort_tokens(a: str, b: str) -> tuple[str, str]:
@@ -193,3 +193,90 @@ def v3_amount_out(amount_in: int, sqrt_x96: int, liquidity: int, fee: int, zero_
         return liquidity * (sqrt_x96 - after) // q, after
     after = sqrt_x96 + net * q // liquidity
     return (liquidity * q) * (after - sqrt_x96) // after // sqrt_x96, after
+
+
+# ---- V3 oracle: time-weighted average prices ----------------------------------------------
+# The twin of contracts/TwapFeed.vy, step for step and rounding for rounding: Uniswap's
+# OracleLibrary.consult (mean tick and harmonic-mean liquidity from `observe` cumulatives),
+# TickMath.getSqrtRatioAtTick and OracleLibrary.getQuoteAtTick.
+
+# TickMath.getSqrtRatioAtTick's factors: sqrt(1.0001)^-(2^i) in Q128, for bit i of |tick|.
+TICK_FACTORS = (
+    0xFFFCB933BD6FAD37AA2D162D1A594001,
+    0xFFF97272373D413259A46990580E213A,
+    0xFFF2E50F5F656932EF12357CF3C7FDCC,
+    0xFFE5CACA7E10E4E61C3624EAA0941CD0,
+    0xFFCB9843D60F6159C9DB58835C926644,
+    0xFF973B41FA98C081472E6896DFB254C0,
+    0xFF2EA16466C96A3843EC78B326B52861,
+    0xFE5DEE046A99A2A811C461F1969C3053,
+    0xFCBE86C7900A88AEDCFFC83B479AA3A4,
+    0xF987A7253AC413176F2B074CF7815E54,
+    0xF3392B0822B70005940C7A398E4B70F3,
+    0xE7159475A2C29B7443B29C7FA6E889D9,
+    0xD097F3BDFD2022B8845AD8F792AA5825,
+    0xA9F746462D870FDF8A65DC1F90E061E5,
+    0x70D869A156D2A1B890BB3DF62BAF32F7,
+    0x31BE135F97D08FD981231505542FCFA6,
+    0x9AA508B5B7A84E1C677DE54F3E99BC9,
+    0x5D6AF8DEDB81196699C329225EE604,
+    0x2216E584F5FA1EA926041BEDFE98,
+    0x48A170391F7DC42444E8FA2,
+)
+MASK160 = 2**160 - 1
+
+
+def sqrt_ratio_at_tick(tick: int) -> int:
+    """TickMath.getSqrtRatioAtTick, exactly: sqrt(1.0001^tick) in Q64.96, rounded up."""
+    if not MIN_TICK <= tick <= MAX_TICK:
+        raise ValueError(f"tick {tick} outside [{MIN_TICK}, {MAX_TICK}]")
+    magnitude = abs(tick)
+    ratio = TICK_FACTORS[0] if magnitude & 1 else 1 << 128
+    for bit, factor in enumerate(TICK_FACTORS[1:], start=1):
+        if magnitude & (1 << bit):
+            ratio = ratio * factor >> 128
+    if tick > 0:
+        ratio = (2**256 - 1) // ratio
+    return (ratio >> 32) + (1 if ratio % (1 << 32) else 0)
+
+
+def mean_tick(tick_cumulatives: tuple[int, int], window: int) -> int:
+    """OracleLibrary.consult's arithmetic-mean tick: the cumulatives' difference over the
+    window, rounded toward negative infinity (Python's floor division)."""
+    return (tick_cumulatives[1] - tick_cumulatives[0]) // window
+
+
+def harmonic_liquidity(seconds_per_liquidity_x128: tuple[int, int], window: int) -> int:
+    """OracleLibrary.consult's harmonic-mean liquidity (the uint160 accumulator's difference
+    taken modulo 2^160), not truncated to 128 bits."""
+    delta = (seconds_per_liquidity_x128[1] - seconds_per_liquidity_x128[0]) & MASK160
+    return window * MASK160 // (delta << 32)
+
+
+def quote_at_tick(tick: int, base_amount: int, base_is_token0: bool) -> int:
+    """OracleLibrary.getQuoteAtTick: the other token's base units for `base_amount` base
+    units at `tick`, rounded down."""
+    s = sqrt_ratio_at_tick(tick)
+    if s <= 2**128 - 1:
+        ratio, shift = s * s, 192
+    else:
+        ratio, shift = s * s // 2**64, 128
+    return ratio * base_amount >> shift if base_is_token0 else (base_amount << shift) // ratio
+
+
+def twap_usd(
+    tick: int, asset_decimals: int, quote_decimals: int, asset_is_token0: bool, quote_answer: int, feed_decimals: int
+) -> int:
+    """TwapFeed's answer: USD (1e18) per whole asset at `tick`, the quote priced by its feed's
+    `quote_answer` (`feed_decimals`); both steps round down."""
+    quote_per_whole = quote_at_tick(tick, 10 ** (asset_decimals + 18), asset_is_token0)
+    return quote_per_whole * quote_answer // 10 ** (quote_decimals + feed_decimals)
+
+
+def twap_usd_exact(
+    tick: int, asset_decimals: int, quote_decimals: int, asset_is_token0: bool, quote_answer: int, feed_decimals: int
+) -> Fraction:
+    """The same price with no rounding but TickMath's: what `twap_usd` rounds down."""
+    ratio = Fraction(sqrt_ratio_at_tick(tick) ** 2, 2**192)
+    ratio = ratio if asset_is_token0 else 1 / ratio
+    return ratio * 10 ** (asset_decimals + 18) * quote_answer / 10 ** (quote_decimals + feed_decimals)
