@@ -8,7 +8,8 @@ Everything runs in titanoboa on real Uniswap V3 contracts (the npm packages' byt
 by its own feed, full-range liquidity, a window of 30 minutes.
 
 Gas: each read cold (access counters reset), execution only (the caller's CALL into
-the feed, 2,600 cold, comes on top): a TwapFeed's and a MockFeed's latestRoundData,
+the feed, 2,600 cold, comes on top): the latestRoundData of a TwapFeed, of a Chainlink
+feed (its EACAggregatorProxy in front of its MockV3Aggregator) and of the project's MockFeed,
 the OracleAdapter's price() of an asset priced by each, and its nav() over 1 and 5
 components priced by each, whence the gas per component. Each pool has a history
 of 120 swaps 30 s apart (a ring of 200 observations), so observe() searches it.
@@ -63,8 +64,9 @@ def cold_gas(call) -> int:
 
 
 def _priced_market(uniswap, n: int, usdc, usdc_feed, who: str):
-    """n assets, each with a pool of 1M USD a side and a history, a TwapFeed and a MockFeed."""
-    assets, pools, twaps, feeds = [], [], [], []
+    """n assets, each with a pool of 1M USD a side and a history, a TwapFeed, a Chainlink feed (proxy and
+    aggregator) and the project's MockFeed (what the gas benchmark's feeds are)."""
+    assets, pools, twaps, feeds, mocks = [], [], [], [], []
     for i in range(n):
         asset = v3.create_token(f"T{i}", 18)
         pool = v3.create_pool(uniswap, asset, usdc, Fraction(i + 1), cardinality=200)
@@ -72,14 +74,15 @@ def _priced_market(uniswap, n: int, usdc, usdc_feed, who: str):
         pool.add_liquidity(who, 10**6 * WAD // (i + 1), 10**12)
         assets.append(asset)
         pools.append(pool)
-        feeds.append(v3.create_feed((i + 1) * 10**8, 8, f"T{i} / USD"))
+        feeds.append(v3.create_chainlink_feed((i + 1) * 10**8))
+        mocks.append(v3.create_feed((i + 1) * 10**8, 8, f"T{i} / USD"))
     for step in range(120):  # a history: observe() searches a ring of observations
         boa.env.time_travel(seconds=30)
         for pool in pools:
             pool.swap(who, sell_asset=step % 2 == 0, amount_in=10**9 if step % 2 else 10**21)
     usdc_feed.set_answer(USDC_USD)
     twaps = [v3.create_twap_feed(pool, usdc_feed, WINDOW) for pool in pools]
-    return assets, twaps, feeds
+    return assets, twaps, feeds, mocks
 
 
 def _index(assets, feeds_by_kind: dict, who: str):
@@ -106,16 +109,16 @@ def measure_gas(uniswap) -> dict:
     boa.env.eoa = who
     usdc = v3.create_token("USDC", 6)
     usdc_feed = v3.create_feed(USDC_USD)
-    assets, twaps, feeds = _priced_market(uniswap, 5, usdc, usdc_feed, who)
-    one = _index(assets[:1], {"twap": twaps[:1], "chainlink": feeds[:1]}, who)
-    five = _index(assets, {"twap": twaps, "chainlink": feeds}, who)
-    gas = {
-        "twap_read_gas": cold_gas((twaps[0], "latestRoundData")),
-        "chainlink_read_gas": cold_gas((feeds[0], "latestRoundData")),
-        "adapter_price_gas_twap": cold_gas((one["twap"], "price", assets[0].address)),
-        "adapter_price_gas_chainlink": cold_gas((one["chainlink"], "price", assets[0].address)),
-    }
-    for kind in ("twap", "chainlink"):
+    assets, twaps, feeds, mocks = _priced_market(uniswap, 5, usdc, usdc_feed, who)
+    kinds = {"twap": twaps, "chainlink": feeds, "mockfeed": mocks}
+    one = _index(assets[:1], {kind: f[:1] for kind, f in kinds.items()}, who)
+    five = _index(assets, kinds, who)
+    gas = {}
+    for kind, f in kinds.items():
+        gas[f"{kind}_read_gas"] = cold_gas((f[0], "latestRoundData"))
+    for kind in kinds:
+        gas[f"adapter_price_gas_{kind}"] = cold_gas((one[kind], "price", assets[0].address))
+    for kind in kinds:
         nav1, nav5 = cold_gas((one[kind], "nav")), cold_gas((five[kind], "nav"))
         gas[f"nav_gas_1_component_{kind}"] = nav1
         gas[f"nav_gas_5_components_{kind}"] = nav5
@@ -236,9 +239,10 @@ def main(argv: list[str] | None = None) -> None:
                     "command": "python -m benchmarks oracles" + (" " + " ".join(argv) if argv else ""),
                     "engine": f"titanoboa {version('titanoboa')} (py-evm), vyper {version('vyper')}, "
                     f"Python {platform.python_version()}",
-                    "measured": "gas: each read cold (access counters reset), execution only; the Chainlink "
-                    "side is the project's MockFeed (one contract, five slots), not Chainlink's proxy and "
-                    "aggregator. Manipulation: real Uniswap V3 swaps through SwapRouter, cost = paid - bought "
+                    "measured": "gas: each read cold (access counters reset), execution only; chainlink: "
+                    "Chainlink's EACAggregatorProxy in front of its MockV3Aggregator (the local market's feeds); "
+                    "mockfeed: the project's MockFeed (one contract, five slots; the gas benchmark's feeds). "
+                    "Manipulation: real Uniswap V3 swaps through SwapRouter, cost = paid - bought "
                     "at the price before (the loss when arbitrage takes the price back), USD",
                     "seconds": round(time.monotonic() - started, 1),
                 },

@@ -15,7 +15,8 @@ from boa.interpret import set_search_paths
 from eth_abi import encode
 
 from benchmarks import ROOT
-from indexvault import amm
+from indexvault import amm, solidity
+from indexvault.constants import ZERO_ADDRESS
 from indexvault.market import uniswap as uni
 
 CONTRACTS = ROOT / "contracts"
@@ -173,6 +174,20 @@ def create_token(symbol: str, decimals: int):
 
 def create_feed(answer: int, decimals: int = 8, description: str = "USDC / USD"):
     return deployer("mocks/MockFeed.vy").deploy(decimals, description, answer)
+
+
+def create_chainlink_feed(answer: int, decimals: int = 8):
+    """Chainlink's EACAggregatorProxy in front of its MockV3Aggregator (`@chainlink/contracts`, compiled
+    by `indexvault.solidity`), as the local market's feeds are: the proxy is what consumers read."""
+
+    def deploy(name: str, types: list[str], args: list):
+        artifact = solidity.artifact(name)
+        code = bytes.fromhex(artifact["bytecode"][2:]) + encode(types, args)
+        address, _ = boa.env.deploy_code(bytecode=code)
+        return boa.loads_abi(json.dumps(artifact["abi"]), name=name).at(address)
+
+    aggregator = deploy("MockV3Aggregator", ["uint8", "int256"], [decimals, answer])
+    return deploy("EACAggregatorProxy", ["address", "address"], [aggregator.address, ZERO_ADDRESS])
 
 
 def create_twap_feed(pool: Pool, quote_feed, window: int, min_liquidity: int = 1, heartbeat: int = 86_400):
