@@ -101,7 +101,9 @@ def _compile(build: Build) -> dict:
 
 def _key(build: Build) -> str:
     """Changes when the build's settings, the sources' package or the compiler's version change."""
-    versions = [json.loads((NODE_MODULES / p / "package.json").read_text())["version"] for p in (build.compiler, build.package)]
+    versions = [
+        json.loads((NODE_MODULES / p / "package.json").read_text())["version"] for p in (build.compiler, build.package)
+    ]
     return hashlib.sha256(json.dumps([repr(build), versions]).encode()).hexdigest()[:16]
 
 
