@@ -603,7 +603,7 @@ def _duration(seconds: int) -> str:
     return f"{seconds} s"
 
 
-def readconnected() -> dict[str, Any]:
+def read_network() -> dict[str, Any]:
     """What the network's deployments file holds besides its indexes: the
     chain id, unfinished deployments, and the factory's registry."""
     path = record_file()
