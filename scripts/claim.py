@@ -3,9 +3,9 @@
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from indexvault.chain import withdraw_claim
 from indexvault.cli import clean_errors, index_option, receiver_option, signer
 from indexvault.index import DeployedIndex
+from indexvault.operations import withdraw_claim
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Withdraw a claim on a skipped component")

@@ -5,9 +5,9 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from indexvault import oneasset, oneasset_router
-from indexvault.chain import mint
 from indexvault.cli import DECIMAL, clean_errors, index_option, receiver_option, shares_option, signer, slippage_option
 from indexvault.index import DeployedIndex
+from indexvault.operations import mint
 from indexvault.units import from_base, to_base
 
 

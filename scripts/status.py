@@ -9,11 +9,11 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from indexvault import deployments
-from indexvault.chain import read_status
 from indexvault.cli import clean_errors, holder, index_option
 from indexvault.index import DeployedIndex
 from indexvault.launch import read_network, render_network
 from indexvault.network import record_file
+from indexvault.operations import read_status
 from indexvault.report import render_status
 
 

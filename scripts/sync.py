@@ -4,9 +4,9 @@ component the vault holds less of than it owes with no argument."""
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from indexvault.chain import sync_shortfalls
 from indexvault.cli import clean_errors, index_option, signer
 from indexvault.index import DeployedIndex
+from indexvault.operations import sync_shortfalls
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Write a short component's unit down to what the vault holds")
