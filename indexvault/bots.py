@@ -10,7 +10,8 @@ from typing import Any
 
 
 def arbitrage_metrics(result: Any) -> dict[str, bool | int]:
-    """An arbitrage round (`indexvault.keepers.arbitrage.Round`): whether it traded, and whether it went through."""
+    """An arbitrage round (`indexvault.keepers.arbitrage_runner.Round`): whether it traded, and whether it
+    went through."""
     return {
         "traded": result.decision.kind is not None,
         "sent": bool(result.sent),

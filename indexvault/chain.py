@@ -1,13 +1,17 @@
-"""What the scripts do on a chain, through Ape: deploy an index from its
-file, mint and redeem in kind with slippage bounds, and read its status.
+"""Deploying through Ape: an index from its file (resolved against the
+connected chain first, each transaction a recorded step that resumes), its
+lens, and a Rebalancer and its bidder added later.
 
-Scripts in `scripts/` are thin click commands over these functions.
+Scripts in `scripts/` are thin click commands over these functions. An
+index already deployed is a `DeployedIndex` (`indexvault.index`); what
+anyone does with one (mint, redeem, claim, sync, status) is
+`indexvault.operations`; the connected network (its record file, its
+market) is `indexvault.network`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,12 +20,32 @@ from typing import Any
 
 from ape import Contract, chain, project
 from ape.api import ReceiptAPI
-from ape.exceptions import ContractLogicError
 
 from indexvault import deployments
 from indexvault.config import ConfigError, IndexConfig
 from indexvault.constants import WAD, ZERO_ADDRESS
-from indexvault.solvency import shortfalls, solvency_rows
+from indexvault.index import DeployedIndex
+from indexvault.network import (
+    TESTNETS,
+    connected,
+    has_code,
+    load_market,
+    mocks_allowed,
+    record_file,
+)
+
+# Re-exported for callers written before `indexvault.network` and `indexvault.operations` (new code
+# imports them from there).
+from indexvault.network import deployments_root as deployments_root
+from indexvault.network import market_rpc as market_rpc
+from indexvault.network import project_bytecode as project_bytecode
+from indexvault.network import save_market as save_market
+from indexvault.operations import Transfer as Transfer
+from indexvault.operations import mint as mint
+from indexvault.operations import read_status as read_status
+from indexvault.operations import redeem as redeem
+from indexvault.operations import sync_shortfalls as sync_shortfalls
+from indexvault.operations import withdraw_claim as withdraw_claim
 from indexvault.units import format_duration, from_base, to_base, units_from_weights
 
 MOCK_FEED_DECIMALS = 8
@@ -34,79 +58,29 @@ Echo = Callable[[str], None]
 WETH_DEPOSIT_ABI = [{"type": "function", "name": "deposit", "inputs": [], "outputs": [], "stateMutability": "payable"}]
 
 
-# Networks where mock tokens may be deployed besides local ones: public
-# testnets have no real assets, and the rehearsal (anvil with Sepolia's chain
-# id) stands in for one.
-TESTNETS = ("sepolia", "holesky")
-
-
-def _network() -> tuple[str, str, bool]:
-    network = chain.provider.network
-    return network.ecosystem.name, network.name, network.is_local
-
-
-def _mocks_allowed() -> bool:
-    _, network, is_local = _network()
-    return is_local or network in TESTNETS
-
-
-def record_file() -> Path:
-    """Where this network's deployments are recorded: `deployments/` in the
-    project, or the folder named by INDEXVAULT_DEPLOYMENTS."""
-    ecosystem, network, _ = _network()
-    path = deployments.record_path(deployments_root(), ecosystem, network)
-    deployments.check_chain(path, chain.chain_id)
-    return path
-
-
-def deployments_root() -> Path:
-    return Path(os.environ.get("INDEXVAULT_DEPLOYMENTS") or Path(project.path) / "deployments")
-
-
-def load_deployment(symbol: str | None = None) -> dict[str, Any]:
-    """The deployment record of `symbol` (or the latest), checked against the chain."""
-    record = deployments.load(record_file(), symbol, alive=lambda r: _has_code(r["vault"]))
-    if not chain.provider.get_code(record["vault"]):
-        raise deployments.DeploymentError(
-            f"index {record['symbol']} was recorded at {record['vault']}, but this chain has no contract there "
-            "(a local chain starts empty each time): run `ape run deploy` again"
-        )
-    return with_current_components(record)
+def live_indexes() -> dict[str, dict[str, Any]]:
+    """`DeployedIndex.live()`, as plain records."""
+    return {symbol: index.record for symbol, index in DeployedIndex.live().items()}
 
 
 def with_current_components(record: dict[str, Any]) -> dict[str, Any]:
-    """`record` with its components as the vault holds them now, slot for slot: a rebalance appends a
-    token the deployment did not list (its symbol and decimals read from the token, its feed from the
-    index's adapter), and every array mint and redeem take has one entry per slot."""
-    tokens = project.IndexVault.at(record["vault"]).components()
-    known = {c["token"].lower(): c for c in record["components"]}
-    if [t.lower() for t in tokens] == list(known):
-        return record
-    oracle = project.OracleAdapter.at(record["oracle"])
-    components = []
-    for token in tokens:
-        if token.lower() in known:
-            components.append(known[token.lower()])
-            continue
-        erc20 = project.MockToken.at(token)  # any ERC-20 ABI will do
-        components.append(
-            {"symbol": erc20.symbol(), "token": token, "decimals": erc20.decimals(), "feed": oracle.feed(token)[0]}
-        )
-    return {**record, "components": components}
+    """`DeployedIndex.with_current_components`, as a plain record."""
+    return DeployedIndex(record).with_current_components().record
 
 
-def live_indexes() -> dict[str, dict[str, Any]]:
-    """The indexes recorded for this network whose vault is on the connected chain, by symbol (a
-    local chain's record outlives the chain: what it names may be from an earlier run)."""
-    return {s: r for s, r in deployments.load_all(record_file()).items() if _has_code(r["vault"])}
+def load_deployment(symbol: str | None = None) -> dict[str, Any]:
+    """The deployment record of `symbol` (or the latest), checked against the chain, as a plain dict:
+    kept for callers written before `DeployedIndex.load`, which new code takes instead."""
+    return DeployedIndex.load(symbol).record
+
+
+def trading_market(record: DeployedIndex | dict[str, Any], check: bool = True):
+    """`DeployedIndex.trading_market`, for callers holding a record."""
+    return DeployedIndex.of(record).trading_market(check)
 
 
 def _wad(value: Decimal) -> int:
     return to_base(value, 18)
-
-
-def _has_code(address: str) -> bool:
-    return bool(chain.provider.get_code(address))
 
 
 @dataclass
@@ -154,11 +128,11 @@ def _resolve(config: IndexConfig, where: str, ref: str, feed_config, asset, netw
     if ref in config.mocks:
         mock = config.mocks[ref]
         return Resolved(ref, mock.decimals, mock.price, None, None)  # deployed with the index
-    if not _has_code(ref):
+    if not has_code(ref):
         raise ConfigError(f"{where}: no contract at {ref} on {network}")
     assert feed_config is not None  # the config guarantees it
     for field, address in (("primary", feed_config.primary), ("secondary", feed_config.secondary)):
-        if address and not _has_code(address):
+        if address and not has_code(address):
             raise ConfigError(f"{where.rsplit('.', 1)[0]}.feed.{field}: no contract at {address} on {network}")
     token = project.MockToken.at(ref)  # any ERC-20 ABI will do
     feed = project.MockFeed.at(feed_config.primary)  # AggregatorV3 ABI
@@ -176,8 +150,8 @@ def _resolve(config: IndexConfig, where: str, ref: str, feed_config, asset, netw
 def resolve_basket(config: IndexConfig) -> Basket:
     """Check `config` against the connected chain and compute its units;
     raises ConfigError naming the field, having sent nothing."""
-    _, network, _ = _network()
-    if config.uses_mocks and not _mocks_allowed():
+    _, network, _ = connected()
+    if config.uses_mocks and not mocks_allowed():
         raise ConfigError(
             f"mocks: mock tokens can only be deployed on a local network or a testnet ({', '.join(TESTNETS)}), "
             f"not {network}; give each component a token address and a feed"
@@ -251,11 +225,11 @@ class Steps:
 
     def _alive(self) -> bool:
         addresses = [s["address"] for s in self.done.values() if s.get("address")]
-        if not addresses or all(_has_code(a) for a in addresses):
+        if not addresses or all(has_code(a) for a in addresses):
             return True
-        if _network()[2]:
+        if connected()[2]:
             return False
-        missing = next(a for a in addresses if not _has_code(a))
+        missing = next(a for a in addresses if not has_code(a))
         raise deployments.DeploymentError(
             f"{self.path} records a step of the unfinished {self.job!r} at {missing}, but this chain has no "
             "contract there: remove its entry under `pending` to start over"
@@ -332,7 +306,7 @@ def index_record(config: IndexConfig, basket: Basket, **contracts: str) -> dict[
         "chain_id": chain.chain_id,
         "block": chain.blocks.head.number,
         "components": [
-            {"symbol": s, "token": t, "decimals": d, "feed": f[0]}
+            deployments.component(s, t, d, f[0])
             for s, t, d, f in zip(basket.symbols, basket.tokens, basket.decimals, basket.feeds)
         ],
         **(rebalance_fields(basket.quote, config.rebalance.auction) if basket.quote is not None else {}),
@@ -340,16 +314,15 @@ def index_record(config: IndexConfig, basket: Basket, **contracts: str) -> dict[
 
 
 def rebalance_fields(quote: Resolved, auction: int) -> dict[str, Any]:
-    """What the record keeps of an index's rebalancing: the quote and the auction length that
-    `keeper propose` defaults to (the timelock and the band are the Rebalancer's own, read from it)."""
-    return {"quote": quote.token, "quote_symbol": quote.symbol, "quote_decimals": quote.decimals, "auction": auction}
+    """The record's fields for a Rebalancer trading against `quote` (`deployments.rebalance_fields`)."""
+    return deployments.rebalance_fields(quote.token, quote.symbol, quote.decimals, auction)
 
 
 def fund(config: IndexConfig, basket: Basket, account, fund_shares: Decimal, echo: Echo = print) -> None:
     """On a local chain or a testnet, give `account` each mock or market
     token for twice `fund_shares` index tokens (the market's WETH by wrapping
     ETH): they mint openly."""
-    if not _mocks_allowed() or not (config.uses_mocks or basket.market_assets):
+    if not mocks_allowed() or not (config.uses_mocks or basket.market_assets):
         return
     assets = basket.market_assets
     for i, (address, unit, symbol) in enumerate(zip(basket.tokens, basket.units, basket.symbols)):
@@ -368,7 +341,7 @@ def deploy_index(
     fund_shares: Decimal = Decimal(1000),
     basket: Basket | None = None,
     source: str = "",
-) -> dict[str, Any]:
+) -> DeployedIndex:
     """Deploy `config`'s vault and oracle adapter directly (and, on a local
     chain, its mock tokens and feeds), record it, and return the record. Each
     transaction is a recorded step (`Steps`): a run cut off halfway resumes.
@@ -422,7 +395,7 @@ def deploy_index(
     deployments.save(record_file(), record)
     steps.finish()
     fund(config, basket, account, fund_shares, echo)
-    return record
+    return DeployedIndex(record)
 
 
 def _deploy_rebalancer(
@@ -455,23 +428,11 @@ def ensure_lens(account, steps: Steps) -> str:
     every vault, so the factory needs none of its own."""
     path = record_file()
     address = deployments.load_lens(path)
-    if address is not None and _has_code(address):
+    if address is not None and has_code(address):
         return address
     address = steps.contract("lens", lambda: project.IndexLens.deploy(sender=account))
     deployments.save_lens(path, address, chain.chain_id)
     return address
-
-
-def index_lens(record: dict[str, Any]):
-    """The IndexLens that reads `record`'s vault: the one recorded with the
-    index, else the network's."""
-    address = record.get("lens") or deployments.load_lens(record_file())
-    if address is None:
-        raise deployments.DeploymentError(
-            f"{record['symbol']}: no IndexLens is recorded for this network; "
-            "`ape run deploy` or `ape run create-index` deploys one"
-        )
-    return project.IndexLens.at(address)
 
 
 def _market_assets(config: IndexConfig, network: str) -> dict[int | str, Any]:
@@ -503,245 +464,6 @@ def _market_assets(config: IndexConfig, network: str) -> dict[int | str, Any]:
     return found
 
 
-@dataclass
-class Transfer:
-    """One component's movement in a mint or redeem."""
-
-    symbol: str
-    amount: int
-    decimals: int
-
-    def __str__(self) -> str:
-        return f"{from_base(self.amount, self.decimals):f} {self.symbol}"
-
-
-def _transfers(record: dict[str, Any], amounts: list[int]) -> list[Transfer]:
-    return [Transfer(c["symbol"], a, c["decimals"]) for c, a in zip(record["components"], amounts)]
-
-
-def mint(record: dict[str, Any], account, shares: Decimal, slippage: Decimal, receiver: str | None = None):
-    """Mint `shares` whole index tokens in kind, paying at most (1 + slippage)
-    times today's amounts; approves each component first where needed.
-    Returns the receipt and the amounts quoted."""
-    vault = project.IndexVault.at(record["vault"])
-    wei = to_base(shares, 18)
-    quoted = vault.amounts_for_mint(wei)
-    limits = [a + (to_base(Decimal(a) * slippage, 0)) for a in quoted]
-    for component, limit in zip(record["components"], limits):
-        token = project.MockToken.at(component["token"])
-        balance = token.balanceOf(account.address)
-        if balance < limit:
-            raise ValueError(
-                f"{account.address} holds {from_base(balance, component['decimals'])} {component['symbol']}, "
-                f"needs up to {from_base(limit, component['decimals'])} to mint {shares} {record['symbol']}"
-            )
-        if token.allowance(account.address, vault.address) < limit:
-            token.approve(vault.address, limit, sender=account)
-    receipt = vault.mint(wei, limits, receiver or account.address, sender=account)
-    return receipt, _transfers(record, quoted)
-
-
-def redeem(
-    record: dict[str, Any],
-    account,
-    shares: Decimal,
-    slippage: Decimal,
-    receiver: str | None = None,
-    skip: list[str] = (),
-):
-    """Redeem `shares` whole index tokens in kind, accepting at least
-    (1 - slippage) times today's amounts. Components named in `skip` are
-    left in the vault as claims. Returns the receipt and the amounts quoted."""
-    vault = project.IndexVault.at(record["vault"])
-    wei = to_base(shares, 18)
-    balance = vault.balanceOf(account.address)
-    if balance < wei:
-        raise ValueError(f"{account.address} holds {from_base(balance, 18)} {record['symbol']}, not {shares}")
-    components = [_component(record, s) for s in skip]
-    mask = sum(1 << record["components"].index(c) for c in components)
-    quoted = vault.amounts_for_redeem(wei)
-    if not any(quoted):
-        raise ValueError(
-            f"redeeming {shares} {record['symbol']} would pay nothing (every component rounds down to zero): "
-            "redeem more shares"
-        )
-    limits = [a - to_base(Decimal(a) * slippage, 0) for a in quoted]
-    receipt = vault.redeem(wei, limits, receiver or account.address, mask, sender=account)
-    return receipt, _transfers(record, quoted)
-
-
-def withdraw_claim(record: dict[str, Any], account, symbol: str, receiver: str | None = None):
-    """Withdraw the account's whole claim on component `symbol` (left by a
-    redeem with --skip). Returns the receipt and the amount paid."""
-    vault = project.IndexVault.at(record["vault"])
-    component = _component(record, symbol)
-    amount = vault.claims(component["token"], account.address)
-    if amount == 0:
-        raise ValueError(f"{account.address} has no claim on {symbol} in {record['symbol']}")
-    receipt = vault.withdraw_claim(component["token"], receiver or account.address, sender=account)
-    return receipt, Transfer(symbol, amount, component["decimals"])
-
-
-def _component(record: dict[str, Any], symbol: str) -> dict[str, Any]:
-    for component in record["components"]:
-        if component["symbol"] == symbol:
-            return component
-    symbols = ", ".join(c["symbol"] for c in record["components"])
-    raise ValueError(f"{symbol}: not a component of {record['symbol']} ({symbols})")
-
-
-def read_status(record: dict[str, Any], holder: str | None = None) -> dict[str, Any]:
-    """Everything `ape run status` shows: components, holdings, prices,
-    weights, NAV, NAV per share, fees, and `holder`'s shares and their value
-    at NAV. A price that fails its checks is shown as the oracle's reason
-    instead of a number."""
-    vault = project.IndexVault.at(record["vault"])
-    oracle = project.OracleAdapter.at(record["oracle"])
-    units = vault.units()
-    backing = vault.backing()
-    solvency = solvency_rows(vault.components(), *index_lens(record).solvency(vault.address))
-    rows, total_value = [], Decimal(0)
-    for component, unit, owed, solvent in zip(record["components"], units, backing, solvency):
-        token = project.MockToken.at(component["token"])
-        row = {
-            "symbol": component["symbol"],
-            "token": component["token"],
-            "decimals": component["decimals"],
-            "unit": from_base(unit, component["decimals"]),
-            "held": from_base(token.balanceOf(vault.address), component["decimals"]),
-            "owed": from_base(owed, component["decimals"]),
-            "claims": from_base(vault.total_claims(component["token"]), component["decimals"]),
-            # Held below backing plus claims: the token changed after listing; `sync` shares the loss.
-            "shortfall": from_base(solvent.shortfall, component["decimals"]),
-            "shortfall_bps": solvent.shortfall_bps,
-            "price": None,
-            "value": None,
-            "error": None,
-        }
-        try:
-            row["price"] = from_base(oracle.price(component["token"]), 18)
-            row["value"] = row["unit"] * row["price"]
-            total_value += row["value"]
-        except ContractLogicError as error:
-            row["error"] = str(error.message)
-        rows.append(row)
-    for row in rows:
-        row["weight"] = row["value"] / total_value if row["value"] is not None and total_value else None
-
-    nav = nav_per_share = None
-    nav_error = None
-    try:
-        nav = from_base(oracle.nav(), 18)
-        nav_per_share = from_base(oracle.nav_per_share(), 18)
-    except ContractLogicError as error:
-        nav_error = str(error.message)
-    held = None
-    if holder is not None:
-        shares = from_base(vault.balanceOf(holder), 18)
-        value = shares * nav_per_share if nav_per_share is not None else None
-        held = {"address": holder, "shares": shares, "value": value}
-    return {
-        "symbol": record["symbol"],
-        "name": record["name"],
-        "vault": record["vault"],
-        "oracle": record["oracle"],
-        "components": rows,
-        "supply": from_base(vault.totalSupply(), 18),
-        "supply_cap": from_base(vault.supply_cap(), 18),
-        "nav": nav,
-        "nav_per_share": nav_per_share,
-        "nav_error": nav_error,
-        "multiplier": from_base(vault.multiplier(), 18),
-        "fees": {
-            "mint": from_base(vault.mint_fee(), 18),
-            "redeem": from_base(vault.redeem_fee(), 18),
-            "streaming": from_base(vault.streaming_fee(), 18),
-        },
-        "fee_recipient": vault.fee_recipient(),
-        "mint_paused": vault.mint_paused(),
-        "holder": held,
-    }
-
-
-def sync_shortfalls(record: dict[str, Any], account, symbol: str | None = None, echo: Echo = print) -> list[str]:
-    """Call `IndexVault.sync` (permissionless, only ever lowers a unit) for each component the vault
-    holds less of than it owes, or only `symbol`'s; returns the symbols synced."""
-    vault = project.IndexVault.at(record["vault"])
-    backing = vault.backing()  # a slot owed nothing to shares has nothing for sync to write down
-    held, owed = index_lens(record).solvency(vault.address)
-    rows = [r for r in shortfalls(solvency_rows(vault.components(), held, owed)) if backing[r.index] > 0]
-    names = {c["token"].lower(): c["symbol"] for c in record["components"]}
-    if symbol is not None:
-        _component(record, symbol)  # an unknown symbol is an error naming the index's components
-    synced = []
-    for row in rows:
-        name = names.get(row.token.lower(), row.token)
-        if symbol is not None and name != symbol:
-            continue
-        vault.sync(row.token, sender=account)
-        echo(
-            f"synced {name}: the vault held {row.held} base units against {row.owed} owed "
-            f"({row.shortfall_bps} bps short); its unit now matches what it holds"
-        )
-        synced.append(name)
-    return synced
-
-
-def market_rpc():
-    """Fast JSON-RPC to the connected node, for the market's batches."""
-    from indexvault.market.rpc import Rpc
-
-    return Rpc(chain.provider.uri)
-
-
-def load_market(check: bool = True):
-    """The market this network's node serves, checked against the chain; None if none is recorded."""
-    from indexvault.market import record as market_record
-
-    data = deployments.load_market(record_file())
-    if data is None:
-        return None
-    market = market_record.MarketRecord.model_validate(data)
-    if check:
-        market_record.check(market, market_rpc())
-    return market
-
-
-def trading_market(record: dict[str, Any], check: bool = True):
-    """The market an index's keepers and one-asset routes trade on, on any network: the local market
-    this network's node serves if one is recorded, else the network's address book (the user's own or
-    the one shipped for its chain id) with the index's components priced by its own oracle adapter and
-    their Uniswap pools found through the book's factories. A network with neither is refused, saying
-    what to add."""
-    from indexvault.market import addressbook
-
-    market = load_market(check)
-    if market is not None:
-        return market
-    found = addressbook.find_book(chain.chain_id, deployments_root())
-    if found is None:
-        raise deployments.DeploymentError(
-            addressbook.missing_book_message(chain.chain_id, _network()[1], deployments_root())
-        )
-    components = [(c["token"], c["symbol"]) for c in record["components"]]
-    if record.get("quote"):
-        components.append((record["quote"], record.get("quote_symbol", "QUOTE")))
-    return addressbook.market_for_index(
-        found[0], market_rpc(), components, record["oracle"], chain.blocks.head.timestamp, record.get("quote")
-    )
-
-
-def save_market(market) -> None:
-    from indexvault.market import record as market_record
-
-    deployments.save_market(record_file(), market_record.dumps(market))
-
-
-def project_bytecode(name: str) -> str:
-    """Creation bytecode of one of the project's compiled contracts (MockToken, MockFeed ...)."""
-    return project.get_contract(name).contract_type.deployment_bytecode.bytecode
-
-
 # --- rebalancing (keepers) -------------------------------------------------
 
 
@@ -756,7 +478,7 @@ def market_quote(market, symbol: str | None = None) -> Resolved:
 
 
 def deploy_rebalancer(
-    record: dict[str, Any],
+    index: DeployedIndex,
     account,
     market,
     timelock: int = 3600,
@@ -764,63 +486,60 @@ def deploy_rebalancer(
     echo: Echo = print,
     quote_symbol: str | None = None,
     auction: int = 86_400,
-) -> dict[str, Any]:
-    """Deploy a Rebalancer for the index `record` (quote: the market's quote asset, or `quote_symbol`),
+) -> DeployedIndex:
+    """Deploy a Rebalancer for `index` (quote: the market's quote asset, or `quote_symbol`),
     grant it REBALANCER_ROLE, price the quote in the oracle adapter if it is not yet, and record it in
     the index's deployment record, with a RebalanceBidder for the keeper. `account` must be the vault's
-    and the adapter's admin (an index deployed directly). Returns the new record."""
-    record = add_rebalancer_directly(record, account, market_quote(market, quote_symbol), timelock, band, auction, echo)
-    return ensure_bidder(record, account, market, echo)
+    and the adapter's admin (an index deployed directly). Returns the index as now recorded."""
+    index = add_rebalancer_directly(index, account, market_quote(market, quote_symbol), timelock, band, auction, echo)
+    return ensure_bidder(index, account, market, echo)
 
 
 def add_rebalancer_directly(
-    record: dict[str, Any], account, quote: Resolved, timelock: int, band: Decimal, auction: int, echo: Echo = print
-) -> dict[str, Any]:
+    index: DeployedIndex, account, quote: Resolved, timelock: int, band: Decimal, auction: int, echo: Echo = print
+) -> DeployedIndex:
     """An index deployed directly takes a Rebalancer from its admin `account`, at once: the quote priced in
     the adapter if it is not yet, the Rebalancer deployed and granted its role, the record saved."""
-    oracle = project.OracleAdapter.at(record["oracle"])
+    index = DeployedIndex.of(index)
+    oracle, vault = index.oracle, index.vault
     if oracle.feed(quote.token)[0] == ZERO_ADDRESS:
         oracle.set_feed(quote.token, *quote.feed, sender=account)
     rebalancer = project.Rebalancer.deploy(
-        record["vault"], record["oracle"], quote.token, timelock, _wad(band), sender=account
+        vault.address, oracle.address, quote.token, timelock, _wad(band), sender=account
     )
-    vault = project.IndexVault.at(record["vault"])
     vault.grantRole(vault.REBALANCER_ROLE(), rebalancer.address, sender=account)
     echo(
-        f"  rebalancer {record['symbol']:<6} {rebalancer.address} (quote {quote.symbol}, "
+        f"  rebalancer {index.symbol:<6} {rebalancer.address} (quote {quote.symbol}, "
         f"timelock {format_duration(timelock)}, band {band:%})"
     )
-    return record_rebalancer(record, rebalancer.address, quote, auction)
+    return record_rebalancer(index, rebalancer.address, quote, auction)
 
 
-def record_rebalancer(record: dict[str, Any], rebalancer: str, quote: Resolved, auction: int) -> dict[str, Any]:
-    """The index's record with its Rebalancer, saved."""
-    updated = {k: v for k, v in record.items() if k not in ("deployed_at", "pending_rebalancer")}
-    updated |= {"rebalancer": rebalancer, **rebalance_fields(quote, auction)}
-    deployments.save(record_file(), updated)
-    return updated
+def record_rebalancer(index: DeployedIndex, rebalancer: str, quote: Resolved, auction: int) -> DeployedIndex:
+    """The index with its Rebalancer, saved."""
+    fields = {"rebalancer": rebalancer, **rebalance_fields(quote, auction)}
+    return DeployedIndex.of(index).updated(drop=("pending_rebalancer",), **fields)
 
 
-def ensure_bidder(record: dict[str, Any], account, market, echo: Echo = print) -> dict[str, Any]:
+def ensure_bidder(index: DeployedIndex, account, market, echo: Echo = print) -> DeployedIndex:
     """The RebalanceBidder a keeper fills the index's auctions through: the recorded one if it has code,
     else one deployed on the market's Uniswap routers (anyone may use it: it holds nothing and has no
-    owner) and recorded. Returns the record."""
-    if record.get("bidder") and _has_code(record["bidder"]):
-        return record
+    owner) and recorded. Returns the index as now recorded."""
+    index = DeployedIndex.of(index)
+    if index.has("bidder") and has_code(index.address("bidder")):
+        return index
     bidder = project.RebalanceBidder.deploy(
-        record["rebalancer"], market.uniswap.v2_router, market.uniswap.swap_router, sender=account
+        index.address("rebalancer"), market.uniswap.v2_router, market.uniswap.swap_router, sender=account
     )
-    echo(f"  bidder {record['symbol']:<6} {bidder.address} (deployed once for this index, on its network's Uniswap)")
-    updated = {k: v for k, v in record.items() if k != "deployed_at"} | {"bidder": bidder.address}
-    deployments.save(record_file(), updated)
-    return updated
+    echo(f"  bidder {index.symbol:<6} {bidder.address} (deployed once for this index, on its network's Uniswap)")
+    return index.updated(bidder=bidder.address)
 
 
-def set_missing_feeds(record: dict[str, Any], account, market, symbols) -> list[str]:
+def set_missing_feeds(index: DeployedIndex, account, market, symbols) -> list[str]:
     """Price each market asset in `symbols` in the index's oracle adapter
     (its market feed) unless it is priced already; a proposal adding a token
     needs it. Returns the symbols set."""
-    oracle = project.OracleAdapter.at(record["oracle"])
+    oracle = DeployedIndex.of(index).oracle
     done = []
     for symbol in symbols:
         asset = market.asset(symbol)
@@ -830,6 +549,6 @@ def set_missing_feeds(record: dict[str, Any], account, market, symbols) -> list[
     return done
 
 
-def propose_rebalance(record: dict[str, Any], account, proposal):
+def propose_rebalance(index: DeployedIndex, account, proposal):
     """Send a `keepers.rebalance.Proposal` to the index's Rebalancer (manager only)."""
-    return project.Rebalancer.at(record["rebalancer"]).propose(*proposal.args, sender=account)
+    return DeployedIndex.of(index).rebalancer.propose(*proposal.args, sender=account)

@@ -136,6 +136,25 @@ def finish(path: Path, job: str) -> None:
         _write(path, data)
 
 
+def component(symbol: str, token: str, decimals: int, feed: str) -> dict[str, Any]:
+    """An index's component as its entry lists it."""
+    return {"symbol": symbol, "token": token, "decimals": decimals, "feed": feed}
+
+
+def rebalance_fields(quote: str, quote_symbol: str, quote_decimals: int, auction: int) -> dict[str, Any]:
+    """What an index's entry keeps of its rebalancing: the quote and the auction length that
+    `keeper propose` defaults to (the timelock and the band are the Rebalancer's own, read from it)."""
+    return {"quote": quote, "quote_symbol": quote_symbol, "quote_decimals": quote_decimals, "auction": auction}
+
+
+def update(path: Path, record: dict[str, Any], drop=(), fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Save index `record` with `fields` added (or replaced) and the keys in `drop` removed; returns
+    the entry as saved, less its `deployed_at` (the time of this save)."""
+    entry = {k: v for k, v in record.items() if k != "deployed_at" and k not in drop} | (fields or {})
+    save(path, entry)
+    return entry
+
+
 def load_market(path: Path) -> dict[str, Any] | None:
     """The market recorded for this network, if any."""
     return _read(path).get("market")

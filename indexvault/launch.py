@@ -33,21 +33,19 @@ from indexvault.chain import (
     Basket,
     Echo,
     Steps,
-    _has_code,
-    _network,
     _wad,
     add_rebalancer_directly,
     deploy_mocks,
     ensure_lens,
     fund,
     index_record,
-    load_market,
-    record_file,
     record_rebalancer,
     resolve_basket,
 )
 from indexvault.config import FEE_CEILING, ConfigError, IndexConfig
 from indexvault.constants import TX_GAS_CAP
+from indexvault.index import DeployedIndex
+from indexvault.network import connected, has_code, load_market, record_file
 from indexvault.units import format_duration, from_base, to_base
 
 FACTORY_VERSION = 1
@@ -128,7 +126,7 @@ class Plan:
         return sum(s.gas or 0 for s in self.to_send)
 
     def render(self) -> str:
-        ecosystem, network, _ = _network()
+        ecosystem, network, _ = connected()
         lines = [
             f"{self.title} on {ecosystem}:{network} (chain id {chain.chain_id}), signed by {self.account}",
             f"record: {record_file()}",
@@ -206,7 +204,7 @@ def _mock_steps(config: IndexConfig, basket: Basket, account, done: dict) -> lis
 def _lens_steps(account) -> list[PlanStep]:
     """The network's IndexLens, when none is recorded yet (one serves every index)."""
     address = deployments.load_lens(record_file())
-    if address is not None and _has_code(address):
+    if address is not None and has_code(address):
         return []
     return [PlanStep("IndexLens", _deploy_gas(project.IndexLens, account))]
 
@@ -330,9 +328,9 @@ def _recorded_factory(path) -> dict[str, Any] | None:
     """The IndexFactory recorded at `path`, checked to have code; None if
     none is recorded, or if a local chain restarted without it."""
     factory = deployments.load_factory(path)
-    if factory is None or _has_code(factory["address"]):
+    if factory is None or has_code(factory["address"]):
         return factory
-    if _network()[2]:
+    if connected()[2]:
         return None  # local chains start empty each time: a new factory is deployed
     raise deployments.DeploymentError(
         f"{path} records an IndexFactory at {factory['address']}, but this chain has no contract there: "
@@ -473,7 +471,7 @@ def create_index(
     fund_shares: Decimal = Decimal(1000),
     basket: Basket | None = None,
     source: str = "",
-) -> dict[str, Any]:
+) -> DeployedIndex:
     """Create `config`'s index through the network's factory (deploying the
     factory first if none is recorded), record it and return the record."""
     basket = basket or resolve_basket(config)
@@ -528,7 +526,7 @@ def create_index(
     deployments.save(record_file(), record)
     steps.finish()
     fund(config, basket, account, fund_shares, echo)
-    return record
+    return DeployedIndex(record)
 
 
 def read_registry(factory_record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -610,7 +608,7 @@ def read_network() -> dict[str, Any]:
     chain id, unfinished deployments, and the factory's registry."""
     path = record_file()
     factory = _recorded_factory(path)
-    ecosystem, network, _ = _network()
+    ecosystem, network, _ = connected()
     return {
         "network": f"{ecosystem}:{network}",
         "chain_id": chain.chain_id,
@@ -662,19 +660,20 @@ class Operation:
         return self.timelock.hash_operation(*self.args)
 
 
-def fee_change(record: dict[str, Any], mint: Decimal, redeem: Decimal, streaming: Decimal) -> Operation:
-    """`IndexVault.set_fees` as a timelock operation of index `record`."""
-    if "timelock" not in record:
+def fee_change(index: DeployedIndex, mint: Decimal, redeem: Decimal, streaming: Decimal) -> Operation:
+    """`IndexVault.set_fees` as a timelock operation of `index`."""
+    index = DeployedIndex.of(index)
+    if not index.has("timelock"):
         raise deployments.DeploymentError(
-            f"{record['symbol']} was deployed directly (`ape run deploy`), so it has no timelock: "
+            f"{index.symbol} was deployed directly (`ape run deploy`), so it has no timelock: "
             "its admin account calls the vault itself"
         )
-    vault = project.IndexVault.at(record["vault"])
+    vault = index.vault
     payload = vault.set_fees.encode_input(_wad(mint), _wad(redeem), _wad(streaming))
     return Operation(
-        project.IndexTimelock.at(record["timelock"]),
-        ((record["vault"], payload),),
-        f"{record['symbol']}: fees mint {mint:%}, redeem {redeem:%}, streaming {streaming:%} a year",
+        index.timelock,
+        ((vault.address, payload),),
+        f"{index.symbol}: fees mint {mint:%}, redeem {redeem:%}, streaming {streaming:%} a year",
     )
 
 
@@ -707,65 +706,63 @@ def execute(operation: Operation, account):
     return (timelock.execute_batch if operation.batch else timelock.execute)(*operation.args, sender=account)
 
 
-def rebalancer_addition(record: dict[str, Any], rebalancer: str, quote: Any) -> Operation:
+def rebalancer_addition(index: DeployedIndex, rebalancer: str, quote: Any) -> Operation:
     """What a factory index's timelock runs to take on `rebalancer` (deployed, not yet trusted): the quote's
     feed in the adapter when it has none, then REBALANCER_ROLE on the vault. Holders see it queued for the
     whole admin delay, the Rebalancer's own timelock and band included, and can leave first."""
-    vault = project.IndexVault.at(record["vault"])
-    oracle = project.OracleAdapter.at(record["oracle"])
+    vault, oracle = index.vault, index.oracle
     calls = []
     if oracle.feed(quote.token)[0] == ZERO_ADDRESS:
-        calls.append((record["oracle"], oracle.set_feed.encode_input(quote.token, *quote.feed)))
-    calls.append((record["vault"], vault.grantRole.encode_input(vault.REBALANCER_ROLE(), rebalancer)))
+        calls.append((oracle.address, oracle.set_feed.encode_input(quote.token, *quote.feed)))
+    calls.append((vault.address, vault.grantRole.encode_input(vault.REBALANCER_ROLE(), rebalancer)))
     return Operation(
-        project.IndexTimelock.at(record["timelock"]),
+        index.timelock,
         tuple(calls),
-        f"{record['symbol']}: Rebalancer {rebalancer} (quote {quote.symbol})",
+        f"{index.symbol}: Rebalancer {rebalancer} (quote {quote.symbol})",
         again="`ape run keeper add-rebalancer` again with the same values",
     )
 
 
 def add_rebalancer(
-    record: dict[str, Any],
+    index: DeployedIndex,
     account,
     quote: Any,
     timelock: int,
     band: Decimal,
     auction: int,
     echo: Echo = print,
-) -> dict[str, Any]:
+) -> DeployedIndex:
     """Give an existing index a Rebalancer trading against `quote` (`chain.Resolved`). Deployed directly
     (`ape run deploy`): deployed and granted its role at once by the admin `account`. Through the factory:
     the first run deploys it and queues its role (and the quote's feed) in the index's timelock; a run after
     the delay executes that and records it. The rebalance timelock must be at least the index timelock's
     delay, the factory's rule. The keeper deploys its bidder when it first bids."""
-    if record.get("rebalancer"):
-        raise deployments.DeploymentError(f"{record['symbol']} already has a Rebalancer: {record['rebalancer']}")
-    if "timelock" not in record:
-        return add_rebalancer_directly(record, account, quote, timelock, band, auction, echo)
-    index_timelock = project.IndexTimelock.at(record["timelock"])
-    delay = index_timelock.get_minimum_delay()
+    index = DeployedIndex.of(index)
+    if index.has("rebalancer"):
+        raise deployments.DeploymentError(f"{index.symbol} already has a Rebalancer: {index['rebalancer']}")
+    if not index.has("timelock"):
+        return add_rebalancer_directly(index, account, quote, timelock, band, auction, echo)
+    delay = index.timelock.get_minimum_delay()
     if timelock < delay:
         raise ConfigError(
-            f"--timelock: {timelock} s is shorter than {record['symbol']}'s admin delay ({delay} s): a proposal "
+            f"--timelock: {timelock} s is shorter than {index.symbol}'s admin delay ({delay} s): a proposal "
             "must wait at least as long as any admin change, so holders can leave first"
         )
-    pending = record.get("pending_rebalancer")
+    pending = index.get("pending_rebalancer")
     if pending is None:
         rebalancer = project.Rebalancer.deploy(
-            record["vault"], record["oracle"], quote.token, timelock, _wad(band), sender=account
+            index.address("vault"), index.address("oracle"), quote.token, timelock, _wad(band), sender=account
         )
-        operation = rebalancer_addition(record, rebalancer.address, quote)
+        operation = rebalancer_addition(index, rebalancer.address, quote)
         _, ready_at = queue(operation, account)
         pending = {"address": rebalancer.address, "auction": auction}
-        updated = {k: v for k, v in record.items() if k != "deployed_at"} | {"pending_rebalancer": pending}
-        deployments.save(record_file(), updated)
+        updated = index.updated(pending_rebalancer=pending)
         echo(
             f"  rebalancer {rebalancer.address} deployed (quote {quote.symbol}, timelock "
-            f"{format_duration(timelock)}, band {band:%}); its role is queued in {record['symbol']}'s timelock: "
+            f"{format_duration(timelock)}, band {band:%}); its role is queued in {index.symbol}'s timelock: "
             f"run this command again from unix time {ready_at} (in {format_duration(delay)})"
         )
         return updated
-    execute(rebalancer_addition(record, pending["address"], quote), account)
-    echo(f"  rebalancer {pending['address']} now holds {record['symbol']}'s REBALANCER_ROLE")
-    return record_rebalancer(record, pending["address"], quote, pending["auction"])
+    execute(rebalancer_addition(index, pending["address"], quote), account)
+    echo(f"  rebalancer {pending['address']} now holds {index.symbol}'s REBALANCER_ROLE")
+    return record_rebalancer(index, pending["address"], quote, pending["auction"])

@@ -1,6 +1,7 @@
 """One asset in, one asset out: quotes for minting an index from a single
-token and redeeming it into one, and the thin Ape layer that sends them
-through `contracts/periphery/IndexRouter.vy`.
+token and redeeming it into one. Sending them through
+`contracts/periphery/IndexRouter.vy` is `indexvault.oneasset_router`'s (Ape);
+this module imports neither Ape nor web3.
 
 The quotes are pure functions of pool states (`indexvault.market.pools`),
 feed prices and the vault's amounts. For each component they try every
@@ -16,9 +17,9 @@ quoted as the chain will run them.
 
 V2 is exact: `UniswapV2Library.getAmountIn/getAmountOut`. V3 is the
 in-range sqrt-price math of Uniswap's `SwapMath` with its rounding (exact
-while no initialized tick is crossed); the thin layer passes `v3_quote`, a
-QuoterV2 eth_call, which is exact whatever the ticks, for pools no earlier
-route has moved.
+while no initialized tick is crossed); callers pass `v3_quoter`, a QuoterV2
+eth_call through their reader, which is exact whatever the ticks, for pools
+no earlier route has moved.
 
 Price impact is measured against the feeds: for a purchase, what was paid
 over what was bought, both valued at the feeds, minus one; for a sale, one
@@ -28,12 +29,11 @@ shown apart as `fee`.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from indexvault import amm
 from indexvault.errors import QuoteError
@@ -357,7 +357,7 @@ def _through(route: list[_Pool], token_in: str, amount: int, side: Side, v3_quot
     return amount
 
 
-# ---- the thin layer: reading the chain, deploying the router, sending ----------------------
+# ---- reading the chain through an injected reader, and printing ----------------------------
 
 
 def v3_quoter(reader, market: MarketRecord) -> V3Quote:
@@ -371,140 +371,6 @@ def v3_quoter(reader, market: MarketRecord) -> V3Quote:
             return None
 
     return quote
-
-
-def _ape():
-    from indexvault import chain as ape_chain  # Ape loads only where the thin layer is used
-
-    return ape_chain
-
-
-def router(record: dict[str, Any], account, market: MarketRecord, echo: Callable[[str], None] = print):
-    """The network's IndexRouter: the one recorded with any index here (and
-    still on chain), else a new one, deployed once on the market's Uniswap
-    routers. Recorded as `router` in `record` (returned updated)."""
-    from ape import chain, project
-
-    from indexvault import deployments
-
-    ape_chain = _ape()
-    path = ape_chain.record_file()
-    known = [record.get("router")]
-    if path.exists():
-        known += [i.get("router") for i in json.loads(path.read_text()).get("indexes", {}).values()]
-    for address in known:
-        if address and chain.provider.get_code(address):
-            if record.get("router") != address:
-                record = {k: v for k, v in record.items() if k != "deployed_at"} | {"router": address}
-                deployments.save(path, record)
-            return project.IndexRouter.at(address), record
-    contract = project.IndexRouter.deploy(market.uniswap.v2_router, market.uniswap.swap_router, sender=account)
-    echo(f"  router {contract.address} (deployed once for this network, on its Uniswap routers)")
-    record = {k: v for k, v in record.items() if k != "deployed_at"} | {"router": contract.address}
-    deployments.save(path, record)
-    return contract, record
-
-
-def quote(record: dict[str, Any], side: Side, symbol: str, shares) -> tuple[Quote, MarketRecord]:
-    """The quote for minting (redeeming) `shares` whole index tokens from (to)
-    the market asset `symbol`, at the chain's pools now."""
-    from ape import project
-
-    from indexvault.market import pools as market_pools
-    from indexvault.units import to_base
-
-    ape_chain = _ape()
-    market = _ape().trading_market(record)
-    rpc = ape_chain.market_rpc()
-    vault = project.IndexVault.at(record["vault"])
-    wei = to_base(shares, 18)
-    amounts = list(vault.amounts_for_mint(wei) if side == "mint" else vault.amounts_for_redeem(wei))
-    components = list(vault.components())
-    feeds = market_pools.feed_prices(rpc, market)
-    states = market_pools.read(rpc, market, feeds)
-    build = quote_mint if side == "mint" else quote_redeem
-    return build(market, states, feeds, components, amounts, symbol, wei, v3_quoter(rpc, market)), market
-
-
-def _deadline() -> int:
-    from ape import chain
-
-    return chain.blocks.head.timestamp + 1800
-
-
-def mint_from(
-    record: dict[str, Any],
-    account,
-    market: MarketRecord,
-    quoted: Quote,
-    max_in: int,
-    receiver: str | None = None,
-    echo: Callable[[str], None] = print,
-):
-    """Send `IndexRouter.mint_from` for `quoted` with `max_in` of its input
-    token (approving the router first where needed). Returns the receipt and
-    what was spent (base units)."""
-    from ape import project
-
-    contract, record = router(record, account, market, echo)
-    token = project.MockToken.at(quoted.token)  # any ERC-20 ABI will do
-    balance = token.balanceOf(account.address)
-    if balance < max_in:
-        raise ValueError(
-            f"{account.address} holds {from_base(balance, quoted.decimals)} {quoted.symbol}, "
-            f"needs up to {from_base(max_in, quoted.decimals)} to mint from it"
-        )
-    if token.allowance(account.address, contract.address) < max_in:
-        token.approve(contract.address, max_in, sender=account)
-    receipt = contract.mint_from(
-        record["vault"],
-        quoted.token,
-        max_in,
-        quoted.shares,
-        quoted.route_args(),
-        receiver or account.address,
-        _deadline(),
-        sender=account,
-    )
-    spent = receipt.decode_logs(contract.MintedFrom)[0].amount_in
-    return receipt, spent
-
-
-def redeem_to(
-    record: dict[str, Any],
-    account,
-    market: MarketRecord,
-    quoted: Quote,
-    min_out: int,
-    receiver: str | None = None,
-    echo: Callable[[str], None] = print,
-):
-    """Send `IndexRouter.redeem_to` for `quoted`, accepting at least `min_out`
-    of its output token (approving the router for the shares first where
-    needed). Returns the receipt and what was received (base units)."""
-    from ape import project
-
-    contract, record = router(record, account, market, echo)
-    vault = project.IndexVault.at(record["vault"])
-    balance = vault.balanceOf(account.address)
-    if balance < quoted.shares:
-        raise ValueError(
-            f"{account.address} holds {from_base(balance, 18)} {record['symbol']}, not {from_base(quoted.shares, 18)}"
-        )
-    if vault.allowance(account.address, contract.address) < quoted.shares:
-        vault.approve(contract.address, quoted.shares, sender=account)
-    receipt = contract.redeem_to(
-        record["vault"],
-        quoted.token,
-        quoted.shares,
-        min_out,
-        quoted.route_args(),
-        receiver or account.address,
-        _deadline(),
-        sender=account,
-    )
-    received = receipt.decode_logs(contract.RedeemedTo)[0].amount_out
-    return receipt, received
 
 
 def describe(quoted: Quote) -> list[str]:

@@ -3,8 +3,9 @@
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from indexvault.chain import load_deployment, withdraw_claim
 from indexvault.cli import clean_errors, index_option, receiver_option, signer
+from indexvault.index import DeployedIndex
+from indexvault.operations import withdraw_claim
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Withdraw a claim on a skipped component")
@@ -15,6 +16,5 @@ from indexvault.cli import clean_errors, index_option, receiver_option, signer
 @clean_errors
 def cli(component, symbol, receiver, account):
     account = signer(account)
-    record = load_deployment(symbol)
-    receipt, paid = withdraw_claim(record, account, component, receiver)
+    receipt, paid = withdraw_claim(DeployedIndex.load(symbol), account, component, receiver)
     click.echo(f"Withdrew {paid} (gas {receipt.gas_used:,})")

@@ -8,9 +8,10 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from indexvault import launch
-from indexvault.chain import fingerprint, record_file, resolve_basket
+from indexvault.chain import fingerprint, resolve_basket
 from indexvault.cli import DECIMAL, clean_errors, confirm_plan, signer, yes_option
 from indexvault.config import load_index
+from indexvault.network import record_file
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Create an index through the factory, behind a timelock")
@@ -37,8 +38,8 @@ def cli(index_file, account, delay, fund, yes):
     account = signer(account)
     basket = resolve_basket(config)
     confirm_plan(launch.plan_create(config, basket, account, delay), yes)
-    record = launch.create_index(config, account, delay, click.echo, fund, basket, fingerprint(index_file))
+    index = launch.create_index(config, account, delay, click.echo, fund, basket, fingerprint(index_file))
     click.echo(
-        f"Created {record['symbol']} (index {record['index_id']} of the factory): vault {record['vault']}, "
-        f"timelock {record['timelock']}, recorded in {record_file()}"
+        f"Created {index.symbol} (index {index['index_id']} of the factory): vault {index['vault']}, "
+        f"timelock {index['timelock']}, recorded in {record_file()}"
     )

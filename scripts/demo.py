@@ -14,9 +14,10 @@ import click
 from ape import project
 from ape.cli import ConnectedProviderCommand
 
-from indexvault.chain import deploy_index, mint, read_status, redeem
+from indexvault.chain import deploy_index
 from indexvault.cli import clean_errors, signer
 from indexvault.config import load_index
+from indexvault.operations import mint, read_status, redeem
 from indexvault.report import render_status
 
 

@@ -6,9 +6,10 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from indexvault import launch
-from indexvault.chain import deploy_index, fingerprint, record_file, resolve_basket
+from indexvault.chain import deploy_index, fingerprint, resolve_basket
 from indexvault.cli import DECIMAL, clean_errors, confirm_plan, signer, yes_option
 from indexvault.config import load_index
+from indexvault.network import record_file
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Deploy an index from its YAML file")
@@ -29,5 +30,5 @@ def cli(index_file, account, fund, yes):
     basket = resolve_basket(config)
     confirm_plan(launch.plan_deploy(config, basket, account), yes)
     click.echo(f"Deploying {config.symbol} ({len(config.components)} components) from {account.address}")
-    record = deploy_index(config, account, click.echo, fund, basket, fingerprint(index_file))
-    click.echo(f"Deployed {record['symbol']}: vault {record['vault']}, recorded in {record_file()}")
+    index = deploy_index(config, account, click.echo, fund, basket, fingerprint(index_file))
+    click.echo(f"Deployed {index.symbol}: vault {index['vault']}, recorded in {record_file()}")

@@ -4,9 +4,9 @@
     ape run keeper rebalance --simulate            # read, decide, print; sign nothing
     ape run keeper rebalance --rounds 0            # until every target is met (one line a round)
 
-They read the index's deployment record (`--index`, default the latest) and
+They take the index (`--index`, default the latest: `DeployedIndex.load`) and
 the market it trades on: the local market its node serves, or the network's
-address book (`indexvault.chain.trading_market`); the logic lives in
+address book (`DeployedIndex.trading_market`); the logic lives in
 `indexvault.keepers`.
 """
 
@@ -19,32 +19,25 @@ from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option
 
 from indexvault import launch
-from indexvault.chain import (
-    Resolved,
-    ensure_bidder,
-    load_deployment,
-    market_quote,
-    market_rpc,
-    propose_rebalance,
-    set_missing_feeds,
-    trading_market,
-)
+from indexvault.chain import Resolved, ensure_bidder, market_quote, propose_rebalance, set_missing_feeds
 from indexvault.cli import DECIMAL, clean_errors, index_option, signer
-from indexvault.deployments import DeploymentError
+from indexvault.errors import DeploymentError
+from indexvault.index import DeployedIndex
+from indexvault.keepers import arbitrage_runner, runner
 from indexvault.keepers import rebalance as decisions
-from indexvault.keepers import runner
+from indexvault.network import market_rpc
 from indexvault.units import format_amount, format_duration
 
 
 def _context(symbol):
-    record = load_deployment(symbol)
-    if "rebalancer" not in record:
+    index = DeployedIndex.load(symbol)
+    if not index.has("rebalancer"):
         raise DeploymentError(
-            f"index {record['symbol']} has no Rebalancer: give its index file a `rebalance:` section "
+            f"index {index.symbol} has no Rebalancer: give its index file a `rebalance:` section "
             "(quote, timelock, band, auction) and deploy it with that, or add one to this index with "
             "`ape run keeper add-rebalancer`"
         )
-    return record, trading_market(record)
+    return index, index.trading_market()
 
 
 @click.group(short_help="Keepers: propose targets, fill auctions, arbitrage the index token's pool")
@@ -71,24 +64,22 @@ def rebalance(symbol, account, simulate, rounds, interval, min_profit, max_impac
     stop and start at any time; a failed fill is logged and the next round
     decides again. One line a round; the run ends when every target is met,
     the auction expired or nothing is proposed."""
-    record, market = _context(symbol)
+    index, market = _context(symbol)
     account = None if simulate else signer(account)
     if account is not None:
-        record = ensure_bidder(record, account, market, click.echo)
+        index = ensure_bidder(index, account, market, click.echo)
     settings = decisions.Settings(min_profit_usd=min_profit, max_impact_bps=max_impact_bps)
     done, last = 0, None
     local = chain.provider.network.is_local
     while rounds == 0 or done < rounds:
         if done:
             time.sleep(interval)
-        result = runner.run_round(
-            market_rpc(), market, record, account, settings, simulate, click.echo, verbose=verbose
-        )
+        result = runner.run_round(market_rpc(), market, index, account, settings, simulate, click.echo, verbose=verbose)
         done += 1
         click.echo(f"round {done} ({_utc(result.snapshot.timestamp)}): {runner.summary(result)}")
         if result.finished:
             if result.finished == "every target met":
-                click.echo(f"every target met: {record['symbol']} is rebalanced")
+                click.echo(f"every target met: {index.symbol} is rebalanced")
             break
         if local and not result.fills and result.snapshot.timestamp == last:
             # A local node's clock moves only with its transactions: no later round here can differ.
@@ -114,9 +105,9 @@ def propose(symbol, account, date, top, cap, duration, simulate):
     """Targets from the methodology (capped market cap, top N of the market's
     assets on DATE), priced now; sets the oracle feed of every added token
     first. Manager (and, for feeds, the oracle's admin) only."""
-    record, market = _context(symbol)
-    duration = duration or record.get("auction", 86_400)
-    proposal = runner.read_proposal(market_rpc(), market, record, date, top=top, cap=cap, duration=duration)
+    index, market = _context(symbol)
+    duration = duration or index.get("auction", 86_400)
+    proposal = runner.read_proposal(market_rpc(), market, index, date, top=top, cap=cap, duration=duration)
     decimals = {a.token.lower(): a.decimals for a in market.assets.values()}
     for name, token, target in zip(proposal.symbols, proposal.tokens, proposal.targets):
         weight = proposal.weights.get(name, Decimal(0))
@@ -127,14 +118,14 @@ def propose(symbol, account, date, top, cap, duration, simulate):
     if simulate:
         return
     account = signer(account)
-    feeds = set_missing_feeds(record, account, market, proposal.added)
+    feeds = set_missing_feeds(index, account, market, proposal.added)
     if feeds:
         click.echo(f"  feeds set for {', '.join(feeds)}")
-    propose_rebalance(record, account, proposal)
-    start = _auction_start(record)
+    propose_rebalance(index, account, proposal)
+    start = index.rebalancer.auction_start()
     wait = start - chain.blocks.head.timestamp
     click.echo(
-        f"proposed {len(proposal.tokens)} targets for {record['symbol']}: auctions open at {_utc(start)} "
+        f"proposed {len(proposal.tokens)} targets for {index.symbol}: auctions open at {_utc(start)} "
         f"(in {format_duration(wait)}, the Rebalancer's timelock) and run {format_duration(duration)}"
     )
     if chain.provider.network.is_local:
@@ -157,19 +148,13 @@ def add_rebalancer(symbol, account, quote, timelock, band, auction):
     """Deployed directly, its admin (`--account`) deploys the Rebalancer and grants its role at once.
     Through the factory the index's timelock grants it: the first run deploys it and queues the grant
     in public, the same command after the delay executes it (and says when, if run too early)."""
-    record = load_deployment(symbol)
-    component = next((c for c in record["components"] if quote is not None and c["symbol"] == quote), None)
+    index = DeployedIndex.load(symbol)
+    component = next((c for c in index.components if quote is not None and c["symbol"] == quote), None)
     if component is not None:  # already priced by the index's adapter: no market needed
         resolved = Resolved(component["symbol"], component["decimals"], Decimal(0), component["token"], None)
     else:
-        resolved = market_quote(trading_market(record), quote)
-    launch.add_rebalancer(record, signer(account), resolved, timelock, band, auction, click.echo)
-
-
-def _auction_start(record) -> int:
-    from ape import project
-
-    return project.Rebalancer.at(record["rebalancer"]).auction_start()
+        resolved = market_quote(index.trading_market(), quote)
+    launch.add_rebalancer(index, signer(account), resolved, timelock, band, auction, click.echo)
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Hold the index token's pool at NAV by arbitrage")
@@ -192,29 +177,26 @@ def arbitrage(symbol, account, simulate, rounds, interval, min_profit, pool_dept
     by more than the round trip's costs, buys and redeems when below, through
     IndexArbitrage (one transaction, reverting when unprofitable). Each round
     reads the chain again, so it is safe to stop and start at any time."""
-    from indexvault.keepers import arbitrage as arb
-
-    record = load_deployment(symbol)
-    market = trading_market(record)
+    index = DeployedIndex.load(symbol)
+    market = index.trading_market()
     if pool_depth is not None:
-        if "pool" in record:
-            raise DeploymentError(f"index {record['symbol']} already has a pool: {record['pool']}")
+        if index.has("pool"):
+            raise DeploymentError(f"index {index.symbol} already has a pool: {index['pool']}")
         if simulate:
-            click.echo(
-                "[simulate] " + arb.describe_pool_plan(market_rpc(), market, record, pool_depth) + "; signs nothing"
-            )
+            plan = arbitrage_runner.describe_pool_plan(market_rpc(), market, index, pool_depth)
+            click.echo(f"[simulate] {plan}; signs nothing")
             return
-        record = arb.create_pool(record, signer(account), market, pool_depth, click.echo)
-    if "pool" not in record:
-        raise DeploymentError(f"index {record['symbol']} has no pool recorded: add --create-pool <USD>")
-    settings = arb.Settings(min_profit_usd=min_profit)
+        index = arbitrage_runner.create_pool(index, signer(account), market, pool_depth, click.echo)
+    if not index.has("pool"):
+        raise DeploymentError(f"index {index.symbol} has no pool recorded: add --create-pool <USD>")
+    settings = arbitrage_runner.Settings(min_profit_usd=min_profit)
     contracts = None
     if not simulate:
-        contracts, record = arb.ape_contracts(record, signer(account), market, click.echo)
+        contracts, index = arbitrage_runner.ape_contracts(index, signer(account), market, click.echo)
+    keeper = arbitrage_runner.NetworkKeeper(index, market, contracts, settings, click.echo)
     done = 0
     while rounds == 0 or done < rounds:
         if done:
             time.sleep(interval)
-        rpc = market_rpc()
-        arb.run_round(rpc, market, record, contracts, settings, int(rpc.call("eth_gasPrice"), 16), simulate, click.echo)
+        keeper.round()
         done += 1

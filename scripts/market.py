@@ -24,16 +24,9 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from indexvault import deployments as records
-from indexvault.chain import (
-    deployments_root,
-    live_indexes,
-    load_market,
-    market_rpc,
-    project_bytecode,
-    record_file,
-    save_market,
-)
 from indexvault.cli import DECIMAL, clean_errors, signer
+from indexvault.index import DeployedIndex
+from indexvault.keepers import arbitrage, arbitrage_runner
 from indexvault.market import build as market_build
 from indexvault.market import node as market_node
 from indexvault.market import pools as market_pools
@@ -43,6 +36,7 @@ from indexvault.market import swap as market_swap
 from indexvault.market import uniswap as market_uniswap
 from indexvault.market.record import MarketError
 from indexvault.market.rpc import Tx
+from indexvault.network import deployments_root, load_market, market_rpc, project_bytecode, record_file, save_market
 from indexvault.report import render_market
 from indexvault.units import to_base
 
@@ -282,17 +276,15 @@ def swap(sell, buy, amount, move, dex, account):
     if (amount is None) == (move is None):
         raise click.UsageError("give --amount (tokens to sell) or --move (a percentage), not both or neither")
     market = _market()
-    indexes = live_indexes()  # only those on this chain: a local chain's record may be older than the chain
+    indexes = DeployedIndex.live()  # only those on this chain: a local chain's record may be older than the chain
     ref = market_swap.find_pool(market, indexes, sell, buy, dex)
     account = signer(account)
     rpc = market_rpc()
 
     def where() -> str:
         if ref.index is not None:
-            from indexvault.keepers import arbitrage
-
-            record = indexes[ref.index]
-            snapshot = arbitrage.read_snapshot(rpc, market, record, int(rpc.call("eth_gasPrice"), 16))
+            gas_price = int(rpc.call("eth_gasPrice"), 16)
+            snapshot = arbitrage_runner.read_snapshot(rpc, market, indexes[ref.index], gas_price)
             return arbitrage.where(snapshot)
         return market_swap.against_feed(rpc, market, ref)
 

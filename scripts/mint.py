@@ -4,9 +4,10 @@ of the local market through its Uniswap pools (`ape run mint --from USDC --share
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from indexvault import oneasset
-from indexvault.chain import load_deployment, mint
+from indexvault import oneasset, oneasset_router
 from indexvault.cli import DECIMAL, clean_errors, index_option, receiver_option, shares_option, signer, slippage_option
+from indexvault.index import DeployedIndex
+from indexvault.operations import mint
 from indexvault.units import from_base, to_base
 
 
@@ -32,25 +33,25 @@ from indexvault.units import from_base, to_base
 @clean_errors
 def cli(shares, symbol, slippage, receiver, from_symbol, max_in, account):
     account = signer(account)
-    record = load_deployment(symbol)
+    index = DeployedIndex.load(symbol)
     if from_symbol is None:
         if max_in is not None:
             raise click.UsageError("--max-in needs --from")
-        receipt, paid = mint(record, account, shares, slippage, receiver)
-        click.echo(f"Minted {shares} {record['symbol']} (gas {receipt.gas_used:,}), paying:")
+        receipt, paid = mint(index, account, shares, slippage, receiver)
+        click.echo(f"Minted {shares} {index.symbol} (gas {receipt.gas_used:,}), paying:")
         for transfer in paid:
             click.echo(f"  {transfer}")
         return
 
-    quoted, market = oneasset.quote(record, "mint", from_symbol, shares)
+    quoted, market = oneasset_router.quote(index, "mint", from_symbol, shares)
     limit = quoted.bound(slippage) if max_in is None else to_base(max_in, quoted.decimals)
-    click.echo(f"Quote: {shares} {record['symbol']} from {quoted.symbol}, route by route:")
+    click.echo(f"Quote: {shares} {index.symbol} from {quoted.symbol}, route by route:")
     for line in oneasset.describe(quoted):
         click.echo(line)
     click.echo(f"  paying at most {from_base(limit, quoted.decimals):f} {quoted.symbol}")
-    receipt, spent = oneasset.mint_from(record, account, market, quoted, limit, receiver, click.echo)
+    receipt, spent = oneasset_router.mint_from(index, account, market, quoted, limit, receiver, click.echo)
     click.echo(
-        f"Minted {shares} {record['symbol']} from {quoted.symbol} (gas {receipt.gas_used:,}), "
+        f"Minted {shares} {index.symbol} from {quoted.symbol} (gas {receipt.gas_used:,}), "
         f"paying {from_base(spent, quoted.decimals):f} {quoted.symbol} "
         f"(quoted {from_base(quoted.total, quoted.decimals):f})"
     )

@@ -4,9 +4,10 @@ asset of the local market through its Uniswap pools (`ape run redeem --to USDC -
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from indexvault import oneasset
-from indexvault.chain import load_deployment, redeem
+from indexvault import oneasset, oneasset_router
 from indexvault.cli import DECIMAL, clean_errors, index_option, receiver_option, shares_option, signer, slippage_option
+from indexvault.index import DeployedIndex
+from indexvault.operations import redeem
 from indexvault.units import from_base, to_base
 
 
@@ -35,12 +36,12 @@ from indexvault.units import from_base, to_base
 @clean_errors
 def cli(shares, symbol, slippage, receiver, skip, to_symbol, min_out, account):
     account = signer(account)
-    record = load_deployment(symbol)
+    index = DeployedIndex.load(symbol)
     if to_symbol is None:
         if min_out is not None:
             raise click.UsageError("--min-out needs --to")
-        receipt, paid = redeem(record, account, shares, slippage, receiver, list(skip))
-        click.echo(f"Redeemed {shares} {record['symbol']} (gas {receipt.gas_used:,}), receiving:")
+        receipt, paid = redeem(index, account, shares, slippage, receiver, list(skip))
+        click.echo(f"Redeemed {shares} {index.symbol} (gas {receipt.gas_used:,}), receiving:")
         for transfer in paid:
             suffix = "  (kept as a claim)" if transfer.symbol in skip else ""
             click.echo(f"  {transfer}{suffix}")
@@ -48,15 +49,15 @@ def cli(shares, symbol, slippage, receiver, skip, to_symbol, min_out, account):
 
     if skip:
         raise click.UsageError("--skip redeems in kind; it cannot be combined with --to")
-    quoted, market = oneasset.quote(record, "redeem", to_symbol, shares)
+    quoted, market = oneasset_router.quote(index, "redeem", to_symbol, shares)
     limit = quoted.bound(slippage) if min_out is None else to_base(min_out, quoted.decimals)
-    click.echo(f"Quote: {shares} {record['symbol']} to {quoted.symbol}, route by route:")
+    click.echo(f"Quote: {shares} {index.symbol} to {quoted.symbol}, route by route:")
     for line in oneasset.describe(quoted):
         click.echo(line)
     click.echo(f"  receiving at least {from_base(limit, quoted.decimals):f} {quoted.symbol}")
-    receipt, received = oneasset.redeem_to(record, account, market, quoted, limit, receiver, click.echo)
+    receipt, received = oneasset_router.redeem_to(index, account, market, quoted, limit, receiver, click.echo)
     click.echo(
-        f"Redeemed {shares} {record['symbol']} to {quoted.symbol} (gas {receipt.gas_used:,}), "
+        f"Redeemed {shares} {index.symbol} to {quoted.symbol} (gas {receipt.gas_used:,}), "
         f"receiving {from_base(received, quoted.decimals):f} {quoted.symbol} "
         f"(quoted {from_base(quoted.total, quoted.decimals):f})"
     )

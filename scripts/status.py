@@ -9,9 +9,11 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from indexvault import deployments
-from indexvault.chain import load_deployment, read_status, record_file
 from indexvault.cli import clean_errors, holder, index_option
+from indexvault.index import DeployedIndex
 from indexvault.launch import read_network, render_network
+from indexvault.network import record_file
+from indexvault.operations import read_status
 from indexvault.report import render_status
 
 
@@ -23,11 +25,11 @@ from indexvault.report import render_status
 def cli(symbol, as_json, account):
     network = read_network()
     # With no complete index recorded but a factory or an unfinished deployment, the network's record
-    # is all there is to show; with nothing at all, load_deployment says what to run.
+    # is all there is to show; with nothing at all, DeployedIndex.load says what to run.
     only_network = (
         not symbol and not deployments.load_all(record_file()) and (network["factory"] or network["incomplete"])
     )
-    status = {} if only_network else read_status(load_deployment(symbol), holder(account))
+    status = {} if only_network else read_status(DeployedIndex.load(symbol), holder(account))
     if as_json:
         click.echo(json.dumps({**status, **network}, default=str, indent=2))
         return

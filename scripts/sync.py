@@ -4,8 +4,9 @@ component the vault holds less of than it owes with no argument."""
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from indexvault.chain import load_deployment, sync_shortfalls
 from indexvault.cli import clean_errors, index_option, signer
+from indexvault.index import DeployedIndex
+from indexvault.operations import sync_shortfalls
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Write a short component's unit down to what the vault holds")
@@ -15,7 +16,7 @@ from indexvault.cli import clean_errors, index_option, signer
 @clean_errors
 def cli(component, symbol, account):
     account = signer(account)
-    synced = sync_shortfalls(load_deployment(symbol), account, component, click.echo)
+    synced = sync_shortfalls(DeployedIndex.load(symbol), account, component, click.echo)
     if not synced:
         click.echo(
             "Nothing to sync: the vault holds at least what it owes of "

@@ -14,8 +14,8 @@ import click
 from ape.cli import ConnectedProviderCommand, account_option
 
 from indexvault import launch
-from indexvault.chain import load_deployment
 from indexvault.cli import DECIMAL, clean_errors, index_option, signer
+from indexvault.index import DeployedIndex
 
 
 def fee_options(command):
@@ -38,7 +38,7 @@ def cli():
 @clean_errors
 def queue(mint, redeem, streaming, symbol, account):
     account = signer(account)
-    operation = launch.fee_change(load_deployment(symbol), mint, redeem, streaming)
+    operation = launch.fee_change(DeployedIndex.load(symbol), mint, redeem, streaming)
     receipt, ready_at = launch.queue(operation, account)
     when = datetime.datetime.fromtimestamp(ready_at, datetime.UTC).isoformat(timespec="seconds")
     click.echo(
@@ -54,6 +54,6 @@ def queue(mint, redeem, streaming, symbol, account):
 @clean_errors
 def execute(mint, redeem, streaming, symbol, account):
     account = signer(account)
-    operation = launch.fee_change(load_deployment(symbol), mint, redeem, streaming)
+    operation = launch.fee_change(DeployedIndex.load(symbol), mint, redeem, streaming)
     receipt = launch.execute(operation, account)
     click.echo(f"Executed {operation.description} (gas {receipt.gas_used:,})")

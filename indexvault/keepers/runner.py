@@ -15,22 +15,28 @@ the next round decides afresh. `simulate` signs nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ape import project
+from ape.exceptions import ApeException
+
 from indexvault.constants import UNIT_SCALE, WAD
+from indexvault.index import DeployedIndex
 from indexvault.keepers import rebalance as decisions
 from indexvault.market import pools as market_pools
 from indexvault.market.record import MarketRecord
 from indexvault.market.rpc import Function, Rpc, RpcError
+from indexvault.network import market_rpc
 from indexvault.solvency import SolvencyRow, shortfalls, solvency_rows
 from indexvault.units import format_amount
 
 PIPS = 1_000_000
 WETH_SYMBOL = "ETH"  # the market's asset whose token is Router02's WETH
 Log = Callable[[str], None]
+Record = Mapping[str, Any]  # a DeployedIndex, or a plain record
 
 R_AUCTION_START = Function("auction_start()", "uint256")
 R_DURATION = Function("auction_duration()", "uint256")
@@ -101,7 +107,7 @@ def routes(states: list[market_pools.PoolState], quote_symbol: str) -> dict[str,
     return {symbol: tuple(r) for symbol, r in out.items()}
 
 
-def read_snapshot(rpc: Rpc, market: MarketRecord, deployment: dict[str, Any]) -> decisions.Snapshot:
+def read_snapshot(rpc: Rpc, market: MarketRecord, deployment: Record) -> decisions.Snapshot:
     """Everything `decide` needs, from the chain behind `rpc`: the Rebalancer,
     the vault's units, the feeds the oracle adapter uses, every pool."""
     rebalancer, vault, oracle = deployment["rebalancer"], deployment["vault"], deployment["oracle"]
@@ -272,7 +278,7 @@ def summary(result: Round) -> str:
 def run_round(
     rpc: Rpc,
     market: MarketRecord,
-    deployment: dict[str, Any],
+    deployment: Record,
     account,
     settings: decisions.Settings,
     simulate: bool = False,
@@ -293,8 +299,6 @@ def run_round(
             f"({row.shortfall_bps} bps short)"
         )
     if short and not simulate:
-        from ape import project
-
         vault = project.IndexVault.at(deployment["vault"])
         for row in short:
             vault.sync(row.token, sender=account)
@@ -306,9 +310,6 @@ def run_round(
             log(("[simulate] " if simulate else "") + line)
     if simulate or not decision.actions:
         return result
-    from ape import project
-    from ape.exceptions import ApeException
-
     bidder = project.RebalanceBidder.at(deployment["bidder"])
     rebalancer = project.Rebalancer.at(deployment["rebalancer"])
     for action in decision.actions:
@@ -354,7 +355,7 @@ L_SOLVENCY = Function("solvency(address)", "uint256[],uint256[]")
 V_BACKING = Function("backing()", "uint256[]")
 
 
-def read_shortfalls(rpc: Rpc, deployment: dict[str, Any]) -> list[SolvencyRow]:
+def read_shortfalls(rpc: Rpc, deployment: Record) -> list[SolvencyRow]:
     """The components the vault holds less of than it owes (`IndexLens.solvency`) whose unit a
     `sync` would lower, worst first: one whose shares are owed nothing (unit 0, or no supply) and
     whose claims outgrow the balance has nothing to write down, so no sync is sent for it."""
@@ -368,7 +369,7 @@ def read_shortfalls(rpc: Rpc, deployment: dict[str, Any]) -> list[SolvencyRow]:
 def read_proposal(
     rpc: Rpc,
     market: MarketRecord,
-    deployment: dict[str, Any],
+    deployment: Record,
     date: str,
     top: int = 10,
     cap: Decimal = Decimal("0.25"),
@@ -400,24 +401,41 @@ def read_proposal(
     )
 
 
+@dataclass
+class NetworkKeeper:
+    """The rebalance keeper bound to one index on the connected network, resolved once (a bot keeps
+    one in its state): the index, its market, the signer (None: simulate) and its settings."""
+
+    index: DeployedIndex
+    market: MarketRecord
+    signer: Any = None
+    settings: decisions.Settings = field(default_factory=decisions.Settings)
+    log: Log = print
+
+    @classmethod
+    def connect(
+        cls,
+        signer=None,
+        index: DeployedIndex | None = None,
+        settings: decisions.Settings | None = None,
+        log: Log = print,
+    ) -> NetworkKeeper:
+        """`index` (by default the network's latest) and the market it trades on."""
+        index = index or DeployedIndex.load()
+        return cls(index, index.trading_market(check=False), signer, settings or decisions.Settings(), log)
+
+    def round(self) -> Round:
+        """One round at the chain's state now; simulates, signing nothing, without a signer."""
+        simulate = self.signer is None
+        return run_round(market_rpc(), self.market, self.index, self.signer, self.settings, simulate, self.log)
+
+
 def round_on_network(
     signer=None,
-    symbol: str | None = None,
+    index: DeployedIndex | None = None,
     settings: decisions.Settings | None = None,
     log: Callable[[str], None] = print,
 ) -> Round:
-    """One round against the connected network's latest index (or `symbol`)
-    and its market, as the bot and `ape run keeper rebalance` run it;
-    simulates, signing nothing, without a signer."""
-    from indexvault.chain import load_deployment, market_rpc, trading_market
-
-    record = load_deployment(symbol)
-    return run_round(
-        market_rpc(),
-        trading_market(record, check=False),
-        record,
-        signer,
-        settings or decisions.Settings(),
-        simulate=signer is None,
-        log=log,
-    )
+    """One round against `index` (by default the connected network's latest) and its market, as
+    `ape run keeper rebalance` runs it; simulates, signing nothing, without a signer."""
+    return NetworkKeeper.connect(signer, index, settings, log).round()

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import boa
 import pytest
 
-from indexvault.keepers import arbitrage
+from indexvault.keepers import arbitrage, arbitrage_runner
 from indexvault.market import uniswap as uni
 from indexvault.model import WAD
 from tests.utils import MAX
@@ -59,7 +59,7 @@ def env(forked, market, reader, keeper, trader):
             uni.V2_ADD_LIQUIDITY(vault.address, usdc.address, shares, quote, shares, quote, depositor, DEADLINE)[2:]
         ),
     )
-    (pool,) = reader.read([(market.uniswap.v2_factory, arbitrage.GET_PAIR, (vault.address, usdc.address))])[0]
+    (pool,) = reader.read([(market.uniswap.v2_factory, arbitrage_runner.GET_PAIR, (vault.address, usdc.address))])[0]
     router = deployer("periphery/IndexRouter.vy").deploy(market.uniswap.v2_router, market.uniswap.swap_router)
     arb = deployer("periphery/IndexArbitrage.vy").deploy(router.address, v2)
     usdc.mint(keeper, 1_000_000 * 10**6)
@@ -75,7 +75,7 @@ def env(forked, market, reader, keeper, trader):
         "router": router.address,
         "arbitrage": arb.address,
     }
-    contracts = arbitrage.Contracts(arb, usdc, vault, keeper, (boa.BoaError,))
+    contracts = arbitrage_runner.Contracts(arb, usdc, vault, keeper, (boa.BoaError,))
     return SimpleNamespace(
         vault=vault,
         oracle=oracle,

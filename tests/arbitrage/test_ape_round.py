@@ -11,7 +11,7 @@ from fractions import Fraction
 import pytest
 
 from indexvault import amm
-from indexvault.keepers import arbitrage
+from indexvault.keepers import arbitrage, arbitrage_runner
 from indexvault.market import node as market_node
 
 SHARES = 1_000
@@ -42,7 +42,7 @@ def launched(ape_node, market):
 
     keeper = accounts.test_accounts[0]  # also the index's deployer here
     record = demo.launch(market, keeper, SHARES, echo=lambda line: None)
-    record = arbitrage.create_pool(record, keeper, market, DEPTH_USD, log=lambda line: None)
+    record = arbitrage_runner.create_pool(record, keeper, market, DEPTH_USD, log=lambda line: None)
     return record, keeper
 
 
@@ -51,7 +51,7 @@ def test_create_pool__seeded_at_nav_and_recorded(ape_node, market, launched):
 
     record, _ = launched
     assert deployments.load(chain.record_file(), record["symbol"])["pool"] == record["pool"]
-    snap = arbitrage.read_snapshot(ape_node.rpc, market, record, 10**9)
+    snap = arbitrage_runner.read_snapshot(ape_node.rpc, market, record, 10**9)
     assert abs(float(snap.price / snap.nav) - 1) < 1e-6
     assert abs(float(snap.whole(snap.price)) * snap.pool_shares / 1e18 * 2 - float(DEPTH_USD)) < 50
 
@@ -63,7 +63,7 @@ def test_round_on_network__simulates_then_brings_a_shocked_pool_back(ape_node, m
     rpc = ape_node.rpc
     trader = accounts.test_accounts[1]
     usdc = project.MockToken.at(market.assets[market.quote].token)
-    snap = arbitrage.read_snapshot(rpc, market, record, 10**9)
+    snap = arbitrage_runner.read_snapshot(rpc, market, record, 10**9)
     paid = amm.v2_amount_to_price(snap.pool_quote, snap.pool_shares, 1 / (snap.price * Fraction(3, 2)))
     usdc.mint(trader.address, paid, sender=trader)
     usdc.approve(market.uniswap.v2_router, paid, sender=trader)
@@ -88,16 +88,16 @@ def test_round_on_network__simulates_then_brings_a_shocked_pool_back(ape_node, m
         ],
     )
     router.swapExactTokensForTokens(paid, 0, [usdc.address, record["vault"]], trader.address, 2**63, sender=trader)
-    shocked = arbitrage.read_snapshot(rpc, market, record, 10**9)
+    shocked = arbitrage_runner.read_snapshot(rpc, market, record, 10**9)
     assert shocked.price > arbitrage.band(shocked).upper
 
     usdc.mint(keeper.address, 100_000 * 10**6, sender=keeper)  # the keeper's capital (`ape run market fund`)
     lines = []
-    simulated = arbitrage.round_on_network(None, log=lines.append)
+    simulated = arbitrage_runner.round_on_network(None, log=lines.append)
     assert simulated.decision.kind == "mint_and_sell" and not simulated.sent
-    assert arbitrage.read_snapshot(rpc, market, record, 10**9).pool_shares == shocked.pool_shares
+    assert arbitrage_runner.read_snapshot(rpc, market, record, 10**9).pool_shares == shocked.pool_shares
 
-    result = arbitrage.round_on_network(keeper, log=lines.append)
+    result = arbitrage_runner.round_on_network(keeper, log=lines.append)
     assert result.ok, lines
     after = result.after
     b = arbitrage.band(after)

@@ -12,7 +12,7 @@ import boa
 import pytest
 
 from indexvault import amm
-from indexvault.keepers import arbitrage
+from indexvault.keepers import arbitrage, arbitrage_runner
 from indexvault.market import uniswap as uni
 from tests.arbitrage.conftest import DEADLINE
 from tests.utils.boa_env import events
@@ -23,7 +23,7 @@ SETTINGS = arbitrage.Settings(min_profit_usd=Decimal(1))
 
 def shock(env, trader, factor: Fraction):
     """Another trader moves the index token's pool price by `factor` (1.5: +50 %)."""
-    snap = arbitrage.read_snapshot(env.reader, env.market, env.deployment, GAS_PRICE)
+    snap = arbitrage_runner.read_snapshot(env.reader, env.market, env.deployment, GAS_PRICE)
     quote = env.usdc.address
     if factor > 1:  # buy shares with USDC: the pool's shares-per-USDC falls by the factor
         amount = amm.v2_amount_to_price(snap.pool_quote, snap.pool_shares, 1 / (snap.price * factor))
@@ -39,7 +39,7 @@ def shock(env, trader, factor: Fraction):
         sender=trader,
         data=bytes.fromhex(uni.V2_SWAP_EXACT_IN(amount, 0, path, trader, DEADLINE)[2:]),
     )
-    return arbitrage.read_snapshot(env.reader, env.market, env.deployment, GAS_PRICE)
+    return arbitrage_runner.read_snapshot(env.reader, env.market, env.deployment, GAS_PRICE)
 
 
 def _ratio(snap, price):
@@ -53,7 +53,7 @@ def test_keeper_round__shocked_pool__is_back_inside_the_band(env, trader, keeper
     assert not (b.lower <= shocked.price <= b.upper)
     usdc_before = env.usdc.balanceOf(keeper)
     lines = []
-    result = arbitrage.run_round(
+    result = arbitrage_runner.run_round(
         env.reader, env.market, env.deployment, env.contracts, SETTINGS, GAS_PRICE, log=lines.append
     )
     assert result.decision.kind == kind, lines
@@ -71,7 +71,7 @@ def test_keeper_round__shocked_pool__is_back_inside_the_band(env, trader, keeper
     for token in [*env.tokens.values(), env.vault]:
         assert token.balanceOf(env.arb.address) == 0
     # A second round finds nothing to do, and says why.
-    again = arbitrage.run_round(
+    again = arbitrage_runner.run_round(
         env.reader, env.market, env.deployment, env.contracts, SETTINGS, GAS_PRICE, log=lambda line: None
     )
     assert again.decision.kind is None and "inside the cost band" in again.decision.reason
@@ -80,7 +80,7 @@ def test_keeper_round__shocked_pool__is_back_inside_the_band(env, trader, keeper
 def test_keeper_round__simulate__decides_and_sends_nothing(env, trader, keeper):
     shock(env, trader, Fraction(3, 2))
     before = env.usdc.balanceOf(keeper)
-    result = arbitrage.run_round(
+    result = arbitrage_runner.run_round(
         env.reader, env.market, env.deployment, env.contracts, SETTINGS, GAS_PRICE, simulate=True, log=lambda line: None
     )
     assert result.decision.kind == "mint_and_sell" and not result.sent
@@ -92,7 +92,7 @@ def _balances(env, holders):
 
 
 def test_mint_and_sell__at_nav__reverts_unprofitable_and_moves_nothing(env, keeper):
-    mint, _, _ = arbitrage._quotes(env.reader, env.market, env.deployment, 10 * 10**18)
+    mint, _, _ = arbitrage_runner._quotes(env.reader, env.market, env.deployment, 10 * 10**18)
     max_in = mint.bound(Decimal("0.005"))
     with boa.env.prank(keeper):
         env.usdc.approve(env.arb.address, max_in)
@@ -104,7 +104,7 @@ def test_mint_and_sell__at_nav__reverts_unprofitable_and_moves_nothing(env, keep
 
 
 def test_buy_and_redeem__at_nav__reverts_unprofitable_and_moves_nothing(env, keeper):
-    _, redeem, _ = arbitrage._quotes(env.reader, env.market, env.deployment, 10 * 10**18)
+    _, redeem, _ = arbitrage_runner._quotes(env.reader, env.market, env.deployment, 10 * 10**18)
     amount = 1_000 * 10**6
     with boa.env.prank(keeper):
         env.usdc.approve(env.arb.address, amount)
@@ -118,7 +118,7 @@ def test_buy_and_redeem__at_nav__reverts_unprofitable_and_moves_nothing(env, kee
 def test_mint_and_sell__profitable__pays_the_keeper_and_logs(env, trader, keeper):
     shock(env, trader, Fraction(3, 2))
     before = env.usdc.balanceOf(keeper)
-    result = arbitrage.run_round(
+    result = arbitrage_runner.run_round(
         env.reader, env.market, env.deployment, env.contracts, SETTINGS, GAS_PRICE, log=lambda line: None
     )
     [log] = events(env.arb, "Arbitraged")

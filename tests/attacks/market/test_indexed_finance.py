@@ -26,7 +26,7 @@ from fractions import Fraction
 import boa
 
 from indexvault import amm, oneasset
-from indexvault.keepers import arbitrage
+from indexvault.keepers import arbitrage, arbitrage_runner
 from indexvault.market import pools as market_pools
 from indexvault.market import uniswap as uni
 from indexvault.model import WAD
@@ -42,7 +42,7 @@ SYMBOLS = ("BTC", "ETH", "ADA", "USDC")  # the index's components, in order
 
 
 def _pump_index_pool(env, who, factor) -> None:
-    snap = arbitrage.read_snapshot(env.reader, env.market, env.deployment, 10**9)
+    snap = arbitrage_runner.read_snapshot(env.reader, env.market, env.deployment, 10**9)
     amount = amm.v2_amount_to_price(snap.pool_quote, snap.pool_shares, 1 / (snap.price * factor))
     data = uni.V2_SWAP_EXACT_IN(amount, 0, [env.usdc.address, env.vault.address], who, DEADLINE)
     boa.env.raw_call(env.market.uniswap.v2_router, sender=who, data=bytes.fromhex(data[2:]))
@@ -108,8 +108,8 @@ def test_indexed_finance__flash_loan_moves_the_pools__every_entry_point__attacke
         env.rebalancer.bid(btc, env.rebalancer.remaining(btc)[1], MAX, attacker)
         env.rebalancer.bid(eth, env.rebalancer.remaining(eth)[1], 0, attacker)
     # The arbitrage contract, as the keeper's own decision sizes it, for the attacker.
-    contracts = arbitrage.Contracts(env.arb, env.usdc, env.vault, attacker, (boa.BoaError,))
-    result = arbitrage.run_round(
+    contracts = arbitrage_runner.Contracts(env.arb, env.usdc, env.vault, attacker, (boa.BoaError,))
+    result = arbitrage_runner.run_round(
         env.reader,
         env.market,
         env.deployment,
