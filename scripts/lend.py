@@ -15,12 +15,11 @@ from decimal import Decimal
 import click
 from ape.cli import ConnectedProviderCommand, account_option
 
-from indexvault.chain import load_deployment
+from indexvault.chain import load_deployment, record_file
 from indexvault.cli import DECIMAL, clean_errors, holder, index_option, signer
 from indexvault.lending import chain as lending
 from indexvault.lending import position
 from indexvault.units import format_amount, from_base, to_base
-
 
 ALL = "all"
 
@@ -83,7 +82,11 @@ def open(symbol, lltv, liquidity, max_age, account):  # noqa: A001 (the command'
     record = lending.open_market(
         record, account, to_base(lltv, 18), None if liquidity is None else int(liquidity), max_age, click.echo
     )
-    click.echo(f"Recorded: {json.dumps(record['lending'], indent=2)}")
+    market = record["lending"]
+    click.echo(
+        f"Recorded in {record_file()}: market {market['market_id']}, oracle {market['oracle']}, "
+        f"NavFeed {record['nav_feed']}"
+    )
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Supply index tokens as collateral")

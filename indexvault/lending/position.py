@@ -10,7 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from indexvault.lending import model
-from indexvault.units import format_amount, from_base
+from indexvault.units import from_base
 
 # The risk team's choice for an index token against USDC (SECURITY.md, "Borrowing against the
 # index"): the largest of Morpho's enabled LLTVs at which a position liquidated at the limit stays
@@ -43,6 +43,11 @@ def worst_daily_drop(weights: dict[str, Fraction], closes: dict[str, list[Decima
     return worst, at
 
 
+def exact(amount: int, decimals: int) -> str:
+    """Base units as whole tokens, every digit, thousands separated: 1097834512 at 6 is "1,097.834512"."""
+    return f"{from_base(amount, decimals).normalize():,f}"
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """One account's position and the market, read in one go."""
@@ -59,11 +64,12 @@ class Snapshot:
     collateral_balance: int = 0  # index tokens in the account's wallet
     loan_balance: int = 0  # loan tokens in the account's wallet
 
+    # Exact, to the base unit: a limit shown is one a user can type back.
     def tokens(self, amount: int) -> str:
-        return f"{format_amount(amount, self.collateral_decimals)} {self.collateral_symbol}"
+        return f"{exact(amount, self.collateral_decimals)} {self.collateral_symbol}"
 
     def loans(self, amount: int) -> str:
-        return f"{format_amount(amount, self.loan_decimals)} {self.loan_symbol}"
+        return f"{exact(amount, self.loan_decimals)} {self.loan_symbol}"
 
     @property
     def owed(self) -> int:
@@ -210,7 +216,7 @@ def render(s: Snapshot) -> str:
     d = describe(s)
     c, loan = s.collateral_symbol, s.loan_symbol
     lines = [
-        f"{c} / {loan} on Morpho Blue: LLTV {d['lltv'] * 100:g} %, liquidation incentive "
+        f"{c} / {loan} on Morpho Blue: LLTV {(d['lltv'] * 100).normalize():f} %, liquidation incentive "
         f"{d['liquidation_incentive'] * 100:.2f} %",
         f"  collateral      {s.tokens(s.position.collateral)} = {d['collateral_usd']:,} USD "
         f"(NAV {d['nav_usd']:f} USD a token)",
