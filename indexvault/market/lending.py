@@ -14,6 +14,7 @@ ZERO_IRM = "0x" + "00" * 20
 ENABLE_IRM = Function("enableIrm(address)")
 ENABLE_LLTV = Function("enableLltv(uint256)")
 IS_LLTV_ENABLED = Function("isLltvEnabled(uint256)", "bool")
+IS_IRM_ENABLED = Function("isIrmEnabled(address)", "bool")
 OWNER = Function("owner()", "address")
 
 
