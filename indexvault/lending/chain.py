@@ -134,9 +134,17 @@ def open_market(
         record = deployments.update_index(path, symbol, {"nav_feed": feed.address})
         echo(f"NavFeed {feed.address}: {feed.description()}, {format_amount(feed.latestAnswer(), 8)} USD now")
     existing = record.get("lending") or {}
-    age = nav_max_age or _longest_heartbeat(record)
+    age = nav_max_age or existing.get("nav_max_age") or _longest_heartbeat(record)
     wanted = {"morpho": v.morpho, "loan_token": v.loan_token, "lltv": str(lltv), "nav_max_age": age}
-    if not existing.get("oracle") or any(str(existing.get(k)) != str(w) for k, w in wanted.items()):
+    differs = [k for k, w in wanted.items() if existing and str(existing.get(k)) != str(w)]
+    if existing.get("market_id") and differs:
+        # One market per index in the record: its positions must stay findable by every command.
+        raise ValueError(
+            f"{symbol} already has a market ({existing['market_id']}, LLTV "
+            f"{format_amount(int(existing['lltv']), 16)} %, NAV max age {existing['nav_max_age']} s); "
+            f"this one would differ in {', '.join(differs)}"
+        )
+    if not existing.get("oracle") or differs:
         oracle = project.MorphoNavOracle.deploy(
             record["nav_feed"], age, v.loan_feed, v.loan_heartbeat, record["vault"], v.loan_token, sender=account
         )

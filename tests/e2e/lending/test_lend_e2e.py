@@ -53,6 +53,8 @@ def test_borrow_against_the_index__as_the_readme_types_it(node, records):
     assert "the market maker lent 1,000,000.00 USDC in the market" in opened
     lending = json.loads((records / "ethereum-local.json").read_text())["indexes"]["MKT10"]["lending"]
     assert lending["lltv"] == "625000000000000000" and lending["loan_symbol"] == "USDC"
+    other = ape_run(records, "lend", "open", "--lltv", "0.77")  # a second market would orphan the first's positions
+    assert other.returncode == 1 and "MKT10 already has a market" in other.stdout and "differ in lltv" in other.stdout
 
     supplied = run(records, "lend", "supply", "10")
     assert figure(supplied, "collateral").startswith("10 MKT10 = ")
