@@ -283,7 +283,7 @@ def repay(record: dict[str, Any], account, amount: int | None):
     action = position.check_repay(s, amount)
     lending = lending_of(record)
     _approve(Contract(lending["loan_token"], abi=_ERC20_ABI), account, lending["morpho"], action.assets)
-    assets, shares = (0, action.shares) if amount is None else (amount, 0)
+    assets, shares = (0, action.shares) if action.position.borrow_shares == 0 else (amount, 0)
     receipt = morpho_at(lending["morpho"]).repay(
         params_of(lending), assets, shares, account.address, b"", sender=account
     )

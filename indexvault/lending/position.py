@@ -146,10 +146,11 @@ def check_borrow(s: Snapshot, amount: int) -> model.Action:
 
 
 def check_repay(s: Snapshot, amount: int | None) -> model.Action:
-    """`amount` None: all of it (by shares, so no dust of debt is left)."""
+    """`amount` None, or the whole debt: all of it, by shares, so no dust of debt is left (repaying the
+    debt's assets would round its shares down)."""
     if s.position.borrow_shares == 0:
         raise ValueError(f"you owe nothing on the {s.collateral_symbol}/{s.loan_symbol} market")
-    if amount is None:
+    if amount is None or amount == s.owed:
         action = model.repay(s.position, s.market, shares=s.position.borrow_shares)
     elif amount <= 0:
         raise ValueError(f"give a positive amount of {s.loan_symbol} to repay, or `all`")

@@ -2,6 +2,8 @@
 real Morpho Blue: the most it says one may borrow or withdraw is exactly what Morpho allows (one base
 unit more reverts), and each refusal names what the user can do instead."""
 
+from dataclasses import replace
+
 import boa
 import pytest
 
@@ -93,6 +95,17 @@ def test_repay_all__clears_the_debt_by_shares(market):
     s = snap(*market)
     action = position.check_repay(s, None)
     assert action.assets == s.owed == 777_123_457 and action.position.borrow_shares == 0
+    assert position.check_repay(s, s.owed) == action  # the whole debt typed as an amount: by shares too
+    # Where shares and assets do not divide evenly (after bad debt or interest), repaying the debt's
+    # assets would not match its shares: here it reverts; by shares it clears.
+    odd = replace(
+        s,
+        market=replace(s.market, total_borrow_assets=1_000, total_borrow_shares=999_999_000),
+        position=replace(s.position, borrow_shares=333_333_333),
+    )
+    with pytest.raises(ValueError, match="arithmetic underflow"):
+        model.repay(odd.position, odd.market, assets=odd.owed)
+    assert position.check_repay(odd, odd.owed).position.borrow_shares == 0
     with boa.env.prank(borrower):
         assert tuple(morpho.repay(params, 0, s.position.borrow_shares, borrower, b"")) == (action.assets, action.shares)
     after = snap(*market)
@@ -108,7 +121,7 @@ def test_refusals__name_the_limit(market):
         position.check_repay(s, 777_123_458)
     with pytest.raises(ValueError, match=r"you have 3.000000000000000001 IDX supplied: withdraw at most that"):
         position.check_withdraw(s, 4 * 10**18)
-    short = position.Snapshot(**{**s.__dict__, "loan_balance": 10**6})
+    short = replace(s, loan_balance=10**6)
     with pytest.raises(ValueError, match=r"repaying 777.123457 USDC needs that much; you hold 1 USDC"):
         position.check_repay(short, None)
     thin = model.Market(
@@ -118,7 +131,7 @@ def test_refusals__name_the_limit(market):
         s.market.total_borrow_assets,
         s.market.total_borrow_shares,
     )
-    dry = position.Snapshot(**{**s.__dict__, "market": thin})
+    dry = replace(s, market=thin)
     with pytest.raises(ValueError, match=r"the market has 1 USDC to lend: the most you can borrow now is 1 USDC"):
         position.check_borrow(dry, 2 * 10**6)
 
