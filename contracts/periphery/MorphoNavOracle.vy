@@ -24,7 +24,12 @@
         comes (supplying, repaying and supplying collateral go on):
         SECURITY.md, "Borrowing against the index", weighs this.
 
-        No roles, nothing to configure; deploy one per market.
+        Trust model: no roles, nothing to configure; it trusts the NavFeed
+        (hence the index's adapter and its admin) and the loan feed. Deploy
+        one per market. Nothing to stop: a Morpho market's oracle is fixed
+        in its parameters, so if this one is wrong lenders withdraw,
+        borrowers repay (both go on while it reverts) and a new market is
+        opened with a new oracle.
 """
 
 from ..interfaces import IAggregatorV3
