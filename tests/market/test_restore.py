@@ -70,3 +70,15 @@ def test_check__record_of_another_chain__refused(market):
             market_record.MarketError, match="the market record is for chain 5, the node is chain 31337"
         ):
             market_record.check(other, empty.rpc)
+
+
+def test_restore__morpho_blue_owned_by_the_maker_with_the_zero_rate_irm_and_mainnets_lltvs(rpc, market):
+    from indexvault.lending.model import MAINNET_LLTVS
+    from indexvault.market import lending
+
+    morpho = market.lending.morpho
+    assert rpc.read([(morpho, lending.OWNER, ())])[0][0].lower() == market.maker.lower()
+    assert rpc.read([(morpho, lending.IS_IRM_ENABLED, (lending.ZERO_IRM,))]) == [(True,)]
+    enabled = rpc.read([(morpho, lending.IS_LLTV_ENABLED, (lltv,)) for lltv in (*MAINNET_LLTVS, 8 * 10**17)])
+    assert enabled == [(True,)] * len(MAINNET_LLTVS) + [(False,)]  # 80 %: not one of them
+    assert market.lending.lltvs == list(MAINNET_LLTVS)

@@ -15,3 +15,16 @@ def test_load__unknown_symbol__names_only_indexes_on_this_chain(tmp_path):
         deployments.load(path, "MAJ", alive=lambda record: record["vault"] in on_chain)
     with pytest.raises(deployments.DeploymentError, match=r"deployed on this chain: none$"):
         deployments.load(path, "MAJ", alive=lambda record: False)
+
+
+def test_update_index__adds_fields_keeps_the_latest_and_deployment_time(tmp_path):
+    path = tmp_path / "ethereum-local.json"
+    deployments.save(path, {"symbol": "ONE", "vault": "0x1"})
+    deployments.save(path, {"symbol": "TWO", "vault": "0x2"})
+    deployed_at = deployments.load(path, "ONE")["deployed_at"]
+    updated = deployments.update_index(path, "ONE", {"nav_feed": "0xf", "lending": {"oracle": "0xo"}})
+    assert updated == deployments.load(path, "ONE")
+    assert (updated["nav_feed"], updated["lending"], updated["deployed_at"]) == ("0xf", {"oracle": "0xo"}, deployed_at)
+    assert deployments.load(path)["symbol"] == "TWO"  # still the latest
+    with pytest.raises(deployments.DeploymentError, match="no index 'THREE'"):
+        deployments.update_index(path, "THREE", {})
