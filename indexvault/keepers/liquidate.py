@@ -161,7 +161,7 @@ def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
             continue
         base = s.redeem(used) if used else 0
 
-        def profit(seized: int, position=position, market=market, base=base) -> tuple[int, int, int] | None:
+        def profit(seized: int, position=position, market=market, used=used, base=base) -> tuple[int, int, int] | None:
             """(profit, proceeds, repaid) for seizing `seized`; None where Morpho would revert."""
             try:
                 repaid = model.liquidate(position, market, s.price, seized=seized).repaid_assets
