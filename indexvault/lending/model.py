@@ -26,6 +26,8 @@ LIQUIDATION_CURSOR = 3 * 10**17  # 0.3
 MAX_LIQUIDATION_INCENTIVE_FACTOR = 115 * 10**16  # 1.15
 VIRTUAL_SHARES = 10**6  # SharesMathLib
 VIRTUAL_ASSETS = 1
+# The LLTVs Morpho's governance has enabled on Ethereum mainnet (WAD), enabled on the local market too.
+MAINNET_LLTVS = tuple(x * 10**15 for x in (385, 625, 770, 860, 915, 945, 965, 980))
 
 
 # MathLib
@@ -202,10 +204,19 @@ def max_seizable(position: Position, market: Market, price: int) -> int:
     return min(position.collateral, by_debt)
 
 
-def oracle_price(answer: int, feed_decimals: int, collateral_decimals: int, loan_decimals: int) -> int:
-    """A USD feed's answer for one whole collateral token as Morpho's price: loan base units (the
-    loan token taken at 1 USD) per collateral base unit, scaled by 1e36, rounded down."""
-    exponent = 36 + loan_decimals - collateral_decimals - feed_decimals
+def oracle_price(
+    answer: int,
+    feed_decimals: int,
+    collateral_decimals: int,
+    loan_decimals: int,
+    loan_answer: int = 1,
+    loan_feed_decimals: int = 0,
+) -> int:
+    """A USD feed's answer for one whole collateral token as Morpho's price: loan base units per
+    collateral base unit, scaled by 1e36, rounded down. With the loan token's own USD feed
+    (`loan_answer` at `loan_feed_decimals`) it is MorphoChainlinkOracleV2's (and MorphoNavOracle's)
+    `SCALE_FACTOR * answer / loan_answer`; without, the loan token is taken at 1 USD."""
+    exponent = 36 + loan_decimals + loan_feed_decimals - collateral_decimals - feed_decimals
     if exponent >= 0:
-        return answer * 10**exponent
-    return answer // 10**-exponent
+        return answer * 10**exponent // loan_answer
+    return answer // (10**-exponent * loan_answer)

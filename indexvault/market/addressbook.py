@@ -35,7 +35,7 @@ from eth_utils import to_checksum_address
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from indexvault.config import format_errors
-from indexvault.market.record import Asset, MarketError, MarketRecord, Uniswap
+from indexvault.market.record import Asset, Lending, MarketError, MarketRecord, Uniswap
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_PATH = DATA / "mainnet.yaml"
@@ -97,12 +97,21 @@ class BookToken(_Strict):
         return self.priced_by or f"{self.token_symbol}/USD"
 
 
+class BookLending(_Strict):
+    """Morpho Blue's singleton on the network (`ape run lend` creates its markets there)."""
+
+    morpho: str
+
+    _address = field_validator("morpho")(classmethod(lambda cls, value: _address(value)))
+
+
 class AddressBook(_Strict):
     chain_id: int = Field(gt=0)
     quote: str
     uniswap: BookUniswap
     feeds: dict[str, BookFeed] = Field(min_length=1)
     tokens: dict[str, BookToken] = Field(min_length=1)
+    lending: BookLending | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> AddressBook:
@@ -111,6 +120,8 @@ class AddressBook(_Strict):
         entries = [(f"uniswap.{name}", address) for name, address in self.uniswap.model_dump().items()]
         entries += [(f"feeds.{name}.address", feed.address) for name, feed in self.feeds.items()]
         entries += [(f"tokens.{symbol}.address", token.address) for symbol, token in self.tokens.items()]
+        if self.lending is not None:
+            entries.append(("lending.morpho", self.lending.morpho))
         seen: dict[str, str] = {}
         for name in OPTIONAL_UNISWAP:
             if (getattr(self.uniswap, name) == ZERO) != (self.uniswap.swap_router == ZERO):
@@ -209,6 +220,8 @@ def market_record_from_address_book(
         depth_rule=DEPTH_RULE,
         uniswap=Uniswap(**book.uniswap.model_dump()),
         assets=assets,
+        # The LLTVs are left to the chain: `lend open` asks Morpho whether the one it uses is enabled.
+        lending=None if book.lending is None else Lending(morpho=book.lending.morpho),
     )
 
 

@@ -13,6 +13,10 @@ The depth rule (DEPTH_RULE says it in words):
 - assets that real markets pair with WETH (`weth_pool` in assets.yaml) have a
   V2 pool against WETH holding 0.25 % of their 24 h volume, at least 250k USD.
 
+Morpho Blue 1.0.0 (compiled unmodified from its npm sources, `indexvault.market.lending`) is
+deployed beside Uniswap, owned by the market maker, with the zero-rate IRM and mainnet's LLTVs
+enabled: `ape run lend open` creates an index's market there.
+
 Everything is sent through `Rpc` batches from anvil's unlocked dev account 9
 (the market maker), which also holds a thousand times each pool's tokens to
 arbitrage with. Account 0, the user's default, is left untouched.
@@ -30,6 +34,7 @@ from eth_utils import to_checksum_address
 
 from indexvault import amm, history
 from indexvault.market import uniswap as uni
+from indexvault.market.lending import deploy_morpho
 from indexvault.market.record import Asset, MarketError, MarketRecord, Pool, Uniswap
 from indexvault.market.rpc import Rpc, Tx
 
@@ -292,6 +297,10 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
     for (symbol, fee, *_), (pool,) in zip(v3_adds, v3_pools):
         pools[symbol].append(Pool(dex="v3", pair=quote, address=to_checksum_address(pool), fee=fee))
 
+    # Last, so every address deployed before it is what it was before Morpho joined the market.
+    log("deploying Morpho Blue, compiled from its npm sources")
+    lending = deploy_morpho(rpc, maker)
+
     # Post the day's closes at its last second, so the build's blocks end at the close.
     timestamp = close_timestamp(plan.date)
     rpc.transact(
@@ -326,4 +335,5 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
         depth_rule=DEPTH_RULE,
         uniswap=dex,
         assets=assets,
+        lending=lending,
     )

@@ -51,6 +51,15 @@ class Uniswap(_Strict):
     position_manager: str
 
 
+class Lending(_Strict):
+    """A lending protocol the market has (Morpho Blue): where it is, the IRM its markets use and the
+    LLTVs it has enabled (on a fork: as its governance enabled them)."""
+
+    morpho: str
+    irm: str = "0x0000000000000000000000000000000000000000"  # Morpho's zero-rate IRM
+    lltvs: list[int] = []
+
+
 class MarketRecord(_Strict):
     date: dt.date  # the snapshot the market was built from
     day: dt.date  # the day whose closes the feeds and pools show now
@@ -61,6 +70,7 @@ class MarketRecord(_Strict):
     depth_rule: str
     uniswap: Uniswap
     assets: dict[str, Asset]
+    lending: Lending | None = None  # absent in records written before Morpho was deployed
 
     def asset(self, symbol: str) -> Asset:
         if symbol not in self.assets:

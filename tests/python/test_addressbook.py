@@ -136,8 +136,20 @@ def test_record_has_the_books_addresses():
     assert record.uniswap.v2_router == "0x7a250d5630B4cF539739dF2C5dAcb4c659F2488D"
     assert record.chain_id == 1 and str(record.day) == str(record.date) == "2024-12-31"
     assert record.maker == to_checksum_address(MAKER)
+    assert record.lending.morpho == "0xBBBBBbbBBb9cC5e90e3b3Af64bdAF62C37EEFFCb"  # Morpho Blue
+    assert record.lending.lltvs == []  # left to the chain: `lend open` asks Morpho
     # It is a MarketRecord like a built market's: it survives the record's own JSON round trip.
     assert MarketRecord.model_validate_json(record.model_dump_json()) == record
+    # A record written before markets had a lending protocol still loads, without one.
+    old = record.model_dump(mode="json")
+    del old["lending"]
+    assert MarketRecord.model_validate(old).lending is None
+
+
+def test_lending__morpho_at_a_token_address__refused(raw):
+    data = copy.deepcopy(raw)
+    data["lending"]["morpho"] = data["tokens"]["USDC"]["address"]
+    assert errors(data) == [f"lending.morpho: {data['tokens']['USDC']['address']} is already tokens.USDC.address"]
 
 
 def test_record__refuses_other_chain_and_unknown_symbol():

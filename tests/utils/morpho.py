@@ -1,47 +1,44 @@
-"""Morpho Blue 1.0.0 (the published code, from `indexvault.solidity`) on titanoboa: deployed,
-a market of an index token against a loan token created, and its state read for the model."""
+"""Morpho Blue 1.0.0 on titanoboa: the published code (`indexvault.solidity`), owned by `owner`,
+with the zero-rate IRM (address 0) and mainnet's LLTVs enabled, as `ape run market build`
+deploys it on the local market."""
 
 from __future__ import annotations
 
 import json
-from functools import cache
 
 import boa
 from eth_abi import encode
 from eth_utils import keccak
 
-from indexvault.constants import ZERO_ADDRESS
 from indexvault.lending import model
 from indexvault.solidity import artifact
 
-LLTV = 770_000_000_000_000_000  # 77 %, one of the LLTVs Morpho's governance enables
+ZERO = "0x" + "00" * 20
 
 
-@cache
-def _morpho_abi():
-    return boa.loads_abi(json.dumps(artifact("Morpho")["abi"]), name="Morpho")
-
-
-def deploy_morpho(owner):
-    """Morpho with the zero-rate IRM (address 0) and LLTV enabled by `owner`."""
-    code = bytes.fromhex(artifact("Morpho")["bytecode"][2:]) + encode(["address"], [owner])
-    address, _ = boa.env.deploy_code(bytecode=code)
-    morpho = _morpho_abi().at(address)
+def deploy_morpho(owner: str):
+    """Morpho Blue, its zero-rate IRM and mainnet's LLTVs enabled by `owner`."""
+    compiled = artifact("Morpho")
+    factory = boa.loads_abi(json.dumps(compiled["abi"]), name="Morpho")
+    address, _ = boa.env.deploy_code(bytecode=bytes.fromhex(compiled["bytecode"][2:]) + encode(["address"], [owner]))
+    morpho = factory.at(address)
     with boa.env.prank(owner):
-        morpho.enableIrm(ZERO_ADDRESS)
-        morpho.enableLltv(LLTV)
+        morpho.enableIrm(ZERO)
+        for lltv in model.MAINNET_LLTVS:
+            morpho.enableLltv(lltv)
     return morpho
 
 
-def market_params(loan, collateral, oracle, lltv=LLTV) -> tuple:
-    return (str(loan), str(collateral), str(oracle), ZERO_ADDRESS, lltv)
+def market_params(loan: str, collateral: str, oracle: str, lltv: int) -> tuple:
+    return (loan, collateral, oracle, ZERO, lltv)
 
 
 def market_id(params: tuple) -> bytes:
     return keccak(encode(["address", "address", "address", "address", "uint256"], list(params)))
 
 
-def read(morpho, params: tuple, borrower) -> tuple[model.Market, model.Position]:
-    """The market's totals and `borrower`'s position, as the model takes them."""
-    totals = morpho.market(market_id(params))
-    return model.Market(params[4], *totals[:4]), model.Position(*morpho.position(market_id(params), borrower))
+def snapshot(morpho, params: tuple, user: str) -> tuple[model.Market, model.Position]:
+    """The market's totals and `user`'s position, as the model takes them."""
+    mid = market_id(params)
+    totals = morpho.market(mid)
+    return model.Market(params[4], *totals[:4]), model.Position(*morpho.position(mid, user))

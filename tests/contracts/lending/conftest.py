@@ -19,6 +19,7 @@ from tests.utils.boa_env import deployer
 
 COLLATERAL = 50 * WAD  # the borrower's index tokens
 LENT = 1_000_000 * 10**6  # the lender's USDC
+LLTV = 770_000_000_000_000_000  # 77 %, one of the LLTVs Morpho's governance enables
 
 
 def nav_price(oracle) -> int:
@@ -46,7 +47,7 @@ def lending(env):  # noqa: F811  (the fixture, by name)
     morpho = morpho_utils.deploy_morpho(owner)
     price = nav_price(env.oracle)
     price_oracle = deployer("mocks/MockMorphoOracle.vy").deploy(price)
-    params = morpho_utils.market_params(env.usdc.address, env.vault.address, price_oracle.address)
+    params = morpho_utils.market_params(env.usdc.address, env.vault.address, price_oracle.address, LLTV)
     morpho.createMarket(params)
     env.usdc.mint(lender, LENT)
     with boa.env.prank(lender):
@@ -54,7 +55,7 @@ def lending(env):  # noqa: F811  (the fixture, by name)
         morpho.supply(params, LENT, 0, lender, b"")
     with boa.env.prank(env.depositor):
         env.vault.transfer(borrower, COLLATERAL)
-    borrowed = model.max_borrow(COLLATERAL, price, morpho_utils.LLTV)
+    borrowed = model.max_borrow(COLLATERAL, price, LLTV)
     with boa.env.prank(borrower):
         env.vault.approve(morpho.address, COLLATERAL)
         morpho.supplyCollateral(params, COLLATERAL, borrower, b"")
