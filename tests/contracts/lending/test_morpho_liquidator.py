@@ -19,6 +19,10 @@ def _drop(lending, bps: int) -> int:
     return price
 
 
+def _state(lending):
+    return morpho_utils.snapshot(lending.morpho, lending.params, lending.borrower)
+
+
 def _holds_nothing(lending):
     liq = lending.liquidator.address
     assert lending.vault.balanceOf(liq) == 0
@@ -30,7 +34,7 @@ def _holds_nothing(lending):
 
 def test_liquidate__underwater__repays_morpho_and_pays_the_keeper_the_rest(lending, keeper):
     price = _drop(lending, 500)  # health factor 0.95
-    market, position = morpho_utils.snapshot(lending.morpho, lending.params, lending.borrower)
+    market, position = _state(lending)
     seized = model.max_seizable(position, market, price)
     expected = model.liquidate(position, market, price, seized=seized)
     quoted = redeem_quote(lending, seized)
@@ -39,7 +43,10 @@ def test_liquidate__underwater__repays_morpho_and_pays_the_keeper_the_rest(lendi
         profit = lending.liquidator.liquidate(lending.params, lending.borrower, seized, 0, quoted.route_args(), 0)
     assert seized < COLLATERAL  # the whole debt repaid before the collateral ran out
     assert expected.position == model.Position(0, 0, COLLATERAL - seized)
-    assert morpho_utils.snapshot(lending.morpho, lending.params, lending.borrower) == (expected.market, expected.position)
+    assert _state(lending) == (
+        expected.market,
+        expected.position,
+    )
     assert profit == quoted.total - expected.repaid_assets
     assert lending.usdc.balanceOf(keeper) - usdc_before == profit
     [log] = lending.liquidator.get_logs(include_child_logs=False)  # Morpho's and the tokens' apart
@@ -55,27 +62,30 @@ def test_liquidate__underwater__repays_morpho_and_pays_the_keeper_the_rest(lendi
 
 def test_liquidate__collateral_runs_out__bad_debt_as_the_model_says(lending, keeper):
     price = _drop(lending, 3_000)  # the collateral is worth less than the debt at the incentive
-    market, position = morpho_utils.snapshot(lending.morpho, lending.params, lending.borrower)
+    market, position = _state(lending)
     assert model.max_seizable(position, market, price) == COLLATERAL
     expected = model.liquidate(position, market, price, seized=COLLATERAL)
     quoted = redeem_quote(lending, COLLATERAL)
     with boa.env.prank(keeper):
         profit = lending.liquidator.liquidate(lending.params, lending.borrower, COLLATERAL, 0, quoted.route_args(), 0)
     assert expected.bad_debt_assets > 0
-    assert morpho_utils.snapshot(lending.morpho, lending.params, lending.borrower) == (expected.market, model.Position())
+    assert _state(lending) == (
+        expected.market,
+        model.Position(),
+    )
     assert profit == quoted.total - expected.repaid_assets
     _holds_nothing(lending)
 
 
 def test_liquidate__profit_one_under_the_minimum__reverts_and_moves_nothing(lending, keeper):
     price = _drop(lending, 500)
-    market, position = morpho_utils.snapshot(lending.morpho, lending.params, lending.borrower)
+    market, position = _state(lending)
     seized = model.max_seizable(position, market, price)
     quoted = redeem_quote(lending, seized)
     profit = quoted.total - model.liquidate(position, market, price, seized=seized).repaid_assets
     with boa.env.prank(keeper), boa.reverts("liquidator: profit below minimum"):
         lending.liquidator.liquidate(lending.params, lending.borrower, seized, 0, quoted.route_args(), profit + 1)
-    assert morpho_utils.snapshot(lending.morpho, lending.params, lending.borrower) == (market, position)
+    assert _state(lending) == (market, position)
     with boa.env.prank(keeper):  # at exactly the profit it goes through
         assert (
             lending.liquidator.liquidate(lending.params, lending.borrower, seized, 0, quoted.route_args(), profit)
@@ -85,14 +95,17 @@ def test_liquidate__profit_one_under_the_minimum__reverts_and_moves_nothing(lend
 
 def test_liquidate__by_repaid_shares__seizes_what_the_model_says(lending, keeper):
     price = _drop(lending, 500)
-    market, position = morpho_utils.snapshot(lending.morpho, lending.params, lending.borrower)
+    market, position = _state(lending)
     shares = position.borrow_shares // 3
     expected = model.liquidate(position, market, price, repaid_shares=shares)
     quoted = redeem_quote(lending, expected.seized)
     with boa.env.prank(keeper):
         profit = lending.liquidator.liquidate(lending.params, lending.borrower, 0, shares, quoted.route_args(), 0)
     assert profit == quoted.total - expected.repaid_assets
-    assert morpho_utils.snapshot(lending.morpho, lending.params, lending.borrower) == (expected.market, expected.position)
+    assert _state(lending) == (
+        expected.market,
+        expected.position,
+    )
     _holds_nothing(lending)
 
 
@@ -116,7 +129,7 @@ def test_on_morpho_liquidate__from_morpho_outside_a_liquidation__reverts(lending
 def test_liquidate__stray_tokens__go_to_the_keeper(lending, keeper, trader):
     """Holds nothing after a call: index tokens or USDC sent here by mistake go to the next keeper."""
     price = _drop(lending, 500)
-    market, position = morpho_utils.snapshot(lending.morpho, lending.params, lending.borrower)
+    market, position = _state(lending)
     seized = model.max_seizable(position, market, price)
     stray = 10**6
     lending.usdc.mint(lending.liquidator.address, stray)
