@@ -21,6 +21,11 @@ KINDS = {
     "fuzz": ("benchmarks.fuzz", "the fuzz engine's operations a second against Ape's", "make bench-fuzz"),
     "factory": ("benchmarks.factory", "gas of creating an index against Set's SetTokenCreator", "make bench-factory"),
     "matrix": ("benchmarks.matrix", "gas of mint, bid and redeem per cell of the extreme matrix", "make bench-matrix"),
+    "lending": (
+        "benchmarks.lending",
+        "the May 2021 crash: Morpho loans against the index, the liquidation keeper, bad debt",
+        "python -m benchmarks lending",
+    ),
 }
 
 

@@ -72,7 +72,7 @@ class Settings:
 
     min_profit_usd: Decimal = Decimal(1)  # on top of the gas
     gas_margin: Decimal = Decimal("0.1")  # the floor is the gas x (1 + this) + min_profit_usd
-    gas_liquidation: int = 700_000  # a MorphoLiquidator call, four components redeemed and sold
+    gas_liquidation: int = 900_000  # a MorphoLiquidator call, five components (python -m benchmarks lending: 900k)
     search_steps: int = 96
 
 

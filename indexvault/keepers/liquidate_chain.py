@@ -45,7 +45,16 @@ O_PRICE = Function("price()", "uint256")
 V_COMPONENTS = Function("components()", "address[]")
 V_AMOUNTS_FOR_REDEEM = Function("amounts_for_redeem(uint256)", "uint256[]")
 V_SYMBOL = Function("symbol()", "string")
+L_LIQUIDATE = Function(
+    "liquidate((address,address,address,address,uint256),address,uint256,uint256,(uint8,uint24,address[])[],uint256)",
+    "uint256",
+)
 DEFAULT_SETTINGS = decisions.Settings()
+LIQUIDATED_TOPIC = "0x" + keccak(text="Liquidated(address,address,address,uint256,uint256,uint256)").hex()
+# Morpho's Liquidate(id, caller, borrower, repaidAssets, repaidShares, seizedAssets, badDebtAssets, badDebtShares)
+MORPHO_LIQUIDATE_TOPIC = (
+    "0x" + keccak(text="Liquidate(bytes32,address,address,uint256,uint256,uint256,uint256,uint256)").hex()
+)
 BORROW_TOPIC = "0x" + keccak(text="Borrow(bytes32,address,address,address,uint256,uint256)").hex()
 
 
@@ -199,13 +208,68 @@ class Contracts:
     errors: tuple = ()  # the exceptions a failed transaction raises
 
 
+@dataclass(frozen=True)
+class Liquidation:
+    """What one liquidation did, from its receipt's logs."""
+
+    borrower: str
+    seized: int
+    repaid_assets: int
+    bad_debt_assets: int
+    profit: int
+
+
+@dataclass
+class RpcReceipt:
+    """A MorphoLiquidator transaction sent through `Rpc`: its gas and what Morpho and the liquidator logged."""
+
+    gas_used: int
+    liquidation: Liquidation
+
+    @property
+    def events(self) -> list:  # as `run_round` reads an Ape receipt's
+        return [_Event("Liquidated", self.liquidation.profit)]
+
+
+@dataclass(frozen=True)
+class _Event:
+    event_name: str
+    profit: int
+
+
+class RpcLiquidator:
+    """A MorphoLiquidator behind `Rpc` (a local node's unlocked accounts sign), for the market tooling
+    and the benchmarks: `liquidate(..., sender=)` as Ape's and titanoboa's contracts take it."""
+
+    def __init__(self, rpc, address: str) -> None:
+        self.rpc, self.address = rpc, address
+
+    def liquidate(self, params, borrower, seized, repaid_shares, routes, min_profit, sender) -> RpcReceipt:
+        from indexvault.market.rpc import Tx
+
+        data = L_LIQUIDATE(tuple(params), borrower, seized, repaid_shares, [tuple(r) for r in routes], min_profit)
+        [receipt] = self.rpc.transact([Tx(sender, self.address, data, f"liquidate {borrower}", gas=5_000_000)])
+        return RpcReceipt(int(receipt["gasUsed"], 16), liquidation_from_logs(receipt["logs"]))
+
+
+def liquidation_from_logs(logs: list[dict[str, Any]]) -> Liquidation:
+    """Morpho's Liquidate and the liquidator's Liquidated logs of one receipt, read."""
+    morpho = next(e for e in logs if e["topics"][0] == MORPHO_LIQUIDATE_TOPIC)
+    mine = next(e for e in logs if e["topics"][0] == LIQUIDATED_TOPIC)
+    words = bytes.fromhex(morpho["data"].removeprefix("0x"))
+    repaid, _, seized, bad, _ = (int.from_bytes(words[i : i + 32], "big") for i in range(0, 160, 32))
+    profit = int.from_bytes(bytes.fromhex(mine["data"].removeprefix("0x"))[64:96], "big")
+    return Liquidation("0x" + morpho["topics"][3][-40:], seized, repaid, bad, profit)
+
+
 @dataclass
 class Sent:
     action: decisions.Action
     ok: bool = False
     error: str | None = None
     profit: int | None = None  # loan base units, from the return value (titanoboa) or the event (Ape)
-    gas_used: int | None = None  # from the receipt (Ape)
+    gas_used: int | None = None  # from the receipt (Ape, Rpc)
+    receipt: Any = None  # what the send returned
 
 
 @dataclass
@@ -257,7 +321,7 @@ def run_round(
             sent.error = getattr(error, "message", None) or str(error).splitlines()[0]
             log(f"  {action.borrower}: failed: {sent.error}; the next round decides again")
             continue
-        sent.ok = True
+        sent.ok, sent.receipt = True, tx
         if isinstance(tx, int):  # titanoboa returns the profit
             sent.profit = tx
         else:

@@ -117,9 +117,9 @@ def test_decide__pools_below_the_oracle__unprofitable_skip_says_why():
 def test_decide__gas_counts_in_the_floor():
     market, [b] = book((10 * WAD, 770 * 10**6))
     price = NAV * 995 // 1000
-    s = snapshot(market, [b], price, gas_price=10**12)  # 700k gas at 1,000 gwei, ETH at 2,000 USD: 1,400 USD
+    s = snapshot(market, [b], price, gas_price=10**12)  # 900k gas at 1,000 gwei, ETH at 2,000 USD: 1,800 USD
     s = replace(s, eth_usd=Decimal(2_000))
-    assert liquidate.floor(s, NO_FLOOR) == 1_540 * 10**6  # x 1.1
+    assert liquidate.floor(s, NO_FLOOR) == 1_980 * 10**6  # x 1.1
     assert liquidate.decide(s, NO_FLOOR).actions == ()
 
 
