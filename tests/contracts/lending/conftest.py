@@ -8,9 +8,7 @@ from __future__ import annotations
 import boa
 import pytest
 
-from indexvault import oneasset
 from indexvault.lending import model
-from indexvault.market import pools as market_pools
 from indexvault.model import WAD
 from tests.arbitrage.conftest import env, keeper, trader  # noqa: F401  (fixtures, used by name)
 from tests.utils import MAX
@@ -25,17 +23,6 @@ LLTV = 770_000_000_000_000_000  # 77 %, one of the LLTVs Morpho's governance ena
 def nav_price(oracle) -> int:
     """The adapter's NAV per share as Morpho's price (USDC base units per index wei, 1e36)."""
     return model.oracle_price(oracle.nav_per_share(), 18, 18, 6)
-
-
-def redeem_quote(index, shares: int) -> oneasset.Quote:
-    """The package's quote for redeeming `shares` to USDC through the router, read through the fork."""
-    feeds = market_pools.feed_prices(index.reader, index.market)
-    states = market_pools.read(index.reader, index.market, feeds)
-    amounts = list(index.vault.amounts_for_redeem(shares))
-    v3 = oneasset.v3_quoter(index.reader, index.market)
-    return oneasset.quote_redeem(
-        index.market, states, feeds, list(index.vault.components()), amounts, "USDC", shares, v3
-    )
 
 
 @pytest.fixture

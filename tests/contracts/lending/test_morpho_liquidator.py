@@ -7,9 +7,10 @@ from __future__ import annotations
 import boa
 
 from indexvault.lending import model
-from tests.contracts.lending.conftest import COLLATERAL, redeem_quote
+from tests.contracts.lending.conftest import COLLATERAL
 from tests.utils import morpho as morpho_utils
 from tests.utils.boa_env import ZERO_ADDRESS, deployer
+from tests.utils.liquidation import redeem_quote
 
 
 def _drop(lending, bps: int) -> int:
