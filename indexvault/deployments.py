@@ -74,6 +74,17 @@ def save(path: Path, record: dict[str, Any]) -> None:
     _write(path, data)
 
 
+def update_index(path: Path, symbol: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Add `fields` to the recorded index `symbol` (contracts deployed for it later, as its NAV feed
+    and lending market), leaving its deployment time and the latest index as they are."""
+    data = _read(path)
+    if symbol not in data["indexes"]:
+        raise DeploymentError(f"no index {symbol!r} in {path}")
+    data["indexes"][symbol] = {**data["indexes"][symbol], **fields}
+    _write(path, data)
+    return data["indexes"][symbol]
+
+
 def save_market(path: Path, market: dict[str, Any]) -> None:
     """Record the market this network's node serves (see `indexvault.market`)."""
     data = _read(path)

@@ -27,7 +27,7 @@
         No roles, nothing to configure; deploy one per market.
 """
 
-from interfaces import IAggregatorV3
+from ..interfaces import IAggregatorV3
 
 
 interface IERC20Decimals:

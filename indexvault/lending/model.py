@@ -220,3 +220,106 @@ def oracle_price(
     if exponent >= 0:
         return answer * 10**exponent // loan_answer
     return answer // (10**-exponent * loan_answer)
+
+
+@dataclass(frozen=True)
+class Action:
+    """What one of Morpho's supply/withdraw/borrow/repay calls did: the assets and shares it moved,
+    and the position and market after it."""
+
+    assets: int
+    shares: int
+    position: Position
+    market: Market
+
+
+def _one_of(assets: int, shares: int) -> None:
+    if (assets == 0) == (shares == 0):
+        raise ValueError("inconsistent input")
+
+
+def supply(position: Position, market: Market, assets: int = 0, shares: int = 0) -> Action:
+    """`Morpho.supply`: loan assets lent to the market (shares rounded down, or assets rounded up)."""
+    _one_of(assets, shares)
+    tsa, tss = market.total_supply_assets, market.total_supply_shares
+    if assets > 0:
+        shares = to_shares_down(assets, tsa, tss)
+    else:
+        assets = to_assets_up(shares, tsa, tss)
+    return Action(
+        assets,
+        shares,
+        replace(position, supply_shares=position.supply_shares + shares),
+        replace(market, total_supply_assets=tsa + assets, total_supply_shares=tss + shares),
+    )
+
+
+def withdraw(position: Position, market: Market, assets: int = 0, shares: int = 0) -> Action:
+    """`Morpho.withdraw`: loan assets taken back from the market (shares rounded up, or assets down)."""
+    _one_of(assets, shares)
+    tsa, tss = market.total_supply_assets, market.total_supply_shares
+    if assets > 0:
+        shares = to_shares_up(assets, tsa, tss)
+    else:
+        assets = to_assets_down(shares, tsa, tss)
+    if shares > position.supply_shares or assets > tsa:
+        raise ValueError("arithmetic underflow")
+    after = replace(market, total_supply_assets=tsa - assets, total_supply_shares=tss - shares)
+    if after.total_borrow_assets > after.total_supply_assets:
+        raise ValueError("insufficient liquidity")
+    return Action(assets, shares, replace(position, supply_shares=position.supply_shares - shares), after)
+
+
+def borrow(position: Position, market: Market, price: int, assets: int = 0, shares: int = 0) -> Action:
+    """`Morpho.borrow` at oracle `price`: shares rounded up (or assets down); refused as Morpho refuses
+    a position left unhealthy ("insufficient collateral") or a market left short ("insufficient liquidity")."""
+    _one_of(assets, shares)
+    tba, tbs = market.total_borrow_assets, market.total_borrow_shares
+    if assets > 0:
+        shares = to_shares_up(assets, tba, tbs)
+    else:
+        assets = to_assets_down(shares, tba, tbs)
+    after_position = replace(position, borrow_shares=position.borrow_shares + shares)
+    after = replace(market, total_borrow_assets=tba + assets, total_borrow_shares=tbs + shares)
+    if not is_healthy(after_position, after, price):
+        raise ValueError("insufficient collateral")
+    if after.total_borrow_assets > after.total_supply_assets:
+        raise ValueError("insufficient liquidity")
+    return Action(assets, shares, after_position, after)
+
+
+def repay(position: Position, market: Market, assets: int = 0, shares: int = 0) -> Action:
+    """`Morpho.repay`: shares rounded down (or assets up); the market's borrowed assets floor at zero."""
+    _one_of(assets, shares)
+    tba, tbs = market.total_borrow_assets, market.total_borrow_shares
+    if assets > 0:
+        shares = to_shares_down(assets, tba, tbs)
+    else:
+        assets = to_assets_up(shares, tba, tbs)
+    if shares > position.borrow_shares:
+        raise ValueError("arithmetic underflow")
+    return Action(
+        assets,
+        shares,
+        replace(position, borrow_shares=position.borrow_shares - shares),
+        replace(market, total_borrow_assets=max(tba - assets, 0), total_borrow_shares=tbs - shares),
+    )
+
+
+def supply_collateral(position: Position, assets: int) -> Position:
+    """`Morpho.supplyCollateral`."""
+    if assets == 0:
+        raise ValueError("zero assets")
+    return replace(position, collateral=position.collateral + assets)
+
+
+def withdraw_collateral(position: Position, market: Market, price: int, assets: int) -> Position:
+    """`Morpho.withdrawCollateral` at oracle `price`: refused if it leaves the position unhealthy."""
+    if assets == 0:
+        raise ValueError("zero assets")
+    if assets > position.collateral:
+        raise ValueError("arithmetic underflow")
+    after = replace(position, collateral=position.collateral - assets)
+    if not is_healthy(after, market, price):
+        raise ValueError("insufficient collateral")
+    return after
