@@ -37,6 +37,7 @@ from indexvault.market.rpc import Function, RpcError
 from indexvault.units import format_amount
 
 Log = Callable[[str], None]
+ZERO = "0x" + "00" * 20
 
 M_MARKET = Function("market(bytes32)", "uint128,uint128,uint128,uint128,uint128,uint128")
 M_POSITION = Function("position(bytes32,address)", "uint256,uint128,uint128")
@@ -346,8 +347,8 @@ def summary(result: Round) -> str:
 
 
 def record_market(reader, record: dict[str, Any], market: MarketRecord) -> LendingMarket:
-    """The index's Morpho market from its deployment record (`lending`: Morpho and the market id, or the
-    market's parameters)."""
+    """The index's Morpho market from its deployment record (`lending`, as `ape run lend open` writes
+    it: Morpho and the market id, whose parameters Morpho returns; or the parameters themselves)."""
     from indexvault.deployments import DeploymentError
 
     entry = record.get("lending")
@@ -357,7 +358,12 @@ def record_market(reader, record: dict[str, Any], market: MarketRecord) -> Lendi
     if "market_id" in entry:
         return lending_market(reader, morpho, bytes.fromhex(entry["market_id"].removeprefix("0x")))
     return LendingMarket(
-        morpho, entry["loan"], record["vault"], entry["oracle"], entry.get("irm", "0x" + "00" * 20), int(entry["lltv"])
+        morpho,
+        entry["loan_token"],
+        record["vault"],
+        entry["oracle"],
+        entry.get("irm", "0x" + "00" * 20),
+        int(entry["lltv"]),
     )
 
 
@@ -375,8 +381,7 @@ def ensure_liquidator(record: dict[str, Any], account, market: MarketRecord, len
     router, record = oneasset.router(record, account, market, log)
     contract = project.MorphoLiquidator.deploy(lending.morpho, router.address, sender=account)
     log(f"  liquidator {contract.address} (deployed once for this network, on Morpho and the IndexRouter)")
-    record = {k: v for k, v in record.items() if k != "deployed_at"} | {"liquidator": contract.address}
-    deployments.save(chain.record_file(), record)
+    record = deployments.update_index(chain.record_file(), record["symbol"], {"liquidator": contract.address})
     return contract, record
 
 
