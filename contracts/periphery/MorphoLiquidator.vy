@@ -94,7 +94,8 @@ morpho: public(immutable(address))
 router: public(immutable(IIndexRouter))
 
 # @dev Set for the length of this contract's own `liquidate` (transient):
-# the callback is refused at any other time.
+# the callback is refused at any other time, and `liquidate` is not
+# re-entered (the proceeds sit here during the callback).
 _liquidating: transient(bool)
 
 
@@ -144,6 +145,8 @@ def liquidate(
            (base units).
     @return The profit, loan token base units.
     """
+    # A token's hook re-entering mid-callback would find the proceeds here.
+    assert not self._liquidating, "liquidator: reentrant call"
     loan: address = market_params.loanToken
     collateral: address = market_params.collateralToken
 

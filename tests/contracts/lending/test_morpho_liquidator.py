@@ -147,3 +147,35 @@ def test_init__zero_addresses__revert(lending):
         liquidator.deploy(ZERO_ADDRESS, lending.router.address)
     with boa.reverts("liquidator: zero router"):
         liquidator.deploy(lending.morpho.address, ZERO_ADDRESS)
+
+
+REENTERING_MORPHO = """
+# pragma version ~=0.4.3
+struct MarketParams:
+    loanToken: address
+    collateralToken: address
+    oracle: address
+    irm: address
+    lltv: uint256
+struct Route:
+    dex: uint8
+    fee: uint24
+    path: DynArray[address, 3]
+interface ILiquidator:
+    def liquidate(
+        p: MarketParams, b: address, s: uint256, r: uint256, routes: DynArray[Route, 32], m: uint256
+    ) -> uint256: nonpayable
+@external
+def liquidate(p: MarketParams, b: address, s: uint256, r: uint256, data: Bytes[8384]) -> (uint256, uint256):
+    extcall ILiquidator(msg.sender).liquidate(p, b, s, r, [], 0)
+    return 0, 0
+"""
+
+
+def test_liquidate__reentered_while_liquidating__reverts(lending, keeper):
+    """A hook re-entering `liquidate` mid-callback (where the proceeds sit) is refused: here a Morpho
+    stand-in calls back into it."""
+    morpho = boa.loads(REENTERING_MORPHO)
+    liquidator = deployer("periphery/MorphoLiquidator.vy").deploy(morpho.address, lending.router.address)
+    with boa.env.prank(keeper), boa.reverts("liquidator: reentrant call"):
+        liquidator.liquidate(lending.params, lending.borrower, 1, 0, [], 0)
