@@ -64,6 +64,7 @@ class Snapshot:
     loan_usd: Decimal = Decimal(1)  # USD per whole loan token
     gas_price: int = 0  # wei
     eth_usd: Decimal = Decimal(0)  # to price the gas
+    components: int = 1  # the index's components (each redeemed is sold: the gas grows with them)
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,10 @@ class Settings:
 
     min_profit_usd: Decimal = Decimal(1)  # on top of the gas
     gas_margin: Decimal = Decimal("0.1")  # the floor is the gas x (1 + this) + min_profit_usd
-    gas_liquidation: int = 900_000  # a MorphoLiquidator call, five components (python -m benchmarks lending: 900k)
+    # A MorphoLiquidator call: Morpho and the redeem, then a swap per component (measured: 0.90M with
+    # five components, `python -m benchmarks lending`; 1.60M with market10's ten, its end-to-end test).
+    gas_base: int = 200_000
+    gas_per_component: int = 140_000
     search_steps: int = 96
 
 
@@ -116,8 +120,13 @@ def _usd(s: Snapshot, amount: int) -> str:
     return f"{Decimal(amount) * s.loan_usd / Decimal(10**s.loan_decimals):,.2f} USD"
 
 
+def gas(s: Snapshot, settings: Settings) -> int:
+    """A liquidation's gas, estimated from the index's size."""
+    return settings.gas_base + settings.gas_per_component * s.components
+
+
 def gas_usd(s: Snapshot, settings: Settings) -> Decimal:
-    return Decimal(settings.gas_liquidation * s.gas_price) / Decimal(10**18) * s.eth_usd
+    return Decimal(gas(s, settings) * s.gas_price) / Decimal(10**18) * s.eth_usd
 
 
 def floor(s: Snapshot, settings: Settings) -> int:

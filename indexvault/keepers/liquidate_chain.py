@@ -178,6 +178,7 @@ def read_snapshot(
         loan_usd=feeds.get(loan.symbol, Decimal(1)),
         gas_price=gas_price,
         eth_usd=feeds.get("ETH", Decimal(0)),
+        components=len(components),
     )
 
 

@@ -117,10 +117,12 @@ def test_decide__pools_below_the_oracle__unprofitable_skip_says_why():
 def test_decide__gas_counts_in_the_floor():
     market, [b] = book((10 * WAD, 770 * 10**6))
     price = NAV * 995 // 1000
-    s = snapshot(market, [b], price, gas_price=10**12)  # 900k gas at 1,000 gwei, ETH at 2,000 USD: 1,800 USD
-    s = replace(s, eth_usd=Decimal(2_000))
+    s = snapshot(market, [b], price, gas_price=10**12)  # 1,000 gwei, ETH at 2,000 USD, five components:
+    s = replace(s, eth_usd=Decimal(2_000), components=5)  # 0.9M gas = 1,800 USD
+    assert liquidate.gas(s, NO_FLOOR) == 900_000
     assert liquidate.floor(s, NO_FLOOR) == 1_980 * 10**6  # x 1.1
-    assert liquidate.decide(s, NO_FLOOR).actions == ()
+    decision = liquidate.decide(s, NO_FLOOR)
+    assert decision.actions == () and "gas 1800.00 USD x 1.1" in decision.skipped[0].reason
 
 
 def test_decide__two_positions__the_second_quoted_on_what_the_first_left():
