@@ -75,7 +75,8 @@ def test_a_loan_under_water_liquidated_by_the_keeper(node, records, rpc):
 
     after = status(records)
     assert Decimal(after["debt"]) == 0
-    assert Decimal(after["collateral"]) == pytest.approx(100 - Decimal(decided.group(2)), abs=Decimal("0.001"))  # printed to 6 digits
+    seized = Decimal(decided.group(2))  # printed to six digits
+    assert Decimal(after["collateral"]) == pytest.approx(100 - seized, abs=Decimal("0.001"))
 
     again = run(records, "keeper", "liquidate", "--account", "TEST::1")
     assert "deployed once" not in again  # the recorded liquidator
