@@ -9,7 +9,6 @@ import boa
 from indexvault.lending import model
 from tests.contracts.lending.conftest import COLLATERAL
 from tests.utils import morpho as morpho_utils
-from tests.utils.boa_env import ZERO_ADDRESS, deployer
 from tests.utils.liquidation import redeem_quote
 
 
@@ -116,18 +115,7 @@ def test_liquidate__healthy_position__reverts_with_morphos_reason(lending, keepe
         lending.liquidator.liquidate(lending.params, lending.borrower, COLLATERAL // 2, 0, quoted.route_args(), 0)
 
 
-def test_on_morpho_liquidate__not_from_morpho__reverts(lending, attacker):
-    with boa.env.prank(attacker), boa.reverts("liquidator: not morpho"):
-        lending.liquidator.onMorphoLiquidate(1, b"\x00" * 128)
-
-
-def test_on_morpho_liquidate__from_morpho_outside_a_liquidation__reverts(lending):
-    """Morpho calls back whoever called it: only this contract's own `liquidate` opens the callback."""
-    with boa.env.prank(lending.morpho.address), boa.reverts("liquidator: not liquidating"):
-        lending.liquidator.onMorphoLiquidate(1, b"\x00" * 128)
-
-
-def test_liquidate__stray_tokens__go_to_the_keeper(lending, keeper, trader):
+def test_liquidate__stray_tokens__go_to_the_keeper(lending, keeper):
     """Holds nothing after a call: index tokens or USDC sent here by mistake go to the next keeper."""
     price = _drop(lending, 500)
     market, position = _state(lending)
@@ -139,43 +127,3 @@ def test_liquidate__stray_tokens__go_to_the_keeper(lending, keeper, trader):
         profit = lending.liquidator.liquidate(lending.params, lending.borrower, seized, 0, quoted.route_args(), 0)
     assert profit == quoted.total - model.liquidate(position, market, price, seized=seized).repaid_assets + stray
     _holds_nothing(lending)
-
-
-def test_init__zero_addresses__revert(lending):
-    liquidator = deployer("periphery/MorphoLiquidator.vy")
-    with boa.reverts("liquidator: zero morpho"):
-        liquidator.deploy(ZERO_ADDRESS, lending.router.address)
-    with boa.reverts("liquidator: zero router"):
-        liquidator.deploy(lending.morpho.address, ZERO_ADDRESS)
-
-
-REENTERING_MORPHO = """
-# pragma version ~=0.4.3
-struct MarketParams:
-    loanToken: address
-    collateralToken: address
-    oracle: address
-    irm: address
-    lltv: uint256
-struct Route:
-    dex: uint8
-    fee: uint24
-    path: DynArray[address, 3]
-interface ILiquidator:
-    def liquidate(
-        p: MarketParams, b: address, s: uint256, r: uint256, routes: DynArray[Route, 32], m: uint256
-    ) -> uint256: nonpayable
-@external
-def liquidate(p: MarketParams, b: address, s: uint256, r: uint256, data: Bytes[8384]) -> (uint256, uint256):
-    extcall ILiquidator(msg.sender).liquidate(p, b, s, r, [], 0)
-    return 0, 0
-"""
-
-
-def test_liquidate__reentered_while_liquidating__reverts(lending, keeper):
-    """A hook re-entering `liquidate` mid-callback (where the proceeds sit) is refused: here a Morpho
-    stand-in calls back into it."""
-    morpho = boa.loads(REENTERING_MORPHO)
-    liquidator = deployer("periphery/MorphoLiquidator.vy").deploy(morpho.address, lending.router.address)
-    with boa.env.prank(keeper), boa.reverts("liquidator: reentrant call"):
-        liquidator.liquidate(lending.params, lending.borrower, 1, 0, [], 0)
