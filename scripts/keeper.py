@@ -3,6 +3,7 @@
     ape run keeper propose --date 2024-02-01 --top 10 --cap 0.25
     ape run keeper rebalance --simulate            # read, decide, print; sign nothing
     ape run keeper rebalance --rounds 0            # until every target is met (one line a round)
+    ape run keeper liquidate --simulate            # the index's Morpho market: who is under water, what pays
 
 They take the index (`--index`, default the latest: `DeployedIndex.load`) and
 the market it trades on: the local market its node serves, or the network's
@@ -40,7 +41,7 @@ def _context(symbol):
     return index, index.trading_market()
 
 
-@click.group(short_help="Keepers: propose targets, fill auctions, arbitrage the index token's pool")
+@click.group(short_help="Keepers: propose targets, fill auctions, arbitrage the pool, liquidate loans")
 def cli():
     """Keepers for an index's Rebalancer and its token's pool."""
 
@@ -200,3 +201,33 @@ def arbitrage(symbol, account, simulate, rounds, interval, min_profit, pool_dept
             time.sleep(interval)
         keeper.round()
         done += 1
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Liquidate the loans against the index that are under water")
+@index_option()
+@account_option(prompt=False)
+@click.option("--simulate", is_flag=True, help="Read and decide, print what would be sent; sign nothing.")
+@click.option("--rounds", default=1, show_default=True, help="Rounds to run (0: until stopped).")
+@click.option("--interval", default=12.0, show_default=True, help="Seconds between rounds.")
+@click.option(
+    "--min-profit", type=DECIMAL, default=Decimal(1), show_default=True, help="USD per liquidation, after gas."
+)
+@clean_errors
+def liquidate(symbol, account, simulate, rounds, interval, min_profit):
+    """Finds every borrower of the index's Morpho market (Morpho's Borrow events), liquidates each
+    position under water through MorphoLiquidator (flash-funded by Morpho's callback: no capital;
+    the seized index tokens redeemed to the loan token through the IndexRouter), sized so the
+    pools pay for it, and prints a line per borrower saying what it decided and why. Each round
+    reads the chain again, so it is safe to stop and start at any time."""
+    from indexvault.keepers import liquidate as liquidation
+    from indexvault.keepers import liquidate_chain
+
+    account = None if simulate else signer(account)
+    settings = liquidation.Settings(min_profit_usd=min_profit)
+    done = 0
+    while rounds == 0 or done < rounds:
+        if done:
+            time.sleep(interval)
+        result = liquidate_chain.round_on_network(account, symbol, settings, click.echo)
+        done += 1
+        click.echo(f"round {done}: {liquidate_chain.summary(result)}")

@@ -1,0 +1,83 @@
+"""The README's liquidation story as a user types it, on `make market-node`'s node (127.0.0.1:8545):
+market10 deployed and minted, its Morpho market opened, a loan at a health factor of 1.03, the
+market replayed to 2024-01-03 (the index's NAV -6.5 %), and one `ape run keeper liquidate` round (a
+second account, no capital) that repays the whole debt at Morpho's price; a second round finds
+nothing to do. `--simulate` signs nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+
+import pytest
+
+from indexvault.market.rpc import Rpc
+from tests.utils.node import PORT, ROOT, MarketNode, ape_run
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    return tmp_path_factory.mktemp("deployments")
+
+
+@pytest.fixture(scope="module")
+def node(records):
+    market = MarketNode(records)
+    yield market
+    market.stop()
+
+
+@pytest.fixture(scope="module")
+def rpc(node):
+    return Rpc(f"http://127.0.0.1:{PORT}")
+
+
+def run(records, *args: str) -> str:
+    result = ape_run(records, *args)
+    assert result.returncode == 0, result.stdout
+    assert "Traceback" not in result.stdout
+    return result.stdout
+
+
+def status(records) -> dict:
+    return json.loads(run(records, "lend", "status", "--json"))
+
+
+def test_a_loan_under_water_liquidated_by_the_keeper(node, records, rpc):
+    run(records, "deploy", str(ROOT / "examples" / "market10.yaml"), "--yes")
+    run(records, "mint", "--shares", "100")
+    run(records, "lend", "open")
+    run(records, "lend", "supply", "100")
+    borrow = (Decimal(status(records)["max_borrow"]) * Decimal("0.97")).quantize(Decimal("0.01"))
+    run(records, "lend", "borrow", str(borrow))
+    before = status(records)
+    assert Decimal(before["health_factor"]) == pytest.approx(Decimal(1) / Decimal("0.97"), abs=Decimal("0.001"))
+
+    block = rpc.call("eth_blockNumber")
+    healthy = run(records, "keeper", "liquidate", "--simulate")
+    assert re.search(r"\[simulate\] skip +0x[0-9a-f]{40}: healthy, health factor 1\.03\d\d", healthy), healthy
+    assert "round 1: 1 borrowers, 0 under water, 0 liquidations decided, 0 sent" in healthy
+    assert rpc.call("eth_blockNumber") == block
+
+    run(records, "market", "replay", "--to", "2024-01-03")
+    out = run(records, "keeper", "liquidate", "--account", "TEST::1")
+    assert re.search(r"liquidator 0x[0-9a-fA-F]{40} \(deployed once", out), out
+    decided = re.search(
+        r"liquidate (0x[0-9a-f]{40}): under water \(health factor 0\.9\d+\); seize ([\d.]+) MKT10 \(max seizable\), "
+        r"repay ([\d,.]+) USDC; the router pays ([\d,.]+) USDC: profit ([\d,.]+) USD",
+        out,
+    )
+    assert decided, out
+    assert Decimal(decided.group(3).replace(",", "")) == pytest.approx(Decimal(before["debt"]), abs=Decimal("0.01"))
+    assert re.search(r"liquidated: profit [\d,.]+ USDC, gas [\d,]+", out), out
+    assert "round 1: 1 borrowers, 1 under water, 1 liquidations decided, 1 sent" in out
+
+    after = status(records)
+    assert Decimal(after["debt"]) == 0
+    seized = Decimal(decided.group(2))  # printed to six digits
+    assert Decimal(after["collateral"]) == pytest.approx(100 - seized, abs=Decimal("0.001"))
+
+    again = run(records, "keeper", "liquidate", "--account", "TEST::1")
+    assert "deployed once" not in again  # the recorded liquidator
+    assert "no debt" in again and "0 liquidations decided" in again
