@@ -8,7 +8,8 @@ build --date 2021-05-01``, built here if missing; it carries Morpho Blue
 by value, fees 0.1 % to mint and to redeem) is deployed with its oracle
 adapter on the market's feeds, its NavFeed, a MorphoNavOracle over it (the
 loan token at 1 USD), the IndexRouter and the MorphoLiquidator; Morpho gets
-a market of the index token against USDC at 77 % LLTV, a lender supplies
+a market of the index token against USDC at the LLTV `ape run lend open` chooses
+(62.5 %, `indexvault.lending.position.DEFAULT_LLTV`), a lender supplies
 10M USDC, and seven borrowers each post ``COLLATERAL_USD`` of index tokens
 and borrow to health factors 1.05 to 2.00 at the oracle's price.
 
@@ -54,7 +55,7 @@ from benchmarks import ROOT, BenchError, log
 from indexvault.constants import MAX_UINT256, WAD
 from indexvault.keepers import liquidate as decisions
 from indexvault.keepers import liquidate_chain as keeper
-from indexvault.lending import model
+from indexvault.lending import model, position
 from indexvault.market import node as market_node
 from indexvault.market import pools as market_pools
 from indexvault.market import record as market_record
@@ -76,7 +77,7 @@ BASKET = {
 }
 NAV_PER_SHARE = Decimal(100)
 FEE = WAD // 1000
-LLTV = 770 * 10**15
+LLTV = position.DEFAULT_LLTV  # what `ape run lend open` lists an index at
 HEALTH = (
     Decimal("1.05"),
     Decimal("1.10"),
