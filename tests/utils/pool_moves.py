@@ -38,3 +38,15 @@ def move_pools(reader, market, who, symbol: str, factor: Decimal, pick=lambda st
     for state in market_pools.read(reader, market):
         if state.asset.symbol == symbol and pick(state):
             assert abs(state.price_usd / state.feed_usd - factor) < Decimal("0.01"), state.label
+
+
+def feed_answer(asset) -> int:
+    """The answer a market asset's feed gives now (its proxy's latestRoundData)."""
+    out = boa.env.raw_call(asset.feed, data=bytes.fromhex(uni.FEED_LATEST()[2:]), simulate=True).output
+    return uni.FEED_LATEST.decode("0x" + bytes(out).hex())[1]
+
+
+def post_answer(asset, answer: int) -> None:
+    """A new answer for a market asset, posted where the market posts it (`Asset.poster`)."""
+    to, post = asset.poster
+    boa.env.raw_call(to, data=bytes.fromhex(post(answer)[2:]))

@@ -12,9 +12,8 @@ import boa
 from indexvault.lending import model
 from indexvault.market import uniswap as uni
 from tests.attacks.lending.conftest import LLTV
-from tests.utils import MAX
+from tests.utils import MAX, pool_moves
 from tests.utils import morpho as morpho_utils
-from tests.utils.boa_env import deployer
 from tests.utils.liquidation import redeem_quote
 from tests.utils.market_vault import fund
 
@@ -87,8 +86,7 @@ def test_mint_and_redeem_around_a_liquidation__price_unchanged_and_the_liquidati
         m.vault.mint(10 * supply, [MAX] * len(amounts), attacker)
     assert abs(m.morpho_oracle.price() - before) <= 10**16  # one unit of the 8-decimal NAV
     btc = m.market.assets["BTC"]
-    feed = deployer("mocks/MockFeed.vy").at(btc.feed)
-    feed.set_answer(feed.latestRoundData()[1] * 90 // 100)
+    pool_moves.post_answer(btc, pool_moves.feed_answer(btc) * 90 // 100)
     price = m.morpho_oracle.price()
     market, position = morpho_utils.snapshot(m.morpho, m.params, m.borrower)
     assert not model.is_healthy(position, market, price)
