@@ -374,12 +374,13 @@ def ensure_liquidator(record: dict[str, Any], account, market: MarketRecord, len
     from ape import chain as ape_chain
     from ape import project
 
-    from indexvault import chain, deployments
+    from indexvault import chain, deployments, oneasset_router
 
     address = record.get("liquidator")
     if address and ape_chain.provider.get_code(address):
         return project.MorphoLiquidator.at(address), record
-    router, record = oneasset.router(record, account, market, log)
+    router, index = oneasset_router.router(record, account, market, log)
+    record = index.record
     contract = project.MorphoLiquidator.deploy(lending.morpho, router.address, sender=account)
     log(f"  liquidator {contract.address} (deployed once for this network, on Morpho and the IndexRouter)")
     record = deployments.update_index(chain.record_file(), record["symbol"], {"liquidator": contract.address})
