@@ -12,7 +12,7 @@ reason, while mint and redeem in kind, which never read the oracle, go on
 paying exactly what the units say.
 
 Each failure's reason on its own is tested in
-`tests/contracts/test_oracle.py` and `tests/contracts/test_oracle_sequencer.py`;
+`tests/contracts/oracle/test_oracle.py` and `tests/contracts/oracle/test_oracle_sequencer.py`;
 here they are applied to a vault in the middle of a rebalance."""
 
 import boa

@@ -10,7 +10,7 @@ import boa
 import pytest
 
 from indexvault.model import WAD
-from tests.arbitrage.conftest import env, keeper, trader  # noqa: F401  (fixtures, used by name)
+from tests.contracts.periphery.arbitrage.conftest import env, keeper, trader  # noqa: F401  (fixtures, used by name)
 from tests.utils.boa_env import deployer
 
 TIMELOCK = 3_600

@@ -12,7 +12,7 @@ the quote.
 
 A front-run large enough to push the mint past its bound makes it revert
 ("router: max in exceeded") and nothing is spent:
-`tests/oneasset/test_mint_from.py::test_mint_from__front_run_moves_a_pool__reverts_on_max_in_rather_than_overpay`."""
+`tests/contracts/periphery/router/test_mint_from.py::test_mint_from__front_run_moves_a_pool__reverts_on_max_in_rather_than_overpay`."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from indexvault import oneasset
 from indexvault.market import pools as market_pools
 from indexvault.market import replay as market_replay
 from indexvault.model import WAD
-from tests.arbitrage.conftest import DEADLINE, fund
+from tests.contracts.periphery.arbitrage.conftest import DEADLINE, fund
 from tests.utils import MAX
 from tests.utils.attacks import worth
 from tests.utils.pool_moves import move_pools, swap

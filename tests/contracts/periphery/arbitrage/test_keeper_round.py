@@ -14,7 +14,7 @@ import pytest
 from indexvault import amm
 from indexvault.keepers import arbitrage
 from indexvault.market import uniswap as uni
-from tests.arbitrage.conftest import DEADLINE
+from tests.contracts.periphery.arbitrage.conftest import DEADLINE
 from tests.utils.boa_env import events
 
 GAS_PRICE = 10**9  # 1 gwei

@@ -12,7 +12,7 @@ from eth_utils import keccak
 
 from indexvault import oneasset
 from indexvault.model import WAD
-from tests.oneasset.conftest import balances, quote
+from tests.contracts.periphery.router.conftest import balances, quote
 from tests.utils.boa_env import events
 
 SHARES = 10 * WAD

@@ -29,7 +29,7 @@ NO_DATA = "navfeed: no data present"
 # Aave V3's own AaveOracle, the hardhat artifact the npm package ships (the
 # published bytecode, unmodified). AAVE_CORE_V3_DIR points elsewhere (an
 # `npm pack` extracted) when node_modules lacks the package.
-AAVE_CORE_V3 = Path(os.environ.get("AAVE_CORE_V3_DIR", Path(__file__).parents[2] / "node_modules/@aave/core-v3"))
+AAVE_CORE_V3 = Path(os.environ.get("AAVE_CORE_V3_DIR", Path(__file__).parents[3] / "node_modules/@aave/core-v3"))
 AAVE_ORACLE = AAVE_CORE_V3 / "artifacts/contracts/misc/AaveOracle.sol/AaveOracle.json"
 
 

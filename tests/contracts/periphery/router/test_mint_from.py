@@ -10,7 +10,7 @@ import boa
 
 from indexvault import oneasset
 from indexvault.model import WAD
-from tests.oneasset.conftest import balances, fund, quote
+from tests.contracts.periphery.router.conftest import balances, fund, quote
 from tests.utils import MAX
 from tests.utils.boa_env import events
 

@@ -12,7 +12,7 @@ import pytest
 from indexvault import oneasset
 from indexvault.market.pools import read as read_pools
 from indexvault.model import WAD
-from tests.oneasset.conftest import fund, quote
+from tests.contracts.periphery.router.conftest import fund, quote
 
 DEADLINE = 2**63
 
