@@ -19,14 +19,13 @@ import boa
 import pytest
 
 from indexvault.model import WAD, amount_in, amount_out
-from tests.utils import MAX
+from tests.utils import BTC, MAX
 from tests.utils.attacks import backed
 from tests.utils.boa_env import ZERO_ADDRESS, deployer
 from tests.utils.oracle import hex_address
 
 GRACE = 3_600
 SHARES = 3 * WAD + 1
-BTC = 10**8
 
 
 @pytest.fixture

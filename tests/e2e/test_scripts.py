@@ -13,21 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.utils.node import ROOT, _env, ape_run, readme_node
+from tests.utils.node import ROOT, _env, ape_run
 
 DEMO = ROOT / "examples" / "demo.yaml"
-
-
-@pytest.fixture(scope="module")
-def node():
-    anvil = readme_node()
-    yield anvil
-    anvil.stop()
-
-
-@pytest.fixture(scope="module")
-def records(tmp_path_factory):
-    return tmp_path_factory.mktemp("deployments")
 
 
 @pytest.fixture(scope="module")

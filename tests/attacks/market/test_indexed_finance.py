@@ -30,10 +30,10 @@ from indexvault.keepers import arbitrage
 from indexvault.market import pools as market_pools
 from indexvault.market import uniswap as uni
 from indexvault.model import WAD
-from tests.contracts.periphery.arbitrage.conftest import DEADLINE, fund
-from tests.utils import MAX
+from tests.utils import DEADLINE, MAX
 from tests.utils.attacks import worth
 from tests.utils.boa_env import deployer
+from tests.utils.market_vault import fund
 from tests.utils.pool_moves import move_pools
 
 V2 = 0  # RebalanceBidder's route through a Uniswap V2 pair

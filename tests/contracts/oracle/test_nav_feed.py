@@ -16,11 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexvault.model import WAD, feed_answer, feed_live_answer
+from tests.utils import DAY, MAX
 from tests.utils.boa_env import ZERO_ADDRESS, deployer, events
 from tests.utils.oracle import usd_value
 
-MAX = 2**256 - 1
-DAY = 86_400
 MINTED = 250 * WAD + 7
 REDEEM_FEE = WAD // 200  # 0.5 %
 # One 8-decimal feed per component of the (6, 8, 18) basket: answer, heartbeat.

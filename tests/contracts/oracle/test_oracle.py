@@ -5,12 +5,10 @@ import boa
 import pytest
 
 from indexvault.model import WAD, YEAR, amount_out, preview_accrual
-from tests.utils import MAX
+from tests.utils import ADMIN_ROLE, MAX, MISSING_ROLE
 from tests.utils.boa_env import ZERO_ADDRESS, deployer, events
 from tests.utils.oracle import hex_address, normalise, usd_value
 
-MISSING_ROLE = "access_control: account is missing role"
-ADMIN_ROLE = b"\x00" * 32
 MASK40 = 2**40 - 1
 
 # One feed per component of the (6, 8, 18) basket: answer, feed decimals, heartbeat.

@@ -4,10 +4,9 @@ is down, nor within the grace period after it comes back up."""
 import boa
 import pytest
 
-from tests.utils import MAX
+from tests.utils import MAX, MISSING_ROLE
 from tests.utils.boa_env import ZERO_ADDRESS, events
 
-MISSING_ROLE = "access_control: account is missing role"
 GRACE = 3_600
 UP, DOWN = 0, 1
 

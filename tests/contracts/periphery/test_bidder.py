@@ -23,8 +23,8 @@ TIMELOCK, BAND = 3_600, 5 * 10**16
 
 
 @pytest.fixture(scope="module")
-def forked(node):
-    with boa.fork(node.url, block_identifier="latest"):
+def forked(restored_node):
+    with boa.fork(restored_node.url, block_identifier="latest"):
         yield
 
 

@@ -5,12 +5,9 @@ import pytest
 from eth_utils import keccak
 
 from indexvault.model import WAD
-from tests.utils import MAX
+from tests.utils import ADMIN_ROLE, MANAGER_ROLE, MAX, MISSING_ROLE
 from tests.utils.boa_env import events
 
-MISSING_ROLE = "access_control: account is missing role"
-ADMIN_ROLE = b"\x00" * 32
-MANAGER_ROLE = keccak(text="MANAGER_ROLE")
 GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
 ACTORS = ["admin", "manager", "guardian", "fee_recipient", "depositor", "attacker"]
 

@@ -14,30 +14,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from eth_utils import keccak
 
 from indexvault.chain import fingerprint
 from indexvault.market.rpc import Function, Rpc
-from tests.utils.node import ROOT, _env, ape_run, readme_node
+from tests.utils import REBALANCER_ROLE
+from tests.utils.node import ROOT, _env, ape_run
 
 DEMO = ROOT / "examples" / "demo.yaml"
 R_TIMELOCK = Function("timelock()", "uint256")
 R_QUOTE = Function("quote()", "address")
 V_HAS_ROLE = Function("hasRole(bytes32,address)", "bool")
-REBALANCER_ROLE = keccak(text="REBALANCER_ROLE")
 SECOND = ROOT / "examples" / "second.yaml"
-
-
-@pytest.fixture(scope="module")
-def node():
-    anvil = readme_node()
-    yield anvil
-    anvil.stop()
-
-
-@pytest.fixture(scope="module")
-def records(tmp_path_factory):
-    return tmp_path_factory.mktemp("deployments")
 
 
 def read(records: Path) -> dict:

@@ -12,26 +12,9 @@ import pytest
 
 from indexvault import amm
 from indexvault.keepers import arbitrage
-from indexvault.market import node as market_node
 
 SHARES = 1_000
 DEPTH_USD = Decimal(40_000)
-
-
-@pytest.fixture(scope="module")
-def ape_node(saved_market, tmp_path_factory):
-    """Ape connected to a restored node, deployments recorded in a temporary folder."""
-    node = market_node.restore(saved_market)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("INDEXVAULT_DEPLOYMENTS", str(tmp_path_factory.mktemp("deployments")))
-    from ape import networks
-
-    try:
-        with networks.ethereum.local.use_provider("foundry", provider_settings={"host": node.url}):
-            yield node
-    finally:
-        mp.undo()
-        node.stop()
 
 
 @pytest.fixture(scope="module")

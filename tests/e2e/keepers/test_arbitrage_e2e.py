@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from indexvault.market.rpc import Rpc
-from tests.utils.node import PORT, ROOT, MarketNode, ape_run
+from tests.utils.node import PORT, ROOT, ape_run
 
 # "pool 149.9804, NAV 99.9865, band [99.5868, 100.6349]: above the cost band" (the side only after a
 # trade or a swap; a decision gives its reason first)
@@ -33,16 +33,7 @@ def line_after(out: str, prefix: str) -> str:
     return lines[-1]
 
 
-@pytest.fixture(scope="module")
-def records(tmp_path_factory):
-    return tmp_path_factory.mktemp("deployments")
-
-
-@pytest.fixture(scope="module")
-def node(records):
-    market = MarketNode(records)
-    yield market
-    market.stop()
+README_NODE = "market"  # make market-node (tests/e2e/conftest.py)
 
 
 @pytest.fixture(scope="module")

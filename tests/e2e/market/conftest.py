@@ -1,4 +1,4 @@
-"""A fresh node from the saved market for every test: restoring takes a
+"""A fresh node from the saved market for every market test: restoring takes a
 tenth of a second, so no test sees another's trades."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from indexvault.market import node as market_node
 
 
 @pytest.fixture
-def node(saved_market):
+def fresh_node(saved_market):
     anvil = market_node.restore(saved_market)
     yield anvil
     anvil.stop()
 
 
 @pytest.fixture
-def rpc(node):
-    return node.rpc
+def rpc(fresh_node):
+    return fresh_node.rpc

@@ -12,19 +12,9 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from tests.utils.node import ROOT, MarketNode, ape_run
+from tests.utils.node import ROOT, ape_run
 
-
-@pytest.fixture(scope="module")
-def records(tmp_path_factory):
-    return tmp_path_factory.mktemp("deployments")
-
-
-@pytest.fixture(scope="module")
-def node(records):
-    market = MarketNode(records)
-    yield market
-    market.stop()
+README_NODE = "market"  # make market-node (tests/e2e/conftest.py)
 
 
 def test_status__every_pool_at_its_feed(node, records):

@@ -12,19 +12,9 @@ import pytest
 from indexvault.market import record as market_record
 from indexvault.market import uniswap as uni
 from indexvault.market.rpc import Rpc, Tx
-from tests.utils.node import PORT, ROOT, MarketNode, ape_run
+from tests.utils.node import PORT, ROOT, ape_run
 
-
-@pytest.fixture(scope="module")
-def records(tmp_path_factory):
-    return tmp_path_factory.mktemp("deployments")
-
-
-@pytest.fixture(scope="module")
-def node(records):
-    market = MarketNode(records)
-    yield market
-    market.stop()
+README_NODE = "market"  # make market-node (tests/e2e/conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -14,32 +14,32 @@ import pytest
 from indexvault import amm
 from indexvault.keepers import arbitrage
 from indexvault.market import uniswap as uni
-from tests.contracts.periphery.arbitrage.conftest import DEADLINE
+from tests.utils import DEADLINE
 from tests.utils.boa_env import events
 
 GAS_PRICE = 10**9  # 1 gwei
 SETTINGS = arbitrage.Settings(min_profit_usd=Decimal(1))
 
 
-def shock(env, trader, factor: Fraction):
+def shock(pooled_index, trader, factor: Fraction):
     """Another trader moves the index token's pool price by `factor` (1.5: +50 %)."""
-    snap = arbitrage.read_snapshot(env.reader, env.market, env.deployment, GAS_PRICE)
-    quote = env.usdc.address
+    snap = arbitrage.read_snapshot(pooled_index.reader, pooled_index.market, pooled_index.deployment, GAS_PRICE)
+    quote = pooled_index.usdc.address
     if factor > 1:  # buy shares with USDC: the pool's shares-per-USDC falls by the factor
         amount = amm.v2_amount_to_price(snap.pool_quote, snap.pool_shares, 1 / (snap.price * factor))
-        path = [quote, env.vault.address]
+        path = [quote, pooled_index.vault.address]
     else:
         amount = amm.v2_amount_to_price(snap.pool_shares, snap.pool_quote, snap.price * factor)
         # the trader sells shares it holds: bought from the depositor
-        with boa.env.prank(env.depositor):
-            env.vault.transfer(trader, amount)
-        path = [env.vault.address, quote]
+        with boa.env.prank(pooled_index.depositor):
+            pooled_index.vault.transfer(trader, amount)
+        path = [pooled_index.vault.address, quote]
     boa.env.raw_call(
-        env.market.uniswap.v2_router,
+        pooled_index.market.uniswap.v2_router,
         sender=trader,
         data=bytes.fromhex(uni.V2_SWAP_EXACT_IN(amount, 0, path, trader, DEADLINE)[2:]),
     )
-    return arbitrage.read_snapshot(env.reader, env.market, env.deployment, GAS_PRICE)
+    return arbitrage.read_snapshot(pooled_index.reader, pooled_index.market, pooled_index.deployment, GAS_PRICE)
 
 
 def _ratio(snap, price):
@@ -47,14 +47,20 @@ def _ratio(snap, price):
 
 
 @pytest.mark.parametrize("factor, kind", [(Fraction(3, 2), "mint_and_sell"), (Fraction(1, 2), "buy_and_redeem")])
-def test_keeper_round__shocked_pool__is_back_inside_the_band(env, trader, keeper, factor, kind):
-    shocked = shock(env, trader, factor)
+def test_keeper_round__shocked_pool__is_back_inside_the_band(pooled_index, trader, keeper, factor, kind):
+    shocked = shock(pooled_index, trader, factor)
     b = arbitrage.band(shocked)
     assert not (b.lower <= shocked.price <= b.upper)
-    usdc_before = env.usdc.balanceOf(keeper)
+    usdc_before = pooled_index.usdc.balanceOf(keeper)
     lines = []
     result = arbitrage.run_round(
-        env.reader, env.market, env.deployment, env.contracts, SETTINGS, GAS_PRICE, log=lines.append
+        pooled_index.reader,
+        pooled_index.market,
+        pooled_index.deployment,
+        pooled_index.contracts,
+        SETTINGS,
+        GAS_PRICE,
+        log=lines.append,
     )
     assert result.decision.kind == kind, lines
     assert result.ok, result.error
@@ -63,64 +69,91 @@ def test_keeper_round__shocked_pool__is_back_inside_the_band(env, trader, keeper
     print(
         f"\n{kind}: pool/NAV {_ratio(shocked, shocked.price):.4f} -> {_ratio(after, after.price):.6f}, "
         f"band [{_ratio(after, b_after.lower):.6f}, {_ratio(after, b_after.upper):.6f}]; "
-        f"profit {(env.usdc.balanceOf(keeper) - usdc_before) / 1e6:.2f} USDC; " + lines[0]
+        f"profit {(pooled_index.usdc.balanceOf(keeper) - usdc_before) / 1e6:.2f} USDC; " + lines[0]
     )
     assert b_after.lower <= after.price <= b_after.upper
-    assert env.usdc.balanceOf(keeper) - usdc_before >= result.decision.min_profit
+    assert pooled_index.usdc.balanceOf(keeper) - usdc_before >= result.decision.min_profit
     # The contract holds nothing after the transaction.
-    for token in [*env.tokens.values(), env.vault]:
-        assert token.balanceOf(env.arb.address) == 0
+    for token in [*pooled_index.tokens.values(), pooled_index.vault]:
+        assert token.balanceOf(pooled_index.arb.address) == 0
     # A second round finds nothing to do, and says why.
     again = arbitrage.run_round(
-        env.reader, env.market, env.deployment, env.contracts, SETTINGS, GAS_PRICE, log=lambda line: None
+        pooled_index.reader,
+        pooled_index.market,
+        pooled_index.deployment,
+        pooled_index.contracts,
+        SETTINGS,
+        GAS_PRICE,
+        log=lambda line: None,
     )
     assert again.decision.kind is None and "inside the cost band" in again.decision.reason
 
 
-def test_keeper_round__simulate__decides_and_sends_nothing(env, trader, keeper):
-    shock(env, trader, Fraction(3, 2))
-    before = env.usdc.balanceOf(keeper)
+def test_keeper_round__simulate__decides_and_sends_nothing(pooled_index, trader, keeper):
+    shock(pooled_index, trader, Fraction(3, 2))
+    before = pooled_index.usdc.balanceOf(keeper)
     result = arbitrage.run_round(
-        env.reader, env.market, env.deployment, env.contracts, SETTINGS, GAS_PRICE, simulate=True, log=lambda line: None
+        pooled_index.reader,
+        pooled_index.market,
+        pooled_index.deployment,
+        pooled_index.contracts,
+        SETTINGS,
+        GAS_PRICE,
+        simulate=True,
+        log=lambda line: None,
     )
     assert result.decision.kind == "mint_and_sell" and not result.sent
-    assert env.usdc.balanceOf(keeper) == before
+    assert pooled_index.usdc.balanceOf(keeper) == before
 
 
-def _balances(env, holders):
-    return {(str(h), name): t.balanceOf(h) for h in holders for name, t in [*env.tokens.items(), ("TIDX", env.vault)]}
+def _balances(pooled_index, holders):
+    return {
+        (str(h), name): t.balanceOf(h)
+        for h in holders
+        for name, t in [*pooled_index.tokens.items(), ("TIDX", pooled_index.vault)]
+    }
 
 
-def test_mint_and_sell__at_nav__reverts_unprofitable_and_moves_nothing(env, keeper):
-    mint, _, _ = arbitrage._quotes(env.reader, env.market, env.deployment, 10 * 10**18)
+def test_mint_and_sell__at_nav__reverts_unprofitable_and_moves_nothing(pooled_index, keeper):
+    mint, _, _ = arbitrage._quotes(pooled_index.reader, pooled_index.market, pooled_index.deployment, 10 * 10**18)
     max_in = mint.bound(Decimal("0.005"))
     with boa.env.prank(keeper):
-        env.usdc.approve(env.arb.address, max_in)
-    holders = [keeper, env.arb.address, env.pool, env.vault.address]
-    before = _balances(env, holders)
+        pooled_index.usdc.approve(pooled_index.arb.address, max_in)
+    holders = [keeper, pooled_index.arb.address, pooled_index.pool, pooled_index.vault.address]
+    before = _balances(pooled_index, holders)
     with boa.env.prank(keeper), boa.reverts("arbitrage: unprofitable"):
-        env.arb.mint_and_sell(env.vault.address, env.usdc.address, max_in, 10 * 10**18, mint.route_args(), 0, DEADLINE)
-    assert _balances(env, holders) == before
+        pooled_index.arb.mint_and_sell(
+            pooled_index.vault.address, pooled_index.usdc.address, max_in, 10 * 10**18, mint.route_args(), 0, DEADLINE
+        )
+    assert _balances(pooled_index, holders) == before
 
 
-def test_buy_and_redeem__at_nav__reverts_unprofitable_and_moves_nothing(env, keeper):
-    _, redeem, _ = arbitrage._quotes(env.reader, env.market, env.deployment, 10 * 10**18)
+def test_buy_and_redeem__at_nav__reverts_unprofitable_and_moves_nothing(pooled_index, keeper):
+    _, redeem, _ = arbitrage._quotes(pooled_index.reader, pooled_index.market, pooled_index.deployment, 10 * 10**18)
     amount = 1_000 * 10**6
     with boa.env.prank(keeper):
-        env.usdc.approve(env.arb.address, amount)
-    holders = [keeper, env.arb.address, env.pool, env.vault.address]
-    before = _balances(env, holders)
+        pooled_index.usdc.approve(pooled_index.arb.address, amount)
+    holders = [keeper, pooled_index.arb.address, pooled_index.pool, pooled_index.vault.address]
+    before = _balances(pooled_index, holders)
     with boa.env.prank(keeper), boa.reverts("arbitrage: unprofitable"):
-        env.arb.buy_and_redeem(env.vault.address, env.usdc.address, amount, redeem.route_args(), 0, DEADLINE)
-    assert _balances(env, holders) == before
+        pooled_index.arb.buy_and_redeem(
+            pooled_index.vault.address, pooled_index.usdc.address, amount, redeem.route_args(), 0, DEADLINE
+        )
+    assert _balances(pooled_index, holders) == before
 
 
-def test_mint_and_sell__profitable__pays_the_keeper_and_logs(env, trader, keeper):
-    shock(env, trader, Fraction(3, 2))
-    before = env.usdc.balanceOf(keeper)
+def test_mint_and_sell__profitable__pays_the_keeper_and_logs(pooled_index, trader, keeper):
+    shock(pooled_index, trader, Fraction(3, 2))
+    before = pooled_index.usdc.balanceOf(keeper)
     result = arbitrage.run_round(
-        env.reader, env.market, env.deployment, env.contracts, SETTINGS, GAS_PRICE, log=lambda line: None
+        pooled_index.reader,
+        pooled_index.market,
+        pooled_index.deployment,
+        pooled_index.contracts,
+        SETTINGS,
+        GAS_PRICE,
+        log=lambda line: None,
     )
-    [log] = events(env.arb, "Arbitraged")
+    [log] = events(pooled_index.arb, "Arbitraged")
     assert log.caller == keeper and log.minted and log.shares == result.decision.shares
-    assert log.quote_out - log.quote_in == env.usdc.balanceOf(keeper) - before
+    assert log.quote_out - log.quote_in == pooled_index.usdc.balanceOf(keeper) - before

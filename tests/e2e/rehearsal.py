@@ -60,7 +60,7 @@ from indexvault.market import uniswap as uni
 from indexvault.market.node import Anvil
 from indexvault.market.rpc import Function, Tx
 
-ROOT = Path(__file__).resolve().parents[1]  # the repository: commands run from it
+ROOT = Path(__file__).resolve().parents[2]  # the repository: commands run from it
 MNEMONIC = "test test test test test test test test test test test junk"  # Ape's and anvil's test mnemonic
 ALIAS = "rehearsal"
 # A test passphrase for a throwaway keystore in a temporary folder.
