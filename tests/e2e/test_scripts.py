@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.utils.node import ROOT, _env, ape_run
+from tests.utils.node import ROOT, ape_run
 
 DEMO = ROOT / "examples" / "demo.yaml"
 
@@ -102,23 +99,6 @@ def test_mint_zero_and_redeem_dust__refused_before_sending(node, records, deploy
     )
     for result in (zero, dust):
         assert "reverted" not in result.stdout and "Traceback" not in result.stdout
-
-
-def test_demo__leaves_no_record(tmp_path):
-    # `make demo` starts and stops its own anvil (APE_FOUNDRY_HOST=auto: any free port, not 8545).
-    records = tmp_path / "deployments"
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "ape"), "run", "demo", "--network", "ethereum:local:foundry"],
-        cwd=ROOT,
-        env={**_env(records), "APE_FOUNDRY_HOST": "auto"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout
-    assert "== 5. status" in result.stdout
-    assert not records.exists() or not any(records.iterdir())
 
 
 def test_redeem__more_than_held__clear_message(node, records, deployed):
