@@ -318,10 +318,11 @@ def market(saved_market) -> market_record.MarketRecord:
     return market_record.load(saved_market / market_node.RECORD_FILE)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def forked(saved_market):
-    """Titanoboa forking a node freshly restored from the saved market (no disk
-    cache: every restored node has the same block numbers but its own state)."""
+    """Titanoboa forking a node restored from the saved market, one per module (no disk cache: every
+    restored node has the same block numbers but its own state). `isolated_fork` anchors each test, so
+    every test starts from the fork as the module's fixtures left it, as on a fresh one."""
     anvil = market_node.restore(saved_market)
     try:
         with boa.fork(anvil.url, block_identifier="latest", cache_dir=None):
@@ -330,7 +331,18 @@ def forked(saved_market):
         anvil.stop()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
+def isolated_fork(request):
+    """A test on a fork runs inside an anchor of it: what it sends, and its time travel, are undone after."""
+    if "forked" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("forked")  # set up with the module, before this anchor
+    with boa.env.anchor():
+        yield
+
+
+@pytest.fixture(scope="module")
 def reader(forked):
     return BoaReader()
 
@@ -343,12 +355,12 @@ def restored_node(saved_market):
     anvil.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def trader(forked):
     return boa.env.generate_address("trader")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def pooled_index(forked, market, reader, keeper, trader):
     """An index of four market assets (WBTC, WETH, ADA, USDC; fees 0.1 % each way) on the fork, its oracle
     adapter, the IndexRouter, IndexArbitrage, and a Uniswap V2 pool of the index token against USDC

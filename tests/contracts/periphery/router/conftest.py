@@ -1,5 +1,5 @@
-"""Fixtures for the one-asset router: the saved market restored on a fresh
-node for every test (a tenth of a second), titanoboa forking it, and a vault
+"""Fixtures for the one-asset router: titanoboa forking the saved market restored
+for the module (every test from an anchor of it, tests/conftest.py), and a vault
 of four market assets with the router on the market's Uniswap routers.
 
 The basket: WBTC (V2 and V3 pools against USDC, V2 against WETH), WETH (V2
@@ -19,18 +19,18 @@ from tests.utils.market_vault import seeded_vault
 SEEDED = 100 * WAD  # minted in kind by the depositor before each test
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def minter(forked):
     return boa.env.generate_address("minter")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def market_tokens(forked, market):
     token = deployer("mocks/MockToken.vy")
     return {s: token.at(a.token) for s, a in market.assets.items()}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def router_index(forked, market, reader, market_tokens, depositor):
     """The vault (mint and redeem fees 0.1 %), seeded in kind by the
     depositor, and the router."""
