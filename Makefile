@@ -90,7 +90,7 @@ test-contracts: install
 	$(RUN) pytest -p no:ape_test tests/contracts -q
 
 test-integration: install
-	$(RUN) pytest -p no:ape_test tests/integration -q
+	$(RUN) pytest -p no:ape_test tests/e2e -q
 
 # Every benchmark is `python -m benchmarks KIND` (benchmarks/README.md); each writes its JSON in benchmarks/results/.
 # Gas, side by side with Set Protocol v2 and the floor (anvil on a random port; 8545 is left alone).

@@ -4,7 +4,7 @@ components {1, 10, 50, 128} x token decimals {6, 8, 18, 27}.
     python -m benchmarks matrix          # from the repository root, about a minute
 
 Each cell is the vault, oracle adapter and Rebalancer that the matrix
-property test (`tests/matrix/`) checks for values, set up by the same code
+property test (`tests/contracts/matrix/`) checks for values, set up by the same code
 (`benchmarks/matrix_cells.py`) in titanoboa. Measured per cell, each call with
 storage and accounts cold as a new transaction has them: a first mint of
 1,000 shares, a bid taking half of what the auction has left (less where

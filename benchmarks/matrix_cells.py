@@ -2,7 +2,7 @@
 token decimals {6, 8, 18, 27}, with units from 1 base unit to the vault's
 largest (2^96 - 1) and prices from 1e-6 to 1e9 USD, its oracle adapter and a
 Rebalancer with a running auction; shared by the property test
-(`tests/matrix/`) and the gas benchmark (`python -m benchmarks matrix`)."""
+(`tests/contracts/matrix/`) and the gas benchmark (`python -m benchmarks matrix`)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ Fractions or Decimals for prices), rounded as the contracts round.
 Pure: no chain, no Ape, no web3. The market builder and replay, the market
 swap command, the one-asset quotes, both keepers and the fuzz engine all
 call these functions; tests hold them to the deployed pools
-(`tests/market/test_swaps.py`, `tests/oneasset/test_quote.py`).
+(`tests/e2e/market/test_swaps.py`, `tests/contracts/periphery/router/test_quote.py`).
 
 Names say what they solve for:
 - `v2_amount_out(amount_in, ...)`: what a pair pays for an exact input (getAmountOut);

@@ -21,7 +21,7 @@ quote to the base unit and holds nothing afterwards). The band charges the
 routes' measured cost (ROUTE_COST, 18 bps each way); the report's profit is
 what the router and the pool actually paid, less the gas estimate. Only the
 pool's seed is minted in kind. IndexArbitrage's own checks (atomicity,
-"arbitrage: unprofitable") are tested on the market in tests/arbitrage.
+"arbitrage: unprofitable") are tested on the market in tests/contracts/periphery/arbitrage.
 
 Invariant 7: after each arbitrage round, the pool's price is inside the
 cost band around NAV, or the keeper said why not (unprofitable after gas,

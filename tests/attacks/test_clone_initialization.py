@@ -17,10 +17,10 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak
 
+from tests.utils import MISSING_ROLE
 from tests.utils.boa_env import WAD, ZERO_ADDRESS, deployer
 from tests.utils.factory import HEARTBEAT, IndexParams, at, clone_at, deploy_factory, deploy_implementations
 
-MISSING_ROLE = "access_control: account is missing role"
 PERMIT_TYPEHASH = keccak(b"Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)")
 DOMAIN_TYPEHASH = keccak(b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
 

@@ -14,10 +14,9 @@ import boa
 import pytest
 
 from indexvault.model import WAD
-from tests.utils import MAX
+from tests.utils import DAY, MAX
 from tests.utils.attacks import worth
 
-DAY = 86_400
 ATTACK = 1_000 * WAD  # ten times the honest supply
 
 

@@ -9,7 +9,7 @@ Here shares are priced from units fixed at deployment, never from balances:
 the donation changes no share's value, the victim pays exactly pro rata, and
 the attacker loses what he donated.
 
-`tests/contracts/test_donation.py` runs the first-minter attack over the
+`tests/contracts/vault/test_donation.py` runs the first-minter attack over the
 6/8/18 and no-return baskets with exact ledgers; this module adds 27
 decimals, the donation made before the first mint, and the attacker's and
 the victim's value at the oracle's prices."""

@@ -12,21 +12,20 @@ reason, while mint and redeem in kind, which never read the oracle, go on
 paying exactly what the units say.
 
 Each failure's reason on its own is tested in
-`tests/contracts/test_oracle.py` and `tests/contracts/test_oracle_sequencer.py`;
+`tests/contracts/oracle/test_oracle.py` and `tests/contracts/oracle/test_oracle_sequencer.py`;
 here they are applied to a vault in the middle of a rebalance."""
 
 import boa
 import pytest
 
 from indexvault.model import WAD, amount_in, amount_out
-from tests.utils import MAX
+from tests.utils import BTC, MAX
 from tests.utils.attacks import backed
 from tests.utils.boa_env import ZERO_ADDRESS, deployer
 from tests.utils.oracle import hex_address
 
 GRACE = 3_600
 SHARES = 3 * WAD + 1
-BTC = 10**8
 
 
 @pytest.fixture

@@ -14,13 +14,12 @@ import boa
 import pytest
 
 from indexvault.model import WAD
-from tests.utils import MAX
+from tests.utils import MAX, MISSING_ROLE
 from tests.utils.boa_env import ZERO_ADDRESS, deployer
 from tests.utils.oracle import hex_address
 
 MINTED = 100 * WAD + 17
 HEARTBEAT = 86_400
-MISSING_ROLE = "access_control: account is missing role"
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import boa
 import pytest
 
 from indexvault.lending import model
-from tests.arbitrage.conftest import env, keeper, trader  # noqa: F401  (fixtures, used by name)
 from tests.utils import MAX, ZERO_ADDRESS
 from tests.utils import morpho as morpho_utils
 from tests.utils.boa_env import deployer
@@ -27,9 +26,10 @@ def attacker(forked):
 
 
 @pytest.fixture
-def lender_market(env, attacker):  # noqa: F811  (the fixture, by name)
+def lender_market(pooled_index, attacker):
     """`env` with `nav_feed`, `morpho_oracle`, `morpho`, `params`, `borrower` (HF 1.01) and `liquidator`;
     the attacker holds index tokens and USDC."""
+    env = pooled_index  # the arbitrage tests' index (tests/conftest.py)
     nav_feed = deployer("NavFeed.vy").deploy(env.oracle.address, 0)
     oracle = deployer("periphery/MorphoNavOracle.vy").deploy(
         nav_feed.address, DAY, ZERO_ADDRESS, 0, env.vault.address, env.usdc.address

@@ -1,8 +1,6 @@
-"""The attacks on the saved market: titanoboa forking a node restored from it
-(the root conftest), and the arbitrage tests' index on it (WBTC, WETH, ADA,
-USDC; its oracle adapter, IndexRouter, IndexArbitrage and the index token's
-USDC pool), imported rather than built again, with a Rebalancer auction
-running on it."""
+"""The attacks on the saved market: the root conftest's pooled index (WBTC, WETH, ADA, USDC; its oracle
+adapter, IndexRouter, IndexArbitrage and the index token's USDC pool on a fork of the restored market),
+with a Rebalancer auction running on it."""
 
 from __future__ import annotations
 
@@ -10,7 +8,6 @@ import boa
 import pytest
 
 from indexvault.model import WAD
-from tests.arbitrage.conftest import env, keeper, trader  # noqa: F401  (fixtures, used by name)
 from tests.utils.boa_env import deployer
 
 TIMELOCK = 3_600
@@ -19,14 +16,10 @@ START_FACTOR = WAD + WAD // 50  # the auction opens 2 % in the vault's favour
 
 
 @pytest.fixture
-def attacker(forked):
-    return boa.env.generate_address("attacker")
-
-
-@pytest.fixture
-def auction(env):  # noqa: F811  (the fixture, by name)
-    """A Rebalancer on the env's vault, quoting in USDC, at the first second of
+def auction(pooled_index):
+    """A Rebalancer on the pooled index's vault, quoting in USDC, at the first second of
     an auction that sells a fifth of the WBTC and buys a tenth more WETH."""
+    env = pooled_index
     admin = env.manager
     with boa.env.prank(admin):
         rebalancer = deployer("Rebalancer.vy").deploy(

@@ -14,7 +14,7 @@ mint and redeem from units, so the attacker ends with no more than he
 started (everything valued at the oracle's prices, token by token), and the
 honest holder's shares are worth no less.
 
-`tests/keepers/test_adversarial_rebalance.py` runs the same lever through
+`tests/attacks/keepers/test_adversarial_rebalance.py` runs the same lever through
 Ape against a single bid (pools moved 50 %, the bid still at oracle x
 factor)."""
 
@@ -30,10 +30,10 @@ from indexvault.keepers import arbitrage, arbitrage_runner
 from indexvault.market import pools as market_pools
 from indexvault.market import uniswap as uni
 from indexvault.model import WAD
-from tests.arbitrage.conftest import DEADLINE, fund
-from tests.utils import MAX
+from tests.utils import DEADLINE, MAX
 from tests.utils.attacks import worth
 from tests.utils.boa_env import deployer
+from tests.utils.market_vault import fund
 from tests.utils.pool_moves import move_pools
 
 V2 = 0  # RebalanceBidder's route through a Uniswap V2 pair

@@ -23,10 +23,9 @@ import pytest
 from indexvault import amm
 from indexvault.market import uniswap as uni
 from indexvault.model import WAD
-from tests.utils import MAX
+from tests.utils import DEADLINE, MAX
 from tests.utils.boa_env import deployer
 
-DEADLINE = 2**63
 DIRECT, V2, V3 = 0, 1, 2
 DEEP_FEE, THIN_FEE = 500, 10_000  # the honest pool and the attacker's, both USDT/USDC
 DUST = 1_000  # the attacker's whole stake: 0.001 USDT

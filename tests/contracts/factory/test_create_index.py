@@ -7,14 +7,11 @@ import boa
 import pytest
 from eth_utils import keccak
 
-from tests.utils import MAX
+from tests.utils import ADMIN_ROLE, MANAGER_ROLE, MAX, REBALANCER_ROLE
 from tests.utils.boa_env import WAD, ZERO_ADDRESS, events
 from tests.utils.factory import BAND, DAY, HEARTBEAT, REBALANCE_TIMELOCK, VERSION, deploy_factory
 
-ADMIN_ROLE = b"\x00" * 32
-MANAGER_ROLE = keccak(text="MANAGER_ROLE")
 GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
-REBALANCER_ROLE = keccak(text="REBALANCER_ROLE")
 PROPOSER_ROLE = keccak(text="PROPOSER_ROLE")
 EXECUTOR_ROLE = keccak(text="EXECUTOR_ROLE")
 CANCELLER_ROLE = keccak(text="CANCELLER_ROLE")

@@ -5,12 +5,11 @@ import boa
 import pytest
 from eth_utils import keccak
 
+from tests.utils import MANAGER_ROLE, MISSING_ROLE
 from tests.utils.boa_env import WAD, ZERO_ADDRESS, deployer, events
 from tests.utils.factory import DAY, HEARTBEAT
 
-MISSING_ROLE = "access_control: account is missing role"
 NOT_READY = "timelock_controller: operation is not ready"
-MANAGER_ROLE = keccak(text="MANAGER_ROLE")
 ZERO_BYTES32 = b"\x00" * 32
 SALT = keccak(text="salt")
 DELAY = 2 * DAY  # the launched index's minimum delay

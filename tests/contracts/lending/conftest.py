@@ -1,5 +1,5 @@
-"""Fixtures for the lending contracts on the saved market: the arbitrage tests' index (WBTC, WETH, ADA,
-USDC; its adapter, the IndexRouter and the index token's USDC pool, imported rather than built again),
+"""Fixtures for the lending contracts on the saved market: the arbitrage tests' index (`pooled_index`: WBTC, WETH, ADA,
+USDC; its adapter, the IndexRouter and the index token's USDC pool),
 Morpho Blue 1.0.0 (the published code) with a market of the index token against USDC at 77 % LLTV priced
 by a settable oracle, a lender's USDC in it, a borrower at the LLTV, and the MorphoLiquidator."""
 
@@ -10,7 +10,6 @@ import pytest
 
 from indexvault.lending import model
 from indexvault.model import WAD
-from tests.arbitrage.conftest import env, keeper, trader  # noqa: F401  (fixtures, used by name)
 from tests.utils import MAX
 from tests.utils import morpho as morpho_utils
 from tests.utils.boa_env import deployer
@@ -26,9 +25,10 @@ def nav_price(oracle) -> int:
 
 
 @pytest.fixture
-def lending(env):  # noqa: F811  (the fixture, by name)
+def lending(pooled_index):
     """`env` with Morpho, the market (`params`, `price_oracle`), the lender, the borrower at the LLTV
     (`borrower`, owing `borrowed` USDC) and the liquidator."""
+    env = pooled_index  # the arbitrage tests' index (tests/conftest.py)
     owner = boa.env.generate_address("morpho_owner")
     lender, borrower = boa.env.generate_address("lender"), boa.env.generate_address("borrower")
     morpho = morpho_utils.deploy_morpho(owner)

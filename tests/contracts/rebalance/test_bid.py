@@ -9,7 +9,7 @@ import pytest
 
 from indexvault import auction_model
 from indexvault.model import WAD, preview_accrual
-from tests.utils import MAX
+from tests.utils import BTC, MAX
 from tests.utils.boa_env import ZERO_ADDRESS, events
 from tests.utils.oracle import hex_address
 from tests.utils.rebalance import (
@@ -22,8 +22,6 @@ from tests.utils.rebalance import (
     to_start,
     unit_of,
 )
-
-BTC = 10**8
 
 
 def _step(env) -> int:

@@ -11,10 +11,9 @@ more than the vault holds beyond the token's claims.
 
 import boa
 
-from tests.utils import MAX
+from tests.utils import BTC, MAX
 
 WBTC_SLOT = 1
-BTC = 10**8
 
 
 def _seize(env, token, amount):

@@ -7,12 +7,11 @@ import boa
 import pytest
 
 from indexvault.model import WAD
-from tests.utils import MAX
+from tests.utils import BTC, MAX
 from tests.utils.boa_env import ZERO_ADDRESS, deployer, events, index_lens
 from tests.utils.ledger import SHARES, SUPPLY, Ledger
 from tests.utils.rebalance import MINTED, UNITS, WBTC_TARGET, expected_bid, to_start, unit_of
 
-BTC = 10**8
 PAY, PAY_SHORT, REENTER_MINT, REENTER_REDEEM, REENTER_BID = range(5)
 DATA = b"swap path"
 

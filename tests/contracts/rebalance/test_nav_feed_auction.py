@@ -5,10 +5,8 @@ rounding: at par it stays, at a discount it falls."""
 import boa
 
 from indexvault.model import WAD
-from tests.utils import MAX
+from tests.utils import BTC, MAX
 from tests.utils.boa_env import deployer
-
-BTC = 10**8
 
 
 def test_bid__raises_the_feed_by_at_most_the_bidders_premium(auction, keeper):

@@ -5,9 +5,8 @@ units the bid left, whoever bids."""
 import boa
 
 from indexvault.model import WAD, amount_in, amount_out
-from tests.utils import MAX
+from tests.utils import BTC, MAX
 
-BTC = 10**8
 SHARES = 50 * WAD + 3
 
 

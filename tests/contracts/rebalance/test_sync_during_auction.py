@@ -10,10 +10,8 @@ vault's balance out as the vault (an issuer wiping a blocklisted holder).
 import boa
 
 from indexvault.model import UNIT_SCALE
-from tests.utils import MAX
+from tests.utils import BTC, MAX
 from tests.utils.boa_env import events
-
-BTC = 10**8
 
 
 def _value(env, who) -> int:

@@ -9,25 +9,14 @@ import json
 import re
 from decimal import Decimal
 
-import pytest
-
 from indexvault.market.rpc import Function, Rpc
-from tests.utils.node import PORT, ROOT, MarketNode, ape_run
+from tests.utils.node import PORT, ROOT, ape_run
 
 MORPHO_POSITION = Function("position(bytes32,address)", "uint256,uint128,uint128")
 ACCOUNT_0 = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # anvil's first dev account, the commands' default
 
 
-@pytest.fixture(scope="module")
-def records(tmp_path_factory):
-    return tmp_path_factory.mktemp("deployments")
-
-
-@pytest.fixture(scope="module")
-def node(records):
-    market = MarketNode(records)
-    yield market
-    market.stop()
+README_NODE = "market"  # `make market-node`: the saved market on 127.0.0.1:8545 (tests/e2e/conftest.py)
 
 
 def run(records, *args: str) -> str:

@@ -13,19 +13,9 @@ from decimal import Decimal
 import pytest
 
 from indexvault.market.rpc import Rpc
-from tests.utils.node import PORT, ROOT, MarketNode, ape_run
+from tests.utils.node import PORT, ROOT, ape_run
 
-
-@pytest.fixture(scope="module")
-def records(tmp_path_factory):
-    return tmp_path_factory.mktemp("deployments")
-
-
-@pytest.fixture(scope="module")
-def node(records):
-    market = MarketNode(records)
-    yield market
-    market.stop()
+README_NODE = "market"  # `make market-node`: the saved market on 127.0.0.1:8545 (tests/e2e/conftest.py)
 
 
 @pytest.fixture(scope="module")

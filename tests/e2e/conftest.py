@@ -1,0 +1,25 @@
+"""The end-to-end tests' node and deployment records, defined once for every module.
+
+`node` is the node the README tells a user to start, where it puts it (127.0.0.1:8545): `make anvil`'s
+empty anvil, or `make market-node`'s saved market (`ape run market serve`) for a module that sets
+`README_NODE = "market"`. Every module that uses it runs on one xdist worker (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.utils.node import MarketNode, readme_node
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory):
+    """The module's INDEXVAULT_DEPLOYMENTS folder."""
+    return tmp_path_factory.mktemp("deployments")
+
+
+@pytest.fixture(scope="module")
+def node(request, records):
+    kind = getattr(request.module, "README_NODE", "anvil")
+    started = MarketNode(records) if kind == "market" else readme_node()
+    yield started
+    started.stop()
