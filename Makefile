@@ -84,7 +84,7 @@ format: $(STAMP_LINT)
 # state, and the scripts end to end on anvil, on two workers (the end-to-end tests that use
 # 127.0.0.1:8545 share one; see tests/conftest.py).
 test: install lint layers $(MARKET)
-	$(RUN) pytest -p no:ape_test tests -q -n 2 --dist loadgroup
+	$(RUN) pytest -p no:ape_test tests -q -n 2 --dist loadgroup --durations=30
 
 test-contracts: install
 	$(RUN) pytest -p no:ape_test tests/contracts -q
