@@ -57,10 +57,9 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if getattr(item, "module", None) in on_8545:
             item.add_marker(pytest.mark.xdist_group("readme-node-8545"))
-    # The 8545 group is the longest unit one worker runs alone: sent first, so the other worker takes
-    # the rest meanwhile instead of the group starting when everything else is done (a stable sort:
-    # every module keeps its order).
-    items.sort(key=lambda item: getattr(item, "module", None) not in on_8545)
+        elif getattr(item, "module", None) and item.module.__name__.endswith("test_rehearsal"):
+            # Its module-scoped rehearsal (about 3 min) runs once, on one worker, not once on each.
+            item.add_marker(pytest.mark.xdist_group("rehearsal"))
 
 
 # The in-memory chain: anchors, named actors, factories.
