@@ -42,6 +42,7 @@ MOCK_MINT = Function("mint(address,uint256)")
 WETH_DEPOSIT = Function("deposit()")
 FEED_SET = Function("set_answer(int256)")  # the project's MockFeed
 AGGREGATOR_UPDATE = Function("updateAnswer(int256)")  # Chainlink's MockV3Aggregator
+AGGREGATOR_UPDATE_ROUND = Function("updateRoundData(uint80,int256,uint256,uint256)")  # the same, one round given
 FEED_LATEST = Function("latestRoundData()", "uint80,int256,uint256,uint256,uint80")
 V2_GET_PAIR = Function("getPair(address,address)", "address")
 V2_RESERVES = Function("getReserves()", "uint112,uint112,uint32")
