@@ -166,3 +166,23 @@ def test_decide__any_position__sends_only_what_morpho_accepts_and_pays(collatera
         assert action.profit >= action.min_profit
     if not decision.actions:
         assert decision.skipped[0].reason.startswith(("healthy", "no debt", "under water"))
+
+
+def test_decide__large_position_in_shallow_pools__a_few_hundred_quotes():
+    """A position of 850,641 index tokens, 36 % down, pools too shallow to take it whole: the search for
+    the most profitable size and then the largest that pays asks the pools 356 quotes, not one per size left
+    over (the search once stopped after a fixed number of steps and tried ~10^7 sizes one by one: two
+    minutes, found when this module's property test drew such a position)."""
+    collateral = 850_640_718_432_569_186_879_866
+    market, [b] = book((collateral, model.max_borrow(collateral, NAV, LLTV)))
+    pools, quotes = shallow(7_880_302_144_961), []
+
+    def counted(shares: int) -> int:
+        quotes.append(shares)
+        return pools(shares)
+
+    price = NAV * (10_000 - 3_632) // 10_000
+    decision = liquidate.decide(snapshot(market, [b], price, redeem=counted), NO_FLOOR)
+    [action] = decision.actions
+    assert action.seized < model.max_seizable(b.position, market, price)  # the pools, not Morpho, set the size
+    assert action.profit >= 0 and len(quotes) < 400
