@@ -132,7 +132,7 @@ def test_forked_vault_holds_its_invariants(forked_world):
     run_state_machine_as_test(
         ForkedVaultMachine,
         settings=settings(
-            max_examples=15, stateful_step_count=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+            max_examples=8, stateful_step_count=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
         ),
     )
     assert forked_world.vault_ops == 0  # every example started from the same world
