@@ -97,9 +97,11 @@ test-integration: install
 bench: install
 	$(RUN) python -m benchmarks gas
 
-# A long-running local node for `ape run deploy|mint|redeem|status` (Ctrl-C stops it).
+# A long-running local node for `ape run deploy|mint|redeem|status` (Ctrl-C stops it). PORT=8546 starts a
+# second one beside it; commands use it with APE_FOUNDRY_HOST=http://127.0.0.1:8546 (README, "Two local nodes").
+PORT ?= 8545
 anvil: install
-	$(RUN) anvil
+	$(RUN) anvil --port $(PORT)
 
 # The local market of MARKET_DATE (top 20 assets, Uniswap V2 and V3), built once and
 # saved in markets/; rebuilt when the market code or the data change.
@@ -109,7 +111,7 @@ $(MARKET): $(MARKET_SOURCES) $(BUILD) | install
 
 # A long-running node serving the saved market on 127.0.0.1:8545 (Ctrl-C stops it).
 market-node: $(MARKET)
-	$(RUN) ape run market serve --date $(MARKET_DATE)
+	$(RUN) ape run market serve --date $(MARKET_DATE) --port $(PORT)
 
 # Build, restore and replay timings; writes benchmarks/results/market.json.
 bench-market: $(MARKET)

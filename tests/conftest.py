@@ -49,14 +49,15 @@ LAUNCHED_SHARES = 1_000  # index tokens the Ape-launched index mints (100 USD ea
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(items):
     """`make test` runs on two workers (pytest-xdist, `--dist loadgroup`). The end-to-end tests run
-    the README's commands against a node where the README puts it, 127.0.0.1:8545 (the `node`
-    fixture, tests/e2e/conftest.py), so every test of a module that uses it goes to one worker, one
-    after another. Everything else (the rehearsal's anvil and every restored market included) takes
+    the README's commands against a node where the README puts it, 127.0.0.1:8545, or its second node
+    on 8546 for a module that sets `README_PORT` (the `node` fixture, tests/e2e/conftest.py), so every
+    test of the modules on one port goes to one worker, one after another, and the two ports' modules
+    run side by side. Everything else (the rehearsal's anvil and every restored market included) takes
     a free port and runs on either worker."""
-    on_8545 = {item.module for item in items if "node" in getattr(item, "fixturenames", ())}
+    on_node = {item.module for item in items if "node" in getattr(item, "fixturenames", ())}
     for item in items:
-        if getattr(item, "module", None) in on_8545:
-            item.add_marker(pytest.mark.xdist_group("readme-node-8545"))
+        if getattr(item, "module", None) in on_node:
+            item.add_marker(pytest.mark.xdist_group(f"readme-node-{getattr(item.module, 'README_PORT', 8545)}"))
         elif getattr(item, "module", None) and item.module.__name__.endswith("test_rehearsal"):
             # Its module-scoped rehearsal (about 3 min) runs once, on one worker, not once on each.
             item.add_marker(pytest.mark.xdist_group("rehearsal"))

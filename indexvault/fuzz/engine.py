@@ -678,7 +678,8 @@ class World:
             # 24,000 posts an empty block went from 6 to 78 ms and a campaign from ~520 to ~260
             # operations a second. The adapter reads only the latest round, so nothing it checks
             # changes.
-            self.plan(None, asset.aggregator, data(uni.AGGREGATOR_UPDATE_ROUND, FUZZ_ROUND, answer, self.now, self.now), "feed")
+            post = data(uni.AGGREGATOR_UPDATE_ROUND, FUZZ_ROUND, answer, self.now, self.now)
+            self.plan(None, asset.aggregator, post, "feed")
         else:
             to, post = asset.poster
             self.plan(None, to, data(post, answer), "feed")

@@ -1,4 +1,4 @@
-"""The scripts end to end, as a user runs them: `make anvil` (a node on 8545),
+"""The scripts end to end, as a user runs them: `make anvil` (here the README's second node, 8546),
 then `ape run deploy|mint|status|redeem` with no settings the README does not give."""
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from tests.utils.node import ROOT, ape_run
+from tests.utils.node import ROOT, SECOND_PORT, ape_run
 
 DEMO = ROOT / "examples" / "demo.yaml"
+
+README_PORT = SECOND_PORT  # the README's second node (tests/utils/node.py), beside the 8545 modules
 
 
 @pytest.fixture(scope="module")

@@ -16,15 +16,17 @@ from pathlib import Path
 import pytest
 
 from indexvault.chain import fingerprint
-from indexvault.market.rpc import Function, Rpc
+from indexvault.market.rpc import Function
 from tests.utils import REBALANCER_ROLE
-from tests.utils.node import ROOT, _env, ape_run
+from tests.utils.node import ROOT, SECOND_PORT, _env, ape_run, readme_rpc
 
 DEMO = ROOT / "examples" / "demo.yaml"
 R_TIMELOCK = Function("timelock()", "uint256")
 R_QUOTE = Function("quote()", "address")
 V_HAS_ROLE = Function("hasRole(bytes32,address)", "bool")
 SECOND = ROOT / "examples" / "second.yaml"
+
+README_PORT = SECOND_PORT  # the README's second node (tests/utils/node.py), beside the 8545 modules
 
 
 def read(records: Path) -> dict:
@@ -95,7 +97,7 @@ def test_create_index__rebalance_section__its_rebalancer_made_by_the_factory(two
     address before, whatever the README said)."""
     maj = read(records)["indexes"]["MAJ"]
     assert maj["quote_symbol"] == "USDC" and maj["auction"] == 86_400
-    rpc = Rpc("http://127.0.0.1:8545")
+    rpc = readme_rpc()
     (timelock,), (quote,) = rpc.read([(maj["rebalancer"], R_TIMELOCK, ()), (maj["rebalancer"], R_QUOTE, ())])
     assert timelock == 86_400 and quote.lower() == maj["quote"].lower()
 
@@ -120,7 +122,7 @@ def test_add_rebalancer__factory_index__queued_in_its_timelock_then_executed(two
     assert f"rebalancer {pending} now holds DCI's REBALANCER_ROLE" in done.stdout
     dci = read(records)["indexes"]["DCI"]
     assert dci["rebalancer"] == pending and "pending_rebalancer" not in dci
-    (granted,) = Rpc("http://127.0.0.1:8545").read([(dci["vault"], V_HAS_ROLE, (REBALANCER_ROLE, pending))])[0]
+    (granted,) = readme_rpc().read([(dci["vault"], V_HAS_ROLE, (REBALANCER_ROLE, pending))])[0]
     assert granted is True
 
 

@@ -12,8 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from indexvault.market.rpc import Rpc
-from tests.utils.node import PORT, ROOT, ape_run
+from tests.utils.node import ROOT, ape_run, readme_rpc
 
 # "pool 149.9804, NAV 99.9865, band [99.5868, 100.6349]: above the cost band" (the side only after a
 # trade or a swap; a decision gives its reason first)
@@ -38,7 +37,7 @@ README_NODE = "market"  # make market-node (tests/e2e/conftest.py)
 
 @pytest.fixture(scope="module")
 def rpc(node):
-    return Rpc(f"http://127.0.0.1:{PORT}")
+    return readme_rpc()
 
 
 def run(records, *args: str) -> str:

@@ -9,8 +9,8 @@ import json
 import re
 from decimal import Decimal
 
-from indexvault.market.rpc import Function, Rpc
-from tests.utils.node import PORT, ROOT, ape_run
+from indexvault.market.rpc import Function
+from tests.utils.node import ROOT, ape_run, readme_rpc
 
 MORPHO_POSITION = Function("position(bytes32,address)", "uint256,uint128,uint128")
 ACCOUNT_0 = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # anvil's first dev account, the commands' default
@@ -33,7 +33,7 @@ def figure(out: str, label: str) -> str:
 
 
 def test_borrow_against_the_index__as_the_readme_types_it(node, records):
-    rpc = Rpc(f"http://127.0.0.1:{PORT}")
+    rpc = readme_rpc()
     run(records, "deploy", str(ROOT / "examples" / "market10.yaml"), "--yes")
     run(records, "mint", "--shares", "10")
 

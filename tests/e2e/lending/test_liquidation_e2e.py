@@ -12,15 +12,15 @@ from decimal import Decimal
 
 import pytest
 
-from indexvault.market.rpc import Rpc
-from tests.utils.node import PORT, ROOT, ape_run
+from tests.utils.node import ROOT, SECOND_PORT, ape_run, readme_rpc
 
 README_NODE = "market"  # `make market-node`: the saved market on 127.0.0.1:8545 (tests/e2e/conftest.py)
+README_PORT = SECOND_PORT  # the README's second node (tests/utils/node.py), beside the 8545 modules
 
 
 @pytest.fixture(scope="module")
 def rpc(node):
-    return Rpc(f"http://127.0.0.1:{PORT}")
+    return readme_rpc()
 
 
 def run(records, *args: str) -> str:

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from tests.utils.node import ROOT, ape_run
+from tests.utils.node import ROOT, ape_run, readme_rpc
 
 README_NODE = "market"  # make market-node (tests/e2e/conftest.py)
 
@@ -146,12 +146,11 @@ def test_fork__on_a_chain_that_is_not_mainnet__refused_with_the_way_to_fork(node
 
 def test_fund__mints_market_tokens_to_the_first_account(node, records):
     from indexvault.market.record import MarketRecord
-    from indexvault.market.rpc import Rpc
     from indexvault.market.uniswap import ERC20_BALANCE
 
     market = MarketRecord.model_validate(json.loads((records / "ethereum-local.json").read_text())["market"])
     me = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # the first test account
-    rpc = Rpc("http://127.0.0.1:8545")
+    rpc = readme_rpc()
     before = rpc.read([(market.assets["USDC"].token, ERC20_BALANCE, (me,))])[0][0]
     result = ape_run(records, "market", "fund", "USDC", "5000")
     assert result.returncode == 0, result.stdout

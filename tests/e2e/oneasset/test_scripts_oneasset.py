@@ -11,8 +11,8 @@ import pytest
 
 from indexvault.market import record as market_record
 from indexvault.market import uniswap as uni
-from indexvault.market.rpc import Rpc, Tx
-from tests.utils.node import PORT, ROOT, ape_run
+from indexvault.market.rpc import Tx
+from tests.utils.node import ROOT, ape_run, readme_rpc
 
 README_NODE = "market"  # make market-node (tests/e2e/conftest.py)
 
@@ -23,7 +23,7 @@ def deployed(node, records):
     also holds 1,000 USDC, minted from the market's mock token."""
     assert ape_run(records, "deploy", str(ROOT / "examples" / "market10.yaml"), "--yes").returncode == 0
     assert ape_run(records, "mint", "--shares", "3").returncode == 0
-    rpc = Rpc(f"http://127.0.0.1:{PORT}")
+    rpc = readme_rpc()
     user = rpc.call("eth_accounts")[0]
     market = market_record.MarketRecord.model_validate(
         json.loads((records / "ethereum-local.json").read_text())["market"]
