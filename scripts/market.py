@@ -87,6 +87,10 @@ def serve(date, port):
     record = market_record.load(folder / market_node.RECORD_FILE)
     started = time.monotonic()
     anvil = market_node.restore(folder, port, quiet=True)
+    # A block a second of block time, whatever the wall clock does: the same commands give the same
+    # blocks, times, auction prices and bids on every run and machine (anvil would otherwise stamp each
+    # block with the wall clock, and a slower machine's walk would bid later on the auction's curve).
+    anvil.rpc.call("anvil_setBlockTimestampInterval", 1)
     path = records.record_path(deployments_root(), "ethereum", "local")
     records.save_market(path, market_record.dumps(record))
     click.echo(
@@ -333,8 +337,8 @@ def advance(duration):
         raise click.UsageError(f"{chain.provider.network.name} is not a local network: its clock moves only by waiting")
     rpc = market_rpc()
     before = rpc.timestamp()
-    rpc.call("evm_increaseTime", seconds)
-    rpc.call("evm_mine")
+    rpc.set_next_timestamp(before + seconds)
+    rpc.mine()
     after = rpc.timestamp()
     stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(after))
     click.echo(f"block time moved {after - before:,} s, to {stamp}")

@@ -40,6 +40,10 @@ from indexvault.units import format_amount, format_duration
 BPS = 10_000
 PIPS = 1_000_000  # Uniswap counts fees in hundredths of a basis point
 QUOTE_MARGIN_BPS = 1  # of the vault's quote that purchases leave unspent in a round
+# What is left of a target below a cent at the oracle is dust: a rounding step of the units (a whole
+# unit step of the supply, e.g. 1,008 wei of AVAX after a sale in market10's walk) that no bid can pay
+# its gas for. The keeper counts that target as met instead of waiting for the auction to expire.
+DUST_USD = WAD // 100
 Dex = Literal["v2", "v3", "v2weth"]
 DEX_IDS = {"v2": 0, "v3": 1, "v2weth": 2}  # RebalanceBidder's V2, V3, V2_WETH
 
@@ -322,6 +326,12 @@ def _usd(s: Snapshot, quote_amount: int) -> Decimal:
     return Decimal(quote_amount) * Decimal(s.quote_price) / Decimal(WAD) / Decimal(10**s.quote_decimals)
 
 
+def is_dust(c: Component, amount: int) -> bool:
+    """Whether `amount` of `c` left to trade is worth less than DUST_USD at the oracle (never when the
+    oracle gives no price)."""
+    return c.price > 0 and amount * c.price < DUST_USD * 10**c.decimals
+
+
 def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
     """The bids to fill now, sales first, and a reason for every token skipped."""
     if s.auction_start == 0:
@@ -346,6 +356,9 @@ def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
     for c in ordered:
         if c.remaining == 0:
             skipped.append(Skip(c.symbol, "target met"))
+            continue
+        if is_dust(c, c.remaining):
+            skipped.append(Skip(c.symbol, f"target met but for dust ({c.remaining:,} base units, under 0.01 USD)"))
             continue
         stale = _stale(s.timestamp, c.updated_at, c.heartbeat, settings)
         if stale:

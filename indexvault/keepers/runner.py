@@ -207,14 +207,17 @@ class Round:
     @property
     def left(self) -> int:
         """Targets not met after this round's fills (as the Rebalancer counts them, whole unit steps
-        included, when they were read again; else as the snapshot and the fills say)."""
+        included, when they were read again; else as the snapshot and the fills say), dust aside."""
+        components = self.snapshot.components
         if self.remaining_after is not None:
-            return sum(amount > 0 for amount in self.remaining_after.values())
-        filled: dict[str, int] = {}
-        for f in self.fills:
-            if f.ok:
-                filled[f.action.token] = filled.get(f.action.token, 0) + f.amount
-        return sum(c.remaining > filled.get(c.token, 0) for c in self.snapshot.components)
+            left = [(c, self.remaining_after.get(c.token, 0)) for c in components]
+        else:
+            filled: dict[str, int] = {}
+            for f in self.fills:
+                if f.ok:
+                    filled[f.action.token] = filled.get(f.action.token, 0) + f.amount
+            left = [(c, max(c.remaining - filled.get(c.token, 0), 0)) for c in components]
+        return sum(amount > 0 and not decisions.is_dust(c, amount) for c, amount in left)
 
     @property
     def finished(self) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -194,6 +195,18 @@ def test_decide__outside_the_auction__no_bid(timestamp, reason):
 
 def test_decide__target_met__skipped():
     assert k.decide(snapshot(component(remaining=0))).skipped == (k.Skip("TKN", "target met"),)
+
+
+def test_decide__dust_left__met_below_a_cent_and_bid_from_a_cent():
+    """At 10 USD a token, 0.000999... TKN (just under a cent) is dust no bid pays for: the target counts as
+    met (market10's walk once waited a whole auction on 1,008 wei of AVAX); a cent's worth is still bid
+    for when it pays, and with no oracle price nothing is called dust."""
+    under = WAD // 1_000 - 1
+    assert k.decide(snapshot(component(remaining=under))).skipped == (
+        k.Skip("TKN", "target met but for dust (999,999,999,999,999 base units, under 0.01 USD)"),
+    )
+    assert not k.is_dust(component(), WAD // 1_000) and k.is_dust(component(), under)
+    assert not k.is_dust(replace(component(), price=0), 1)
 
 
 def test_decide__deepest_pool_first_then_the_next():
