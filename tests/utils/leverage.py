@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
+import boa
+
 from indexvault.leverage import model
+from tests.utils import DEADLINE, MAX, WAD
 from tests.utils import morpho as morpho_utils
+from tests.utils.market_vault import fund
 
 
 def book(lev, product) -> model.Book:
@@ -35,3 +41,41 @@ def assert_holds_nothing(lev, product) -> None:
         assert token.balanceOf(address) == 0, symbol
         for spender in (lev.morpho.address, lev.router.address):
             assert token.allowance(address, spender) == 0, symbol
+
+
+def _pool_value(lev, trader, shares: int) -> int:
+    """USDC the router pays for `shares` index tokens now (minted in kind in an anchor, so nothing moves)."""
+    with boa.env.anchor(), boa.env.prank(trader):
+        lev.vault.mint(shares, [MAX] * len(lev.vault.components()), trader)
+        return lev.router.redeem_to(lev.vault.address, lev.usdc.address, shares, 0, lev.sell_routes, trader, DEADLINE)
+
+
+def move_market(lev, mock_nav, factor: Fraction, chunk: int = 10_000 * WAD) -> int:
+    """Moves the index's pools by about `factor` (below 1: dumps the components through the router's sell routes;
+    above: buys them through its buy routes), a `chunk` of index at a time, then sets `mock_nav` to the price the
+    pools now pay for the index (before their 0.3 % fee), as feeds follow a market. Returns the new price."""
+    trader = boa.env.generate_address("market_mover")
+    for symbol in lev.tokens:
+        fund(lev.tokens, lev.market, symbol, trader, 10**27)
+    with boa.env.prank(trader):
+        for token in lev.tokens.values():
+            token.approve(lev.vault.address, MAX)
+            token.approve(lev.router.address, MAX)
+        lev.vault.approve(lev.router.address, MAX)
+    start = _pool_value(lev, trader, WAD)
+    for _ in range(60):
+        now = _pool_value(lev, trader, WAD)
+        if (factor < 1 and now <= start * factor) or (factor > 1 and now >= start * factor):
+            break
+        with boa.env.prank(trader):
+            if factor < 1:
+                lev.vault.mint(chunk, [MAX] * len(lev.vault.components()), trader)
+                lev.router.redeem_to(lev.vault.address, lev.usdc.address, chunk, 0, lev.sell_routes, trader, DEADLINE)
+            else:
+                budget = lev.usdc.balanceOf(trader)
+                lev.router.mint_from(lev.vault.address, lev.usdc.address, budget, chunk, lev.buy_routes, trader, DEADLINE)
+    else:
+        raise AssertionError(f"the pools did not move by {factor}")
+    price = now * 1000 // 997 * 10**18  # USDC base units per index wei, x 1e36
+    mock_nav.set_price(price)
+    return price
