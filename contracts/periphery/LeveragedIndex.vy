@@ -106,7 +106,9 @@ interface IMorpho:
     def supplyCollateral(
         market_params: MarketParams, assets: uint256, on_behalf: address, data: Bytes[MAX_DATA]
     ): nonpayable
-    def withdrawCollateral(market_params: MarketParams, assets: uint256, on_behalf: address, receiver: address): nonpayable
+    def withdrawCollateral(
+        market_params: MarketParams, assets: uint256, on_behalf: address, receiver: address
+    ): nonpayable
     def borrow(
         market_params: MarketParams, assets: uint256, shares: uint256, on_behalf: address, receiver: address
     ) -> (uint256, uint256): nonpayable
@@ -442,7 +444,9 @@ def mint(usdc_in: uint256, min_shares: uint256, routes: DynArray[Route, MAX_COMP
 
 
 @external
-def redeem(shares: uint256, min_usdc_out: uint256, routes: DynArray[Route, MAX_COMPONENTS], receiver: address) -> uint256:
+def redeem(
+    shares: uint256, min_usdc_out: uint256, routes: DynArray[Route, MAX_COMPONENTS], receiver: address
+) -> uint256:
     """
     @notice Redeems the caller's `shares` (less the redeem fee, paid in
             shares) for their fraction of the position in USDC: the debt's

@@ -21,6 +21,7 @@
         market.
 """
 
+
 interface IOracle:
     def price() -> uint256: view
 

@@ -61,7 +61,9 @@ class Book:
     @property
     def debt(self) -> int:
         """Loan base units owed, rounded up (USDC long, index wei inverse)."""
-        return to_assets_up(self.position.borrow_shares, self.market.total_borrow_assets, self.market.total_borrow_shares)
+        return to_assets_up(
+            self.position.borrow_shares, self.market.total_borrow_assets, self.market.total_borrow_shares
+        )
 
     @property
     def exposure(self) -> int:
@@ -104,7 +106,9 @@ def _borrow(book: Book, assets: int) -> Book:
     return replace(
         book,
         position=replace(book.position, borrow_shares=book.position.borrow_shares + shares),
-        market=replace(m, total_borrow_assets=m.total_borrow_assets + assets, total_borrow_shares=m.total_borrow_shares + shares),
+        market=replace(
+            m, total_borrow_assets=m.total_borrow_assets + assets, total_borrow_shares=m.total_borrow_shares + shares
+        ),
     )
 
 

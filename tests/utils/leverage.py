@@ -11,6 +11,29 @@ from tests.utils import DEADLINE, MAX, WAD
 from tests.utils import morpho as morpho_utils
 from tests.utils.market_vault import fund
 
+# The products' bounds in the tests: the issue's 2.0 target, 1.7-2.3 band and 2.7 ripcord for the long; the
+# same proportions around 1.0 for the inverse.
+LONG = model.Bounds(
+    target=2 * WAD,
+    low=17 * WAD // 10,
+    high=23 * WAD // 10,
+    ripcord=27 * WAD // 10,
+    max_trade=20_000 * 10**6,
+    max_slippage=2 * WAD // 100,
+    swap_buffer=WAD // 100,
+    ripcord_reward=50 * 10**6,
+)
+INVERSE = model.Bounds(
+    target=WAD,
+    low=85 * WAD // 100,
+    high=115 * WAD // 100,
+    ripcord=135 * WAD // 100,
+    max_trade=20_000 * 10**6,
+    max_slippage=2 * WAD // 100,
+    swap_buffer=WAD // 100,
+    ripcord_reward=50 * 10**6,
+)
+
 
 def book(lev, product) -> model.Book:
     """The product's position, its market, the NAV price and its supply, as the model takes them."""
@@ -73,7 +96,9 @@ def move_market(lev, mock_nav, factor: Fraction, chunk: int = 10_000 * WAD) -> i
                 lev.router.redeem_to(lev.vault.address, lev.usdc.address, chunk, 0, lev.sell_routes, trader, DEADLINE)
             else:
                 budget = lev.usdc.balanceOf(trader)
-                lev.router.mint_from(lev.vault.address, lev.usdc.address, budget, chunk, lev.buy_routes, trader, DEADLINE)
+                lev.router.mint_from(
+                    lev.vault.address, lev.usdc.address, budget, chunk, lev.buy_routes, trader, DEADLINE
+                )
     else:
         raise AssertionError(f"the pools did not move by {factor}")
     price = now * 1000 // 997 * 10**18  # USDC base units per index wei, x 1e36

@@ -12,35 +12,15 @@ import boa
 import pytest
 
 from indexvault.keepers import arbitrage_runner
-from indexvault.leverage import model
 from tests.utils import MAX, WAD, ZERO_ADDRESS
 from tests.utils import morpho as morpho_utils
 from tests.utils.boa_env import deployer
+from tests.utils.leverage import INVERSE, LONG
 
 LLTV = 770_000_000_000_000_000  # 77 %
 WEEK = 7 * 86_400
 LENT_USDC = 2_000_000 * 10**6
 LENT_INDEX = 400 * WAD  # the depositor's index tokens lent to the inverse market (about 40k USD)
-LONG = model.Bounds(
-    target=2 * WAD,
-    low=17 * WAD // 10,
-    high=23 * WAD // 10,
-    ripcord=27 * WAD // 10,
-    max_trade=20_000 * 10**6,
-    max_slippage=2 * WAD // 100,
-    swap_buffer=WAD // 100,
-    ripcord_reward=50 * 10**6,
-)
-INVERSE = model.Bounds(
-    target=WAD,
-    low=85 * WAD // 100,
-    high=115 * WAD // 100,
-    ripcord=135 * WAD // 100,
-    max_trade=20_000 * 10**6,
-    max_slippage=2 * WAD // 100,
-    swap_buffer=WAD // 100,
-    ripcord_reward=50 * 10**6,
-)
 MAX_FEES = (WAD // 100, WAD // 100)
 SUPPLY_CAP = 10**9 * WAD
 ROUTE_PROBE = 10 * WAD  # index tokens the routes are quoted for

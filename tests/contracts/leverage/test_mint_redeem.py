@@ -39,7 +39,9 @@ def _router_round_trip(lev, index_amount) -> int:
     with boa.env.anchor(), boa.env.prank(trader):
         lev.usdc.approve(lev.router.address, 10**12)
         lev.vault.approve(lev.router.address, index_amount)
-        spent = lev.router.mint_from(lev.vault.address, lev.usdc.address, 10**12, index_amount, lev.buy_routes, trader, 2**63)
+        spent = lev.router.mint_from(
+            lev.vault.address, lev.usdc.address, 10**12, index_amount, lev.buy_routes, trader, 2**63
+        )
         got = lev.router.redeem_to(lev.vault.address, lev.usdc.address, index_amount, 0, lev.sell_routes, trader, 2**63)
     return spent - got
 

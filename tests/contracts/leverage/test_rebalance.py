@@ -39,7 +39,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("inverse, move, delever", CASES, ids=["long-fall", "long-rise", "inverse-rise", "inverse-fall"])
+@pytest.mark.parametrize(
+    "inverse, move, delever", CASES, ids=["long-fall", "long-rise", "inverse-rise", "inverse-fall"]
+)
 def test_rebalance__out_of_band__the_models_step_brings_it_back(lev, create_product, mock_nav, inverse, move, delever):
     product = _open(lev, create_product, mock_nav, inverse)
     move_market(lev, mock_nav, move)
@@ -49,7 +51,9 @@ def test_rebalance__out_of_band__the_models_step_brings_it_back(lev, create_prod
     assert step is not None and step[0] is delever
 
     with boa.env.prank(lev.keeper):
-        product.contract.rebalance(step[1], 0 if delever != inverse else 10**30, product.delever_routes if delever else product.lever_routes)
+        product.contract.rebalance(
+            step[1], 0 if delever != inverse else 10**30, product.delever_routes if delever else product.lever_routes
+        )
 
     moved = swapped(lev, product)
     after = book(lev, product)
@@ -61,8 +65,12 @@ def test_rebalance__out_of_band__the_models_step_brings_it_back(lev, create_prod
         product.contract.rebalance(step[1], 0, product.delever_routes)
 
 
-@pytest.mark.parametrize("inverse, move", [(False, Fraction(78, 100)), (True, Fraction(118, 100))], ids=["long", "inverse"])
-def test_ripcord__above_its_maximum__anyone_delevers_to_target_for_the_reward(lev, create_product, mock_nav, inverse, move):
+@pytest.mark.parametrize(
+    "inverse, move", [(False, Fraction(78, 100)), (True, Fraction(118, 100))], ids=["long", "inverse"]
+)
+def test_ripcord__above_its_maximum__anyone_delevers_to_target_for_the_reward(
+    lev, create_product, mock_nav, inverse, move
+):
     product = _open(lev, create_product, mock_nav, inverse)
     caller = boa.env.generate_address("ripcord_caller")
     with boa.reverts("lev: leverage below ripcord"), boa.env.prank(caller):
