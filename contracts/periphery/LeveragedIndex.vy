@@ -45,6 +45,13 @@
           `max_trade` USDC of value, paying or receiving within
           `max_slippage` of the NAV.
 
+        A stale NAV (MorphoNavOracle refuses it) stops minting, rebalancing
+        and the ripcord, which value at it. Redemption never reads it, but
+        Morpho's health check on withdrawing collateral does: while it
+        lasts only a redemption that repays the whole debt (the last
+        holder's) goes through. A Morpho market without liquidity stops
+        minting (borrowing), never redemption (repaying).
+
         Trust model: DEFAULT_ADMIN_ROLE (meant to be the index's
         IndexTimelock, so its changes wait for the delay) sets the mint and
         redeem fees (each at most its maximum fixed at deployment), the fee
@@ -115,6 +122,7 @@ interface IMorpho:
     def repay(
         market_params: MarketParams, assets: uint256, shares: uint256, on_behalf: address, data: Bytes[MAX_DATA]
     ) -> (uint256, uint256): nonpayable
+    def accrueInterest(market_params: MarketParams): nonpayable
     def position(id: bytes32, user: address) -> (uint256, uint128, uint128): view
     def market(id: bytes32) -> (uint128, uint128, uint128, uint128, uint128, uint128): view
 
@@ -393,6 +401,8 @@ def mint(usdc_in: uint256, min_shares: uint256, routes: DynArray[Route, MAX_COMP
     self._lock()
     assert usdc_in != 0, "lev: zero amount"
     assert receiver != empty(address), "lev: zero receiver"
+    # Interest accrued first, so the equity before and after are comparable.
+    extcall morpho.accrueInterest(self.market_params)
     before: State = self._state()
     supply: uint256 = erc20.totalSupply
     assert supply == 0 or before.equity != 0, "lev: no equity"
@@ -468,7 +478,7 @@ def redeem(
     if fee_shares != 0:
         erc20._transfer(msg.sender, self.fee_recipient, fee_shares)
     erc20._burn(msg.sender, net)
-    s: State = self._state()
+    s: State = self._position()
     # The leaver's fraction: collateral rounded down, debt rounded up.
     collateral: uint256 = s.collateral * net // supply
     repay_shares: uint256 = min(self._div_up(s.borrow_shares * net, supply), s.borrow_shares)
@@ -499,6 +509,7 @@ def rebalance(index_amount: uint256, usdc_limit: uint256, routes: DynArray[Route
     """
     access_control._check_role(KEEPER_ROLE, msg.sender)
     self._lock()
+    extcall morpho.accrueInterest(self.market_params)
     s: State = self._state()
     lev: uint256 = self._leverage(s)
     assert lev > max_leverage or lev < min_leverage, "lev: leverage in band"
@@ -517,6 +528,7 @@ def ripcord(routes: DynArray[Route, MAX_COMPONENTS]) -> uint256:
     @return The reward paid (USDC base units).
     """
     self._lock()
+    extcall morpho.accrueInterest(self.market_params)
     s: State = self._state()
     lev: uint256 = self._leverage(s)
     assert lev > ripcord_leverage, "lev: leverage below ripcord"
@@ -644,9 +656,10 @@ def leverage() -> uint256:
 @view
 def position() -> (uint256, uint256):
     """
-    @notice The position: collateral and debt in their tokens' base units.
+    @notice The position: collateral and debt in their tokens' base units
+            (read without the NAV, so it answers while the NAV is stale).
     """
-    s: State = self._state()
+    s: State = self._position()
     return s.collateral, s.debt
 
 
@@ -802,6 +815,33 @@ def _slice(added: uint256, s: State, ratio: uint256) -> uint256:
 @internal
 @view
 def _state() -> State:
+    """
+    @dev The position valued at the NAV.
+    """
+    s: State = self._position()
+    s.price = staticcall nav_oracle.price()
+    assets: uint256 = 0
+    liabilities: uint256 = 0
+    if inverse:
+        s.exposure = self._div_up(s.debt * s.price, PRICE_SCALE)
+        assets = s.collateral
+        liabilities = s.exposure
+    else:
+        s.exposure = s.collateral * s.price // PRICE_SCALE
+        assets = s.exposure
+        liabilities = s.debt
+    if assets > liabilities:
+        s.equity = assets - liabilities
+    return s
+
+
+@internal
+@view
+def _position() -> State:
+    """
+    @dev The position and its market's borrow totals, unpriced (what a
+         redemption needs: it never reads the NAV).
+    """
     s: State = empty(State)
     supply_shares: uint256 = 0
     borrow_shares: uint128 = 0
@@ -819,19 +859,6 @@ def _state() -> State:
     s.total_borrow_assets = convert(tba, uint256)
     s.total_borrow_shares = convert(tbs, uint256)
     s.debt = self._to_assets_up(s.borrow_shares, s.total_borrow_assets, s.total_borrow_shares)
-    s.price = staticcall nav_oracle.price()
-    assets: uint256 = 0
-    liabilities: uint256 = 0
-    if inverse:
-        s.exposure = self._div_up(s.debt * s.price, PRICE_SCALE)
-        assets = s.collateral
-        liabilities = s.exposure
-    else:
-        s.exposure = s.collateral * s.price // PRICE_SCALE
-        assets = s.exposure
-        liabilities = s.debt
-    if assets > liabilities:
-        s.equity = assets - liabilities
     return s
 
 

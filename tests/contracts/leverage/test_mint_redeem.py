@@ -134,3 +134,17 @@ def test_redeem__supply_cap_below_supply__still_redeems(lev, product):
     with boa.env.prank(lev.lev_manager):
         product.contract.set_supply_cap(0)
     assert _redeem(lev, product, shares) > 0
+
+
+def test_stale_nav__mint_refused__the_last_holder_still_redeems_all_but_a_partial_redeem_waits(lev, product):
+    """A stale NAV stops minting (the product values at it) and, through Morpho's own health check on
+    withdrawing collateral, every redemption that leaves debt behind; the redemption itself never reads the
+    NAV, so the position's last holder (all the debt repaid, Morpho checks nothing) exits."""
+    shares = _mint(lev, product, CAPITAL)
+    boa.env.time_travel(seconds=8 * 86_400)  # past MorphoNavOracle's one-week maximum age
+    with boa.reverts("navoracle: stale nav"):
+        _mint(lev, product, CAPITAL)
+    with boa.reverts("navoracle: stale nav"):
+        _redeem(lev, product, shares // 2)
+    assert _redeem(lev, product, shares) > 0
+    assert product.contract.position() == (0, 0)
