@@ -159,6 +159,11 @@ PRICE_SCALE: constant(uint256) = 10**36
 # @dev USDC base units (6 decimals) to the 18-decimal USD of the views;
 # also the shares of the first mint per USDC of equity (NAV 1 USD).
 USDC_TO_WAD: constant(uint256) = 10**12
+# @dev The least non-zero supply (0.001 USD of shares at the first mint's
+# NAV): a supply this large makes inflating the equity per share (a
+# donation to the position through Morpho's `onBehalf`) to round a later
+# mint's shares away cost more than 1e15 times what it could take.
+MIN_SUPPLY: public(constant(uint256)) = 10**15
 # @dev SharesMathLib's virtual shares and assets.
 VIRTUAL_SHARES: constant(uint256) = 10**6
 VIRTUAL_ASSETS: constant(uint256) = 1
@@ -435,6 +440,7 @@ def mint(usdc_in: uint256, min_shares: uint256, routes: DynArray[Route, MAX_COMP
         shares = equity_added * supply // before.equity
     fee_shares: uint256 = shares * self.mint_fee // WAD
     assert supply + shares <= self.supply_cap, "lev: supply cap exceeded"
+    assert supply + shares >= MIN_SUPPLY, "lev: dust supply left"
     assert shares - fee_shares >= min_shares and shares != 0, "lev: min shares not met"
     erc20._mint(receiver, shares - fee_shares)
     if fee_shares != 0:
@@ -461,7 +467,9 @@ def redeem(
     @notice Redeems the caller's `shares` (less the redeem fee, paid in
             shares) for their fraction of the position in USDC: the debt's
             fraction repaid, the collateral's withdrawn, the index swapped.
-    @dev Reverts "lev: min out not met", "lev: zero amount" (too few
+    @dev Reverts "lev: min out not met", "lev: dust supply left" (it
+         would leave a supply below MIN_SUPPLY but above 0), "lev: zero
+         amount" (too few
          shares to withdraw any collateral), "lev: proceeds below debt"
          (long: the sale does not repay the fraction's debt), and with
          Morpho's and the router's reasons.
@@ -478,6 +486,7 @@ def redeem(
     if fee_shares != 0:
         erc20._transfer(msg.sender, self.fee_recipient, fee_shares)
     erc20._burn(msg.sender, net)
+    assert supply == net or supply - net >= MIN_SUPPLY, "lev: dust supply left"
     s: State = self._position()
     # The leaver's fraction: collateral rounded down, debt rounded up.
     collateral: uint256 = s.collateral * net // supply

@@ -29,6 +29,7 @@ from indexvault.lending.model import Market, Position, to_assets_up, to_shares_d
 WAD = 10**18
 PRICE_SCALE = 10**36  # Morpho's ORACLE_PRICE_SCALE
 USDC_TO_WAD = 10**12  # USDC base units to 18-decimal USD; first mint's shares per USDC of equity
+MIN_SUPPLY = 10**15  # the least non-zero supply (share wei)
 
 
 class Bounds(NamedTuple):
@@ -208,6 +209,8 @@ def mint(book: Book, bounds: Bounds, usdc_in: int, swapped: int, mint_fee: int =
     added = after.equity - book.equity
     shares = added * book.supply // book.equity if book.supply else added * USDC_TO_WAD
     fee = shares * mint_fee // WAD
+    if book.supply + shares < MIN_SUPPLY:
+        raise ValueError("lev: dust supply left")
     return MintResult(replace(after, supply=book.supply + shares), shares - fee, fee, refund, added)
 
 
@@ -243,6 +246,8 @@ def redeem(book: Book, shares: int, swapped: int, redeem_fee: int = 0) -> Redeem
     """A redeem of `shares` given what the router moved (`swapped`: long, USDC got selling the collateral;
     inverse, USDC spent buying the debt's index)."""
     plan = redeem_plan(book, shares, redeem_fee)
+    if 0 < book.supply - plan.net < MIN_SUPPLY:
+        raise ValueError("lev: dust supply left")
     if plan.collateral == 0:
         raise ValueError("lev: zero amount")
     after, repaid = _repay(book, shares=plan.repay_shares)

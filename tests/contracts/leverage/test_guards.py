@@ -103,3 +103,16 @@ def test_deploy__bad_bounds__revert(lev, create_product, change, reason):
 def test_deploy__fee_maximum_above_ten_percent__reverts(lev, create_product):
     with boa.reverts("lev: fee maximum too high"):
         create_product(False, max_fees=(WAD // 10 + 1, 0))
+
+
+def test_redeem__leaving_a_dust_supply__reverts_all_or_enough_goes(lev, long):
+    """A supply between 0 and MIN_SUPPLY would let a donation to the position inflate the equity per share."""
+    c = long.contract
+    held = c.balanceOf(lev.minter)
+    dust = c.MIN_SUPPLY() - 1
+    with boa.env.prank(lev.minter):
+        with boa.reverts("lev: dust supply left"):
+            c.redeem(held - dust, 0, long.routes_out, lev.minter)
+        c.redeem(held - c.MIN_SUPPLY(), 0, long.routes_out, lev.minter)
+        c.redeem(c.MIN_SUPPLY(), 0, long.routes_out, lev.minter)
+    assert c.totalSupply() == 0
