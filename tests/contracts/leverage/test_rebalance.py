@@ -12,7 +12,7 @@ import pytest
 
 from indexvault.leverage import model
 from tests.utils import MISSING_ROLE
-from tests.utils.leverage import assert_holds_nothing, book, move_market, swapped
+from tests.utils.leverage import assert_holds_nothing, book, gas, move_market, swapped
 
 USDC = 10**6
 CAPITAL = 10_000 * USDC
@@ -56,6 +56,7 @@ def test_rebalance__out_of_band__the_models_step_brings_it_back(lev, create_prod
         )
 
     moved = swapped(lev, product)
+    print(f"\nrebalance gas {gas(product):,}")
     after = book(lev, product)
     assert after == model.trade(before, step[1], delever, moved)
     assert _in_band(product, after.leverage), after.leverage
@@ -84,6 +85,7 @@ def test_ripcord__above_its_maximum__anyone_delevers_to_target_for_the_reward(
         reward = product.contract.ripcord(product.delever_routes)
 
     moved = swapped(lev, product)
+    print(f"\nripcord ({'inverse' if inverse else 'long'}) gas {gas(product):,}")
     assert reward == product.bounds.ripcord_reward == lev.usdc.balanceOf(caller)
     after = book(lev, product)
     traded = model.trade(before, amount, True, moved)
