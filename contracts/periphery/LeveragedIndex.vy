@@ -469,10 +469,9 @@ def redeem(
             fraction repaid, the collateral's withdrawn, the index swapped.
     @dev Reverts "lev: min out not met", "lev: dust supply left" (it
          would leave a supply below MIN_SUPPLY but above 0), "lev: zero
-         amount" (too few
-         shares to withdraw any collateral), "lev: proceeds below debt"
-         (long: the sale does not repay the fraction's debt), and with
-         Morpho's and the router's reasons.
+         amount" (too few shares to withdraw any collateral), "lev:
+         proceeds below debt" (long: the sale does not repay the
+         fraction's debt), and with Morpho's and the router's reasons.
     @param routes The router's routes, one per index component: long,
            from each component to USDC; inverse, from USDC to each.
     @return The USDC paid to `receiver`.
@@ -510,10 +509,11 @@ def rebalance(index_amount: uint256, usdc_limit: uint256, routes: DynArray[Route
             band the position delevers (long: sells the index, repays
             USDC; inverse: buys the index, repays it), below it levers.
     @dev Reverts "lev: leverage in band", "lev: trade above max" (worth
-         more than `max_trade`), "lev: trade past target", "lev: slippage
-         above max" (worse than `usdc_limit` or `max_slippage` off the
-         NAV; a purchase over it fails in the router as "router: max in
-         exceeded").
+         more than `max_trade`), "lev: trade past target" (beyond the
+         target at the NAV), "lev: zero amount"; a trade worse than
+         `usdc_limit` or `max_slippage` off the NAV fails in the router
+         ("router: max in exceeded" buying, "router: min out not met"
+         selling).
     @param usdc_limit Buy: the most USDC paid; sell: the least received.
     """
     access_control._check_role(KEEPER_ROLE, msg.sender)
