@@ -10,6 +10,7 @@ import pytest
 
 from indexvault.leverage import model
 from tests.utils import WAD
+from tests.utils.boa_env import deployer
 from tests.utils.leverage import assert_holds_nothing, book, gas, swapped
 
 USDC = 10**6
@@ -149,3 +150,13 @@ def test_stale_nav__mint_refused__the_last_holder_still_redeems_all_but_a_partia
         _redeem(lev, product, shares // 2)
     assert _redeem(lev, product, shares) > 0
     assert product.contract.position() == (0, 0)
+
+
+def test_nav_feed__the_products_nav_at_8_decimals_with_the_index_feeds_times(lev, product):
+    _mint(lev, product, CAPITAL)
+    feed = deployer("periphery/LeveragedNavFeed.vy").deploy(product.contract.address, lev.nav_feed.address)
+    round_id, answer, started, updated, answered = feed.latestRoundData()
+    assert answer == product.contract.nav_per_share() // 10**10 > 0
+    assert (round_id, started, updated, answered) == tuple(lev.nav_feed.latestRoundData()[i] for i in (0, 2, 3, 4))
+    assert feed.decimals() == 8
+    assert feed.description() == f"{product.contract.symbol()} / USD NAV per share"
