@@ -18,7 +18,7 @@
         Nothing to stop: consumers stop reading it.
 """
 
-from interfaces import IAggregatorV3
+from ..interfaces import IAggregatorV3
 
 implements: IAggregatorV3
 
