@@ -74,9 +74,17 @@ def _pool_value(lev, trader, shares: int) -> int:
 
 
 def move_market(lev, mock_nav, factor: Fraction, chunk: int = 10_000 * WAD) -> int:
+    """Moves the index's pools by about `factor` (`move_pools`), then sets `mock_nav` to the price the pools now
+    pay for the index (before their 0.3 % fee), as feeds follow a market. Returns the new price."""
+    price = move_pools(lev, factor, chunk)
+    mock_nav.set_price(price)
+    return price
+
+
+def move_pools(lev, factor: Fraction, chunk: int = 10_000 * WAD) -> int:
     """Moves the index's pools by about `factor` (below 1: dumps the components through the router's sell routes;
-    above: buys them through its buy routes), a `chunk` of index at a time, then sets `mock_nav` to the price the
-    pools now pay for the index (before their 0.3 % fee), as feeds follow a market. Returns the new price."""
+    above: buys them through its buy routes), a `chunk` of index at a time. Returns the price the pools then pay
+    for the index before their fee (USDC base units per index wei, x 1e36)."""
     trader = boa.env.generate_address("market_mover")
     for symbol in lev.tokens:
         fund(lev.tokens, lev.market, symbol, trader, 10**27)
@@ -101,6 +109,4 @@ def move_market(lev, mock_nav, factor: Fraction, chunk: int = 10_000 * WAD) -> i
                 )
     else:
         raise AssertionError(f"the pools did not move by {factor}")
-    price = now * 1000 // 997 * 10**18  # USDC base units per index wei, x 1e36
-    mock_nav.set_price(price)
-    return price
+    return now * 1000 // 997 * 10**18

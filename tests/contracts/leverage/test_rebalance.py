@@ -11,8 +11,8 @@ import boa
 import pytest
 
 from indexvault.leverage import model
-from tests.utils import MISSING_ROLE
-from tests.utils.leverage import assert_holds_nothing, book, gas, move_market, swapped
+from tests.utils import MISSING_ROLE, WAD
+from tests.utils.leverage import assert_holds_nothing, book, gas, move_market, move_pools, swapped
 
 USDC = 10**6
 CAPITAL = 10_000 * USDC
@@ -117,3 +117,20 @@ def test_rebalance__guards(lev, create_product, mock_nav):
         with boa.reverts("router: min out not met"):  # the keeper's own bound, above what the pools pay
             c.rebalance(amount, amount * state.price // 10**36 * 3 // 2, routes)
         c.rebalance(amount, 0, routes)
+
+
+def test_ripcord__sandwiched__refused_beyond_max_slippage_and_bounded_within(lev, create_product, mock_nav):
+    """An attacker dumps the pools in front of a ripcord (the NAV stays): past `max_slippage` off the NAV the
+    ripcord refuses to sell; within it, the sale pays at least the NAV less `max_slippage`."""
+    product = _open(lev, create_product, mock_nav, False)
+    move_market(lev, mock_nav, Fraction(78, 100))
+    before = book(lev, product)
+    amount = model.ripcord_step(before, product.bounds)
+    floor = amount * before.price // 10**36 * (WAD - product.bounds.max_slippage) // WAD
+    with boa.env.anchor():
+        move_pools(lev, Fraction(95, 100))  # 5 % under the NAV
+        with boa.reverts("router: min out not met"):
+            product.contract.ripcord(product.delever_routes)
+    move_pools(lev, Fraction(99, 100))  # 1 % under: within the bound
+    product.contract.ripcord(product.delever_routes)
+    assert swapped(lev, product) >= floor
