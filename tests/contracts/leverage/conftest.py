@@ -71,9 +71,9 @@ def open_market(lev, inverse: bool, nav_oracle) -> tuple:
 @pytest.fixture(scope="module")
 def create_product(lev):
     """`create(inverse, nav_oracle=None, bounds=None, **kw)`: a product over its own market; `nav_oracle` defaults
-    to the real MorphoNavOracle (pass a MockMorphoOracle to move the price)."""
+    to the real MorphoNavOracle (pass a MockMorphoOracle to move the price), `admin` to `lev.admin`."""
 
-    def create(inverse: bool, nav_oracle=None, bounds=None, supply_cap=SUPPLY_CAP, max_fees=MAX_FEES):
+    def create(inverse: bool, nav_oracle=None, bounds=None, supply_cap=SUPPLY_CAP, max_fees=MAX_FEES, admin=None):
         nav_oracle = nav_oracle or lev.nav_oracle
         params = open_market(lev, inverse, nav_oracle)
         bounds = bounds or (INVERSE if inverse else LONG)
@@ -86,7 +86,7 @@ def create_product(lev):
             lev.router.address,
             inverse,
             tuple(bounds),
-            lev.admin,
+            admin or lev.admin,
             lev.lev_manager,
             lev.keeper,
             lev.fee_recipient,

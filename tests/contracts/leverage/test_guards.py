@@ -8,6 +8,7 @@ import boa
 import pytest
 
 from tests.utils import MISSING_ROLE, WAD
+from tests.utils.boa_env import deployer
 from tests.utils.leverage import LONG
 
 USDC = 10**6
@@ -116,3 +117,22 @@ def test_redeem__leaving_a_dust_supply__reverts_all_or_enough_goes(lev, long):
         c.redeem(held - c.MIN_SUPPLY(), 0, long.routes_out, lev.minter)
         c.redeem(c.MIN_SUPPLY(), 0, long.routes_out, lev.minter)
     assert c.totalSupply() == 0
+
+
+def test_set_fees__admin_is_the_index_timelock__only_after_its_delay(lev, create_product):
+    """Behind an IndexTimelock (the index's pattern), a fee change is public for the whole delay first."""
+    governor = boa.env.generate_address("governor")
+    delay = 2 * 86_400
+    timelock = deployer("IndexTimelock.vy").deploy(delay, governor, 86_400, 30 * 86_400)
+    product = create_product(False, admin=timelock.address)
+    payload = product.contract.set_fees.prepare_calldata(WAD // 200, WAD // 200)
+    operation = (product.contract.address, 0, payload, b"\x00" * 32, b"\x00" * 32)
+    with boa.env.prank(governor):
+        timelock.schedule(*operation, delay)
+        with boa.reverts("timelock_controller: operation is not ready"):
+            timelock.execute(*operation)
+        boa.env.time_travel(seconds=delay)
+        timelock.execute(*operation)
+    assert (product.contract.mint_fee(), product.contract.redeem_fee()) == (WAD // 200, WAD // 200)
+    with boa.env.prank(governor), boa.reverts(MISSING_ROLE):
+        product.contract.set_fees(0, 0)
