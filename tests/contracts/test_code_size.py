@@ -23,3 +23,9 @@ def test_vault_implementation__fits_eip170__with_at_least_1000_bytes_to_spare():
     print(f"\nIndexVault runtime code {runtime:,} bytes (creation {creation:,}): {margin:,} bytes under EIP-170")
     assert creation <= EIP3860
     assert margin >= MIN_MARGIN, f"IndexVault has {margin} bytes left under EIP-170; make room first"
+
+
+def test_leveraged_index__fits_eip170():
+    runtime = len(deployer("periphery/LeveragedIndex.vy").compiler_data.bytecode_runtime)
+    print(f"\nLeveragedIndex runtime code {runtime:,} bytes: {EIP170 - runtime:,} bytes under EIP-170")
+    assert runtime <= EIP170
