@@ -81,7 +81,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class Action:
-    """`MorphoLiquidator.liquidate(params, borrower, seized, 0, routes, min_profit)`."""
+    """`MorphoLiquidator.liquidate(params, borrower, seized, 0, routes, min_profit)`, or with `(0, repaid_shares)`."""
 
     borrower: str
     seized: int  # index wei
@@ -91,6 +91,10 @@ class Action:
     min_profit: int  # loan base units: the call reverts below it
     bad_debt: int  # loan base units Morpho writes off the lenders (the collateral ran out)
     reason: str
+    # The borrower's every borrow share when `seized` repays the whole debt and leaves collateral: the
+    # call then names the shares and Morpho seizes at its price when the call lands, so a NAV that moved
+    # a hair since the snapshot leaves no dust of debt behind. 0: the call names `seized`.
+    repaid_shares: int = 0
 
 
 @dataclass(frozen=True)
@@ -208,6 +212,7 @@ def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
         made, proceeds, repaid = profit(size)
         done = model.liquidate(position, market, s.price, seized=size)
         bad = f", writes off {_usd(s, done.bad_debt_assets)} of bad debt" if done.bad_debt_assets else ""
+        whole = done.position.borrow_shares == 0 and done.bad_debt_assets == 0 and done.position.collateral > 0
         actions.append(
             Action(
                 borrower=b.address,
@@ -217,6 +222,7 @@ def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
                 profit=made,
                 min_profit=need,
                 bad_debt=done.bad_debt_assets,
+                repaid_shares=position.borrow_shares if whole else 0,
                 reason=(
                     f"under water ({health}); seize {format_amount(size, s.collateral_decimals)} "
                     f"{s.collateral_symbol} ({why}), repay {format_amount(repaid, s.loan_decimals)} {s.loan_symbol}"

@@ -313,8 +313,8 @@ def run_round(
             tx = contracts.liquidator.liquidate(
                 lending.params,
                 action.borrower,
-                action.seized,
-                0,
+                0 if action.repaid_shares else action.seized,
+                action.repaid_shares,
                 quoted.route_args(),
                 action.min_profit,
                 sender=contracts.keeper,

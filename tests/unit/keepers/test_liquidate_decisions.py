@@ -186,3 +186,17 @@ def test_decide__large_position_in_shallow_pools__a_few_hundred_quotes():
     [action] = decision.actions
     assert action.seized < model.max_seizable(b.position, market, price)  # the pools, not Morpho, set the size
     assert action.profit >= 0 and len(quotes) < 400
+
+
+def test_decide__whole_debt_repaid__sent_as_the_borrow_shares():
+    """Under water with collateral to spare: the action repays every borrow share (Morpho then seizes at its
+    price when the call lands, so a NAV that moved since the snapshot leaves no debt behind); with bad debt
+    (the collateral runs out) it names the collateral instead."""
+    market, [b] = book((100 * WAD, model.max_borrow(100 * WAD, NAV, LLTV)))
+    [action] = liquidate.decide(snapshot(market, [b], NAV * 97 // 100), NO_FLOOR).actions
+    assert action.repaid_shares == b.position.borrow_shares
+    assert model.liquidate(b.position, market, NAV * 97 // 100, repaid_shares=action.repaid_shares).seized == (
+        action.seized
+    )
+    [crashed] = liquidate.decide(snapshot(market, [b], NAV // 2), NO_FLOOR).actions
+    assert crashed.repaid_shares == 0 and crashed.bad_debt > 0
