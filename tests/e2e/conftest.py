@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.utils.node import PORT, MarketNode, readme_node, use_port
+from tests.utils.node import PORT, MarketNode, readme_node, readme_rpc, use_port
 
 
 @pytest.fixture(scope="module")
@@ -28,3 +28,9 @@ def node(request, records):
     yield started
     started.stop()
     use_port(PORT)
+
+
+@pytest.fixture(scope="module")
+def rpc(node):
+    """JSON-RPC to the module's README node."""
+    return readme_rpc()

@@ -66,6 +66,15 @@ def _free(port: int) -> None:
         raise RuntimeError(f"something listens on 127.0.0.1:{port}; the end-to-end tests need it free")
 
 
+def ape_ok(deployments: Path, *args: str) -> str:
+    """`ape run ARGS` that must succeed: its output, after checking the exit code and that no traceback
+    reached the user."""
+    result = ape_run(deployments, *args)
+    assert result.returncode == 0, result.stdout
+    assert "Traceback" not in result.stdout
+    return result.stdout
+
+
 def readme_node(port: int = PORT) -> Anvil:
     """`make anvil` (`make anvil PORT=8546`): an anvil on 127.0.0.1:`port`."""
     _free(port)

@@ -10,9 +10,7 @@ import json
 import re
 from decimal import Decimal
 
-import pytest
-
-from tests.utils.node import ROOT, ape_run, readme_rpc
+from tests.utils.node import ROOT, ape_ok, ape_run
 
 # "pool 149.9804, NAV 99.9865, band [99.5868, 100.6349]: above the cost band" (the side only after a
 # trade or a swap; a decision gives its reason first)
@@ -35,25 +33,13 @@ def line_after(out: str, prefix: str) -> str:
 README_NODE = "market"  # make market-node (tests/e2e/conftest.py)
 
 
-@pytest.fixture(scope="module")
-def rpc(node):
-    return readme_rpc()
-
-
-def run(records, *args: str) -> str:
-    result = ape_run(records, *args)
-    assert result.returncode == 0, result.stdout
-    assert "Traceback" not in result.stdout
-    return result.stdout
-
-
 def test_shocked_pool_pulled_back_inside_the_band(node, records, rpc):
-    run(records, "deploy", str(ROOT / "examples" / "market10.yaml"), "--yes")
-    run(records, "mint", "--shares", "10")
+    ape_ok(records, "deploy", str(ROOT / "examples" / "market10.yaml"), "--yes")
+    ape_ok(records, "mint", "--shares", "10")
 
     # --simulate with --create-pool says what it would do and sends nothing.
     block = rpc.call("eth_blockNumber")
-    simulated = run(records, "keeper", "arbitrage", "--create-pool", "1000000", "--simulate")
+    simulated = ape_ok(records, "keeper", "arbitrage", "--create-pool", "1000000", "--simulate")
     assert re.search(
         r"\[simulate\] would create MKT10's Uniswap V2 pool against USDC at NAV [\d.]+ USD, "
         r"1000000 USD deep: [\d.]+ MKT10 .* and [\d.]+ USDC; signs nothing",
@@ -62,15 +48,15 @@ def test_shocked_pool_pulled_back_inside_the_band(node, records, rpc):
     assert rpc.call("eth_blockNumber") == block
     assert "pool" not in json.loads((records / "ethereum-local.json").read_text())["indexes"]["MKT10"]
 
-    created = run(records, "keeper", "arbitrage", "--create-pool", "1000000")
+    created = ape_ok(records, "keeper", "arbitrage", "--create-pool", "1000000")
     assert re.search(r"pool 0x[0-9a-fA-F]{40}: [\d.]+ MKT10 and [\d.]+ USDC at NAV [\d.]+ USD", created)
     skip = line_after(created, "skip:")
     assert "the pool is inside the cost band" in skip
     price, nav, lower, upper, _ = where(skip)
     assert lower <= price <= upper and abs(price / nav - 1) < Decimal("0.0001")
 
-    run(records, "market", "fund", "USDC", "1000000")
-    shocked = run(records, "market", "swap", "--sell", "USDC", "--buy", "MKT10", "--move", "50%")
+    ape_ok(records, "market", "fund", "USDC", "1000000")
+    shocked = ape_ok(records, "market", "swap", "--sell", "USDC", "--buy", "MKT10", "--move", "50%")
     before = where(line_after(shocked, "before:"))
     after = where(line_after(shocked, "after:"))
     assert before[4] == "inside"
@@ -80,16 +66,17 @@ def test_shocked_pool_pulled_back_inside_the_band(node, records, rpc):
 
     # Simulating the round signs nothing either.
     block = rpc.call("eth_blockNumber")
-    assert "[simulate] mint and sell: the pool is above the band" in run(records, "keeper", "arbitrage", "--simulate")
+    simulated = ape_ok(records, "keeper", "arbitrage", "--simulate")
+    assert "[simulate] mint and sell: the pool is above the band" in simulated
     assert rpc.call("eth_blockNumber") == block
 
-    kept = run(records, "keeper", "arbitrage")
+    kept = ape_ok(records, "keeper", "arbitrage")
     assert "mint and sell: the pool is above the band" in kept
     price, nav, lower, upper, side = where(line_after(kept, "done:"))
     assert side == "inside" and lower <= price <= upper
     assert nav == after[1]  # the keeper moved the pool, not NAV
 
-    again = run(records, "keeper", "arbitrage")
+    again = ape_ok(records, "keeper", "arbitrage")
     assert "skip: the pool is inside the cost band: no round trip pays" in again
 
 

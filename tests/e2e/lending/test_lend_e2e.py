@@ -10,20 +10,13 @@ import re
 from decimal import Decimal
 
 from indexvault.market.rpc import Function
-from tests.utils.node import ROOT, ape_run, readme_rpc
+from tests.utils.node import ROOT, ape_ok, ape_run, readme_rpc
 
 MORPHO_POSITION = Function("position(bytes32,address)", "uint256,uint128,uint128")
 ACCOUNT_0 = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # anvil's first dev account, the commands' default
 
 
 README_NODE = "market"  # `make market-node`: the saved market on 127.0.0.1:8545 (tests/e2e/conftest.py)
-
-
-def run(records, *args: str) -> str:
-    result = ape_run(records, *args)
-    assert result.returncode == 0, result.stdout
-    assert "Traceback" not in result.stdout
-    return result.stdout
 
 
 def figure(out: str, label: str) -> str:
@@ -34,10 +27,10 @@ def figure(out: str, label: str) -> str:
 
 def test_borrow_against_the_index__as_the_readme_types_it(node, records):
     rpc = readme_rpc()
-    run(records, "deploy", str(ROOT / "examples" / "market10.yaml"), "--yes")
-    run(records, "mint", "--shares", "10")
+    ape_ok(records, "deploy", str(ROOT / "examples" / "market10.yaml"), "--yes")
+    ape_ok(records, "mint", "--shares", "10")
 
-    opened = run(records, "lend", "open")
+    opened = ape_ok(records, "lend", "open")
     assert "Created the MKT10/USDC market at LLTV 62.5 %" in opened
     assert "the market maker lent 1,000,000.00 USDC in the market" in opened
     lending = json.loads((records / "ethereum-local.json").read_text())["indexes"]["MKT10"]["lending"]
@@ -45,7 +38,7 @@ def test_borrow_against_the_index__as_the_readme_types_it(node, records):
     other = ape_run(records, "lend", "open", "--lltv", "0.77")  # a second market would orphan the first's positions
     assert other.returncode == 1 and "MKT10 already has a market" in other.stdout and "differ in lltv" in other.stdout
 
-    supplied = run(records, "lend", "supply", "10")
+    supplied = ape_ok(records, "lend", "supply", "10")
     assert figure(supplied, "collateral").startswith("10 MKT10 = ")
     most = Decimal(re.search(r"can borrow\s+([\d.,]+) USDC more", supplied).group(1).replace(",", ""))
     assert 600 < most < 630  # 62.5 % of about 1,000 USD
@@ -59,9 +52,9 @@ def test_borrow_against_the_index__as_the_readme_types_it(node, records):
     )
     assert rpc.call("eth_blockNumber") == block  # nothing sent
 
-    borrowed = run(records, "lend", "borrow", "500")
+    borrowed = ape_ok(records, "lend", "borrow", "500")
     assert re.search(r"Borrowed 500 USDC \(gas [\d,]+\)", borrowed)
-    status = run(records, "lend", "status")
+    status = ape_ok(records, "lend", "status")
     assert figure(status, "debt") == "500 USDC"
     assert 1.24 < float(figure(status, "health factor").split()[0]) < 1.26  # 62.5 % of ~999 USD over 500
     liquidation = Decimal(re.search(r"liquidation at\s+([\d.]+) USD a MKT10", status).group(1))
@@ -70,8 +63,8 @@ def test_borrow_against_the_index__as_the_readme_types_it(node, records):
     position = rpc.read([(lending["morpho"], MORPHO_POSITION, (bytes.fromhex(lending["market_id"][2:]), ACCOUNT_0))])
     assert position[0][1] > 0 and position[0][2] == 10 * 10**18  # borrow shares, collateral on chain
 
-    repaid = run(records, "lend", "repay", "all")
+    repaid = ape_ok(records, "lend", "repay", "all")
     assert "Repaid 500 USDC" in repaid and figure(repaid, "debt") == "0 USDC"
-    withdrawn = run(records, "lend", "withdraw", "all")
+    withdrawn = ape_ok(records, "lend", "withdraw", "all")
     assert "Withdrew 10 MKT10" in withdrawn
     assert figure(withdrawn, "wallet") == "10.01 MKT10, 0 USDC"
