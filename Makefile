@@ -36,8 +36,9 @@ $(STAMP_NODE): package.json package-lock.json
 	touch $@
 
 # Ape's incremental compile has been seen to keep a changed contract's old
-# bytecode; rebuild everything whenever any contract or interface changes.
-$(BUILD): $(CONTRACTS) $(STAMP_PY)
+# bytecode; rebuild everything whenever any contract or interface changes,
+# or ape-config.yaml (it chooses what the build keeps).
+$(BUILD): $(CONTRACTS) ape-config.yaml $(STAMP_PY)
 	$(RUN) ape compile --force
 	touch $@
 
