@@ -26,8 +26,6 @@ from tests.utils.boa_env import FEE_ON_TRANSFER, NO_RETURN, PLAIN, deployer
 from tests.utils.boa_fork import BoaReader
 from tests.utils.leverage import (
     INVERSE,
-    LENT_INDEX,
-    LENT_USDC,
     LONG,
     MAX_FEES,
     ROUTE_PROBE,
@@ -454,10 +452,7 @@ def lev(pooled_index):
         nav_feed.address, WEEK, ZERO_ADDRESS, 0, env.vault.address, env.usdc.address
     )
     morpho = morpho_utils.deploy_morpho(boa.env.generate_address("morpho_owner"))
-    lender = boa.env.generate_address("lender")
-    env.usdc.mint(lender, LENT_USDC)
-    with boa.env.prank(env.depositor):
-        env.vault.transfer(lender, LENT_INDEX)
+    lender = boa.env.generate_address("lender")  # funded market by market (`open_market`)
     with boa.env.prank(lender):
         env.usdc.approve(morpho.address, MAX)
         env.vault.approve(morpho.address, MAX)

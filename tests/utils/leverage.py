@@ -144,6 +144,11 @@ def open_market(lev, inverse: bool, nav_oracle) -> tuple:
     else:
         params = morpho_utils.market_params(lev.usdc.address, lev.vault.address, nav_oracle.address, LLTV)
     lev.morpho.createMarket(params)
+    if inverse:
+        with boa.env.prank(lev.depositor):
+            lev.vault.transfer(lev.lender, LENT_INDEX)
+    else:
+        lev.usdc.mint(lev.lender, LENT_USDC)
     with boa.env.prank(lev.lender):
         lev.morpho.supply(params, LENT_INDEX if inverse else LENT_USDC, 0, lev.lender, b"")
     return params
