@@ -26,6 +26,10 @@ ATTACKER_MINT = 2 * CAPITAL  # the mint-redeem attacker's USDC (the inverse mark
 DIRECTIONS = pytest.mark.parametrize("inverse", [False, True], ids=["long", "inverse"])
 
 
+def _div_up(x, d):
+    return -(-x // d)
+
+
 def _step(lev, product):
     before = book(lev, product)
     delever, amount = model.rebalance_step(before, product.bounds)
@@ -101,8 +105,11 @@ def test_rebalance__sandwiched__refused_past_the_keepers_bound_and_within_it_hol
     _unwind(lev, lev_attacker, WITHIN_PUSH, buy)
     taken = moved - quote if buy else quote - moved  # USDC the push cost the position
     assert 0 < taken <= abs(limit - quote)
-    assert book(lev, product) == model.trade(before, amount, True, moved)
-    assert 0 < nav_fair - c.nav_per_share() <= taken * 10**12 * WAD // supply + 1
+    after, fair = book(lev, product), model.trade(before, amount, True, quote)
+    assert after == model.trade(before, amount, True, moved)
+    assert fair.nav_per_share == nav_fair and after.nav_per_share == c.nav_per_share()
+    assert fair.equity - after.equity == taken  # to the base unit: the holders lose exactly what the push took
+    assert nav_fair - c.nav_per_share() <= _div_up(taken * 10**12 * WAD, supply)
     attacker_pnl = lev.usdc.balanceOf(lev_attacker) - start
     assert attacker_pnl < -taken
     print(
@@ -123,17 +130,21 @@ def test_rebalance__minted_before_and_redeemed_after__attacker_loses_holders_los
     with boa.env.anchor():  # the keeper's trade alone
         _rebalance(lev, product, amount, limit)
         nav_fair = c.nav_per_share()
-    start = lev.usdc.balanceOf(lev_attacker)
+    start, state = lev.usdc.balanceOf(lev_attacker), book(lev, product)
 
     with boa.env.prank(lev_attacker):
         shares = c.mint(ATTACKER_MINT, 0, product.routes_in, lev_attacker)
-    _rebalance(lev, product, amount, limit)
+    minted = model.mint(state, product.bounds, ATTACKER_MINT, swapped(lev, product))
+    traded = model.trade(minted.book, amount, True, _rebalance(lev, product, amount, limit))
     with boa.env.prank(lev_attacker):
-        c.redeem(shares, 0, product.routes_out, lev_attacker)
+        out = c.redeem(shares, 0, product.routes_out, lev_attacker)
+    redeemed = model.redeem(traded, shares, swapped(lev, product))
 
+    # Each step is the model's to the base unit, and the attacker gets back less than it paid.
+    assert shares == minted.shares and out == redeemed.usdc_out and book(lev, product) == redeemed.book
     attacker_pnl = lev.usdc.balanceOf(lev_attacker) - start
+    assert attacker_pnl == out - (ATTACKER_MINT - minted.refund) < 0
     nav = c.nav_per_share()
-    assert attacker_pnl < 0
     assert c.balanceOf(lev_attacker) == 0 and c.totalSupply() == c.balanceOf(lev.minter)
     assert nav >= nav_fair
     print(
