@@ -48,8 +48,8 @@
         A stale NAV (MorphoNavOracle refuses it) stops minting, rebalancing
         and the ripcord, which value at it. Redemption never reads it, but
         Morpho's health check on withdrawing collateral does: while it
-        lasts only a redemption that repays the whole debt (the last
-        holder's) goes through. A Morpho market without liquidity stops
+        lasts only a redemption that repays the whole debt (of the whole
+        supply, in one hand) goes through. A Morpho market without liquidity stops
         minting (borrowing), never redemption (repaying).
 
         Trust model: DEFAULT_ADMIN_ROLE (meant to be the index's
@@ -60,7 +60,9 @@
         or block redemption, take the position or choose the routes of
         anyone else's mint or redeem: only Morpho itself (a reverting
         oracle stops withdrawing collateral; a market without liquidity
-        stops borrowing, hence minting) and the router's pools can. Morpho,
+        stops borrowing, hence minting), the router's pools and, for the
+        inverse, the index (its mint pause or supply cap stops buying the
+        index to repay, hence redeeming and delevering) can. Morpho,
         the market, the oracle, the router, the direction and the leverage
         bounds are fixed at deployment. It holds nothing between
         transactions: the USDC left after a mint (refund) or a redeem

@@ -130,3 +130,44 @@ def test_no_liquidity__mint_and_lever_refused__delever_ripcord_and_every_redempt
     print(
         f"\n{'inverse' if inverse else 'long'}: no liquidity, the holder redeemed for {(half + rest) / USDC:,.2f} USDC"
     )
+
+
+def test_index_minting_paused__the_inverse_cannot_redeem_or_delever_until_it_resumes__the_long_can(
+    lev, products, mock_nav
+):
+    """Not Morpho but the index itself: the inverse repays its debt in index tokens, which it buys only through
+    the router's `mint_from` (swaps to the components, then a mint in kind). The index's guardian pausing minting
+    (or its manager's supply cap reached) stops every inverse redemption, the keeper's delever and the ripcord
+    until minting resumes; the inverse's mint (it sells the index: a redemption in kind) goes on. The long sells
+    the index to redeem and delever, so only its mint and its lever wait."""
+    inverse, long = products.inverse, products.long
+    with boa.env.prank(lev.manager):  # the pooled index's guardian
+        lev.vault.set_mint_paused(True)
+    paused = "vault: minting paused"
+    with boa.env.prank(lev.minter):
+        with boa.reverts(paused):
+            inverse.contract.redeem(inverse.contract.balanceOf(lev.minter), 0, inverse.routes_out, lev.minter)
+        with boa.reverts(paused):
+            inverse.contract.redeem(inverse.contract.balanceOf(lev.minter) // 2, 0, inverse.routes_out, lev.minter)
+        with boa.reverts(paused):
+            long.contract.mint(CAPITAL, 0, long.routes_in, lev.minter)
+        assert inverse.contract.mint(CAPITAL, 0, inverse.routes_in, lev.minter) > 0
+    _, amount = model.rebalance_step(book(lev, inverse), inverse.bounds)
+    with boa.env.prank(lev.keeper), boa.reverts(paused):
+        inverse.contract.rebalance(amount, 10**30, inverse.delever_routes)
+    with boa.env.anchor():
+        mock_nav.set_price(products.price * RIPCORD_AT[True] // 100)
+        with boa.reverts(paused):
+            inverse.contract.ripcord(inverse.delever_routes)
+    _, amount = model.rebalance_step(book(lev, long), long.bounds)
+    with boa.env.prank(lev.keeper):
+        long.contract.rebalance(amount, 0, long.delever_routes)
+    with boa.env.prank(lev.minter):
+        assert long.contract.redeem(long.contract.balanceOf(lev.minter), 0, long.routes_out, lev.minter) > 0
+    assert long.contract.position() == (0, 0)
+
+    with boa.env.prank(lev.manager):
+        lev.vault.set_mint_paused(False)
+    with boa.env.prank(lev.minter):
+        assert inverse.contract.redeem(inverse.contract.balanceOf(lev.minter), 0, inverse.routes_out, lev.minter) > 0
+    assert inverse.contract.position() == (0, 0)
