@@ -67,6 +67,13 @@ def test_stale_nav__no_trade_no_mint_no_partial_exit__the_whole_supply_in_one_ha
             c.mint(USDC, 0, product.routes_in, holder)
         with boa.reverts(STALE):
             c.redeem(c.balanceOf(holder), 0, product.routes_out, holder)
+    if inverse:  # repaying in index tokens withdraws collateral too
+        with boa.env.prank(lev.depositor):
+            lev.vault.transfer(holder, 100 * WAD)
+        with boa.env.prank(holder):
+            lev.vault.approve(c.address, MAX)
+            with boa.reverts(STALE):
+                c.redeem_in_index(c.balanceOf(holder), MAX, holder)
     for view in (c.nav_per_share, c.leverage, feed.latestRoundData):
         with boa.reverts(STALE):
             view()
@@ -132,14 +139,13 @@ def test_no_liquidity__mint_and_lever_refused__delever_ripcord_and_every_redempt
     )
 
 
-def test_index_minting_paused__the_inverse_cannot_redeem_or_delever_until_it_resumes__the_long_can(
-    lev, products, mock_nav
-):
+def test_index_minting_paused__the_inverse_redeems_in_index_only__the_long_as_ever(lev, products, mock_nav):
     """Not Morpho but the index itself: the inverse repays its debt in index tokens, which it buys only through
     the router's `mint_from` (swaps to the components, then a mint in kind). The index's guardian pausing minting
     (or its manager's supply cap reached) stops every inverse redemption, the keeper's delever and the ripcord
-    until minting resumes; the inverse's mint (it sells the index: a redemption in kind) goes on. The long sells
-    the index to redeem and delever, so only its mint and its lever wait."""
+    until minting resumes; the inverse's mint (it sells the index: a redemption in kind) goes on, and its holders
+    exit with `redeem_in_index`, repaying in index tokens they bring. The long sells the index to redeem and
+    delever, so only its mint and its lever wait."""
     inverse, long = products.inverse, products.long
     with boa.env.prank(lev.manager):  # the pooled index's guardian
         lev.vault.set_mint_paused(True)
@@ -151,7 +157,8 @@ def test_index_minting_paused__the_inverse_cannot_redeem_or_delever_until_it_res
             inverse.contract.redeem(inverse.contract.balanceOf(lev.minter) // 2, 0, inverse.routes_out, lev.minter)
         with boa.reverts(paused):
             long.contract.mint(CAPITAL, 0, long.routes_in, lev.minter)
-        assert inverse.contract.mint(CAPITAL, 0, inverse.routes_in, lev.minter) > 0
+        with boa.env.anchor():
+            assert inverse.contract.mint(CAPITAL, 0, inverse.routes_in, lev.minter) > 0
     _, amount = model.rebalance_step(book(lev, inverse), inverse.bounds)
     with boa.env.prank(lev.keeper), boa.reverts(paused):
         inverse.contract.rebalance(amount, 10**30, inverse.delever_routes)
@@ -166,8 +173,43 @@ def test_index_minting_paused__the_inverse_cannot_redeem_or_delever_until_it_res
         assert long.contract.redeem(long.contract.balanceOf(lev.minter), 0, long.routes_out, lev.minter) > 0
     assert long.contract.position() == (0, 0)
 
+    _redeem_in_index(lev, inverse, lev.minter)
+
+
+def test_index_supply_cap_filled_by_a_griefer__the_inverse_redeems_in_index(lev, products, lev_attacker, borrow_index):
+    """An outsider fills the index's supply cap (minting in kind up to it, at the cost of the index's fees): the
+    inverse's `redeem` cannot buy the index it repays ("vault: supply cap exceeded"), so its holders repay their
+    fraction of the debt in index tokens bought elsewhere (`redeem_in_index`, no swap) and take their fraction of
+    the collateral, to the model's amounts. Before the fix the inverse had no such exit: seen failing."""
+    inverse = products.inverse
     with boa.env.prank(lev.manager):
-        lev.vault.set_mint_paused(False)
-    with boa.env.prank(lev.minter):
-        assert inverse.contract.redeem(inverse.contract.balanceOf(lev.minter), 0, inverse.routes_out, lev.minter) > 0
-    assert inverse.contract.position() == (0, 0)
+        lev.vault.set_supply_cap(lev.vault.totalSupply() + 1_000 * WAD)
+    borrow_index(990 * WAD)  # the griefer fills the cap but for 9 index tokens (the mint fee takes the rest)
+    held = inverse.contract.balanceOf(lev.minter)
+    with boa.env.prank(lev.minter), boa.reverts("vault: supply cap exceeded"):
+        inverse.contract.redeem(held // 2, 0, inverse.routes_out, lev.minter)
+    with boa.env.prank(lev.minter), boa.reverts("lev: inverse only"):
+        products.long.contract.redeem_in_index(held // 2, MAX, lev.minter)
+    _redeem_in_index(lev, inverse, lev.minter, held // 2)
+    _redeem_in_index(lev, inverse, lev.minter)
+
+
+def _redeem_in_index(lev, product, holder, shares=None):
+    """`holder` redeems `shares` (default: all it holds) in index tokens it got elsewhere (the depositor's here):
+    one index wei short of the debt's fraction reverts, the exact amount pays the collateral's fraction."""
+    c = product.contract
+    shares = shares or c.balanceOf(holder)
+    before = book(lev, product)
+    expected = model.redeem_in_index(before, shares)
+    with boa.env.prank(lev.depositor):
+        lev.vault.transfer(holder, expected.plan.repaid)
+    usdc, index = lev.usdc.balanceOf(holder), lev.vault.balanceOf(holder)
+    with boa.env.prank(holder):
+        lev.vault.approve(c.address, MAX)
+        with boa.reverts("lev: max in exceeded"):
+            c.redeem_in_index(shares, expected.plan.repaid - 1, holder)
+        out = c.redeem_in_index(shares, expected.plan.repaid, holder)
+    assert out == expected.usdc_out == lev.usdc.balanceOf(holder) - usdc
+    assert lev.vault.balanceOf(holder) == index - expected.plan.repaid
+    assert book(lev, product) == expected.book
+    assert lev.vault.balanceOf(c.address) == 0 and lev.vault.allowance(c.address, lev.morpho.address) == 0
