@@ -20,7 +20,7 @@ MARKET_SIZE ?= 20
 MARKET := markets/$(MARKET_DATE)/state.json
 MARKET_SOURCES := $(wildcard indexvault/market/*.py) $(wildcard indexvault/data/*)
 
-.PHONY: install lint layers format demo test test-contracts test-integration bench bench-market bench-rebalance bench-oneasset bench-fuzz \
+.PHONY: install lint layers format demo test test-long test-contracts test-integration bench bench-market bench-rebalance bench-oneasset bench-fuzz \
 	anvil market market-node rebalance-demo fuzz rehearsal bench-factory bench-matrix clean
 
 install: $(STAMP_PY) $(STAMP_NODE) $(BUILD)
@@ -88,6 +88,11 @@ format: $(STAMP_LINT)
 # 127.0.0.1:8545 share one; see tests/conftest.py).
 test: install lint layers $(MARKET)
 	$(RUN) pytest -p no:ape_test tests -q -n 2 --dist loadgroup --durations=30
+
+# Everything `make test` runs, with the campaigns at full length (a 100,000-operation fuzz campaign, the
+# state machines' 50 and 15 examples, all 16 cells of the extreme matrix) and the testnet rehearsal.
+test-long: install lint layers $(MARKET)
+	$(RUN) INDEXVAULT_TESTS=long pytest -p no:ape_test tests -q -n 2 --dist loadgroup --durations=30
 
 test-contracts: install
 	$(RUN) pytest -p no:ape_test tests/contracts -q

@@ -5,7 +5,8 @@ after its first step and resumed), mint, redeem, a fee change queued and
 executed through the timelock; then the keepers against the rehearsal's own
 Uniswap V2, found through its address book with no local market recorded:
 propose, rebalance through the auctions until every target is met, the index
-token's pool created and an arbitrage round. About 3 min."""
+token's pool created and an arbitrage round. About 3 min, mostly waiting for a block a second: it runs in
+`make test-long` (and as `make rehearsal`), not in `make test`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.utils import LONG
 from tests.utils.node import ape_run
+
+pytestmark = pytest.mark.skipif(not LONG, reason="the testnet rehearsal (3 min): make test-long, or make rehearsal")
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from indexvault.fuzz import engine, rebalance
 from indexvault.fuzz.backends import BoaBackend
 from indexvault.fuzz.engine import HOLDER, MAX_FEES, MINTERS, OPERATIONS, REDEEMERS, TRADER, Action
+from tests.utils import sized
 
 SYMBOLS = engine.Scenario().assets
 shares = st.one_of(st.integers(1, 10**6), st.integers(1, 10**21))
@@ -132,7 +133,10 @@ def test_forked_vault_holds_its_invariants(forked_world):
     run_state_machine_as_test(
         ForkedVaultMachine,
         settings=settings(
-            max_examples=8, stateful_step_count=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+            max_examples=sized(4, 15),
+            stateful_step_count=20,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
         ),
     )
     assert forked_world.vault_ops == 0  # every example started from the same world

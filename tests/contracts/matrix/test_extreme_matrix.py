@@ -1,5 +1,6 @@
 """The extreme matrix, as the strongest index and vault test suites run it:
-components {1, 10, 50, 128} x token decimals {6, 8, 18, 27}, one cell each,
+components {1, 10, 50, 128} x token decimals {6, 8, 18, 27}, one cell each
+(`make test` runs the cells of 1 and 10 components and two corners of 128),
 with units from 1 base unit to the largest (2^96 - 1) per share, shares from
 1 wei to the supply cap's ceiling (2^100, so amounts from 1 base unit to
 about 1e41), and prices from 1e-6 to 1e9 USD.
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 from benchmarks import matrix_cells as matrix
 from indexvault import auction_model
 from indexvault.model import UNIT_SCALE, WAD, amount_in, amount_out
+from tests.utils import LONG
 from tests.utils.oracle import normalise
 
 # Fewer examples where one costs more (a 128-component mint is about 0.5 s in py-evm).
@@ -35,9 +37,19 @@ bid_strategy = st.one_of(
 )
 
 
+# `make test` runs every cell of 1 and 10 components and the 128-component corners (6 and 27 decimals);
+# `make test-long` all 16.
+CELLS = [
+    (n, d)
+    for n in matrix.COMPONENTS
+    for d in matrix.DECIMALS
+    if LONG or n < 50 or (n == max(matrix.COMPONENTS) and d in (min(matrix.DECIMALS), max(matrix.DECIMALS)))
+]
+
+
 @pytest.fixture(
     scope="module",
-    params=[(n, d) for n in matrix.COMPONENTS for d in matrix.DECIMALS],
+    params=CELLS,
     ids=lambda c: f"{c[0]}x-dec{c[1]}",
 )
 def cell(request):

@@ -22,7 +22,7 @@ from hypothesis.stateful import (
 )
 
 from indexvault.model import UNIT_SCALE, WAD, YEAR, VaultModel, fee_on, preview_accrual
-from tests.utils import MAX
+from tests.utils import MAX, sized
 from tests.utils.boa_env import events, index_lens
 
 MINTERS = ("depositor", "receiver", "attacker")
@@ -189,7 +189,7 @@ def test_vault_matches_the_model(machine_vault, actors, admin):
     run_state_machine_as_test(
         lambda: VaultMachine(vault, tokens, units, actors, admin),
         settings=settings(
-            max_examples=25,
+            max_examples=sized(12, 50),
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
