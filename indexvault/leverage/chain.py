@@ -265,12 +265,10 @@ def mint(index: DeployedIndex, account, key: str, usdc_in: int, slippage: Decima
     state = read(market_rpc(), entry, index.symbol)
     usdc = _usdc(index)
     balance = usdc.balanceOf(account.address)
-    if state.stale:
-        product.preview_mint(state, usdc_in, 0, slippage, balance)  # raises the stale NAV's message
-    plan = model.mint_plan(state.book, state.bounds, usdc_in)
+    plan = product.check_mint(state, usdc_in, balance)
     # Long: the router buys the index with the USDC in and the USDC borrowed; inverse: sells the borrowed index.
     quoted = _quote(index, not state.inverse, plan.index)
-    preview = product.preview_mint(state, usdc_in, quoted.total, slippage, balance)
+    preview = product.preview_mint(state, usdc_in, quoted.total, slippage)
     echo_preview(echo, state, quoted, preview)
     contract = project.LeveragedIndex.at(entry["address"])
     if usdc.allowance(account.address, contract.address) < usdc_in:
@@ -288,13 +286,10 @@ def redeem(index: DeployedIndex, account, key: str, shares: int, slippage: Decim
     entry = entry_of(index, key)
     state = read(market_rpc(), entry, index.symbol)
     contract = project.LeveragedIndex.at(entry["address"])
-    balance = contract.balanceOf(account.address)
-    if shares > balance or shares <= 0:
-        product.preview_redeem(state, shares, 0, slippage, balance)  # raises the message
-    plan = model.redeem_plan(state.book, shares, state.redeem_fee)
+    plan = product.check_redeem(state, shares, contract.balanceOf(account.address))
     # Long: the withdrawn index is sold; inverse: the withdrawn USDC buys the index repaid.
     quoted = _quote(index, state.inverse, plan.repaid if state.inverse else plan.collateral)
-    preview = product.preview_redeem(state, shares, quoted.total, slippage, balance)
+    preview = product.preview_redeem(state, shares, quoted.total, slippage)
     echo_preview(echo, state, quoted, preview)
     receipt = contract.redeem(
         shares, preview.min_out, quoted.route_args(), receiver or account.address, sender=account

@@ -130,21 +130,30 @@ class MintPreview:
     min_shares: int
 
 
-def preview_mint(s: State, usdc_in: int, quoted: int, slippage: Decimal, balance: int) -> MintPreview:
-    """What a mint of `usdc_in` gives when the router's swap costs `quoted`, and the least shares to accept;
-    refuses what the chain would (ValueError)."""
+def check_mint(s: State, usdc_in: int, balance: int) -> model.MintPlan:
+    """The slice of the position a mint of `usdc_in` buys; refuses, before any quote, what the chain
+    would (ValueError)."""
     if usdc_in <= 0:
         raise ValueError("give a positive amount of USDC to mint with")
     if s.stale:
         raise ValueError(f"the NAV oracle refuses the index's NAV (stale): {s.symbol} cannot be minted until it answers")
     if balance < usdc_in:
-        raise ValueError(f"the signer holds {format_amount(balance, USDC_DECIMALS)} USDC, not {_usd(usdc_in)[:-4]}")
+        raise ValueError(
+            f"the signer holds {format_amount(balance, USDC_DECIMALS)} USDC, not {format_amount(usdc_in, USDC_DECIMALS)}"
+        )
     plan = model.mint_plan(s.book, s.bounds, usdc_in)
     if plan.borrowed > s.liquidity:
         raise ValueError(
             f"the {s.key} product's Morpho market can lend {format_amount(s.liquidity, s.loan_decimals)} "
             f"{s.loan_symbol}; this mint borrows {format_amount(plan.borrowed, s.loan_decimals)}"
         )
+    return plan
+
+
+def preview_mint(s: State, usdc_in: int, quoted: int, slippage: Decimal) -> MintPreview:
+    """What a mint of `usdc_in` gives when the router's swap costs `quoted` (`check_mint` passed), and the
+    least shares to accept."""
+    plan = model.mint_plan(s.book, s.bounds, usdc_in)
     try:
         result = model.mint(s.book, s.bounds, usdc_in, quoted, s.mint_fee)
     except ValueError as error:
@@ -166,8 +175,8 @@ class RedeemPreview:
     min_out: int
 
 
-def preview_redeem(s: State, shares: int, quoted: int, slippage: Decimal, balance: int) -> RedeemPreview:
-    """What a redeem of `shares` pays when the router's swap moves `quoted`; refuses what the chain would."""
+def check_redeem(s: State, shares: int, balance: int) -> model.RedeemPlan:
+    """What a redeem of `shares` repays and withdraws; refuses, before any quote, what the chain would."""
     if shares <= 0:
         raise ValueError(f"give a positive number of {s.symbol} to redeem")
     if balance < shares:
@@ -177,6 +186,12 @@ def preview_redeem(s: State, shares: int, quoted: int, slippage: Decimal, balanc
         raise ValueError(f"this redeem would leave {s.symbol} a dust supply: redeem all or leave at least 0.001")
     if plan.collateral == 0:
         raise ValueError(f"{format_amount(shares, 18)} {s.symbol} is too little to withdraw any collateral")
+    return plan
+
+
+def preview_redeem(s: State, shares: int, quoted: int, slippage: Decimal) -> RedeemPreview:
+    """What a redeem of `shares` pays when the router's swap moves `quoted` (`check_redeem` passed)."""
+    plan = model.redeem_plan(s.book, shares, s.redeem_fee)
     if s.inverse:
         if quoted > plan.collateral:
             raise ValueError("buying back the debt costs more than the collateral withdrawn")
