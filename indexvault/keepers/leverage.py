@@ -160,7 +160,7 @@ def decide(snapshot: Snapshot, settings: Settings = Settings()) -> Decision:
                 f"{'buying back' if buy else 'selling'} {format_amount(amount, 18)} index "
                 f"({format_amount(value, 6)} USD) for {format_amount(quoted, 6)} USDC "
                 f"and {format_amount(bounds.ripcord_reward, 6)} USDC reward",
-        )
+            )
         ripcord_note = (
             f"; the ripcord's {format_amount(value, 6)} USD trade would cost "
             f"{_cost_bps(value, quoted, buy):.0f} bps, past its bound"

@@ -133,7 +133,9 @@ def leverage_quote(index, action: decisions.Action):
     """The router's exact quote (QuoterV2) for the action's trade: its routes are what the call sends."""
     from indexvault import oneasset_router
 
-    return oneasset_router.quote(index, "mint" if action.buy else "redeem", "USDC", Decimal(action.index_amount) / 10**18)
+    return oneasset_router.quote(
+        index, "mint" if action.buy else "redeem", "USDC", Decimal(action.index_amount) / 10**18
+    )
 
 
 def summary(result: Round) -> str:

@@ -291,9 +291,7 @@ def redeem(index: DeployedIndex, account, key: str, shares: int, slippage: Decim
     quoted = _quote(index, state.inverse, plan.repaid if state.inverse else plan.collateral)
     preview = product.preview_redeem(state, shares, quoted.total, slippage)
     echo_preview(echo, state, quoted, preview)
-    receipt = contract.redeem(
-        shares, preview.min_out, quoted.route_args(), receiver or account.address, sender=account
-    )
+    receipt = contract.redeem(shares, preview.min_out, quoted.route_args(), receiver or account.address, sender=account)
     paid = receipt.decode_logs(contract.Redeemed)[0].usdc_out
     return Done(read(market_rpc(), entry, index.symbol), quoted, preview, receipt, paid)
 
@@ -307,9 +305,12 @@ def echo_preview(echo: Echo, state: product.State, quoted: Quote, preview) -> No
     if isinstance(preview, product.MintPreview):
         r = preview.result
         echo(
-            f"  expect {format_amount(r.shares, 18)} {state.symbol} ({format_amount(r.equity_added, 6)} USD of equity), "
+            f"  expect {format_amount(r.shares, 18)} {state.symbol} "
+            f"({format_amount(r.equity_added, 6)} USD of equity), "
             f"refund {format_amount(r.refund, 6)} USDC; accepting at least {format_amount(preview.min_shares, 18)}"
         )
     else:
-        echo(f"  expect {format_amount(preview.usdc_out, 6)} USDC; accepting at least {format_amount(preview.min_out, 6)}")
-
+        echo(
+            f"  expect {format_amount(preview.usdc_out, 6)} USDC; "
+            f"accepting at least {format_amount(preview.min_out, 6)}"
+        )

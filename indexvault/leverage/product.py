@@ -136,10 +136,13 @@ def check_mint(s: State, usdc_in: int, balance: int) -> model.MintPlan:
     if usdc_in <= 0:
         raise ValueError("give a positive amount of USDC to mint with")
     if s.stale:
-        raise ValueError(f"the NAV oracle refuses the index's NAV (stale): {s.symbol} cannot be minted until it answers")
+        raise ValueError(
+            f"the NAV oracle refuses the index's NAV (stale): {s.symbol} cannot be minted until it answers"
+        )
     if balance < usdc_in:
         raise ValueError(
-            f"the signer holds {format_amount(balance, USDC_DECIMALS)} USDC, not {format_amount(usdc_in, USDC_DECIMALS)}"
+            f"the signer holds {format_amount(balance, USDC_DECIMALS)} USDC, "
+            f"not {format_amount(usdc_in, USDC_DECIMALS)}"
         )
     plan = model.mint_plan(s.book, s.bounds, usdc_in)
     if plan.borrowed > s.liquidity:
