@@ -47,6 +47,17 @@ def cli():
     """Keepers for an index's Rebalancer and its token's pool."""
 
 
+def _rounds(rounds: int, interval: float, one_round) -> None:
+    """Run `one_round` `rounds` times (0: until stopped), `interval` seconds apart, printing its summary."""
+    done = 0
+    while rounds == 0 or done < rounds:
+        if done:
+            time.sleep(interval)
+        summary = one_round()
+        done += 1
+        click.echo(f"round {done}: {summary}")
+
+
 def _utc(timestamp: int) -> str:
     return datetime.datetime.fromtimestamp(timestamp, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -225,13 +236,11 @@ def liquidate(symbol, account, simulate, rounds, interval, min_profit):
 
     account = None if simulate else signer(account)
     settings = liquidation.Settings(min_profit_usd=min_profit)
-    done = 0
-    while rounds == 0 or done < rounds:
-        if done:
-            time.sleep(interval)
-        result = liquidate_chain.round_on_network(account, symbol, settings, click.echo)
-        done += 1
-        click.echo(f"round {done}: {liquidate_chain.summary(result)}")
+    _rounds(
+        rounds,
+        interval,
+        lambda: liquidate_chain.summary(liquidate_chain.round_on_network(account, symbol, settings, click.echo)),
+    )
 
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Keep the index's 2x and -1x products within their band")
@@ -258,10 +267,8 @@ def leverage(symbol, account, simulate, rounds, interval, max_cost_bps):
 
     account = None if simulate else signer(account)
     settings = leverage_decisions.Settings(max_cost_bps=max_cost_bps)
-    done = 0
-    while rounds == 0 or done < rounds:
-        if done:
-            time.sleep(interval)
-        result = leverage_chain.round_on_network(account, symbol, settings, click.echo)
-        done += 1
-        click.echo(f"round {done}: {leverage_chain.summary(result)}")
+    _rounds(
+        rounds,
+        interval,
+        lambda: leverage_chain.summary(leverage_chain.round_on_network(account, symbol, settings, click.echo)),
+    )
