@@ -17,6 +17,7 @@ from typing import Any
 from eth_utils import keccak
 
 from indexvault import oneasset
+from indexvault.errors import QuoteError
 from indexvault.keepers import leverage as decisions
 from indexvault.leverage import chain as leverage
 from indexvault.market import pools as market_pools
@@ -116,7 +117,7 @@ def run_round(
                 receipt = contract.ripcord(exact.route_args(), sender=account)
             else:
                 receipt = contract.rebalance(action.index_amount, action.usdc_limit, exact.route_args(), sender=account)
-        except ApeException as error:
+        except (ApeException, QuoteError) as error:
             sent.error = getattr(error, "message", None) or str(error).splitlines()[0]
             log(f"  {snapshot.name}: failed: {sent.error}; the next round decides again")
             continue
