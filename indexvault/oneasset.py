@@ -258,6 +258,38 @@ def quote_redeem(
     return _quote("redeem", market, states, feeds, components, amounts, output_symbol, shares, v3_quote)
 
 
+def sized(
+    side: Side,
+    market: MarketRecord,
+    states: list[PoolState],
+    feeds: dict[str, Decimal],
+    components: list[str],
+    reference: int,
+    amounts: list[int],
+    symbol: str,
+) -> Callable[[int], int]:
+    """`n` index wei -> what the routes need (mint) or pay (redeem) of `symbol` now: the vault's amounts
+    for `reference` index wei scaled to `n` (up for a mint, down for a redeem, as the vault rounds) and
+    the pools' in-range math (no QuoterV2), cached; 0 where the pools cannot. What the keepers size
+    their trades with; the exact quote of the size they choose is `quote_mint` / `quote_redeem` with
+    the QuoterV2."""
+    cache: dict[int, int] = {}
+    build = quote_mint if side == "mint" else quote_redeem
+
+    def total(n: int) -> int:
+        if n <= 0:
+            return 0
+        if n not in cache:
+            scaled = [-(-a * n // reference) if side == "mint" else a * n // reference for a in amounts]
+            try:
+                cache[n] = build(market, states, feeds, components, scaled, symbol, n, None).total
+            except QuoteError:
+                cache[n] = 0
+        return cache[n]
+
+    return total
+
+
 def _quote(side, market, states, feeds, components, amounts, symbol, shares, v3_quote) -> Quote:
     one = market.by_token_symbol(symbol)
     if one is None:

@@ -4,6 +4,7 @@
     ape run keeper rebalance --simulate            # read, decide, print; sign nothing
     ape run keeper rebalance --rounds 0            # until every target is met (one line a round)
     ape run keeper liquidate --simulate            # the index's Morpho market: who is under water, what pays
+    ape run keeper leverage --simulate             # the 2x and -1x products: in band, a rebalance step, a ripcord
 
 They take the index (`--index`, default the latest: `DeployedIndex.load`) and
 the market it trades on: the local market its node serves, or the network's
@@ -44,6 +45,17 @@ def _context(symbol):
 @click.group(short_help="Keepers: propose targets, fill auctions, arbitrage the pool, liquidate loans")
 def cli():
     """Keepers for an index's Rebalancer and its token's pool."""
+
+
+def _rounds(rounds: int, interval: float, one_round) -> None:
+    """Run `one_round` `rounds` times (0: until stopped), `interval` seconds apart, printing its summary."""
+    done = 0
+    while rounds == 0 or done < rounds:
+        if done:
+            time.sleep(interval)
+        summary = one_round()
+        done += 1
+        click.echo(f"round {done}: {summary}")
 
 
 def _utc(timestamp: int) -> str:
@@ -224,10 +236,39 @@ def liquidate(symbol, account, simulate, rounds, interval, min_profit):
 
     account = None if simulate else signer(account)
     settings = liquidation.Settings(min_profit_usd=min_profit)
-    done = 0
-    while rounds == 0 or done < rounds:
-        if done:
-            time.sleep(interval)
-        result = liquidate_chain.round_on_network(account, symbol, settings, click.echo)
-        done += 1
-        click.echo(f"round {done}: {liquidate_chain.summary(result)}")
+    _rounds(
+        rounds,
+        interval,
+        lambda: liquidate_chain.summary(liquidate_chain.round_on_network(account, symbol, settings, click.echo)),
+    )
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Keep the index's 2x and -1x products within their band")
+@index_option()
+@account_option(prompt=False)
+@click.option("--simulate", is_flag=True, help="Read and decide, print what would be sent; sign nothing.")
+@click.option("--rounds", default=1, show_default=True, help="Rounds to run (0: until stopped).")
+@click.option("--interval", default=12.0, show_default=True, help="Seconds between rounds.")
+@click.option(
+    "--max-cost-bps",
+    default=100,
+    show_default=True,
+    help="Most a step may pay against the NAV (a larger move goes in several steps, a round each).",
+)
+@clean_errors
+def leverage(symbol, account, simulate, rounds, interval, max_cost_bps):
+    """For each product of the index (`ape run leverage create`): nothing inside its band; a rebalance
+    step toward the target when outside (keeper role: at most the contract's max trade, cut to what
+    the pools take within --max-cost-bps of the NAV); the ripcord above its ripcord leverage (anyone,
+    for the reward). A line per product says what and why. Each round reads the chain again, so it is
+    safe to stop and start at any time."""
+    from indexvault.keepers import leverage as leverage_decisions
+    from indexvault.keepers import leverage_chain
+
+    account = None if simulate else signer(account)
+    settings = leverage_decisions.Settings(max_cost_bps=max_cost_bps)
+    _rounds(
+        rounds,
+        interval,
+        lambda: leverage_chain.summary(leverage_chain.round_on_network(account, symbol, settings, click.echo)),
+    )

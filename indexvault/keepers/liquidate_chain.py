@@ -119,25 +119,9 @@ class Quoting:
 
 
 def _redeem_quote(market: MarketRecord, q: Quoting) -> decisions.RedeemQuote:
-    """Loan base units the router pays for `n` index wei now: the reference's redeem amounts scaled to
-    `n` (rounded down, as the vault rounds) and the pools' in-range math (`oneasset`, no QuoterV2)."""
-    cache: dict[int, int] = {}
-
-    def redeem(n: int) -> int:
-        if n <= 0:
-            return 0
-        if n not in cache:
-            amounts = [a * n // q.reference for a in q.amounts]
-            try:
-                quoted = oneasset.quote_redeem(
-                    market, q.states, q.feeds, q.components, amounts, q.token_symbol, n, None
-                )
-                cache[n] = quoted.total
-            except QuoteError:
-                cache[n] = 0
-        return cache[n]
-
-    return redeem
+    """Loan base units the router pays for `n` index wei now (`oneasset.sized`: the reference's redeem
+    amounts scaled to `n` and the pools' in-range math, no QuoterV2)."""
+    return oneasset.sized("redeem", market, q.states, q.feeds, q.components, q.reference, q.amounts, q.token_symbol)
 
 
 def read_snapshot(

@@ -1,0 +1,67 @@
+"""The README's leveraged-token story as a user types it, on `make market-node`'s market (here on the
+README's second node, 127.0.0.1:8546): market10 deployed and minted, both products created (the -1x's
+market lent 100 MKT10 by the signer), 5,000 USDC minted into each, the market replayed to 2024-01-23
+(MKT10 -13.2 %: the 2x above its band, the -1x below), `keeper leverage --simulate` (nothing sent),
+`keeper leverage` bringing both back to target, and both redeemed in full (the refusals are
+tests/unit/leverage/test_product.py's)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from tests.utils.node import ROOT, SECOND_PORT, ape_ok
+
+README_NODE = "market"  # `make market-node`: the saved market (tests/e2e/conftest.py)
+README_PORT = SECOND_PORT  # the README's second node (tests/utils/node.py), beside the 8545 modules
+
+
+def number(pattern: str, out: str) -> Decimal:
+    found = re.search(pattern, out)
+    assert found, out
+    return Decimal(found.group(1).replace(",", ""))
+
+
+def test_both_products_minted_kept_on_target_and_redeemed(node, records, rpc):
+    ape_ok(records, "deploy", str(ROOT / "examples" / "market10.yaml"), "--yes")
+    ape_ok(records, "mint", "--shares", "200")
+    created = ape_ok(records, "leverage", "create")
+    assert re.search(r"0x[0-9a-fA-F]{40} lent 100 MKT10 in the USDC/MKT10 market", created), created
+    assert "ripcord above 2.5x" in created and "ripcord above 1.35x" in created
+    ape_ok(records, "market", "fund", "USDC", "10000")
+
+    long_in = ape_ok(records, "leverage", "mint", "--product", "2x", "--usdc", "5000")
+    expected = number(r"expect ([\d,.]+) MKT2X", long_in)
+    minted = number(r"Minted ([\d,.]+) MKT2X", long_in)
+    assert minted == expected  # the model's preview, to the printed digit
+    paid_long = number(r"for ([\d,.]+) USDC \(refund", long_in)
+    short_in = ape_ok(records, "leverage", "mint", "--product", "-1x", "--usdc", "5000")
+    assert number(r"Minted ([\d,.]+) MKTIX", short_in) == number(r"expect ([\d,.]+) MKTIX", short_in)
+    paid_short = number(r"for ([\d,.]+) USDC \(refund", short_in)
+
+    ape_ok(records, "market", "replay", "--to", "2024-01-23")
+    status = ape_ok(records, "leverage", "status")
+    assert re.search(r"leverage +2\.3[5-6]\dx .*: OUT OF BAND: the keeper rebalances", status), status
+    assert re.search(r"leverage +0\.76\dx .*: OUT OF BAND: the keeper rebalances", status), status
+
+    block = rpc.call("eth_blockNumber")
+    simulated = ape_ok(records, "keeper", "leverage", "--simulate")
+    assert "[simulate] MKT2X (2x): rebalance: leverage 2.35" in simulated and ": delever, sell " in simulated
+    assert "[simulate] MKTIX (-1x): rebalance: leverage 0.76" in simulated and ": lever up, sell " in simulated
+    assert "round 1: 2 products, 2 trades decided, 0 sent" in simulated
+    assert rpc.call("eth_blockNumber") == block
+
+    kept = ape_ok(records, "keeper", "leverage")
+    assert number(r"MKT2X \(2x\): rebalance sent: leverage [\d.]+ -> ([\d.]+)", kept) == Decimal("2.001")
+    assert number(r"MKTIX \(-1x\): rebalance sent: leverage [\d.]+ -> ([\d.]+)", kept) == Decimal("1.000")
+    assert "round 1: 2 products, 2 trades decided, 2 sent" in kept
+
+    long_out = number(
+        r"for ([\d,.]+) USDC \(gas", ape_ok(records, "leverage", "redeem", "--product", "2x", "--shares", "all")
+    )
+    short_out = number(
+        r"for ([\d,.]+) USDC \(gas", ape_ok(records, "leverage", "redeem", "--product", "-1x", "--shares", "all")
+    )
+    # The index -13.2 %: the 2x lost about twice that, the -1x gained about as much, costs included.
+    assert Decimal("-0.29") < long_out / paid_long - 1 < Decimal("-0.25")
+    assert Decimal("0.11") < short_out / paid_short - 1 < Decimal("0.14")
