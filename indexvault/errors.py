@@ -43,6 +43,10 @@ class ShallowPool(IndexVaultError, ValueError):
     """A pool cannot pay the amount asked of it."""
 
 
+class Reverted(IndexVaultError, ValueError):
+    """A transaction that would revert, found by a call before sending it: nothing was sent."""
+
+
 class QuoteError(IndexVaultError, ValueError):
     """No route, or a pool too shallow for the amount: the message names the component."""
 

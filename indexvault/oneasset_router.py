@@ -16,7 +16,7 @@ from indexvault import deployments
 from indexvault.index import DeployedIndex
 from indexvault.market import pools as market_pools
 from indexvault.market.record import MarketRecord
-from indexvault.network import has_code, market_rpc, record_file
+from indexvault.network import has_code, market_rpc, record_file, send
 from indexvault.oneasset import Quote, Side, quote_mint, quote_redeem, v3_quoter
 from indexvault.units import from_base, to_base
 
@@ -82,7 +82,8 @@ def mint_from(
         )
     if token.allowance(account.address, contract.address) < max_in:
         token.approve(contract.address, max_in, sender=account)
-    receipt = contract.mint_from(
+    receipt = send(
+        contract.mint_from,
         index.address("vault"),
         quoted.token,
         max_in,
@@ -117,7 +118,8 @@ def redeem_to(
         )
     if vault.allowance(account.address, contract.address) < quoted.shares:
         vault.approve(contract.address, quoted.shares, sender=account)
-    receipt = contract.redeem_to(
+    receipt = send(
+        contract.redeem_to,
         vault.address,
         quoted.token,
         quoted.shares,

@@ -17,6 +17,7 @@ from ape import project
 from ape.exceptions import ContractLogicError
 
 from indexvault.index import DeployedIndex
+from indexvault.network import send
 from indexvault.solvency import shortfalls, solvency_rows
 from indexvault.units import from_base, to_base
 
@@ -58,7 +59,7 @@ def mint(index: DeployedIndex, account, shares: Decimal, slippage: Decimal, rece
             )
         if token.allowance(account.address, vault.address) < limit:
             token.approve(vault.address, limit, sender=account)
-    receipt = vault.mint(wei, limits, receiver or account.address, sender=account)
+    receipt = send(vault.mint, wei, limits, receiver or account.address, sender=account)
     return receipt, _transfers(index, quoted)
 
 
@@ -88,7 +89,7 @@ def redeem(
             "redeem more shares"
         )
     limits = [a - to_base(Decimal(a) * slippage, 0) for a in quoted]
-    receipt = vault.redeem(wei, limits, receiver or account.address, mask, sender=account)
+    receipt = send(vault.redeem, wei, limits, receiver or account.address, mask, sender=account)
     return receipt, _transfers(index, quoted)
 
 
@@ -101,7 +102,7 @@ def withdraw_claim(index: DeployedIndex, account, symbol: str, receiver: str | N
     amount = vault.claims(component["token"], account.address)
     if amount == 0:
         raise ValueError(f"{account.address} has no claim on {symbol} in {index.symbol}")
-    receipt = vault.withdraw_claim(component["token"], receiver or account.address, sender=account)
+    receipt = send(vault.withdraw_claim, component["token"], receiver or account.address, sender=account)
     return receipt, Transfer(symbol, amount, component["decimals"])
 
 

@@ -23,6 +23,7 @@ from indexvault.deployments import DeploymentError
 from indexvault.lending import model, position
 from indexvault.market import uniswap as uni
 from indexvault.market.rpc import Function, Tx
+from indexvault.network import send
 from indexvault.solidity import artifact
 from indexvault.units import format_amount
 
@@ -263,8 +264,8 @@ def supply(record: dict[str, Any], account, amount: int):
     position.check_supply(s, amount)
     lending = lending_of(record)
     _approve(project.IndexVault.at(record["vault"]), account, lending["morpho"], amount)
-    return morpho_at(lending["morpho"]).supplyCollateral(
-        params_of(lending), amount, account.address, b"", sender=account
+    return send(
+        morpho_at(lending["morpho"]).supplyCollateral, params_of(lending), amount, account.address, b"", sender=account
     )
 
 
@@ -272,8 +273,14 @@ def borrow(record: dict[str, Any], account, amount: int):
     s = snapshot(record, account.address)
     action = position.check_borrow(s, amount)
     lending = lending_of(record)
-    receipt = morpho_at(lending["morpho"]).borrow(
-        params_of(lending), amount, 0, account.address, account.address, sender=account
+    receipt = send(
+        morpho_at(lending["morpho"]).borrow,
+        params_of(lending),
+        amount,
+        0,
+        account.address,
+        account.address,
+        sender=account,
     )
     return receipt, action
 
@@ -284,8 +291,8 @@ def repay(record: dict[str, Any], account, amount: int | None):
     lending = lending_of(record)
     _approve(Contract(lending["loan_token"], abi=_ERC20_ABI), account, lending["morpho"], action.assets)
     assets, shares = (0, action.shares) if action.position.borrow_shares == 0 else (amount, 0)
-    receipt = morpho_at(lending["morpho"]).repay(
-        params_of(lending), assets, shares, account.address, b"", sender=account
+    receipt = send(
+        morpho_at(lending["morpho"]).repay, params_of(lending), assets, shares, account.address, b"", sender=account
     )
     return receipt, action
 
@@ -294,7 +301,12 @@ def withdraw(record: dict[str, Any], account, amount: int | None):
     s = snapshot(record, account.address)
     amount = position.check_withdraw(s, amount)
     lending = lending_of(record)
-    receipt = morpho_at(lending["morpho"]).withdrawCollateral(
-        params_of(lending), amount, account.address, account.address, sender=account
+    receipt = send(
+        morpho_at(lending["morpho"]).withdrawCollateral,
+        params_of(lending),
+        amount,
+        account.address,
+        account.address,
+        sender=account,
     )
     return receipt, amount

@@ -25,7 +25,7 @@ from indexvault.lending import model as lending_model
 from indexvault.lending import position as lending_position
 from indexvault.leverage import model, product
 from indexvault.market.rpc import Function, RpcError
-from indexvault.network import has_code, market_rpc
+from indexvault.network import has_code, market_rpc, send
 from indexvault.oneasset import Quote
 from indexvault.units import format_amount
 
@@ -274,8 +274,8 @@ def mint(index: DeployedIndex, account, key: str, usdc_in: int, slippage: Decima
     if usdc.allowance(account.address, contract.address) < usdc_in:
         usdc.approve(contract.address, usdc_in, sender=account)
     before = usdc.balanceOf(account.address)
-    receipt = contract.mint(
-        usdc_in, preview.min_shares, quoted.route_args(), receiver or account.address, sender=account
+    receipt = send(
+        contract.mint, usdc_in, preview.min_shares, quoted.route_args(), receiver or account.address, sender=account
     )
     minted = receipt.decode_logs(contract.Minted)[0]
     refund = usdc.balanceOf(account.address) - (before - usdc_in)
@@ -291,7 +291,9 @@ def redeem(index: DeployedIndex, account, key: str, shares: int, slippage: Decim
     quoted = _quote(index, state.inverse, plan.repaid if state.inverse else plan.collateral)
     preview = product.preview_redeem(state, shares, quoted.total, slippage)
     echo_preview(echo, state, quoted, preview)
-    receipt = contract.redeem(shares, preview.min_out, quoted.route_args(), receiver or account.address, sender=account)
+    receipt = send(
+        contract.redeem, shares, preview.min_out, quoted.route_args(), receiver or account.address, sender=account
+    )
     paid = receipt.decode_logs(contract.Redeemed)[0].usdc_out
     return Done(read(market_rpc(), entry, index.symbol), quoted, preview, receipt, paid)
 
