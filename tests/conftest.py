@@ -2,8 +2,8 @@
 folder's conftest): the in-memory titanoboa chain's anchors, named actors and factories (contracts,
 attacks); the Rebalancer's USDC/WBTC/WETH vault with its auction (contracts/rebalance, attacks); the
 saved market, titanoboa forking a node restored from it, and an index with its pool there (contracts,
-attacks, fuzz); Ape on a restored node with an index launched and its rebalance proposed (e2e,
-attacks)."""
+attacks, fuzz), with Morpho markets for the leveraged and inverse tokens over it (contracts, attacks);
+Ape on a restored node with an index launched and its rebalance proposed (e2e, attacks)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,18 @@ from indexvault.market import node as market_node
 from indexvault.market import record as market_record
 from indexvault.market import uniswap as uni
 from tests.utils import DEADLINE, MAX, WAD, ZERO_ADDRESS
+from tests.utils import morpho as morpho_utils
 from tests.utils.boa_env import FEE_ON_TRANSFER, NO_RETURN, PLAIN, deployer
 from tests.utils.boa_fork import BoaReader
+from tests.utils.leverage import (
+    INVERSE,
+    LONG,
+    MAX_FEES,
+    ROUTE_PROBE,
+    SUPPLY_CAP,
+    WEEK,
+    open_market,
+)
 from tests.utils.market_vault import seeded_vault
 from tests.utils.rebalance import (
     ANSWERS,
@@ -424,6 +434,86 @@ def pooled_index(forked, market, reader, keeper, trader):
         depositor=depositor,
         manager=manager,  # the vault's admin, manager, guardian and fee recipient
     )
+
+
+# The leveraged and inverse index tokens (contracts/periphery/LeveragedIndex.vy) over `pooled_index`:
+# Morpho Blue with a market for each direction (index collateral against a USDC loan; USDC collateral against
+# an index loan), lent to, and `create_product` deploying either token over a given NAV oracle
+# (contracts/leverage, attacks/leverage).
+
+
+@pytest.fixture(scope="module")
+def lev(pooled_index):
+    """`pooled_index` with its NavFeed, MorphoNavOracle (index priced in USDC at 1 USD), the inverting oracle,
+    Morpho and the lenders' money, the routes both ways, and the product's actors."""
+    env = pooled_index
+    nav_feed = deployer("NavFeed.vy").deploy(env.oracle.address, 0)
+    nav_oracle = deployer("periphery/MorphoNavOracle.vy").deploy(
+        nav_feed.address, WEEK, ZERO_ADDRESS, 0, env.vault.address, env.usdc.address
+    )
+    morpho = morpho_utils.deploy_morpho(boa.env.generate_address("morpho_owner"))
+    lender = boa.env.generate_address("lender")  # funded market by market (`open_market`)
+    with boa.env.prank(lender):
+        env.usdc.approve(morpho.address, MAX)
+        env.vault.approve(morpho.address, MAX)
+    mint_quote, redeem_quote, _ = arbitrage_runner._quotes(env.reader, env.market, env.deployment, ROUTE_PROBE)
+    env.nav_feed, env.nav_oracle, env.morpho, env.lender = nav_feed, nav_oracle, morpho, lender
+    env.buy_routes, env.sell_routes = mint_quote.route_args(), redeem_quote.route_args()
+    env.admin = boa.env.generate_address("lev_admin")
+    env.lev_manager = boa.env.generate_address("lev_manager")
+    env.keeper = boa.env.generate_address("lev_keeper")
+    env.fee_recipient = boa.env.generate_address("lev_fees")
+    env.minter = boa.env.generate_address("minter")
+    env.usdc.mint(env.minter, 10_000_000 * 10**6)
+    return env
+
+
+@pytest.fixture(scope="module")
+def create_product(lev):
+    """`create(inverse, nav_oracle=None, bounds=None, **kw)`: a product over its own market; `nav_oracle` defaults
+    to the real MorphoNavOracle (pass a MockMorphoOracle to move the price), `admin` to `lev.admin`."""
+
+    def create(inverse: bool, nav_oracle=None, bounds=None, supply_cap=SUPPLY_CAP, max_fees=MAX_FEES, admin=None):
+        nav_oracle = nav_oracle or lev.nav_oracle
+        params = open_market(lev, inverse, nav_oracle)
+        bounds = bounds or (INVERSE if inverse else LONG)
+        product = deployer("periphery/LeveragedIndex.vy").deploy(
+            "Index -1x" if inverse else "Index 2x",
+            "IDXI" if inverse else "IDX2X",
+            lev.morpho.address,
+            params,
+            nav_oracle.address,
+            lev.router.address,
+            inverse,
+            tuple(bounds),
+            admin or lev.admin,
+            lev.lev_manager,
+            lev.keeper,
+            lev.fee_recipient,
+            list(max_fees),
+            supply_cap,
+        )
+        with boa.env.prank(lev.minter):
+            lev.usdc.approve(product.address, MAX)
+        return SimpleNamespace(
+            contract=product,
+            params=params,
+            inverse=inverse,
+            bounds=bounds,
+            nav_oracle=nav_oracle,
+            routes_in=lev.sell_routes if inverse else lev.buy_routes,  # mint: inverse sells the index
+            routes_out=lev.buy_routes if inverse else lev.sell_routes,
+            delever_routes=lev.buy_routes if inverse else lev.sell_routes,
+            lever_routes=lev.sell_routes if inverse else lev.buy_routes,
+        )
+
+    return create
+
+
+@pytest.fixture(scope="module")
+def mock_nav(lev):
+    """A settable MorphoNavOracle stand-in at the real oracle's price now."""
+    return deployer("mocks/MockMorphoOracle.vy").deploy(lev.nav_oracle.price())
 
 
 # Ape on a restored node.

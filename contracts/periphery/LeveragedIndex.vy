@@ -48,8 +48,8 @@
         A stale NAV (MorphoNavOracle refuses it) stops minting, rebalancing
         and the ripcord, which value at it. Redemption never reads it, but
         Morpho's health check on withdrawing collateral does: while it
-        lasts only a redemption that repays the whole debt (the last
-        holder's) goes through. A Morpho market without liquidity stops
+        lasts only a redemption that repays the whole debt (of the whole
+        supply, in one hand) goes through. A Morpho market without liquidity stops
         minting (borrowing), never redemption (repaying).
 
         Trust model: DEFAULT_ADMIN_ROLE (meant to be the index's
@@ -60,7 +60,11 @@
         or block redemption, take the position or choose the routes of
         anyone else's mint or redeem: only Morpho itself (a reverting
         oracle stops withdrawing collateral; a market without liquidity
-        stops borrowing, hence minting) and the router's pools can. Morpho,
+        stops borrowing, hence minting), the router's pools and, for the
+        inverse, the index (its mint pause or a full supply cap stops
+        buying the index to repay, hence `redeem`, delevering and the
+        ripcord; `redeem_in_index` repays in index tokens the redeemer
+        brings) can. Morpho,
         the market, the oracle, the router, the direction and the leverage
         bounds are fixed at deployment. It holds nothing between
         transactions: the USDC left after a mint (refund) or a redeem
@@ -477,20 +481,11 @@ def redeem(
     @return The USDC paid to `receiver`.
     """
     self._lock()
-    assert shares != 0, "lev: zero amount"
-    assert receiver != empty(address), "lev: zero receiver"
-    supply: uint256 = erc20.totalSupply
-    fee_shares: uint256 = shares * self.redeem_fee // WAD
-    net: uint256 = shares - fee_shares
-    if fee_shares != 0:
-        erc20._transfer(msg.sender, self.fee_recipient, fee_shares)
-    erc20._burn(msg.sender, net)
-    assert supply == net or supply - net >= MIN_SUPPLY, "lev: dust supply left"
-    s: State = self._position()
-    # The leaver's fraction: collateral rounded down, debt rounded up.
-    collateral: uint256 = s.collateral * net // supply
-    repay_shares: uint256 = min(self._div_up(s.borrow_shares * net, supply), s.borrow_shares)
-    assert collateral != 0, "lev: zero amount"
+    net: uint256 = 0
+    fee_shares: uint256 = 0
+    collateral: uint256 = 0
+    repay_shares: uint256 = 0
+    net, fee_shares, collateral, repay_shares = self._leave(shares, receiver)
     # Inverse: the withdrawn USDC buys the index repaid; long: the withdrawn index is sold.
     self._repay(0, repay_shares, Plan(amount=collateral, limit=collateral if inverse else 0), routes)
     usdc_out: uint256 = staticcall IERC20(usdc).balanceOf(self)
@@ -499,6 +494,40 @@ def redeem(
     log Redeemed(sender=msg.sender, receiver=receiver, shares=net, fee_shares=fee_shares, usdc_out=usdc_out)
     self._locked = False
     return usdc_out
+
+
+@external
+def redeem_in_index(shares: uint256, max_index_in: uint256, receiver: address) -> uint256:
+    """
+    @notice Inverse only: redeems the caller's `shares` (less the redeem
+            fee, paid in shares) by repaying their fraction of the debt
+            with index tokens pulled from the caller (at most
+            `max_index_in`), for their fraction of the USDC collateral. No
+            swap: the exit that needs neither the router nor the index's
+            minting, which `redeem` buys the debt through (a paused mint
+            or a full supply cap of the index stops it).
+    @dev Reverts "lev: inverse only", "lev: max in exceeded", and as
+         `redeem` ("lev: dust supply left", "lev: zero amount").
+    @return The USDC paid to `receiver`.
+    """
+    self._lock()
+    assert inverse, "lev: inverse only"
+    extcall morpho.accrueInterest(self.market_params)  # so that the debt read is what `repay` takes
+    net: uint256 = 0
+    fee_shares: uint256 = 0
+    collateral: uint256 = 0
+    repay_shares: uint256 = 0
+    net, fee_shares, collateral, repay_shares = self._leave(shares, receiver)
+    s: State = self._position()
+    owed: uint256 = self._to_assets_up(repay_shares, s.total_borrow_assets, s.total_borrow_shares)
+    assert owed <= max_index_in, "lev: max in exceeded"
+    self._pull(index, msg.sender, owed)
+    self._approve(index, morpho.address, owed)
+    extcall morpho.repay(self.market_params, 0, repay_shares, self, b"")
+    extcall morpho.withdrawCollateral(self.market_params, collateral, self, receiver)
+    log Redeemed(sender=msg.sender, receiver=receiver, shares=net, fee_shares=fee_shares, usdc_out=collateral)
+    self._locked = False
+    return collateral
 
 
 @external
@@ -720,6 +749,30 @@ def _trade(
         leverage_before=lev,
         leverage_after=self._leverage(self._state()),
     )
+
+
+@internal
+def _leave(shares: uint256, receiver: address) -> (uint256, uint256, uint256, uint256):
+    """
+    @dev A redemption's start: the fee in shares to the recipient, the
+         rest burnt (a dust supply refused). Returns the shares burnt, the
+         fee's, and their fraction of the collateral (rounded down) and
+         of the borrow shares (rounded up).
+    """
+    assert shares != 0, "lev: zero amount"
+    assert receiver != empty(address), "lev: zero receiver"
+    supply: uint256 = erc20.totalSupply
+    fee_shares: uint256 = shares * self.redeem_fee // WAD
+    net: uint256 = shares - fee_shares
+    if fee_shares != 0:
+        erc20._transfer(msg.sender, self.fee_recipient, fee_shares)
+    erc20._burn(msg.sender, net)
+    assert supply == net or supply - net >= MIN_SUPPLY, "lev: dust supply left"
+    s: State = self._position()
+    collateral: uint256 = s.collateral * net // supply
+    repay_shares: uint256 = min(self._div_up(s.borrow_shares * net, supply), s.borrow_shares)
+    assert collateral != 0, "lev: zero amount"
+    return net, fee_shares, collateral, repay_shares
 
 
 @internal

@@ -242,23 +242,37 @@ class RedeemResult:
     plan: RedeemPlan
 
 
-def redeem(book: Book, shares: int, swapped: int, redeem_fee: int = 0) -> RedeemResult:
-    """A redeem of `shares` given what the router moved (`swapped`: long, USDC got selling the collateral;
-    inverse, USDC spent buying the debt's index)."""
+def _leave(book: Book, shares: int, redeem_fee: int) -> tuple[RedeemPlan, Book]:
+    """A redemption's Morpho steps: the shares' fraction of the debt repaid, of the collateral withdrawn."""
     plan = redeem_plan(book, shares, redeem_fee)
     if 0 < book.supply - plan.net < MIN_SUPPLY:
         raise ValueError("lev: dust supply left")
     if plan.collateral == 0:
         raise ValueError("lev: zero amount")
-    after, repaid = _repay(book, shares=plan.repay_shares)
-    after = _collateral(after, -plan.collateral)
+    after, _ = _repay(book, shares=plan.repay_shares)
+    return plan, replace(_collateral(after, -plan.collateral), supply=book.supply - plan.net)
+
+
+def redeem_in_index(book: Book, shares: int, redeem_fee: int = 0) -> RedeemResult:
+    """The inverse's `redeem_in_index`: the redeemer pays `plan.repaid` index wei, gets the collateral's fraction
+    (USDC), no swap."""
+    if not book.inverse:
+        raise ValueError("lev: inverse only")
+    plan, after = _leave(book, shares, redeem_fee)
+    return RedeemResult(after, plan.collateral, plan)
+
+
+def redeem(book: Book, shares: int, swapped: int, redeem_fee: int = 0) -> RedeemResult:
+    """A redeem of `shares` given what the router moved (`swapped`: long, USDC got selling the collateral;
+    inverse, USDC spent buying the debt's index)."""
+    plan, after = _leave(book, shares, redeem_fee)
     if book.inverse:
         out = plan.collateral - swapped
     else:
-        if swapped < repaid:
+        if swapped < plan.repaid:
             raise ValueError("lev: proceeds below debt")
-        out = swapped - repaid
-    return RedeemResult(replace(after, supply=book.supply - plan.net), out, plan)
+        out = swapped - plan.repaid
+    return RedeemResult(after, out, plan)
 
 
 # ---- rebalance and ripcord ------------------------------------------------------------------

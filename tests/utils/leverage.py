@@ -9,7 +9,19 @@ import boa
 from indexvault.leverage import model
 from tests.utils import DEADLINE, MAX, WAD
 from tests.utils import morpho as morpho_utils
+from tests.utils.boa_env import deployer
 from tests.utils.market_vault import fund
+
+# The lending markets and products of the leverage tests (the `lev` and `create_product` fixtures,
+# tests/conftest.py).
+LLTV = 770_000_000_000_000_000  # 77 %
+WEEK = 7 * 86_400  # MorphoNavOracle's maximum NAV age
+LENT_USDC = 2_000_000 * 10**6
+LENT_INDEX = 400 * WAD  # the depositor's index tokens lent to the inverse market (about 40k USD)
+MAX_FEES = (WAD // 100, WAD // 100)
+SUPPLY_CAP = 10**9 * WAD
+ROUTE_PROBE = 10 * WAD  # index tokens the routes are quoted for
+
 
 # The products' bounds in the tests: the issue's 2.0 target, 1.7-2.3 band and 2.7 ripcord for the long; the
 # same proportions around 1.0 for the inverse.
@@ -81,10 +93,8 @@ def move_market(lev, mock_nav, factor: Fraction, chunk: int = 10_000 * WAD) -> i
     return price
 
 
-def move_pools(lev, factor: Fraction, chunk: int = 10_000 * WAD) -> int:
-    """Moves the index's pools by about `factor` (below 1: dumps the components through the router's sell routes;
-    above: buys them through its buy routes), a `chunk` of index at a time. Returns the price the pools then pay
-    for the index before their fee (USDC base units per index wei, x 1e36)."""
+def _mover(lev) -> str:
+    """An account with plenty of every component and USDC, approved to the vault and the router."""
     trader = boa.env.generate_address("market_mover")
     for symbol in lev.tokens:
         fund(lev.tokens, lev.market, symbol, trader, 10**27)
@@ -93,6 +103,20 @@ def move_pools(lev, factor: Fraction, chunk: int = 10_000 * WAD) -> int:
             token.approve(lev.vault.address, MAX)
             token.approve(lev.router.address, MAX)
         lev.vault.approve(lev.router.address, MAX)
+    return trader
+
+
+def pool_price(lev) -> int:
+    """The price the pools pay for the index now, before their 0.3 % fee (USDC base units per index wei, x 1e36):
+    what `move_market` sets the NAV to."""
+    return _pool_value(lev, _mover(lev), WAD) * 1000 // 997 * 10**18
+
+
+def move_pools(lev, factor: Fraction, chunk: int = 10_000 * WAD) -> int:
+    """Moves the index's pools by about `factor` (below 1: dumps the components through the router's sell routes;
+    above: buys them through its buy routes), a `chunk` of index at a time. Returns the price the pools then pay
+    for the index before their fee (USDC base units per index wei, x 1e36)."""
+    trader = _mover(lev)
     start = _pool_value(lev, trader, WAD)
     for _ in range(60):
         now = _pool_value(lev, trader, WAD)
@@ -110,3 +134,21 @@ def move_pools(lev, factor: Fraction, chunk: int = 10_000 * WAD) -> int:
     else:
         raise AssertionError(f"the pools did not move by {factor}")
     return now * 1000 // 997 * 10**18
+
+
+def open_market(lev, inverse: bool, nav_oracle) -> tuple:
+    """The Morpho market of the direction over `nav_oracle` (inverted for the inverse), lent to."""
+    if inverse:
+        oracle = deployer("periphery/MorphoInverseNavOracle.vy").deploy(nav_oracle.address)
+        params = morpho_utils.market_params(lev.vault.address, lev.usdc.address, oracle.address, LLTV)
+    else:
+        params = morpho_utils.market_params(lev.usdc.address, lev.vault.address, nav_oracle.address, LLTV)
+    lev.morpho.createMarket(params)
+    if inverse:
+        with boa.env.prank(lev.depositor):
+            lev.vault.transfer(lev.lender, LENT_INDEX)
+    else:
+        lev.usdc.mint(lev.lender, LENT_USDC)
+    with boa.env.prank(lev.lender):
+        lev.morpho.supply(params, LENT_INDEX if inverse else LENT_USDC, 0, lev.lender, b"")
+    return params

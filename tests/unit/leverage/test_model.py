@@ -99,3 +99,19 @@ def test_daily_reset__compounds_each_day_at_the_leverage():
     assert model.daily_reset(days, 2) == Fraction(12, 10) * Fraction(8, 10) - 1  # 2x ends at 0.96
     assert model.daily_reset(days, -1) == Fraction(9, 10) * Fraction(11, 10) - 1  # -1x ends at 0.99
     assert model.daily_reset([], 2) == 0
+
+
+@given(st.integers(1, 10**6), st.integers(1, 10**6))
+def test_redeem_in_index__the_same_morpho_steps_as_redeem__pays_the_collateral_fraction(part, whole):
+    """`redeem_in_index` leaves the book as `redeem` does (the same fractions repaid and withdrawn); the redeemer
+    pays the debt's fraction in index tokens and gets the collateral's fraction, no swap. Long: refused."""
+    book = _book(True, 20_000 * USDC, 100 * WAD, supply=10_000 * WAD)
+    shares = 10_000 * WAD * min(part, whole) // max(part, whole)
+    if 0 < book.supply - shares < model.MIN_SUPPLY:
+        return
+    got = model.redeem_in_index(book, shares)
+    swapped = model.redeem(book, shares, 0)
+    assert got.book == swapped.book and got.plan == swapped.plan
+    assert got.usdc_out == got.plan.collateral == book.collateral * shares // book.supply
+    with pytest.raises(ValueError, match="lev: inverse only"):
+        model.redeem_in_index(_book(False, 200 * WAD, 10_000 * USDC, supply=10_000 * WAD), shares)
