@@ -60,13 +60,7 @@ from indexvault.market.rpc import Function, RpcError, Tx
 MARKET_DATE = "2021-05-01"  # market snapshots are the 1st of each month
 START, END = "2021-05-12", "2021-05-19"
 STEPS_PER_DAY = 4
-BASKET = {
-    "BTC": Decimal("0.4"),
-    "ETH": Decimal("0.3"),
-    "BNB": Decimal("0.1"),
-    "ADA": Decimal("0.1"),
-    "DOGE": Decimal("0.1"),
-}
+BASKET = setup.BASKET
 FEE = WAD // 1000
 LLTV = position.DEFAULT_LLTV  # what `ape run lend open` lists an index at
 HEALTH = (

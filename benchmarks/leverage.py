@@ -63,13 +63,7 @@ from indexvault.market import uniswap as uni
 from indexvault.market.rpc import Function, RpcError, Tx
 
 STEPS_PER_DAY = 4
-BASKET = {
-    "BTC": Decimal("0.4"),
-    "ETH": Decimal("0.3"),
-    "BNB": Decimal("0.1"),
-    "ADA": Decimal("0.1"),
-    "DOGE": Decimal("0.1"),
-}
+BASKET = setup.BASKET
 FEE = WAD // 1000  # the index's mint and redeem fee (the products' own start at 0)
 LLTV = lending_position.DEFAULT_LLTV
 EQUITY_USD = 100_000  # each product's size, minted at the start

@@ -30,6 +30,15 @@ from indexvault.market.rpc import Function, Tx
 from indexvault.model import VAULT_CONSTRUCTOR_TYPES
 from indexvault.units import units_from_weights
 
+# The benchmarks' index: the crash of May 2021's five largest non-stable assets with a market of their own
+# in every month the benchmarks replay (40/30/10/10/10 % by value).
+BASKET = {
+    "BTC": Decimal("0.4"),
+    "ETH": Decimal("0.3"),
+    "BNB": Decimal("0.1"),
+    "ADA": Decimal("0.1"),
+    "DOGE": Decimal("0.1"),
+}
 NAV_MAX_AGE = 86_400  # the component feeds' heartbeat
 ZERO = "0x" + "00" * 20
 
