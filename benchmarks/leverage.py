@@ -109,8 +109,9 @@ SCENARIOS = (
         "2024-11-01",
         "2024-11-01",
         "2024-11-30",
-        "the strongest month for this basket in the data whose market holds it all (+72 %; 2021-01 and 2021-02, "
-        "+100 % and +90 %, are DOGE's and ADA's squeezes)",
+        "a broad rally (BTC +40 %, ETH +48 %, ADA +224 %, DOGE +176 %; the basket +72 %), the third month for "
+        "this basket in the data: 2021-01 (+100 %) is DOGE's +513 % and its market has no DOGE, 2021-02 (+90 %) "
+        "is mostly BNB's +393 %",
         19,
     ),
 )
