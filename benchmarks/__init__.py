@@ -2,7 +2,7 @@
 `indexvault` (never the tests), measures one thing and writes its JSON under
 `benchmarks/results/`. Run one from the repository root:
 
-    python -m benchmarks KIND [options]     # KIND: gas, market, rebalance, oneasset, fuzz, factory, matrix, oracles
+    python -m benchmarks KIND [options]     # KIND: python -m benchmarks --help lists them
 
 (`make bench`, `make bench-market`, ... run the same commands.)"""
 

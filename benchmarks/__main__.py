@@ -26,6 +26,11 @@ KINDS = {
         "a Uniswap V3 TWAP read against a Chainlink feed's, and the cost of moving a TWAP",
         "python -m benchmarks oracles",
     ),
+    "leverage": (
+        "benchmarks.leverage",
+        "the 2x and -1x index tokens through four crashes and a rally, the leverage keeper running",
+        "python -m benchmarks leverage",
+    ),
     "lending": (
         "benchmarks.lending",
         "the May 2021 crash: Morpho loans against the index, the liquidation keeper, bad debt",

@@ -33,7 +33,8 @@ collateral's value at the start, and a row per position.
 The same crash is replayed again with one step a day (``one_step_a_day``):
 the NAV's whole fall of 2021-05-19 (-23 %) then reaches the keeper at once.
 
-Run it with ``python -m benchmarks lending`` (about 40 s).
+Run it with ``python -m benchmarks lending`` (about 45 s). The node, the index and its Morpho oracle are
+`benchmarks.morpho_index`'s, shared with the `leverage` benchmark.
 """
 
 from __future__ import annotations
@@ -41,41 +42,25 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import subprocess
-import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 
-import boa
-from boa.interpret import set_search_paths
-
 from benchmarks import RESULTS as RESULTS_DIR
-from benchmarks import ROOT, BenchError, log
+from benchmarks import log
+from benchmarks import morpho_index as setup
 from indexvault.constants import MAX_UINT256, WAD
 from indexvault.keepers import liquidate as decisions
 from indexvault.keepers import liquidate_chain as keeper
 from indexvault.lending import model, position
-from indexvault.market import node as market_node
-from indexvault.market import pools as market_pools
-from indexvault.market import record as market_record
 from indexvault.market import replay
 from indexvault.market import uniswap as uni
 from indexvault.market.rpc import Function, RpcError, Tx
-from indexvault.model import VAULT_CONSTRUCTOR_TYPES
-from indexvault.units import units_from_weights
 
 MARKET_DATE = "2021-05-01"  # market snapshots are the 1st of each month
 START, END = "2021-05-12", "2021-05-19"
 STEPS_PER_DAY = 4
-BASKET = {
-    "BTC": Decimal("0.4"),
-    "ETH": Decimal("0.3"),
-    "BNB": Decimal("0.1"),
-    "ADA": Decimal("0.1"),
-    "DOGE": Decimal("0.1"),
-}
-NAV_PER_SHARE = Decimal(100)
+BASKET = setup.BASKET
 FEE = WAD // 1000
 LLTV = position.DEFAULT_LLTV  # what `ape run lend open` lists an index at
 HEALTH = (
@@ -89,58 +74,22 @@ HEALTH = (
 )
 COLLATERAL_USD = 50_000
 LENT = 10_000_000 * 10**6
-NAV_MAX_AGE = 86_400  # the component feeds' heartbeat
-ZERO = "0x" + "00" * 20
 RESULT = RESULTS_DIR / "lending.json"
 
 CREATE_MARKET = Function("createMarket((address,address,address,address,uint256))")
 SUPPLY = Function("supply((address,address,address,address,uint256),uint256,uint256,address,bytes)")
 SUPPLY_COLLATERAL = Function("supplyCollateral((address,address,address,address,uint256),uint256,address,bytes)")
 BORROW = Function("borrow((address,address,address,address,uint256),uint256,uint256,address,address)")
-SET_FEED = Function("set_feed(address,address,uint256,address,uint256,uint256)")
-AMOUNTS_FOR_MINT = Function("amounts_for_mint(uint256)", "uint256[]")
-VAULT_MINT = Function("mint(uint256,uint256[],address)")
-NAV_PER_SHARE_FN = Function("nav_per_share()", "uint256")
 LATEST = Function("latestRoundData()", "uint80,int256,uint256,uint256,uint80")
-PRICE = Function("price()", "uint256")
-
-
-def bytecode(source: str) -> str:
-    set_search_paths([str(ROOT / "contracts")])
-    return "0x" + boa.load_partial(str(ROOT / "contracts" / source)).compiler_data.bytecode.hex()
-
-
-def _market_folder() -> Path:
-    folder = market_node.market_dir(MARKET_DATE)
-    if not (folder / market_node.STATE_FILE).exists():
-        log(f"building the {MARKET_DATE} market (ape run market build --date {MARKET_DATE})")
-        ape = Path(sys.executable).parent / "ape"
-        done = subprocess.run([str(ape), "run", "market", "build", "--date", MARKET_DATE], cwd=ROOT)
-        if done.returncode:
-            raise BenchError(f"could not build the {MARKET_DATE} market: `ape run market build --date {MARKET_DATE}`")
-    return folder
-
-
-def _read_gas(rpc, sender: str, to: str, fn: Function) -> int:
-    """Gas of a view read, cold, as a contract calling it pays: a transaction that calls it, from its
-    receipt, less the 21,000 intrinsic gas and the calldata."""
-    data = fn()
-    calldata = sum(16 if b else 4 for b in bytes.fromhex(data[2:]))
-    [receipt] = rpc.transact([Tx(sender, to, data, f"read {fn.signature}", gas=1_000_000)])
-    return int(receipt["gasUsed"], 16) - 21_000 - calldata
 
 
 class Scenario:
     """The node, the index, Morpho's market and the borrowers, as the module docstring sets them up."""
 
-    def __init__(self, folder: Path) -> None:
-        self.anvil = market_node.restore(folder)
+    def __init__(self) -> None:
+        folder, _ = setup.market_folder(MARKET_DATE)
+        self.anvil, self.record = setup.restore(folder, START)
         self.rpc = self.anvil.rpc
-        record = market_record.load(folder / market_node.RECORD_FILE)
-        if record.lending is None:
-            raise BenchError(f"the {MARKET_DATE} market has no Morpho: build it again (`ape run market build`)")
-        log(f"replaying {record.day} to {START}")
-        self.record, _ = replay.replay(self.rpc, record, START)
         accounts = self.rpc.call("eth_accounts")
         self.admin, self.lender, self.holder = accounts[0], accounts[1], accounts[2]
         self.borrowers = accounts[3 : 3 + len(HEALTH)]
@@ -150,64 +99,24 @@ class Scenario:
 
     def _deploy(self) -> None:
         rpc, m, admin = self.rpc, self.record, self.admin
-        feeds = market_pools.feed_prices(rpc, m)
-        symbols = list(BASKET)
-        assets = [m.assets[s] for s in symbols]
-        units = units_from_weights(
-            [BASKET[s] for s in symbols], [feeds[s] for s in symbols], [a.decimals for a in assets], NAV_PER_SHARE
-        )
-        self.vault = rpc.deploy(
-            admin,
-            bytecode("IndexVault.vy"),
-            "vault",
-            list(VAULT_CONSTRUCTOR_TYPES),
-            ["Crash Index", "CRASH", [a.token for a in assets], units, admin, admin, admin, admin,
-             [FEE, FEE, 0], [WAD // 10] * 3, 10**9 * WAD],
+        self.index = setup.deploy_index(rpc, m, admin, BASKET, "Crash Index", "CRASH", FEE)
+        i = self.index
+        self.vault, self.adapter, self.nav_feed, self.oracle, self.router, self.usdc = (
+            i.vault, i.adapter, i.nav_feed, i.oracle, i.router, i.usdc
         )  # fmt: skip
-        self.adapter = rpc.deploy(
-            admin, bytecode("OracleAdapter.vy"), "adapter", ["address", "address"], [self.vault, admin]
-        )
-        rpc.transact(
-            [
-                Tx(admin, self.adapter, SET_FEED(a.token, a.feed, a.heartbeat, ZERO, 0, 0), f"feed {a.symbol}")
-                for a in assets
-            ]
-        )
-        self.nav_feed = rpc.deploy(admin, bytecode("NavFeed.vy"), "nav feed", ["address", "uint256"], [self.adapter, 0])
-        self.usdc = m.assets[m.quote].token
-        self.oracle = rpc.deploy(
-            admin,
-            bytecode("periphery/MorphoNavOracle.vy"),
-            "morpho oracle",
-            ["address", "uint256", "address", "uint256", "address", "address"],
-            [self.nav_feed, NAV_MAX_AGE, ZERO, 0, self.vault, self.usdc],
-        )
-        self.router = rpc.deploy(
-            admin, bytecode("periphery/IndexRouter.vy"), "router", ["address", "address"],
-            [m.uniswap.v2_router, m.uniswap.swap_router],
-        )  # fmt: skip
-        self.lending = keeper.LendingMarket(m.lending.morpho, self.usdc, self.vault, self.oracle, ZERO, LLTV)
+        self.lending = keeper.LendingMarket(m.lending.morpho, self.usdc, self.vault, self.oracle, setup.ZERO, LLTV)
         self.liquidator = rpc.deploy(
-            admin, bytecode("periphery/MorphoLiquidator.vy"), "liquidator", ["address", "address"],
+            admin, setup.bytecode("periphery/MorphoLiquidator.vy"), "liquidator", ["address", "address"],
             [m.lending.morpho, self.router],
         )  # fmt: skip
 
     def _open(self) -> None:
         rpc, m, params, morpho = self.rpc, self.record, self.lending.params, self.lending.morpho
-        (price,) = rpc.read([(self.oracle, PRICE, ())])[0]
+        (price,) = rpc.read([(self.oracle, setup.PRICE, ())])[0]
         shares_each = COLLATERAL_USD * 10**6 * 10**36 // price
         total = shares_each * len(self.borrowers)
-        (amounts,) = rpc.read([(self.vault, AMOUNTS_FOR_MINT, (total,))])[0]
+        setup.mint_index(rpc, m, self.index, self.holder, total)
         txs = []
-        for symbol, amount in zip(BASKET, amounts):
-            a = m.assets[symbol]
-            if a.kind == "weth9":
-                rpc.set_balance(self.holder, 10**30)
-                txs.append(Tx(self.holder, a.token, uni.WETH_DEPOSIT(), "wrap", value=amount))
-            else:
-                txs.append(Tx(self.holder, a.token, uni.MOCK_MINT(self.holder, amount), f"fund {symbol}"))
-            txs.append(Tx(self.holder, a.token, uni.ERC20_APPROVE(self.vault, MAX_UINT256), "approve"))
-        txs.append(Tx(self.holder, self.vault, VAULT_MINT(total, amounts, self.holder), "mint", gas=3_000_000))
         txs.append(Tx(self.admin, morpho, CREATE_MARKET(params), "create market", gas=500_000))
         txs.append(Tx(self.lender, self.usdc, uni.MOCK_MINT(self.lender, LENT), "usdc"))
         txs.append(Tx(self.lender, self.usdc, uni.ERC20_APPROVE(morpho, MAX_UINT256), "approve"))
@@ -238,7 +147,7 @@ class Scenario:
 
 def run(end: str = END, steps_per_day: int = STEPS_PER_DAY, log=log) -> dict:
     started = time.monotonic()
-    s = Scenario(_market_folder())
+    s = Scenario()
     try:
         return _crash(s, end, steps_per_day, started, log)
     finally:
@@ -283,8 +192,7 @@ def _crash(s: Scenario, end: str, steps_per_day: int, started: float, log) -> di
 
 
 def _nav(rpc, s: Scenario) -> float:
-    (answer,) = rpc.read([(s.adapter, NAV_PER_SHARE_FN, ())])[0]
-    return answer / WAD
+    return float(setup.index_nav(rpc, s.index))
 
 
 def _report(s, nav, liquidations, missed, steps, steps_per_day, end, seconds) -> dict:
@@ -315,8 +223,8 @@ def _report(s, nav, liquidations, missed, steps, steps_per_day, end, seconds) ->
     bad = sum(liq.bad_debt_assets for _, liq, _ in liquidations) / 10**6
     lif = model.liquidation_incentive_factor(LLTV) / WAD
     return {
-        "feed_read_gas": _read_gas(s.rpc, s.keeper, s.nav_feed, LATEST),
-        "oracle_price_gas": _read_gas(s.rpc, s.keeper, s.oracle, PRICE),
+        "feed_read_gas": setup.read_gas(s.rpc, s.keeper, s.nav_feed, LATEST),
+        "oracle_price_gas": setup.read_gas(s.rpc, s.keeper, s.oracle, setup.PRICE),
         "borrow_gas": s.borrow_gas,
         "liquidation_gas": max(gas) if gas else None,
         "liquidation_gas_all": gas,
