@@ -170,6 +170,11 @@ class AnvilBackend:
         # Automine mines after eth_sendTransaction returns; mining each block
         # ourselves (evm_mine) makes the receipt ready when the call returns.
         self.rpc.call("evm_setAutomine", False)
+        # The time of the last block this backend mined, as boa's clock: a block with no time of its own
+        # (a deployment) keeps it, and a block is never mined before it. Left to anvil, a deployment was
+        # stamped with the wall clock, seconds past the campaign's planned time on a loaded machine, and
+        # the next planned block was refused ("lower than previous block's timestamp").
+        self._clock = self.rpc.timestamp() + 1  # a node restored with --timestamp T refuses T - 1, its last block's
 
     def close(self) -> None:
         """Give the node back with automine on."""
@@ -179,8 +184,9 @@ class AnvilBackend:
         params = {"from": self.deployer, "data": "0x" + data.hex(), "gas": hex(TX_GAS)}
         if to is not None:
             params["to"] = to
+        self._clock = max(self._clock, timestamp or 0)
         tx_hash = self.rpc.call("eth_sendTransaction", params)
-        self.rpc.call("evm_mine", *([{"timestamp": timestamp, "blocks": 1}] if timestamp is not None else []))
+        self.rpc.call("evm_mine", {"timestamp": self._clock, "blocks": 1})
         receipt = self.rpc.call("eth_getTransactionReceipt", tx_hash)
         if receipt is None or int(receipt["status"], 16) != 1:
             raise FuzzError(f"transaction to {to} reverted or was not mined")
