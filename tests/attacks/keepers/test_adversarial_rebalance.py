@@ -17,9 +17,11 @@ from tests.utils import WAD
 BAND = Decimal("0.05")
 
 
-def into_auction(rpc, hours: int) -> None:
-    """Past the one-hour timelock and `hours` into the auction."""
-    rpc.call("evm_increaseTime", 3_600 + hours * 3_600)
+def into_auction(rpc, record, hours: int) -> None:
+    """`hours` into the auction (past the one-hour timelock), whatever the clock's time before: each test
+    stands at its own point of the auction, alone on a node or after another test on the same one."""
+    (start,) = rpc.read([(record["rebalancer"], runner.R_AUCTION_START, ())])[0]
+    rpc.set_next_timestamp(max(start + hours * 3_600, rpc.timestamp() + 1))
     rpc.mine()
 
 
@@ -45,7 +47,7 @@ def test_pools_moved_50_percent__a_bid_still_trades_at_oracle_times_factor_insid
 
     record, proposal, _ = launched
     rpc = ape_node.rpc
-    into_auction(rpc, 6)
+    into_auction(rpc, record, 6)
     rebalancer = project.Rebalancer.at(record["rebalancer"])
     oracle = project.OracleAdapter.at(record["oracle"])
     matic, usdc = market.assets["MATIC"], market.assets["USDC"]
@@ -78,7 +80,7 @@ def test_keeper_crash_and_failed_fills__the_next_round_decides_again(ape_node, m
     reads the chain and goes on toward the targets without doing anything twice."""
     record, _, keeper = launched
     rpc = ape_node.rpc
-    into_auction(rpc, 4)
+    into_auction(rpc, record, 10)
     settings = decisions.Settings(min_profit_usd=Decimal("0.1"))
     before = {c.symbol: c for c in runner.read_snapshot(rpc, market, record).components}
 
