@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from indexvault.lending import model
+from tests.utils import sized
 from tests.utils.morpho import deploy_morpho, market_id, market_params
 
 MAX = 2**256 - 1
@@ -130,7 +131,7 @@ def _read(morpho, params, users):
     return market, {name: model.Position(*morpho.position(mid, address)) for name, address in users.items()}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=sized(20, 40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     opening=st.tuples(st.integers(1, 1_000), st.integers(1, 1_000), st.integers(1, 1_000), st.integers(1, 1_000)),
     steps=st.lists(step, min_size=4, max_size=16),

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexvault.lending import model
+from tests.utils import sized
 from tests.utils.boa_env import WAD, ZERO_ADDRESS, deployer
 from tests.utils.morpho import deploy_morpho, market_params
 
@@ -88,7 +89,7 @@ def test_price__loan_token_depegs__collateral_worth_more_of_it(index, oracle, us
     assert after * 10_000 // before == 11_110
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=sized(12, 25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     nav=st.integers(1, 2**128 - 1),
     loan=st.integers(1, 2**128 - 1),

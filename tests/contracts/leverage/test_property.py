@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexvault.leverage import model
-from tests.utils import WAD
+from tests.utils import WAD, sized
 from tests.utils.boa_env import deployer
 from tests.utils.leverage import INVERSE, LONG, book, swapped
 
@@ -43,7 +43,7 @@ def seeded(request, lev, create_product):
     return product
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=sized(6, 24), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=steps)
 def test_random_steps__match_the_model_to_the_base_unit(lev, seeded, steps):
     product, c = seeded, seeded.contract

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexvault.model import WAD, feed_answer, feed_live_answer
-from tests.utils import DAY, MAX
+from tests.utils import DAY, MAX, sized
 from tests.utils.boa_env import ZERO_ADDRESS, deployer, events
 from tests.utils.oracle import usd_value
 
@@ -317,7 +317,7 @@ def test_deploy__not_an_index_adapter__reverts(vault):
 
 
 # Each example runs in its own anchor, so the fixture's chain is the same for all.
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=sized(20, 40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     price=st.integers(min_value=1, max_value=10**16),
     fee=st.integers(min_value=0, max_value=WAD // 100),

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from benchmarks import v3_pool as v3
 from indexvault import amm
 from tests.contracts.oracle.conftest import QUOTE_HEARTBEAT, USDC_USD, WINDOW
+from tests.utils import sized
 from tests.utils.boa_env import deployer
 
 EIP170 = 24_576
@@ -76,7 +77,7 @@ def test_twap__one_block_spike__moves_the_mean_by_its_share(pool, twap, trader):
 
 # Each example deploys a pool (about 0.3 s): no shrinking, which would take minutes.
 @settings(
-    max_examples=25,
+    max_examples=sized(12, 25),
     deadline=None,
     phases=(Phase.explicit, Phase.reuse, Phase.generate),
     suppress_health_check=[HealthCheck.function_scoped_fixture],

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from indexvault import auction_model
 from indexvault.auction_model import MAX_UNIT
 from indexvault.model import UNIT_SCALE, WAD, ceil_div
-from tests.utils import MAX
+from tests.utils import MAX, sized
 from tests.utils.rebalance import BAND, DURATION, expected_bid, to_start, unit_of
 
 decimals = st.sampled_from([0, 6, 8, 18, 24])
@@ -76,7 +76,7 @@ def test_units_follow_the_trade_in_the_vaults_favour(unit, target, scale, fracti
     assert WAD - BAND <= factor <= WAD + BAND
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=sized(12, 25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     wbtc_target=st.integers(0, 2 * 10**6),
     weth_target=st.integers(0, 10**18),

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexvault.model import MIN_MULTIPLIER, WAD, YEAR, amount_in, amount_out, preview_accrual
-from tests.utils import MAX
+from tests.utils import MAX, sized
 from tests.utils.boa_env import events
 
 CEILING = WAD // 10  # the highest streaming fee any vault may set
@@ -121,7 +121,7 @@ def test_mint__thousands_of_years_at_the_ceiling__prices_at_the_floor(aged, toke
     assert aged.balanceOf(receiver) == SECOND + shares
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=sized(30, 60), deadline=None)
 @given(
     seconds=st.integers(min_value=1, max_value=3 * YEAR),
     rate=st.integers(min_value=1, max_value=CEILING),

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from indexvault.model import UNIT_SCALE, WAD, amount_out, synced_unit
 from indexvault.solvency import shortfalls, solvency_rows
-from tests.utils import MAX
+from tests.utils import MAX, sized
 from tests.utils.boa_env import deployer, events, index_lens
 
 FIRST = 60 * WAD + 11  # the depositor's shares
@@ -264,7 +264,7 @@ def test_sync__not_a_component__reverts(synced_vault, attacker):
         vault.sync(attacker)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=sized(20, 40), deadline=None)
 @given(
     seized_bps=st.integers(min_value=0, max_value=10_000),
     donated=st.integers(min_value=0, max_value=10**20),

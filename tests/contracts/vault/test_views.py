@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexvault.model import WAD, YEAR, amount_in, amount_out, fee_on, preview_accrual
-from tests.utils import MAX
+from tests.utils import MAX, sized
 from tests.utils.boa_env import events, index_lens
 from tests.utils.ledger import Ledger, mint_moves, redeem_moves
 
@@ -156,7 +156,7 @@ def test_amounts_for_mint__quote_is_tight(fee_vault, depositor):
 
 # The autouse isolation fixture is function-scoped; the plugin's per-example
 # anchor is what isolates examples, so that health check does not apply.
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=sized(15, 30), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     shares=st.integers(1, 10**30),
     mint_fee=st.integers(0, WAD // 100),
