@@ -47,6 +47,25 @@ def cli():
     """Keepers for an index's Rebalancer and its token's pool."""
 
 
+def _round_options(until: str = "until stopped"):
+    """The options every keeper takes: --simulate, --rounds (0 runs `until`) and --interval."""
+
+    def decorate(command):
+        for option in reversed(
+            (
+                click.option(
+                    "--simulate", is_flag=True, help="Read and decide, print what would be sent; sign nothing."
+                ),
+                click.option("--rounds", default=1, show_default=True, help=f"Rounds to run (0: {until})."),
+                click.option("--interval", default=12.0, show_default=True, help="Seconds between rounds."),
+            )
+        ):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 def _rounds(rounds: int, interval: float, one_round) -> None:
     """Run `one_round` `rounds` times (0: until stopped), `interval` seconds apart, printing its summary."""
     done = 0
@@ -65,9 +84,7 @@ def _utc(timestamp: int) -> str:
 @cli.command(cls=ConnectedProviderCommand, short_help="Fill the open auctions through Uniswap")
 @index_option()
 @account_option(prompt=False)
-@click.option("--simulate", is_flag=True, help="Read and decide, print what would be sent; sign nothing.")
-@click.option("--rounds", default=1, show_default=True, help="Rounds to run (0: until every target is met).")
-@click.option("--interval", default=12.0, show_default=True, help="Seconds between rounds.")
+@_round_options("until every target is met")
 @click.option("--min-profit", type=DECIMAL, default=Decimal(1), show_default=True, help="USD per bid, after gas.")
 @click.option("--max-impact-bps", default=50, show_default=True, help="Largest pool price move per bid.")
 @click.option("--verbose", "-V", is_flag=True, help="Every token's decision and every fill, not one line a round.")
@@ -173,9 +190,7 @@ def add_rebalancer(symbol, account, quote, timelock, band, auction):
 @cli.command(cls=ConnectedProviderCommand, short_help="Hold the index token's pool at NAV by arbitrage")
 @index_option()
 @account_option(prompt=False)
-@click.option("--simulate", is_flag=True, help="Read and decide, print what would be sent; sign nothing.")
-@click.option("--rounds", default=1, show_default=True, help="Rounds to run (0: until stopped).")
-@click.option("--interval", default=12.0, show_default=True, help="Seconds between rounds.")
+@_round_options()
 @click.option("--min-profit", type=DECIMAL, default=Decimal(1), show_default=True, help="USD per trade, after gas.")
 @click.option(
     "--create-pool",
@@ -218,9 +233,7 @@ def arbitrage(symbol, account, simulate, rounds, interval, min_profit, pool_dept
 @cli.command(cls=ConnectedProviderCommand, short_help="Liquidate the loans against the index that are under water")
 @index_option()
 @account_option(prompt=False)
-@click.option("--simulate", is_flag=True, help="Read and decide, print what would be sent; sign nothing.")
-@click.option("--rounds", default=1, show_default=True, help="Rounds to run (0: until stopped).")
-@click.option("--interval", default=12.0, show_default=True, help="Seconds between rounds.")
+@_round_options()
 @click.option(
     "--min-profit", type=DECIMAL, default=Decimal(1), show_default=True, help="USD per liquidation, after gas."
 )
@@ -246,9 +259,7 @@ def liquidate(symbol, account, simulate, rounds, interval, min_profit):
 @cli.command(cls=ConnectedProviderCommand, short_help="Keep the index's 2x and -1x products within their band")
 @index_option()
 @account_option(prompt=False)
-@click.option("--simulate", is_flag=True, help="Read and decide, print what would be sent; sign nothing.")
-@click.option("--rounds", default=1, show_default=True, help="Rounds to run (0: until stopped).")
-@click.option("--interval", default=12.0, show_default=True, help="Seconds between rounds.")
+@_round_options()
 @click.option(
     "--max-cost-bps",
     default=100,
