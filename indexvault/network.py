@@ -44,6 +44,13 @@ def has_code(address: str) -> bool:
     return bool(chain.provider.get_code(address))
 
 
+def approve(token, owner, spender: str, amount: int) -> None:
+    """Let `spender` take `amount` of `token` from `owner`, sending the approval only if the allowance is
+    short of it."""
+    if token.allowance(owner.address, spender) < amount:
+        token.approve(spender, amount, sender=owner)
+
+
 REVERT_PREFIX = "execution reverted: "
 
 

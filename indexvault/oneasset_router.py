@@ -16,7 +16,7 @@ from indexvault import deployments
 from indexvault.index import DeployedIndex
 from indexvault.market import pools as market_pools
 from indexvault.market.record import MarketRecord
-from indexvault.network import has_code, market_rpc, record_file, send
+from indexvault.network import approve, has_code, market_rpc, record_file, send
 from indexvault.oneasset import Quote, Side, quote_mint, quote_redeem, v3_quoter
 from indexvault.units import from_base, to_base
 
@@ -80,8 +80,7 @@ def mint_from(
             f"{account.address} holds {from_base(balance, quoted.decimals)} {quoted.symbol}, "
             f"needs up to {from_base(max_in, quoted.decimals)} to mint from it"
         )
-    if token.allowance(account.address, contract.address) < max_in:
-        token.approve(contract.address, max_in, sender=account)
+    approve(token, account, contract.address, max_in)
     receipt = send(
         contract.mint_from,
         index.address("vault"),
@@ -116,8 +115,7 @@ def redeem_to(
         raise ValueError(
             f"{account.address} holds {from_base(balance, 18)} {index.symbol}, not {from_base(quoted.shares, 18)}"
         )
-    if vault.allowance(account.address, contract.address) < quoted.shares:
-        vault.approve(contract.address, quoted.shares, sender=account)
+    approve(vault, account, contract.address, quoted.shares)
     receipt = send(
         contract.redeem_to,
         vault.address,

@@ -17,7 +17,7 @@ from ape import project
 from ape.exceptions import ContractLogicError
 
 from indexvault.index import DeployedIndex
-from indexvault.network import send
+from indexvault.network import approve, send
 from indexvault.solvency import shortfalls, solvency_rows
 from indexvault.units import from_base, to_base
 
@@ -57,8 +57,7 @@ def mint(index: DeployedIndex, account, shares: Decimal, slippage: Decimal, rece
                 f"{account.address} holds {from_base(balance, component['decimals'])} {component['symbol']}, "
                 f"needs up to {from_base(limit, component['decimals'])} to mint {shares} {index.symbol}"
             )
-        if token.allowance(account.address, vault.address) < limit:
-            token.approve(vault.address, limit, sender=account)
+        approve(token, account, vault.address, limit)
     receipt = send(vault.mint, wei, limits, receiver or account.address, sender=account)
     return receipt, _transfers(index, quoted)
 

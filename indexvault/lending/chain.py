@@ -23,7 +23,7 @@ from indexvault.deployments import DeploymentError
 from indexvault.lending import model, position
 from indexvault.market import uniswap as uni
 from indexvault.market.rpc import Function, Tx
-from indexvault.network import send
+from indexvault.network import approve, send
 from indexvault.solidity import artifact
 from indexvault.units import format_amount
 
@@ -254,16 +254,11 @@ def snapshot(record: dict[str, Any], holder: str) -> position.Snapshot:
     )
 
 
-def _approve(token, owner, spender: str, amount: int) -> None:
-    if token.allowance(owner.address, spender) < amount:
-        token.approve(spender, amount, sender=owner)
-
-
 def supply(record: dict[str, Any], account, amount: int):
     s = snapshot(record, account.address)
     position.check_supply(s, amount)
     lending = lending_of(record)
-    _approve(project.IndexVault.at(record["vault"]), account, lending["morpho"], amount)
+    approve(project.IndexVault.at(record["vault"]), account, lending["morpho"], amount)
     return send(
         morpho_at(lending["morpho"]).supplyCollateral, params_of(lending), amount, account.address, b"", sender=account
     )
@@ -289,7 +284,7 @@ def repay(record: dict[str, Any], account, amount: int | None):
     s = snapshot(record, account.address)
     action = position.check_repay(s, amount)
     lending = lending_of(record)
-    _approve(Contract(lending["loan_token"], abi=_ERC20_ABI), account, lending["morpho"], action.assets)
+    approve(Contract(lending["loan_token"], abi=_ERC20_ABI), account, lending["morpho"], action.assets)
     assets, shares = (0, action.shares) if action.position.borrow_shares == 0 else (amount, 0)
     receipt = send(
         morpho_at(lending["morpho"]).repay, params_of(lending), assets, shares, account.address, b"", sender=account

@@ -25,7 +25,7 @@ from indexvault.lending import model as lending_model
 from indexvault.lending import position as lending_position
 from indexvault.leverage import model, product
 from indexvault.market.rpc import Function, RpcError
-from indexvault.network import has_code, market_rpc, send
+from indexvault.network import approve, has_code, market_rpc, send
 from indexvault.oneasset import Quote
 from indexvault.units import format_amount
 
@@ -229,8 +229,7 @@ def _lend_index(index: DeployedIndex, account, morpho, params: tuple, amount: in
             f"lending {format_amount(add, 18)} {index.symbol} for the -1x product to borrow needs that much in "
             f"{account.address}, which holds {format_amount(held, 18)} (`ape run mint --shares N` first)"
         )
-    if vault.allowance(account.address, morpho.address) < add:
-        vault.approve(morpho.address, add, sender=account)
+    approve(vault, account, morpho.address, add)
     morpho.supply(params, add, 0, account.address, b"", sender=account)
     echo(
         f"{account.address} lent {format_amount(add, 18)} {index.symbol} in the USDC/{index.symbol} market "
@@ -271,8 +270,7 @@ def mint(index: DeployedIndex, account, key: str, usdc_in: int, slippage: Decima
     preview = product.preview_mint(state, usdc_in, quoted.total, slippage)
     echo_preview(echo, state, quoted, preview)
     contract = project.LeveragedIndex.at(entry["address"])
-    if usdc.allowance(account.address, contract.address) < usdc_in:
-        usdc.approve(contract.address, usdc_in, sender=account)
+    approve(usdc, account, contract.address, usdc_in)
     before = usdc.balanceOf(account.address)
     receipt = send(
         contract.mint, usdc_in, preview.min_shares, quoted.route_args(), receiver or account.address, sender=account
