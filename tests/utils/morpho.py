@@ -4,29 +4,13 @@ deploys it on the local market."""
 
 from __future__ import annotations
 
-import json
-
-import boa
 from eth_abi import encode
 from eth_utils import keccak
 
+from benchmarks.indexed_finance import deploy_morpho  # noqa: F401  (the tests' Morpho, as the benchmark's)
 from indexvault.lending import model
-from indexvault.solidity import artifact
 
 ZERO = "0x" + "00" * 20
-
-
-def deploy_morpho(owner: str):
-    """Morpho Blue, its zero-rate IRM and mainnet's LLTVs enabled by `owner`."""
-    compiled = artifact("Morpho")
-    factory = boa.loads_abi(json.dumps(compiled["abi"]), name="Morpho")
-    address, _ = boa.env.deploy_code(bytecode=bytes.fromhex(compiled["bytecode"][2:]) + encode(["address"], [owner]))
-    morpho = factory.at(address)
-    with boa.env.prank(owner):
-        morpho.enableIrm(ZERO)
-        for lltv in model.MAINNET_LLTVS:
-            morpho.enableLltv(lltv)
-    return morpho
 
 
 def market_params(loan: str, collateral: str, oracle: str, lltv: int) -> tuple:
