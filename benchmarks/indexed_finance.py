@@ -1,6 +1,6 @@
 """The Indexed Finance attack (October 2021) replayed against a TWAP-priced index, in titanoboa:
 shared by `python -m benchmarks oracles` (`indexed_finance` in results/oracles.json) and
-`tests/attacks/test_indexed_finance.py`, which asserts what it measures.
+`tests/attacks/test_indexed_finance_twap.py`, which asserts what it measures.
 
 Indexed's pools priced a newly added token from state the attacker moved inside one transaction:
 flash-borrowed tokens sold into the pool drained its UNI balance, from which the controller

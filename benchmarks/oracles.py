@@ -25,7 +25,7 @@ listing rule follows: the least pool depth (and in-range liquidity) at which the
 cheapest measured move costs ten times what it can take.
 
 Indexed Finance replay (`benchmarks/indexed_finance.py`, asserted by
-tests/attacks/test_indexed_finance.py): the attacker's P&L, the holders' loss and the
+tests/attacks/test_indexed_finance_twap.py): the attacker's P&L, the holders' loss and the
 pool fees, against the TWAP in one transaction and held 1 and 5 blocks, and against a
 spot-priced feed.
 Writes benchmarks/results/oracles.json."""
