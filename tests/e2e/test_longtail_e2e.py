@@ -5,7 +5,7 @@ TwapFeeds from `examples/longtail.yaml`, minted, replayed, shown at the pools' T
 `make test` keeps it to the commands this walk adds (about 30 s under load, five `ape run`s): the
 market is built by the code `market build` runs (`plan` and `build`, in this process, 1 s instead of
 an `ape run`'s 7), and `mint` and `redeem`, which every other walk runs, are left out. `make test-long`
-runs every line as typed."""
+runs every line as typed, then `create-index` from the same file (the factory path)."""
 
 from __future__ import annotations
 
@@ -97,3 +97,15 @@ def test_readme_longtail_section__runs_as_typed_and_the_nav_follows_the_twaps(no
     ldo = Decimal(re.search(r"^  ([\d.]+) LDO", redeemed, re.M).group(1))
     assert ldo == pytest.approx(4 * units["LDO"] * Decimal("0.999"), rel=Decimal("0.00001"))
     print(f"long-tail walk: {time.monotonic() - started:.1f} s")
+
+    # The factory path of the README's sentence: each TwapFeed listed through `IndexFactory.list_twap`
+    # when the factory has it, else deployed and passed as a custom feed; the index prices either way.
+    created = ape_ok(records, "create-index", "examples/longtail.yaml", "--yes")
+    assert "(LDO / USD TWAP 30m, heartbeat 86,400 s)" in created and "Created LTAIL (index 0" in created
+    registry = ape_ok(records, "status")
+    row = re.search(
+        r"^ 0\s+LTAIL\s+.*(custom feeds: you trust the creator|allowlisted feeds)\s+1 d\s+([\d.]+)$", registry, re.M
+    )
+    assert row, registry
+    # Weights became units at the TWAPs the feeds then answer: the file's 100 USD a share, to rounding.
+    assert Decimal(row.group(2)) == pytest.approx(Decimal(100), rel=Decimal("0.00001"))
