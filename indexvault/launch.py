@@ -36,6 +36,7 @@ from indexvault.chain import (
     _wad,
     add_rebalancer_directly,
     deploy_mocks,
+    deploy_twap_feeds,
     ensure_lens,
     fund,
     index_record,
@@ -46,6 +47,7 @@ from indexvault.config import FEE_CEILING, ConfigError, IndexConfig
 from indexvault.constants import TX_GAS_CAP
 from indexvault.index import DeployedIndex
 from indexvault.network import connected, has_code, load_market, record_file
+from indexvault.twap import TWAP_FEED_GAS
 from indexvault.units import format_duration, from_base, to_base
 
 FACTORY_VERSION = 1
@@ -201,6 +203,26 @@ def _mock_steps(config: IndexConfig, basket: Basket, account, done: dict) -> lis
     return steps
 
 
+def _twap_steps(basket: Basket, account, done: dict, through_factory: bool = False) -> list[PlanStep]:
+    """A TwapFeed per TWAP-priced component: listed through the factory when it has `list_twap`,
+    else deployed by the account."""
+    steps = []
+    listing_factory = through_factory and "list_twap" in _factory_methods()
+    for listing in basket.twaps.values():
+        if listing_factory:
+            name = f"list twap {listing.symbol}"
+            steps.append(PlanStep(name, TWAP_FEED_GAS, approx=True, done=name in done))
+        else:
+            name = f"twap {listing.symbol} feed"
+            gas = _deploy_gas(project.TwapFeed, account, *listing.args)
+            steps.append(PlanStep(name, gas, done=name in done))
+    return steps
+
+
+def _factory_methods() -> set[str]:
+    return {abi.name for abi in project.IndexFactory.contract_type.mutable_methods}
+
+
 def _lens_steps(account) -> list[PlanStep]:
     """The network's IndexLens, when none is recorded yet (one serves every index)."""
     address = deployments.load_lens(record_file())
@@ -216,7 +238,7 @@ def plan_deploy(config: IndexConfig, basket: Basket, account) -> Plan:
     done = deployments.pending(path, f"deploy {config.symbol}")["steps"]
     me = account.address
     roles = config.roles
-    steps = _mock_steps(config, basket, account, done)
+    steps = _mock_steps(config, basket, account, done) + _twap_steps(basket, account, done)
     steps.append(PlanStep("vault", VAULT_GAS, approx=True, done="vault" in done))
     steps.append(PlanStep("oracle adapter", ORACLE_GAS, approx=True, done="oracle" in done))
     steps += [PlanStep(f"feed {s}", SET_FEED_GAS, approx=True, done=f"feed {s}" in done) for s in basket.symbols]
@@ -282,10 +304,11 @@ def plan_create(config: IndexConfig, basket: Basket, account, delay: int) -> Pla
         )
     else:
         notes.append(f"through the IndexFactory at {factory['address']} (version {factory['version']})")
-    steps += _mock_steps(config, basket, account, done)
+    steps += _mock_steps(config, basket, account, done) + _twap_steps(basket, account, done, through_factory=True)
     n = len(basket.symbols)
     gas, approx = CREATE_GAS_BASE + CREATE_GAS_PER_COMPONENT * n, True
-    if factory is not None and all(basket.tokens) and (basket.quote is None or basket.quote.token):
+    ready = all(basket.tokens) and all(basket.feeds) and (basket.quote is None or basket.quote.token)
+    if factory is not None and ready:
         estimated = _estimate(
             project.IndexFactory.at(factory["address"]).create_index.as_transaction(
                 _params(config, basket, account, delay), sender=account
@@ -345,7 +368,7 @@ def _initial_allowlist() -> list[list[str]]:
     market = load_market(check=False)
     if market is None:
         return []
-    return [[asset.token, asset.feed] for asset in market.assets.values()]
+    return [[asset.token, asset.feed] for asset in market.assets.values() if asset.feed is not None]
 
 
 def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
@@ -483,6 +506,9 @@ def create_index(
     factory = project.IndexFactory.at(factory_record["address"])
     steps = Steps(f"create {config.symbol}", source, echo)
     deploy_mocks(config, basket, account, steps, echo)
+    # Through the factory's `list_twap` when it has one; until then (an older factory) each TwapFeed is
+    # deployed here and passed as a custom feed.
+    deploy_twap_feeds(basket, account, steps, echo, factory)
 
     # The registry's length just before the create is sent: if the run is cut
     # off after sending, the next one looks there before sending again.

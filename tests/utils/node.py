@@ -84,11 +84,14 @@ def readme_node(port: int = PORT) -> Anvil:
 class MarketNode:
     """`make market-node` (`make market-node PORT=8546`): `ape run market serve` in the background."""
 
-    def __init__(self, deployments: Path, date: str = "2024-01-01", port: int = PORT) -> None:
+    def __init__(
+        self, deployments: Path, date: str = "2024-01-01", port: int = PORT, folder: Path | None = None
+    ) -> None:
         _free(port)
         port_args = ["--port", str(port)] if port != PORT else []
+        market = ["--from", str(folder)] if folder else ["--date", date]  # `market serve --from FOLDER`
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "ape"), "run", "market", "serve", "--date", date, *port_args],
+            [str(Path(sys.executable).parent / "ape"), "run", "market", "serve", *market, *port_args],
             cwd=ROOT,
             env=_env(deployments),
             stdout=subprocess.PIPE,
