@@ -76,7 +76,18 @@ IMPLEMENTATIONS = {
     "OracleAdapter": (ZERO_ADDRESS, ZERO_ADDRESS),
     "IndexTimelock": (0, ZERO_ADDRESS, 0, 0),
 }
-BLUEPRINTS = ("Rebalancer",)
+BLUEPRINTS = ("Rebalancer", "TwapFeed")
+# The TWAP listing rule the factory enforces in `list_twap` (SECURITY.md, "TWAP-priced assets";
+# benchmarks/results/oracles.json `listing_rule`): a window of at least 30 minutes, and the
+# feed's `min_liquidity`, as full-range liquidity at its price, holding at least 75,000 USD a side,
+# which at 0.075 USD a side per USD exposed (one-block manipulation costing ten times its gain)
+# covers 1M USD of exposure; the local market's thinnest V3 pool (500k USD, a quarter in full
+# range) holds about 2M USD a side of in-range liquidity. Enabled where the network's market
+# record gives a Uniswap V3 factory; none elsewhere (NO_TWAP).
+TWAP_MIN_WINDOW = 1_800
+TWAP_MIN_DEPTH_USD = 75_000
+TWAP_DEPTH_PER_EXPOSURE = 75 * 10**15  # 0.075, WAD
+NO_TWAP = (ZERO_ADDRESS, ZERO_ADDRESS, 0, 0, 0)
 # Gas of steps that cannot be estimated before an earlier step exists (the
 # factory needs its implementations, an index needs the factory, a feed needs the
 # adapter), from `python -m benchmarks factory` and the receipts of a local
@@ -348,6 +359,14 @@ def _initial_allowlist() -> list[list[str]]:
     return [[asset.token, asset.feed] for asset in market.assets.values()]
 
 
+def twap_rule(blueprint: str, uniswap_v3_factory: str | None) -> tuple:
+    """The factory constructor's `twap_rule_`: the TwapFeed blueprint, the Uniswap V3 factory
+    whose pools may be listed and the rule's numbers; NO_TWAP without a Uniswap V3 factory."""
+    if not uniswap_v3_factory or uniswap_v3_factory == ZERO_ADDRESS:
+        return NO_TWAP
+    return (blueprint, uniswap_v3_factory, TWAP_MIN_WINDOW, TWAP_MIN_DEPTH_USD, TWAP_DEPTH_PER_EXPOSURE)
+
+
 def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
     """The network's recorded IndexFactory (checked to have code), or a new
     one: its implementations and blueprint, its governance timelock and itself, each a
@@ -376,10 +395,12 @@ def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
     )
     echo(f"  governance timelock {governance} (delay {GOVERNANCE_DELAY:,} s, governor {account.address})")
     allowed = _initial_allowlist()
+    market = load_market(check=False)
+    rule = twap_rule(addresses[len(IMPLEMENTATIONS) + 1], market.uniswap.v3_factory if market else None)
     address = steps.contract(
         "factory",
         lambda: project.IndexFactory.deploy(
-            addresses,
+            addresses[: len(IMPLEMENTATIONS) + 1],  # the implementations and the Rebalancer blueprint
             [_wad(fee) for fee in FACTORY_MAX_FEES],
             list(DELAY_BOUNDS),
             FACTORY_MAX_HEARTBEAT,
@@ -389,15 +410,22 @@ def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
             ZERO_ADDRESS,  # no sequencer-uptime feed on L1
             0,
             FACTORY_VERSION,
+            rule,
             sender=account,
         ),
     )
     echo(f"  IndexFactory {address} ({len(allowed)} feed(s) allowlisted)")
+    if rule != NO_TWAP:
+        echo(
+            f"  TWAP listing: pools of Uniswap V3 {rule[1]}, window >= {TWAP_MIN_WINDOW:,} s, "
+            f">= {TWAP_MIN_DEPTH_USD:,} USD a side (covers {TWAP_MIN_DEPTH_USD * 10**18 // TWAP_DEPTH_PER_EXPOSURE:,} USD exposed)"
+        )
     factory = {
         "address": address,
         "implementations": dict(zip(IMPLEMENTATIONS, addresses)),
         "blueprints": dict(zip(BLUEPRINTS, addresses[len(IMPLEMENTATIONS) :])),
         "governance": governance,
+        "twap_rule": dict(zip(("blueprint", "uniswap_factory", "min_window", "min_depth", "depth_per_exposure"), rule)),
         "version": FACTORY_VERSION,
         "chain_id": chain.chain_id,
         "block": chain.blocks.head.number,
