@@ -66,7 +66,6 @@
 
 from ethereum.ercs import IERC20Detailed
 from snekmate.auth.interfaces import IAccessControl
-from snekmate.utils import math
 from lib import basket
 from interfaces import IAggregatorV3
 from interfaces import IIndexVault
@@ -654,7 +653,11 @@ def _twap_depth(feed: address, liquidity: uint256) -> uint256:
          worth L * sqrt(a * q) in USD when a and q are the USD prices of a
          base unit of the asset and of the quote and P = a / q (whichever
          is token0). a is the feed's answer, q the quote feed's; both
-         scaled to 1e36 per base unit, every step rounded down.
+         scaled to 1e36 per base unit, every step rounded down. Checked
+         arithmetic: it overflows (and reverts) only if the two base
+         units' USD prices multiply above about 1e5 (two tokens without
+         decimals worth over 340 USD each; USDC and WETH quotes are far
+         from it) or the liquidity is above 2**128.
     """
     answer: int256 = (staticcall IAggregatorV3(feed).latestRoundData())[1]
     quote_feed: IAggregatorV3 = IAggregatorV3(staticcall ITwapFeed(feed).quote_feed())
@@ -663,9 +666,9 @@ def _twap_depth(feed: address, liquidity: uint256) -> uint256:
     quote_decimals: uint256 = convert(staticcall IERC20Detailed(staticcall ITwapFeed(feed).quote()).decimals(), uint256)
     feed_decimals: uint256 = convert(staticcall quote_feed.decimals(), uint256)
     # USD 1e36 per base unit: the answer is 1e18 per whole asset.
-    asset_usd: uint256 = math._mul_div(convert(answer, uint256), WAD, 10**asset_decimals, False)
-    quote_usd: uint256 = math._mul_div(convert(quote_answer, uint256), WAD * WAD, 10**(quote_decimals + feed_decimals), False)
-    return math._mul_div(liquidity, isqrt(asset_usd * quote_usd), WAD, False)
+    asset_usd: uint256 = convert(answer, uint256) * WAD // 10**asset_decimals
+    quote_usd: uint256 = convert(quote_answer, uint256) * WAD * WAD // 10**(quote_decimals + feed_decimals)
+    return liquidity * isqrt(asset_usd * quote_usd) // WAD
 
 
 @internal

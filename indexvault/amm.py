@@ -313,7 +313,8 @@ def full_range_sides_usd(
     amount0, amount1 = liquidity / sqrt_price, liquidity * sqrt_price
     amount_asset, amount_quote = (amount0, amount1) if asset_is_token0 else (amount1, amount0)
     quote_per_base = Fraction(quote_answer * 10**18, 10 ** (quote_decimals + feed_decimals))
-    asset_per_base = twap_usd_exact(
-        tick, asset_decimals, quote_decimals, asset_is_token0, quote_answer, feed_decimals
-    ) / 10**asset_decimals
+    asset_per_base = (
+        twap_usd_exact(tick, asset_decimals, quote_decimals, asset_is_token0, quote_answer, feed_decimals)
+        / 10**asset_decimals
+    )
     return amount_asset * asset_per_base, amount_quote * quote_per_base

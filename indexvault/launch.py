@@ -95,7 +95,7 @@ NO_TWAP = (ZERO_ADDRESS, ZERO_ADDRESS, 0, 0, 0)
 # (clones: about 0.76M without a Rebalancer, 3.0M with one, + 86k a component).
 CREATE_GAS_BASE = 3_000_000
 CREATE_GAS_PER_COMPONENT = 86_000
-FACTORY_GAS = 3_900_000  # its governance timelock (about 2.0M) and the factory itself (about 1.8M)
+FACTORY_GAS = 4_900_000  # its governance timelock (about 2.0M) and the factory itself (about 2.8M)
 SET_FEED_GAS = 63_000
 VAULT_GAS = 4_900_000
 ORACLE_GAS = 1_790_000
@@ -416,9 +416,10 @@ def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
     )
     echo(f"  IndexFactory {address} ({len(allowed)} feed(s) allowlisted)")
     if rule != NO_TWAP:
+        covers = TWAP_MIN_DEPTH_USD * 10**18 // TWAP_DEPTH_PER_EXPOSURE
         echo(
             f"  TWAP listing: pools of Uniswap V3 {rule[1]}, window >= {TWAP_MIN_WINDOW:,} s, "
-            f">= {TWAP_MIN_DEPTH_USD:,} USD a side (covers {TWAP_MIN_DEPTH_USD * 10**18 // TWAP_DEPTH_PER_EXPOSURE:,} USD exposed)"
+            f">= {TWAP_MIN_DEPTH_USD:,} USD a side (covers {covers:,} USD exposed)"
         )
     factory = {
         "address": address,

@@ -99,9 +99,7 @@ def test_twap_usd__one_quote_per_asset_at_tick_zero():
     quote_answer=st.integers(10**6, 10**14),
     liquidity=st.integers(1, 10**30),
 )
-def test_twap_depth_usd__each_side_of_full_range_liquidity(
-    tick, decimals, asset_is_token0, quote_answer, liquidity
-):
+def test_twap_depth_usd__each_side_of_full_range_liquidity(tick, decimals, asset_is_token0, quote_answer, liquidity):
     """IndexFactory's depth is what full-range liquidity L holds on either side at the feed's
     price, L / sqrt(P) token0 and L * sqrt(P) token1 valued in USD: never above either side,
     and below it only by the floors (the answer's, the scaled prices', the square root's)."""

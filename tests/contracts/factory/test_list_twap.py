@@ -6,6 +6,7 @@ rule's depth in USD a side. On real pools (the npm bytecode, `benchmarks.v3_pool
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 
 import boa
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from benchmarks import ROOT
 from benchmarks import v3_pool as v3
 from indexvault import amm
 from indexvault.launch import TWAP_DEPTH_PER_EXPOSURE, TWAP_MIN_DEPTH_USD, TWAP_MIN_WINDOW
@@ -91,10 +93,25 @@ def _list(factory, pool, lister, quote_feed, min_liquidity=None, window=WINDOW, 
         )
 
 
+def test_local_rule__is_the_measured_listing_rule():
+    """The local market's numbers (indexvault.launch) are oracles.json's `listing_rule`: its
+    window, its USD a side per USD exposed (one block, ten times the gain), and a minimum depth
+    covering a million USD of exposure."""
+    rule = json.loads((ROOT / "benchmarks/results/oracles.json").read_text())["listing_rule"]
+    assert TWAP_MIN_WINDOW == rule["window_s"] == 1_800
+    per_exposure = rule["one_block"]["min_pool_usd_a_side_per_exposure_usd"]
+    assert TWAP_DEPTH_PER_EXPOSURE == round(per_exposure * 10**18) == 75 * 10**15
+    measured = rule["one_block"]["min_pool_usd_a_side"] / rule["exposure_usd"]  # before rounding up
+    assert measured <= per_exposure
+    assert TWAP_MIN_DEPTH_USD * 10**18 // TWAP_DEPTH_PER_EXPOSURE == 1_000_000
+
+
 # --- a listing that passes ---------------------------------------------------------
 
 
-def test_list_twap__deep_pool__feed_deployed_allowed_and_its_cover_recorded(twap_factory, pools, usdc, usdc_feed, lister):
+def test_list_twap__deep_pool__feed_deployed_allowed_and_its_cover_recorded(
+    twap_factory, pools, usdc, usdc_feed, lister
+):
     """Anyone lists UNI on its 1M USD a side pool: the factory deploys the TwapFeed asked for,
     allows it for UNI, and records the depth (the pool's USDC side: 1M USD, to the rounding)
     and the exposure it covers, depth / 0.075 = 13.3M USD."""
