@@ -58,10 +58,11 @@
         IndexTimelock of its own, so every change waits out that
         timelock's delay in public) allows and disallows feeds, TWAP
         listings included, and can do nothing else: an allowlist change
-        never touches an index's feeds, only how the registry labels them. The factory holds each new
-        vault's and adapter's admin role only inside `create_index`, to set
-        feeds and grant the Rebalancer its role, and renounces it before
-        returning.
+        never touches an index's feeds, only how the registry labels
+        them. The factory holds each new vault's and adapter's admin role
+        only inside `create_index`, to set feeds and grant the Rebalancer
+        its role, and renounces it before returning; `list_twap` gives no
+        role (the feed it deploys has none).
 """
 
 from ethereum.ercs import IERC20Detailed

@@ -76,7 +76,9 @@ IMPLEMENTATIONS = {
     "OracleAdapter": (ZERO_ADDRESS, ZERO_ADDRESS),
     "IndexTimelock": (0, ZERO_ADDRESS, 0, 0),
 }
-BLUEPRINTS = ("Rebalancer", "TwapFeed")
+BLUEPRINTS = ("Rebalancer",)
+# The blueprint of the TwapFeeds the factory's `list_twap` deploys (where TWAP listing is on).
+TWAP_BLUEPRINT = "TwapFeed"
 # The TWAP listing rule the factory enforces in `list_twap` (SECURITY.md, "TWAP-priced assets";
 # benchmarks/results/oracles.json `listing_rule`): a window of at least 30 minutes, and the
 # feed's `min_liquidity`, as full-range liquidity at its price, holding at least 75,000 USD a side,
@@ -284,7 +286,7 @@ def plan_create(config: IndexConfig, basket: Basket, account, delay: int) -> Pla
                 _blueprint_gas(getattr(project, name), account),
                 done=f"blueprint {name}" in done_factory,
             )
-            for name in BLUEPRINTS
+            for name in _blueprints()
         ]
         steps.append(PlanStep("IndexFactory", FACTORY_GAS, approx=True, done="factory" in done_factory))
         notes.append(
@@ -359,17 +361,31 @@ def _initial_allowlist() -> list[list[str]]:
     return [[asset.token, asset.feed] for asset in market.assets.values()]
 
 
-def twap_rule(blueprint: str, uniswap_v3_factory: str | None) -> tuple:
+def _uniswap_v3_factory() -> str | None:
+    """The Uniswap V3 factory whose pools the factory may list (TWAP listing on): the local
+    market's; None elsewhere (or a market record without one)."""
+    market = load_market(check=False)
+    if market is None or market.uniswap.v3_factory == ZERO_ADDRESS:
+        return None
+    return market.uniswap.v3_factory
+
+
+def _blueprints() -> tuple[str, ...]:
+    """The blueprints a new factory needs: the Rebalancer's, and the TwapFeed's where TWAP listing is on."""
+    return BLUEPRINTS + ((TWAP_BLUEPRINT,) if _uniswap_v3_factory() else ())
+
+
+def twap_rule(blueprint: str | None, uniswap_v3_factory: str | None) -> tuple:
     """The factory constructor's `twap_rule_`: the TwapFeed blueprint, the Uniswap V3 factory
     whose pools may be listed and the rule's numbers; NO_TWAP without a Uniswap V3 factory."""
-    if not uniswap_v3_factory or uniswap_v3_factory == ZERO_ADDRESS:
+    if not blueprint or not uniswap_v3_factory or uniswap_v3_factory == ZERO_ADDRESS:
         return NO_TWAP
     return (blueprint, uniswap_v3_factory, TWAP_MIN_WINDOW, TWAP_MIN_DEPTH_USD, TWAP_DEPTH_PER_EXPOSURE)
 
 
 def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
     """The network's recorded IndexFactory (checked to have code), or a new
-    one: its implementations and blueprint, its governance timelock and itself, each a
+    one: its implementations and blueprints, its governance timelock and itself, each a
     recorded step."""
     path = record_file()
     factory = _recorded_factory(path)
@@ -381,7 +397,8 @@ def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
         address = steps.contract(f"implementation {name}", lambda: getattr(project, name).deploy(*args, sender=account))
         echo(f"  implementation {name:<14} {address}")
         addresses.append(address)
-    for name in BLUEPRINTS:
+    blueprints = _blueprints()
+    for name in blueprints:
         address = steps.contract(
             f"blueprint {name}", lambda: account.declare(getattr(project, name), sender=account.address)
         )
@@ -395,8 +412,8 @@ def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
     )
     echo(f"  governance timelock {governance} (delay {GOVERNANCE_DELAY:,} s, governor {account.address})")
     allowed = _initial_allowlist()
-    market = load_market(check=False)
-    rule = twap_rule(addresses[len(IMPLEMENTATIONS) + 1], market.uniswap.v3_factory if market else None)
+    twap_blueprint = addresses[len(IMPLEMENTATIONS) + 1] if TWAP_BLUEPRINT in blueprints else None
+    rule = twap_rule(twap_blueprint, _uniswap_v3_factory())
     address = steps.contract(
         "factory",
         lambda: project.IndexFactory.deploy(
@@ -424,7 +441,7 @@ def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
     factory = {
         "address": address,
         "implementations": dict(zip(IMPLEMENTATIONS, addresses)),
-        "blueprints": dict(zip(BLUEPRINTS, addresses[len(IMPLEMENTATIONS) :])),
+        "blueprints": dict(zip(blueprints, addresses[len(IMPLEMENTATIONS) :])),
         "governance": governance,
         "twap_rule": dict(zip(("blueprint", "uniswap_factory", "min_window", "min_depth", "depth_per_exposure"), rule)),
         "version": FACTORY_VERSION,
