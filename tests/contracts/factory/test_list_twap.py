@@ -20,7 +20,7 @@ from indexvault import amm
 from indexvault.launch import TWAP_DEPTH_PER_EXPOSURE, TWAP_MIN_DEPTH_USD, TWAP_MIN_WINDOW
 from tests.utils import sized
 from tests.utils.boa_env import WAD, ZERO_ADDRESS, deployer, events
-from tests.utils.factory import HEARTBEAT, MAX_HEARTBEAT, NO_TWAP, IndexParams, at, deploy_factory
+from tests.utils.factory import HEARTBEAT, MAX_HEARTBEAT, IndexParams, at, deploy_factory
 
 USDC_USD = 10**8
 WINDOW = TWAP_MIN_WINDOW
@@ -62,7 +62,7 @@ def lister():
 
 
 def _pool(uniswap, usdc, symbol: str, price: int, usd_a_side: int, cardinality: int = 200):
-    """ASSET/USDC at `price` USD, `usd_a_side` USD a side in full range, a window ago."""
+    """ASSET/USDC at `price` USD, `usd_a_side` USD a side in full range, just made."""
     asset = v3.create_token(symbol, 18)
     pool = v3.create_pool(uniswap, asset, usdc, Fraction(price), cardinality=cardinality)
     lp = boa.env.generate_address("lp")
@@ -265,7 +265,6 @@ def test_list_twap__factory_without_a_rule__disabled(implementations, governance
 def test_constructor__bad_twap_rule__refused(implementations, governance, rule, bad):
     with boa.reverts("factory: bad twap rule"):
         deploy_factory(implementations, governance.address, twap_rule=bad(rule))
-    assert NO_TWAP == (ZERO_ADDRESS, ZERO_ADDRESS, 0, 0, 0)
 
 
 # --- the label, and an index priced by a listed feed --------------------------------------
