@@ -79,6 +79,19 @@ IMPLEMENTATIONS = {
     "IndexTimelock": (0, ZERO_ADDRESS, 0, 0),
 }
 BLUEPRINTS = ("Rebalancer",)
+# The blueprint of the TwapFeeds the factory's `list_twap` deploys (where TWAP listing is on).
+TWAP_BLUEPRINT = "TwapFeed"
+# The TWAP listing rule the factory enforces in `list_twap` (SECURITY.md, "TWAP-priced assets";
+# benchmarks/results/oracles.json `listing_rule`): a window of at least 30 minutes, and the
+# feed's `min_liquidity`, as full-range liquidity at its price, holding at least 75,000 USD a side,
+# which at 0.075 USD a side per USD exposed (one-block manipulation costing ten times its gain)
+# covers 1M USD of exposure; the local market's thinnest V3 pool (500k USD, a quarter in full
+# range) holds about 2M USD a side of in-range liquidity. Enabled where the network's market
+# record gives a Uniswap V3 factory; none elsewhere (NO_TWAP).
+TWAP_MIN_WINDOW = 1_800
+TWAP_MIN_DEPTH_USD = 75_000
+TWAP_DEPTH_PER_EXPOSURE = 75 * 10**15  # 0.075, WAD
+NO_TWAP = (ZERO_ADDRESS, ZERO_ADDRESS, 0, 0, 0)
 # Gas of steps that cannot be estimated before an earlier step exists (the
 # factory needs its implementations, an index needs the factory, a feed needs the
 # adapter), from `python -m benchmarks factory` and the receipts of a local
@@ -86,7 +99,7 @@ BLUEPRINTS = ("Rebalancer",)
 # (clones: about 0.76M without a Rebalancer, 3.0M with one, + 86k a component).
 CREATE_GAS_BASE = 3_000_000
 CREATE_GAS_PER_COMPONENT = 86_000
-FACTORY_GAS = 3_900_000  # its governance timelock (about 2.0M) and the factory itself (about 1.8M)
+FACTORY_GAS = 4_900_000  # its governance timelock (about 2.0M) and the factory itself (about 2.8M)
 SET_FEED_GAS = 63_000
 VAULT_GAS = 4_900_000
 ORACLE_GAS = 1_790_000
@@ -295,7 +308,7 @@ def plan_create(config: IndexConfig, basket: Basket, account, delay: int) -> Pla
                 _blueprint_gas(getattr(project, name), account),
                 done=f"blueprint {name}" in done_factory,
             )
-            for name in BLUEPRINTS
+            for name in _blueprints()
         ]
         steps.append(PlanStep("IndexFactory", FACTORY_GAS, approx=True, done="factory" in done_factory))
         notes.append(
@@ -371,9 +384,31 @@ def _initial_allowlist() -> list[list[str]]:
     return [[asset.token, asset.feed] for asset in market.assets.values() if asset.feed is not None]
 
 
+def _uniswap_v3_factory() -> str | None:
+    """The Uniswap V3 factory whose pools the factory may list (TWAP listing on): the local
+    market's; None elsewhere (or a market record without one)."""
+    market = load_market(check=False)
+    if market is None or market.uniswap.v3_factory == ZERO_ADDRESS:
+        return None
+    return market.uniswap.v3_factory
+
+
+def _blueprints() -> tuple[str, ...]:
+    """The blueprints a new factory needs: the Rebalancer's, and the TwapFeed's where TWAP listing is on."""
+    return BLUEPRINTS + ((TWAP_BLUEPRINT,) if _uniswap_v3_factory() else ())
+
+
+def twap_rule(blueprint: str | None, uniswap_v3_factory: str | None) -> tuple:
+    """The factory constructor's `twap_rule_`: the TwapFeed blueprint, the Uniswap V3 factory
+    whose pools may be listed and the rule's numbers; NO_TWAP without a Uniswap V3 factory."""
+    if not blueprint or not uniswap_v3_factory or uniswap_v3_factory == ZERO_ADDRESS:
+        return NO_TWAP
+    return (blueprint, uniswap_v3_factory, TWAP_MIN_WINDOW, TWAP_MIN_DEPTH_USD, TWAP_DEPTH_PER_EXPOSURE)
+
+
 def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
     """The network's recorded IndexFactory (checked to have code), or a new
-    one: its implementations and blueprint, its governance timelock and itself, each a
+    one: its implementations and blueprints, its governance timelock and itself, each a
     recorded step."""
     path = record_file()
     factory = _recorded_factory(path)
@@ -385,7 +420,8 @@ def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
         address = steps.contract(f"implementation {name}", lambda: getattr(project, name).deploy(*args, sender=account))
         echo(f"  implementation {name:<14} {address}")
         addresses.append(address)
-    for name in BLUEPRINTS:
+    blueprints = _blueprints()
+    for name in blueprints:
         address = steps.contract(
             f"blueprint {name}", lambda: account.declare(getattr(project, name), sender=account.address)
         )
@@ -399,10 +435,12 @@ def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
     )
     echo(f"  governance timelock {governance} (delay {GOVERNANCE_DELAY:,} s, governor {account.address})")
     allowed = _initial_allowlist()
+    twap_blueprint = addresses[len(IMPLEMENTATIONS) + 1] if TWAP_BLUEPRINT in blueprints else None
+    rule = twap_rule(twap_blueprint, _uniswap_v3_factory())
     address = steps.contract(
         "factory",
         lambda: project.IndexFactory.deploy(
-            addresses,
+            addresses[: len(IMPLEMENTATIONS) + 1],  # the implementations and the Rebalancer blueprint
             [_wad(fee) for fee in FACTORY_MAX_FEES],
             list(DELAY_BOUNDS),
             FACTORY_MAX_HEARTBEAT,
@@ -412,15 +450,23 @@ def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
             ZERO_ADDRESS,  # no sequencer-uptime feed on L1
             0,
             FACTORY_VERSION,
+            rule,
             sender=account,
         ),
     )
     echo(f"  IndexFactory {address} ({len(allowed)} feed(s) allowlisted)")
+    if rule != NO_TWAP:
+        covers = TWAP_MIN_DEPTH_USD * 10**18 // TWAP_DEPTH_PER_EXPOSURE
+        echo(
+            f"  TWAP listing: pools of Uniswap V3 {rule[1]}, window >= {TWAP_MIN_WINDOW:,} s, "
+            f">= {TWAP_MIN_DEPTH_USD:,} USD a side (covers {covers:,} USD exposed)"
+        )
     factory = {
         "address": address,
         "implementations": dict(zip(IMPLEMENTATIONS, addresses)),
-        "blueprints": dict(zip(BLUEPRINTS, addresses[len(IMPLEMENTATIONS) :])),
+        "blueprints": dict(zip(blueprints, addresses[len(IMPLEMENTATIONS) :])),
         "governance": governance,
+        "twap_rule": dict(zip(("blueprint", "uniswap_factory", "min_window", "min_depth", "depth_per_exposure"), rule)),
         "version": FACTORY_VERSION,
         "chain_id": chain.chain_id,
         "block": chain.blocks.head.number,
