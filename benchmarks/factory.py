@@ -83,7 +83,7 @@ class FactoryBench:
         addresses = [
             getattr(self.project, name).deploy(*args, sender=d).address for name, args in launch.IMPLEMENTATIONS.items()
         ]
-        addresses += [d.declare(getattr(self.project, name)).contract_address for name in launch.BLUEPRINTS]
+        addresses.append(d.declare(self.project.Rebalancer).contract_address)
         return self.project.IndexFactory.deploy(
             addresses,
             [launch._wad(f) for f in launch.FACTORY_MAX_FEES],
@@ -95,6 +95,7 @@ class FactoryBench:
             ZERO_ADDRESS,
             0,
             launch.FACTORY_VERSION,
+            launch.NO_TWAP,  # no TWAP listing: not part of creation
             sender=d,
         )
 

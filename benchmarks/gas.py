@@ -251,6 +251,7 @@ class VaultSystem:
             ZERO_ADDRESS,
             0,
             launch.FACTORY_VERSION,
+            launch.NO_TWAP,
             sender=d,
         )
         self.delay = launch.DEFAULT_DELAY

@@ -41,16 +41,30 @@
         feeds trusts its creator's feeds, and its price (its auctions, its
         NAV feed) is whatever they post.
 
+        TWAP listings: anyone may list a long-tail asset priced by a
+        Uniswap V3 pool's TWAP (`list_twap`), without the governance,
+        because the rule is objective (SECURITY.md, "TWAP-priced assets"):
+        the factory deploys the TwapFeed from its blueprint and allows it
+        only if the pool is one the factory's Uniswap V3 factory made, the
+        quote token's feed is allowed, the window is at least the rule's
+        and the feed answers now (the window observed, its harmonic-mean
+        in-range liquidity at least `min_liquidity`) with `min_liquidity`,
+        as full-range liquidity at the feed's price, holding at least the
+        rule's depth in USD a side. It records the exposure that depth
+        covers (`twap_exposure(feed)`). A TwapFeed deployed by hand is a
+        custom feed like any other.
+
         Trust model: the factory has no owner. Its governance (an
         IndexTimelock of its own, so every change waits out that
-        timelock's delay in public) allows and disallows feeds, and can do
-        nothing else: an allowlist change never touches an index's feeds,
-        only how the registry labels them. The factory holds each new
+        timelock's delay in public) allows and disallows feeds, TWAP
+        listings included, and can do nothing else: an allowlist change
+        never touches an index's feeds, only how the registry labels them. The factory holds each new
         vault's and adapter's admin role only inside `create_index`, to set
         feeds and grant the Rebalancer its role, and renounces it before
         returning.
 """
 
+from ethereum.ercs import IERC20Detailed
 from snekmate.auth.interfaces import IAccessControl
 from lib import basket
 from interfaces import IAggregatorV3
@@ -108,6 +122,23 @@ interface ITimelockView:
     def get_minimum_delay() -> uint256: view
 
 
+# @dev What `list_twap` reads of a Uniswap V3 pool, its factory and a TwapFeed.
+interface IUniswapV3Pool:
+    def token0() -> address: view
+    def token1() -> address: view
+    def fee() -> uint24: view
+
+
+interface IUniswapV3Factory:
+    def getPool(token_a: address, token_b: address, fee: uint24) -> address: view
+
+
+interface ITwapFeed:
+    def asset() -> address: view
+    def quote() -> address: view
+    def quote_feed() -> address: view
+
+
 # @dev The vault's limits (contracts/lib/basket.vy), so the factory refuses with its own reasons.
 MAX_COMPONENTS: public(constant(uint256)) = basket.MAX_COMPONENTS
 MAX_SUPPLY: public(constant(uint256)) = basket.MAX_SUPPLY
@@ -120,6 +151,12 @@ MAX_HEARTBEAT: constant(uint256) = 2**40 - 1
 MAX_BAND: constant(uint256) = 10**17
 # @dev Most feeds the constructor may allow.
 MAX_INITIAL_FEEDS: constant(uint256) = 64
+# @dev TwapFeed's bounds on its window, seconds.
+MIN_TWAP_WINDOW: constant(uint256) = 60
+MAX_TWAP_WINDOW: constant(uint256) = 7 * 86_400
+WAD: constant(uint256) = 10**18
+# @dev The description of every TwapFeed listed here.
+TWAP_DESCRIPTION: constant(String[64]) = "USD TWAP listed by IndexFactory"
 DEFAULT_ADMIN_ROLE: constant(bytes32) = empty(bytes32)
 REBALANCER_ROLE: constant(bytes32) = keccak256("REBALANCER_ROLE")
 
@@ -151,6 +188,27 @@ max_band: public(immutable(uint256))
 governance: public(immutable(address))
 # @dev Version of this factory's implementations, given with each index.
 version: public(immutable(uint256))
+# @dev The TWAP listing rule (see `TwapRule`); `twap_blueprint` zero:
+# no TWAP listing here.
+twap_blueprint: public(immutable(address))
+uniswap_v3_factory: public(immutable(address))
+twap_min_window: public(immutable(uint256))
+twap_min_depth: public(immutable(uint256))
+twap_depth_per_exposure: public(immutable(uint256))
+
+
+# @dev The rule a TWAP listing must pass (SECURITY.md, "TWAP-priced
+# assets"): the TwapFeed blueprint (ERC-5202; zero: TWAP listing
+# disabled, and the rest zero), the Uniswap V3 factory whose pools alone
+# may be listed, the shortest window (seconds), the least USD a side that
+# `min_liquidity` must hold as full-range liquidity (whole USD), and the
+# USD a side needed per USD exposed (WAD: 0.075 is 75 * 10**15).
+struct TwapRule:
+    blueprint: address
+    uniswap_factory: address
+    min_window: uint256
+    min_depth: uint256
+    depth_per_exposure: uint256
 
 
 # @dev A component's feeds, as `OracleAdapter.set_feed` takes them.
@@ -209,8 +267,12 @@ index_count: public(uint256)
 _indexes: HashMap[uint256, Stored]
 # @dev Vault => made by this factory.
 is_index: public(HashMap[address, bool])
-# @dev asset => feed => allowed by the governance to price it.
+# @dev asset => feed => allowed by the governance (or listed by
+# `list_twap`) to price it.
 feed_allowed: public(HashMap[address, HashMap[address, bool]])
+# @dev TwapFeed listed here => USD exposure (WAD) its listing covers:
+# its depth over `twap_depth_per_exposure`.
+twap_exposure: public(HashMap[address, uint256])
 
 
 event IndexCreated:
@@ -229,6 +291,16 @@ event FeedAllowed:
     allowed: bool
 
 
+event TwapListed:
+    asset: indexed(address)
+    feed: indexed(address)
+    pool: indexed(address)
+    window: uint256
+    min_liquidity: uint256
+    depth: uint256
+    exposure: uint256
+
+
 @deploy
 def __init__(
     implementations_: address[4],
@@ -241,6 +313,7 @@ def __init__(
     sequencer_feed_: address,
     sequencer_grace_period_: uint256,
     version_: uint256,
+    twap_rule_: TwapRule,
 ):
     """
     @param implementations_ IndexVault, OracleAdapter and IndexTimelock
@@ -257,6 +330,8 @@ def __init__(
     @param sequencer_feed_ The L2 sequencer-uptime feed, zero on L1.
     @param sequencer_grace_period_ Its grace period, seconds (0 on L1).
     @param version_ Recorded with every index.
+    @param twap_rule_ What `list_twap` deploys and checks; all zero:
+           no TWAP listing.
     """
     for i: uint256 in range(3):
         assert implementations_[i].codesize > 0, "factory: no implementation"
@@ -288,6 +363,27 @@ def __init__(
     max_band = max_band_
     governance = governance_
     version = version_
+    if twap_rule_.blueprint == empty(address):
+        assert (
+            twap_rule_.uniswap_factory == empty(address)
+            and twap_rule_.min_window == 0
+            and twap_rule_.min_depth == 0
+            and twap_rule_.depth_per_exposure == 0
+        ), "factory: bad twap rule"
+    else:
+        assert (
+            twap_rule_.blueprint.codesize > 0
+            and twap_rule_.uniswap_factory.codesize > 0
+            and twap_rule_.min_window >= MIN_TWAP_WINDOW
+            and twap_rule_.min_window <= MAX_TWAP_WINDOW
+            and twap_rule_.min_depth > 0
+            and twap_rule_.depth_per_exposure > 0
+        ), "factory: bad twap rule"
+    twap_blueprint = twap_rule_.blueprint
+    uniswap_v3_factory = twap_rule_.uniswap_factory
+    twap_min_window = twap_rule_.min_window
+    twap_min_depth = twap_rule_.min_depth
+    twap_depth_per_exposure = twap_rule_.depth_per_exposure
     for pair: address[2] in allowed_feeds_:
         self._allow(pair[0], pair[1], True)
 
@@ -390,6 +486,72 @@ def create_index(params: IndexParams) -> IndexRecord:
 
 
 @external
+def list_twap(
+    asset: address,
+    pool: address,
+    window: uint256,
+    min_liquidity: uint256,
+    quote_feed: address,
+    quote_heartbeat: uint256,
+) -> address:
+    """
+    @notice Lists `asset` priced by `pool`'s TWAP, for anyone, if it
+            passes the rule: deploys a TwapFeed (`window` s,
+            `min_liquidity`, the quote priced by `quote_feed`) and allows
+            it for `asset`. Refused, each with its reason, if TWAP listing
+            is disabled here, the window is below the rule's, the quote
+            heartbeat above the factory's longest, the pool is not one the
+            factory's Uniswap V3 factory made, the quote's feed is not
+            allowed for the quote token, the new feed does not answer
+            (its own reason: "twap: window not observed", "twap: thin
+            pool", ...) or `min_liquidity` as full-range liquidity holds
+            less than the rule's depth, in USD a side at its answer.
+    @return The new TwapFeed.
+    """
+    assert twap_blueprint != empty(address), "factory: twap listing disabled"
+    assert window >= twap_min_window, "factory: twap window below rule"
+    assert quote_heartbeat <= max_heartbeat, "factory: heartbeat too long"
+    assert pool.is_contract, "factory: pool not from uniswap"
+    token0: address = staticcall IUniswapV3Pool(pool).token0()
+    token1: address = staticcall IUniswapV3Pool(pool).token1()
+    fee: uint24 = staticcall IUniswapV3Pool(pool).fee()
+    assert (
+        staticcall IUniswapV3Factory(uniswap_v3_factory).getPool(token0, token1, fee) == pool
+    ), "factory: pool not from uniswap"
+    feed: address = create_from_blueprint(
+        twap_blueprint, pool, asset, window, min_liquidity, quote_feed, quote_heartbeat, TWAP_DESCRIPTION
+    )
+    assert self.feed_allowed[staticcall ITwapFeed(feed).quote()][quote_feed], "factory: quote feed not allowed"
+    depth: uint256 = self._twap_depth(feed, min_liquidity)
+    assert depth >= twap_min_depth * WAD, "factory: twap pool below rule"
+    exposure: uint256 = depth * WAD // twap_depth_per_exposure
+    self.twap_exposure[feed] = exposure
+    self._allow(asset, feed, True)
+    log TwapListed(
+        asset=asset,
+        feed=feed,
+        pool=pool,
+        window=window,
+        min_liquidity=min_liquidity,
+        depth=depth,
+        exposure=exposure,
+    )
+    return feed
+
+
+@external
+@view
+def twap_depth(feed: address, liquidity: uint256) -> uint256:
+    """
+    @notice The USD (WAD) a side that `liquidity` over the full range of
+            TwapFeed `feed`'s pool holds at the feed's answer now (its
+            revert, with its reason, if it has none): what `list_twap`
+            checks of `min_liquidity`.
+    """
+    return self._twap_depth(feed, liquidity)
+
+
+@external
 def allow_feed(asset: address, feed: address, allowed: bool):
     """
     @notice Allows (or no longer allows) `feed` to price `asset` in the
@@ -480,6 +642,33 @@ def _custom(adapter: address, asset: address) -> bool:
     if config.secondary == empty(address):
         return False
     return not self.feed_allowed[asset][config.secondary] or config.secondary_heartbeat > max_heartbeat
+
+
+@internal
+@view
+def _twap_depth(feed: address, liquidity: uint256) -> uint256:
+    """
+    @dev Full range, a position of liquidity L holds L / sqrt(P) token0
+         and L * sqrt(P) token1 (base units; P token1 per token0), each
+         worth L * sqrt(a * q) in USD when a and q are the USD prices of a
+         base unit of the asset and of the quote and P = a / q (whichever
+         is token0). a is the feed's answer, q the quote feed's; both
+         scaled to 1e36 per base unit, every step rounded down. Checked
+         arithmetic: it overflows (and reverts) only if the two base
+         units' USD prices multiply above about 1e5 (two tokens without
+         decimals worth over 340 USD each; USDC and WETH quotes are far
+         from it) or the liquidity is above 2**128.
+    """
+    answer: int256 = (staticcall IAggregatorV3(feed).latestRoundData())[1]
+    quote_feed: IAggregatorV3 = IAggregatorV3(staticcall ITwapFeed(feed).quote_feed())
+    quote_answer: int256 = (staticcall quote_feed.latestRoundData())[1]
+    asset_decimals: uint256 = convert(staticcall IERC20Detailed(staticcall ITwapFeed(feed).asset()).decimals(), uint256)
+    quote_decimals: uint256 = convert(staticcall IERC20Detailed(staticcall ITwapFeed(feed).quote()).decimals(), uint256)
+    feed_decimals: uint256 = convert(staticcall quote_feed.decimals(), uint256)
+    # USD 1e36 per base unit: the answer is 1e18 per whole asset.
+    asset_usd: uint256 = convert(answer, uint256) * WAD // 10**asset_decimals
+    quote_usd: uint256 = convert(quote_answer, uint256) * WAD * WAD // 10**(quote_decimals + feed_decimals)
+    return liquidity * isqrt(asset_usd * quote_usd) // WAD
 
 
 @internal

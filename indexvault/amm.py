@@ -280,3 +280,41 @@ def twap_usd_exact(
     ratio = Fraction(sqrt_ratio_at_tick(tick) ** 2, 2**192)
     ratio = ratio if asset_is_token0 else 1 / ratio
     return ratio * 10 ** (asset_decimals + 18) * quote_answer / 10 ** (quote_decimals + feed_decimals)
+
+
+def twap_depth_usd(
+    liquidity: int, answer: int, asset_decimals: int, quote_answer: int, quote_decimals: int, feed_decimals: int
+) -> int:
+    """IndexFactory's depth of a TWAP listing, step for step: the USD (1e18) a side that
+    `liquidity` over the full range holds at a TwapFeed's `answer` (1e18 USD per whole asset),
+    the quote priced by its feed's `quote_answer`. Full range, liquidity L holds L / sqrt(P)
+    token0 and L * sqrt(P) token1 (base units, P token1 per token0), each worth
+    L * sqrt(a * q) when a and q are the USD prices of a base unit of the asset and of the
+    quote (whichever is token0); a and q are scaled to 1e36 per base unit, every step rounds down."""
+    asset_usd = answer * 10**18 // 10**asset_decimals
+    quote_usd = quote_answer * 10**36 // 10 ** (quote_decimals + feed_decimals)
+    return liquidity * math.isqrt(asset_usd * quote_usd) // 10**18
+
+
+def full_range_sides_usd(
+    liquidity: int,
+    tick: int,
+    asset_decimals: int,
+    quote_decimals: int,
+    asset_is_token0: bool,
+    quote_answer: int,
+    feed_decimals: int,
+) -> tuple[Fraction, Fraction]:
+    """What liquidity L over the full range holds at `tick`, L / sqrt(P) token0 and L * sqrt(P)
+    token1 (P token1 per token0 at TickMath's sqrt ratio; the range's ends take away a share
+    of sqrt(P / P_max), under 1e-10 within ticks of +-400,000), each valued in USD (1e18) at that
+    exact price: (asset side, quote side)."""
+    sqrt_price = Fraction(sqrt_ratio_at_tick(tick), Q96)
+    amount0, amount1 = liquidity / sqrt_price, liquidity * sqrt_price
+    amount_asset, amount_quote = (amount0, amount1) if asset_is_token0 else (amount1, amount0)
+    quote_per_base = Fraction(quote_answer * 10**18, 10 ** (quote_decimals + feed_decimals))
+    asset_per_base = (
+        twap_usd_exact(tick, asset_decimals, quote_decimals, asset_is_token0, quote_answer, feed_decimals)
+        / 10**asset_decimals
+    )
+    return amount_asset * asset_per_base, amount_quote * quote_per_base

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from ape import Contract, chain, project
 from ape.api import ReceiptAPI
 
 from indexvault import deployments
+from indexvault import twap as twap_source
 from indexvault.config import ConfigError, IndexConfig
 from indexvault.constants import WAD, ZERO_ADDRESS
 from indexvault.index import DeployedIndex
@@ -46,6 +47,7 @@ from indexvault.operations import read_status as read_status
 from indexvault.operations import redeem as redeem
 from indexvault.operations import sync_shortfalls as sync_shortfalls
 from indexvault.operations import withdraw_claim as withdraw_claim
+from indexvault.twap import TwapListing
 from indexvault.units import format_duration, from_base, to_base, units_from_weights
 
 MOCK_FEED_DECIMALS = 8
@@ -93,8 +95,9 @@ class Resolved:
     decimals: int
     price: Decimal
     token: str | None
-    feed: tuple | None
+    feed: tuple | None  # None until deployed: a mock's feed, or a TwapFeed (`twap`)
     asset: Any = None
+    twap: TwapListing | None = None
 
 
 @dataclass
@@ -111,10 +114,14 @@ class Basket:
     feeds: list[tuple | None]
     market_assets: dict[int, Any]
     quote: Resolved | None = None
+    twaps: dict[int, TwapListing] = field(default_factory=dict)  # components priced by a pool's TWAP
 
 
 def _resolve(config: IndexConfig, where: str, ref: str, feed_config, asset, network: str) -> Resolved:
     """The token `ref` names in `config` (a market asset, a mock or an address with its feed)."""
+    twap = getattr(feed_config, "twap", None)
+    if asset is not None and (twap is not None or asset.feed is None):
+        return _resolve_market_twap(where, asset, twap)
     if asset is not None:
         feed = project.MockFeed.at(asset.feed)  # AggregatorV3 ABI
         return Resolved(
@@ -131,10 +138,17 @@ def _resolve(config: IndexConfig, where: str, ref: str, feed_config, asset, netw
     if not has_code(ref):
         raise ConfigError(f"{where}: no contract at {ref} on {network}")
     assert feed_config is not None  # the config guarantees it
-    for field, address in (("primary", feed_config.primary), ("secondary", feed_config.secondary)):
-        if address and not has_code(address):
-            raise ConfigError(f"{where.rsplit('.', 1)[0]}.feed.{field}: no contract at {address} on {network}")
     token = project.MockToken.at(ref)  # any ERC-20 ABI will do
+    if twap is not None:
+        symbol, decimals = token.symbol(), token.decimals()
+        where = where.rsplit(".", 1)[0]
+        listing, price = twap_source.resolve(
+            market_rpc(), where, symbol, ref, decimals, twap, twap.pool, twap.quote_feed, twap.quote_heartbeat
+        )
+        return Resolved(symbol, decimals, price, ref, None, twap=listing)
+    for name, address in (("primary", feed_config.primary), ("secondary", feed_config.secondary)):
+        if address and not has_code(address):
+            raise ConfigError(f"{where.rsplit('.', 1)[0]}.feed.{name}: no contract at {address} on {network}")
     feed = project.MockFeed.at(feed_config.primary)  # AggregatorV3 ABI
     f = feed_config
     deviation_bps = int(f.max_deviation * 10_000) if f.max_deviation else 0
@@ -145,6 +159,54 @@ def _resolve(config: IndexConfig, where: str, ref: str, feed_config, asset, netw
         ref,
         (f.primary, f.heartbeat, f.secondary or ZERO_ADDRESS, f.secondary_heartbeat or 0, deviation_bps),
     )
+
+
+def _resolve_market_twap(where: str, asset, twap) -> Resolved:
+    """A market asset priced by its V3 pool's TWAP, quoted in the market's quote (USDC) and priced by
+    the market's feed of it; a long-tail asset (no Chainlink feed) must be."""
+    where = where.rsplit(".", 1)[0]
+    market = load_market(check=False)
+    if twap is None:
+        raise ConfigError(
+            f"{where}.feed: {asset.token_symbol} has no Chainlink feed on the {market.date} market (a long-tail "
+            "asset, only a V3 pool): give `feed: {twap: {window: 1800, min_liquidity: ...}}` to price it by its TWAP"
+        )
+    pool = asset.v3_pool
+    if pool is None:
+        raise ConfigError(f"{where}.feed.twap: {asset.token_symbol} has no Uniswap V3 pool on the {market.date} market")
+    quote = market.asset(pool.pair)
+    if quote.feed is None:
+        raise ConfigError(
+            f"{where}.feed.twap: {asset.token_symbol}'s pool is against {quote.symbol}, which has no feed"
+        )
+    listing, price = twap_source.resolve(
+        market_rpc(),
+        where,
+        asset.token_symbol,
+        asset.token,
+        asset.decimals,
+        twap,
+        pool.address,
+        quote.feed,
+        quote.heartbeat,
+    )
+    return Resolved(asset.token_symbol, asset.decimals, price, asset.token, None, asset, listing)
+
+
+def deploy_twap_feeds(basket: Basket, account, steps: Steps, echo: Echo = print, factory=None) -> None:
+    """A TwapFeed for each TWAP-priced component, filling `basket.feeds`: listed through `factory`'s
+    `list_twap` when it has one (its rule checked, the feed allowlisted), else deployed here."""
+    for i, listing in basket.twaps.items():
+        if factory is not None and hasattr(factory, "list_twap"):
+            feed = steps.run(
+                f"list twap {listing.symbol}", lambda: twap_source.list_through_factory(factory, listing, account)
+            )["address"]
+        else:
+            feed = steps.contract(
+                f"twap {listing.symbol} feed", lambda: project.TwapFeed.deploy(*listing.args, sender=account)
+            )
+        basket.feeds[i] = twap_source.feed_tuple(feed, listing)
+        echo(f"  twap   {listing.symbol:<6} feed {feed} ({listing.description}, heartbeat {listing.heartbeat:,} s)")
 
 
 def resolve_basket(config: IndexConfig) -> Basket:
@@ -191,7 +253,14 @@ def resolve_basket(config: IndexConfig) -> Basket:
             )
     component_assets = {i: a for i, a in market_assets.items() if i != "quote"}
     return Basket(
-        symbols, decimals, units, [r.token for r in resolved], [r.feed for r in resolved], component_assets, quote
+        symbols,
+        decimals,
+        units,
+        [r.token for r in resolved],
+        [r.feed for r in resolved],
+        component_assets,
+        quote,
+        {i: r.twap for i, r in enumerate(resolved) if r.twap is not None},
     )
 
 
@@ -350,6 +419,7 @@ def deploy_index(
     basket = basket or resolve_basket(config)  # a bad file deploys nothing
     steps = Steps(f"deploy {config.symbol}", source, echo)
     deploy_mocks(config, basket, account, steps, echo)
+    deploy_twap_feeds(basket, account, steps, echo)
 
     me = account.address
     roles = config.roles

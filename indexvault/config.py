@@ -11,11 +11,20 @@ import re
 from collections.abc import Collection, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from eth_utils import to_checksum_address
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from indexvault.errors import ConfigError
 
@@ -32,6 +41,15 @@ REBALANCE_TIMELOCK_BOUNDS = (3_600, 30 * 86_400)
 REBALANCE_TIMELOCK_DEFAULT = 86_400
 MAX_BAND = Decimal("0.1")
 AUCTION_BOUNDS = (600, 14 * 86_400)
+# contracts/TwapFeed.vy: MIN_WINDOW, MAX_WINDOW.
+TWAP_WINDOW_BOUNDS = (60, 7 * 86_400)
+TWAP_WINDOW_DEFAULT = 1_800
+# The adapter's heartbeat for a TWAP-priced component: the longest its pool may go without trading
+# (a TwapFeed's `updatedAt` is the pool's last observation). A day, as the market's Chainlink feeds and
+# the factory's longest heartbeat: the local market's replay trades every pool at least once a day.
+TWAP_HEARTBEAT_DEFAULT = 86_400
+# Tags of the component feed's two forms, left out of error locations.
+_FEED_TAGS = ("<chainlink>", "<twap>")
 
 
 class _Strict(BaseModel):
@@ -82,6 +100,47 @@ class Feed(_Strict):
         return self
 
 
+class Twap(_Strict):
+    """A Uniswap V3 pool's time-weighted average price as a component's only price: the index's
+    deploy makes a `TwapFeed` (contracts/TwapFeed.vy) over the pool and lists it as the feed."""
+
+    pool: str | None = Field(default=None, description="the V3 pool; a market asset's comes from the record")
+    window: int = Field(
+        default=TWAP_WINDOW_DEFAULT, ge=TWAP_WINDOW_BOUNDS[0], le=TWAP_WINDOW_BOUNDS[1], description="seconds"
+    )
+    min_liquidity: int = Field(gt=0, lt=2**256, description="least harmonic-mean in-range liquidity, pool units")
+    heartbeat: int = Field(
+        default=TWAP_HEARTBEAT_DEFAULT, gt=0, le=2**40 - 1, description="the longest the pool may go without trading"
+    )
+    quote_feed: str | None = Field(default=None, description="USD feed of the pool's other token (by address)")
+    quote_heartbeat: int | None = Field(default=None, gt=0, le=2**40 - 1)
+
+    _address = field_validator("pool", "quote_feed")(classmethod(lambda cls, value: _checksummed(value)))
+
+    @model_validator(mode="after")
+    def _quote_complete(self) -> Twap:
+        if (self.quote_feed is None) != (self.quote_heartbeat is None):
+            raise ValueError("give quote_feed and quote_heartbeat together")
+        return self
+
+
+class TwapSource(_Strict):
+    """`feed: {twap: {...}}`: a component priced by a pool's TWAP."""
+
+    twap: Twap
+
+
+def _feed_kind(value: object) -> str:
+    if isinstance(value, dict):
+        return _FEED_TAGS[1] if "twap" in value else _FEED_TAGS[0]
+    return _FEED_TAGS[1] if isinstance(value, TwapSource) else _FEED_TAGS[0]
+
+
+ComponentFeed = Annotated[
+    Annotated[Feed, Tag(_FEED_TAGS[0])] | Annotated[TwapSource, Tag(_FEED_TAGS[1])], Discriminator(_feed_kind)
+]
+
+
 class MockToken(_Strict):
     """A token (and its USD feed) that the deploy script creates on a local chain."""
 
@@ -96,7 +155,12 @@ class Component(_Strict):
     token: str = Field(description="an address, a token named under `mocks`, or a local market's asset (WBTC)")
     units: Decimal | None = Field(default=None, gt=0, description="whole tokens per index token")
     weight: Decimal | None = Field(default=None, gt=0, le=1, description="fraction of NAV at launch")
-    feed: Feed | None = None
+    feed: ComponentFeed | None = None
+
+    @property
+    def twap(self) -> Twap | None:
+        """Its TWAP source, when it is priced by one."""
+        return self.feed.twap if isinstance(self.feed, TwapSource) else None
 
     @field_validator("token")
     @classmethod
@@ -215,15 +279,36 @@ def _consistency_errors(
         if key in seen:
             errors.append(f"{where}.token: duplicate of components[{seen[key]}] ({component.token})")
         seen[key] = i
+        twap = component.twap
         if _is_address(component.token):
             if component.feed is None:
                 errors.append(f"{where}.feed: missing; every component needs a price feed")
-        elif component.feed is not None:
-            if component.token in mocks:
+            elif twap is not None and twap.pool is None:
+                errors.append(f"{where}.feed.twap.pool: missing; a token given by address needs its Uniswap V3 pool")
+            if twap is not None and twap.quote_feed is None:
+                errors.append(
+                    f"{where}.feed.twap.quote_feed: missing; a token given by address needs the USD feed of its "
+                    "pool's other token (and quote_heartbeat)"
+                )
+        elif component.token in mocks:
+            if twap is not None:
+                errors.append(f"{where}.feed: a mock token has no pool to take a TWAP from; remove `feed`")
+            elif component.feed is not None:
                 errors.append(f"{where}.feed: a mock token gets its own mock feed; remove `feed`")
-            else:
-                errors.append(f"{where}.feed: a market asset takes its feed from the market's record; remove `feed`")
-        elif component.token not in mocks and not MARKET_SYMBOL.match(component.token):
+        elif component.feed is not None and twap is None:
+            errors.append(
+                f"{where}.feed: a market asset takes its feed from the market's record; remove `feed` "
+                "(or give `feed: {twap: ...}` to price it by its V3 pool's TWAP)"
+            )
+        elif twap is not None and twap.pool is not None:
+            errors.append(f"{where}.feed.twap.pool: a market asset's V3 pool comes from the market's record; remove it")
+        elif twap is not None and twap.quote_feed is not None:
+            errors.append(
+                f"{where}.feed.twap.quote_feed: a market asset's pool is against the market's quote, priced by "
+                "the market's feed; remove quote_feed and quote_heartbeat"
+            )
+        named = not _is_address(component.token) and component.token not in mocks
+        if named and not MARKET_SYMBOL.match(component.token):
             errors.append(
                 f"{where}.token: {component.token!r} is neither an address, a token under `mocks`, "
                 "nor a market asset's symbol"
@@ -286,6 +371,8 @@ def _partial_consistency_errors(data: dict) -> list[str]:
 def _where(loc: tuple) -> str:
     where = ""
     for part in loc:
+        if part in _FEED_TAGS:
+            continue
         where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
     return where
 

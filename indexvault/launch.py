@@ -36,6 +36,7 @@ from indexvault.chain import (
     _wad,
     add_rebalancer_directly,
     deploy_mocks,
+    deploy_twap_feeds,
     ensure_lens,
     fund,
     index_record,
@@ -46,6 +47,7 @@ from indexvault.config import FEE_CEILING, ConfigError, IndexConfig
 from indexvault.constants import TX_GAS_CAP
 from indexvault.index import DeployedIndex
 from indexvault.network import connected, has_code, load_market, record_file
+from indexvault.twap import TWAP_FEED_GAS
 from indexvault.units import format_duration, from_base, to_base
 
 FACTORY_VERSION = 1
@@ -76,7 +78,18 @@ IMPLEMENTATIONS = {
     "OracleAdapter": (ZERO_ADDRESS, ZERO_ADDRESS),
     "IndexTimelock": (0, ZERO_ADDRESS, 0, 0),
 }
-BLUEPRINTS = ("Rebalancer",)
+BLUEPRINTS = ("Rebalancer", "TwapFeed")
+# The TWAP listing rule the factory enforces in `list_twap` (SECURITY.md, "TWAP-priced assets";
+# benchmarks/results/oracles.json `listing_rule`): a window of at least 30 minutes, and the
+# feed's `min_liquidity`, as full-range liquidity at its price, holding at least 75,000 USD a side,
+# which at 0.075 USD a side per USD exposed (one-block manipulation costing ten times its gain)
+# covers 1M USD of exposure; the local market's thinnest V3 pool (500k USD, a quarter in full
+# range) holds about 2M USD a side of in-range liquidity. Enabled where the network's market
+# record gives a Uniswap V3 factory; none elsewhere (NO_TWAP).
+TWAP_MIN_WINDOW = 1_800
+TWAP_MIN_DEPTH_USD = 75_000
+TWAP_DEPTH_PER_EXPOSURE = 75 * 10**15  # 0.075, WAD
+NO_TWAP = (ZERO_ADDRESS, ZERO_ADDRESS, 0, 0, 0)
 # Gas of steps that cannot be estimated before an earlier step exists (the
 # factory needs its implementations, an index needs the factory, a feed needs the
 # adapter), from `python -m benchmarks factory` and the receipts of a local
@@ -84,7 +97,7 @@ BLUEPRINTS = ("Rebalancer",)
 # (clones: about 0.76M without a Rebalancer, 3.0M with one, + 86k a component).
 CREATE_GAS_BASE = 3_000_000
 CREATE_GAS_PER_COMPONENT = 86_000
-FACTORY_GAS = 3_900_000  # its governance timelock (about 2.0M) and the factory itself (about 1.8M)
+FACTORY_GAS = 4_900_000  # its governance timelock (about 2.0M) and the factory itself (about 2.8M)
 SET_FEED_GAS = 63_000
 VAULT_GAS = 4_900_000
 ORACLE_GAS = 1_790_000
@@ -201,6 +214,26 @@ def _mock_steps(config: IndexConfig, basket: Basket, account, done: dict) -> lis
     return steps
 
 
+def _twap_steps(basket: Basket, account, done: dict, through_factory: bool = False) -> list[PlanStep]:
+    """A TwapFeed per TWAP-priced component: listed through the factory when it has `list_twap`,
+    else deployed by the account."""
+    steps = []
+    listing_factory = through_factory and "list_twap" in _factory_methods()
+    for listing in basket.twaps.values():
+        if listing_factory:
+            name = f"list twap {listing.symbol}"
+            steps.append(PlanStep(name, TWAP_FEED_GAS, approx=True, done=name in done))
+        else:
+            name = f"twap {listing.symbol} feed"
+            gas = _deploy_gas(project.TwapFeed, account, *listing.args)
+            steps.append(PlanStep(name, gas, done=name in done))
+    return steps
+
+
+def _factory_methods() -> set[str]:
+    return {abi.name for abi in project.IndexFactory.contract_type.mutable_methods}
+
+
 def _lens_steps(account) -> list[PlanStep]:
     """The network's IndexLens, when none is recorded yet (one serves every index)."""
     address = deployments.load_lens(record_file())
@@ -216,7 +249,7 @@ def plan_deploy(config: IndexConfig, basket: Basket, account) -> Plan:
     done = deployments.pending(path, f"deploy {config.symbol}")["steps"]
     me = account.address
     roles = config.roles
-    steps = _mock_steps(config, basket, account, done)
+    steps = _mock_steps(config, basket, account, done) + _twap_steps(basket, account, done)
     steps.append(PlanStep("vault", VAULT_GAS, approx=True, done="vault" in done))
     steps.append(PlanStep("oracle adapter", ORACLE_GAS, approx=True, done="oracle" in done))
     steps += [PlanStep(f"feed {s}", SET_FEED_GAS, approx=True, done=f"feed {s}" in done) for s in basket.symbols]
@@ -282,10 +315,11 @@ def plan_create(config: IndexConfig, basket: Basket, account, delay: int) -> Pla
         )
     else:
         notes.append(f"through the IndexFactory at {factory['address']} (version {factory['version']})")
-    steps += _mock_steps(config, basket, account, done)
+    steps += _mock_steps(config, basket, account, done) + _twap_steps(basket, account, done, through_factory=True)
     n = len(basket.symbols)
     gas, approx = CREATE_GAS_BASE + CREATE_GAS_PER_COMPONENT * n, True
-    if factory is not None and all(basket.tokens) and (basket.quote is None or basket.quote.token):
+    ready = all(basket.tokens) and all(basket.feeds) and (basket.quote is None or basket.quote.token)
+    if factory is not None and ready:
         estimated = _estimate(
             project.IndexFactory.at(factory["address"]).create_index.as_transaction(
                 _params(config, basket, account, delay), sender=account
@@ -345,7 +379,15 @@ def _initial_allowlist() -> list[list[str]]:
     market = load_market(check=False)
     if market is None:
         return []
-    return [[asset.token, asset.feed] for asset in market.assets.values()]
+    return [[asset.token, asset.feed] for asset in market.assets.values() if asset.feed is not None]
+
+
+def twap_rule(blueprint: str, uniswap_v3_factory: str | None) -> tuple:
+    """The factory constructor's `twap_rule_`: the TwapFeed blueprint, the Uniswap V3 factory
+    whose pools may be listed and the rule's numbers; NO_TWAP without a Uniswap V3 factory."""
+    if not uniswap_v3_factory or uniswap_v3_factory == ZERO_ADDRESS:
+        return NO_TWAP
+    return (blueprint, uniswap_v3_factory, TWAP_MIN_WINDOW, TWAP_MIN_DEPTH_USD, TWAP_DEPTH_PER_EXPOSURE)
 
 
 def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
@@ -376,10 +418,12 @@ def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
     )
     echo(f"  governance timelock {governance} (delay {GOVERNANCE_DELAY:,} s, governor {account.address})")
     allowed = _initial_allowlist()
+    market = load_market(check=False)
+    rule = twap_rule(addresses[len(IMPLEMENTATIONS) + 1], market.uniswap.v3_factory if market else None)
     address = steps.contract(
         "factory",
         lambda: project.IndexFactory.deploy(
-            addresses,
+            addresses[: len(IMPLEMENTATIONS) + 1],  # the implementations and the Rebalancer blueprint
             [_wad(fee) for fee in FACTORY_MAX_FEES],
             list(DELAY_BOUNDS),
             FACTORY_MAX_HEARTBEAT,
@@ -389,15 +433,23 @@ def ensure_factory(account, echo: Echo = print) -> dict[str, Any]:
             ZERO_ADDRESS,  # no sequencer-uptime feed on L1
             0,
             FACTORY_VERSION,
+            rule,
             sender=account,
         ),
     )
     echo(f"  IndexFactory {address} ({len(allowed)} feed(s) allowlisted)")
+    if rule != NO_TWAP:
+        covers = TWAP_MIN_DEPTH_USD * 10**18 // TWAP_DEPTH_PER_EXPOSURE
+        echo(
+            f"  TWAP listing: pools of Uniswap V3 {rule[1]}, window >= {TWAP_MIN_WINDOW:,} s, "
+            f">= {TWAP_MIN_DEPTH_USD:,} USD a side (covers {covers:,} USD exposed)"
+        )
     factory = {
         "address": address,
         "implementations": dict(zip(IMPLEMENTATIONS, addresses)),
         "blueprints": dict(zip(BLUEPRINTS, addresses[len(IMPLEMENTATIONS) :])),
         "governance": governance,
+        "twap_rule": dict(zip(("blueprint", "uniswap_factory", "min_window", "min_depth", "depth_per_exposure"), rule)),
         "version": FACTORY_VERSION,
         "chain_id": chain.chain_id,
         "block": chain.blocks.head.number,
@@ -483,6 +535,9 @@ def create_index(
     factory = project.IndexFactory.at(factory_record["address"])
     steps = Steps(f"create {config.symbol}", source, echo)
     deploy_mocks(config, basket, account, steps, echo)
+    # Through the factory's `list_twap` when it has one; until then (an older factory) each TwapFeed is
+    # deployed here and passed as a custom feed.
+    deploy_twap_feeds(basket, account, steps, echo, factory)
 
     # The registry's length just before the create is sent: if the run is cut
     # off after sending, the next one looks there before sending again.

@@ -105,6 +105,18 @@ def withdraw_claim(index: DeployedIndex, account, symbol: str, receiver: str | N
     return receipt, Transfer(symbol, amount, component["decimals"])
 
 
+def _with_feed_reason(message: str, oracle, token: str) -> str:
+    """The adapter's "feed failed" with the feed's own reason ("twap: thin pool", a TwapFeed's refusals),
+    which the adapter's raw call does not pass on."""
+    if not message.startswith("oracle: feed failed"):
+        return message
+    try:
+        project.MockFeed.at(oracle.feed(token)[0]).latestRoundData()  # AggregatorV3 ABI
+    except ContractLogicError as error:
+        return f"{message} ({error.message})"
+    return message
+
+
 def read_status(index: DeployedIndex, holder: str | None = None) -> dict[str, Any]:
     """Everything `ape run status` shows: components, holdings, prices,
     weights, NAV, NAV per share, fees, and `holder`'s shares and their value
@@ -138,7 +150,7 @@ def read_status(index: DeployedIndex, holder: str | None = None) -> dict[str, An
             row["value"] = row["unit"] * row["price"]
             total_value += row["value"]
         except ContractLogicError as error:
-            row["error"] = str(error.message)
+            row["error"] = _with_feed_reason(str(error.message), oracle, component["token"])
         rows.append(row)
     for row in rows:
         row["weight"] = row["value"] / total_value if row["value"] is not None and total_value else None

@@ -113,7 +113,7 @@ def render_market(market, states) -> str:
             s.asset.symbol,
             s.asset.token_symbol,
             f"{s.pair.symbol} {s.pool.dex} {s.pool.fee / 10_000:g}%",
-            _price(s.feed_usd),
+            _price(s.feed_usd) + ("" if s.asset.feed else "*"),
             _price(s.price_usd),
             f"{float(s.gap) * 10_000:+.2f}",
             f"{s.depth_usd:,.0f}",
@@ -124,6 +124,14 @@ def render_market(market, states) -> str:
         f"Market of {market.date} ({len(market.assets)} assets, quote {market.quote}), "
         f"prices at the close of {market.day}\n"
     )
-    return head + table(
-        ("asset", "token", "pool", "feed USD", "pool USD", "gap bps", "depth +-2% USD"), rows, "lllrrrr"
+    long_tail = [a.symbol for a in market.assets.values() if not a.feed]
+    note = (
+        f"\n* {', '.join(long_tail)}: long-tail, no feed; the day's close from the data, priced on chain by TWAP"
+        if long_tail
+        else ""
+    )
+    return (
+        head
+        + table(("asset", "token", "pool", "feed USD", "pool USD", "gap bps", "depth +-2% USD"), rows, "lllrrrr")
+        + note
     )

@@ -40,6 +40,22 @@ from indexvault.network import deployments_root, load_market, market_rpc, projec
 from indexvault.report import render_market
 from indexvault.units import to_base
 
+
+class _Symbols(click.ParamType):
+    """A comma-separated list of data symbols: `AAVE,COMP,UNI`."""
+
+    name = "SYMBOLS"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, list):
+            return value
+        symbols = [s.strip().upper() for s in value.split(",") if s.strip()]
+        if value.strip() and not all(re.fullmatch(r"[A-Z0-9]{1,11}", s) for s in symbols):
+            self.fail(f"{value!r} is not a comma-separated list of symbols (AAVE,COMP,UNI)", param, ctx)
+        return symbols
+
+
+SYMBOLS = _Symbols()
 DATE = click.option("--date", default="2024-01-01", show_default=True, help="Snapshot date (the 1st of a month).")
 
 
@@ -52,18 +68,33 @@ def cli():
 @DATE
 @click.option("--size", default=20, show_default=True, help="Assets, by market cap (no stablecoins or wrapped tokens).")
 @click.option(
+    "--assets",
+    type=SYMBOLS,
+    default=None,
+    help="The assets, by data symbol (AAVE,COMP,UNI), instead of the top SIZE.",
+)
+@click.option(
+    "--twap-only",
+    type=SYMBOLS,
+    default="",
+    help="Long-tail assets (LDO,GRT): no Chainlink feed, no V2 pool, only a V3 pool to price them by TWAP.",
+)
+@click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Where to save it (default: markets/DATE).",
+    help="Where to save it (default: markets/DATE; required with --assets or --twap-only).",
 )
 @clean_errors
-def build(date, size, out):
+def build(date, size, assets, twap_only, out):
     """Build the market of DATE on a fresh anvil and save its state and record."""
     started = time.monotonic()
-    plan = market_build.plan(date, size)
+    if out is None and (assets or twap_only):
+        raise MarketError("--out: a market with --assets or --twap-only is not DATE's; give it its own folder")
+    plan = market_build.plan(date, size, assets=assets, twap_only=twap_only)
     out = out or market_node.market_dir(plan.date)
-    click.echo(f"Building the {plan.date} market: {', '.join(plan.symbols)} against USDC")
+    long_tail = f"; long-tail (V3 pool only, no feed): {', '.join(sorted(plan.twap_only))}" if plan.twap_only else ""
+    click.echo(f"Building the {plan.date} market: {', '.join(plan.symbols)} against USDC{long_tail}")
     genesis = str(market_build.genesis_timestamp(plan.date))
     with market_node.Anvil(args=["--timestamp", genesis]) as anvil:
         record = market_build.build(anvil.rpc, plan, project_bytecode, lambda m: click.echo(f"  {m}"))
@@ -71,7 +102,8 @@ def build(date, size, out):
     market_record.save(record, out / market_node.RECORD_FILE)
     pools = sum(len(a.pools) for a in record.assets.values())
     click.echo(
-        f"Saved {len(record.assets)} tokens and feeds, {pools} pools in {out} "
+        f"Saved {len(record.assets)} tokens, {sum(a.feed is not None for a in record.assets.values())} feeds, "
+        f"{pools} pools in {out} "
         f"({state.stat().st_size / 1e6:.1f} MB) in {time.monotonic() - started:.1f} s"
     )
 
@@ -79,11 +111,18 @@ def build(date, size, out):
 @cli.command(short_help="Serve a saved market on a local node")
 @DATE
 @click.option("--port", default=8545, show_default=True, help="Port to listen on (Ape's local network uses 8545).")
+@click.option(
+    "--from",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A market saved with `market build --out FOLDER` (instead of DATE's).",
+)
 @clean_errors
-def serve(date, port):
-    """Start anvil from the market saved for DATE and keep it running (Ctrl-C stops it).
+def serve(date, port, folder):
+    """Start anvil from the market saved for DATE (or in --from) and keep it running (Ctrl-C stops it).
     Every `ape run` command on the local network then uses it."""
-    folder = market_node.market_dir(market_build.history.parse_date(date))
+    folder = folder or market_node.market_dir(market_build.history.parse_date(date))
     record = market_record.load(folder / market_node.RECORD_FILE)
     started = time.monotonic()
     anvil = market_node.restore(folder, port, quiet=True)

@@ -382,8 +382,7 @@ def read_proposal(
     """The proposal of `date`'s targets for the index, priced now: every
     market asset's feed and the oracle adapter's NAV per share."""
     assets = list(market.assets.values())
-    rounds = rpc.read([(a.feed, FEED_LATEST, ()) for a in assets])
-    prices = {a.symbol: Decimal(r[1]) / Decimal(10**a.feed_decimals) for a, r in zip(assets, rounds)}
+    prices = market_pools.feed_prices(rpc, market)
     (nav_per_share,) = rpc.read([(deployment["oracle"], O_NAV_PER_SHARE, ())])[0]
     held = []
     for component in deployment["components"]:

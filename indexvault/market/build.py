@@ -14,6 +14,14 @@ The depth rule (DEPTH_RULE says it in words):
 - assets that real markets pair with WETH (`weth_pool` in assets.yaml) have a
   V2 pool against WETH holding 0.25 % of their 24 h volume, at least 250k USD.
 
+Long-tail assets (`plan(..., twap_only=[...])`) get no Chainlink feed and no V2
+pool: only their V3 pool against USDC, whose time-weighted average price
+(`contracts/TwapFeed.vy`) is then their only price on chain. The universe is the
+top `size` by market cap, or the assets named (`plan(..., assets=[...])`).
+
+Every V3 pool's observation ring is grown to `OBSERVATIONS` slots at build, so the
+replay's arbitrage writes a TWAP history a 30-minute window can be read from.
+
 Morpho Blue 1.0.0 (compiled unmodified from its npm sources, `indexvault.market.lending`) is
 deployed beside Uniswap, owned by the market maker, with the zero-rate IRM and mainnet's LLTVs
 enabled: `ape run lend open` creates an index's market there.
@@ -26,7 +34,7 @@ arbitrage with. Account 0, the user's default, is left untouched.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -50,6 +58,12 @@ V3_SHARE, V3_RANGE = Decimal("0.005"), Decimal("0.2")
 V3_CONCENTRATED = Decimal("0.75")  # of a V3 pool's value at +-20 %; the rest full range
 WETH_SHARE, WETH_FLOOR = Decimal("0.0025"), Decimal(250_000)
 V3_FEES = {"BTC": 500, "ETH": 500}
+# Observation slots per V3 pool. A pool writes one observation per block it trades in, and a
+# window reads back to the newest observation older than itself: a 30-minute TWAP needs a slot per
+# block that traded the pool in the last 30 minutes, plus one. The replay at its finest (a step a
+# minute) writes 30; the rest is room for the trades between steps (keepers, users, routes).
+OBSERVATIONS = 100
+TWAP_WINDOW = 1800  # the window OBSERVATIONS is sized for, seconds
 V3_DEFAULT_FEE = 3000
 DEADLINE = 2**63
 DEPTH_RULE = (
@@ -77,24 +91,67 @@ class Plan:
     date: dt.date
     listings: tuple[history.Listing, ...]
     prices: dict[str, Decimal]  # USD close on `date`, per symbol, quote included
+    twap_only: frozenset[str] = frozenset()  # long-tail assets: no Chainlink feed, no V2 pool, only V3
 
     @property
     def symbols(self) -> list[str]:
         return [listing.symbol for listing in self.listings]
 
 
-def plan(date: str | dt.date, size: int, history_days: int = 31) -> Plan:
-    """The universe and its prices, checked before anything is deployed."""
-    if not 1 <= size <= 60:
-        raise MarketError(f"size: {size} assets asked for; a market holds 1 to 60")
+def plan(
+    date: str | dt.date,
+    size: int = 20,
+    history_days: int = 31,
+    assets: Sequence[str] | None = None,
+    twap_only: Collection[str] = (),
+) -> Plan:
+    """The universe and its prices, checked before anything is deployed: the `size` largest
+    assets by market cap on `date`, or exactly `assets` (data symbols, in that order; `size` is
+    then ignored), each with a daily close for `history_days` days. `twap_only` names assets of
+    the universe that get no Chainlink feed and no V2 pool, only their V3 pool against USDC."""
     try:
         date = history.parse_date(date)
-        listings = tuple(history.universe(date, size, history_days))
         quote = history.quote_symbol()
+        if assets is None:
+            if not 1 <= size <= 60:
+                raise MarketError(f"size: {size} assets asked for; a market holds 1 to 60")
+            listings = tuple(history.universe(date, size, history_days))
+        else:
+            listings = tuple(_named_listings(date, list(assets), quote, history_days))
         prices = {s: history.close(s, date) for s in [quote, *[l.symbol for l in listings]]}
     except history.DataError as error:
         raise MarketError(str(error)) from None
-    return Plan(date, listings, prices)
+    symbols = [l.symbol for l in listings]
+    unknown = [s for s in twap_only if s not in symbols]
+    if unknown:
+        raise MarketError(
+            f"twap-only: {', '.join(unknown)} not in the market's assets ({', '.join(symbols)}); "
+            "a long-tail asset must be one of them"
+        )
+    if history.weth_symbol() in twap_only:
+        raise MarketError(f"twap-only: {history.weth_symbol()} is WETH, which the market's WETH pools are priced from")
+    return Plan(date, listings, prices, frozenset(twap_only))
+
+
+def _named_listings(date: dt.date, assets: list[str], quote: str, history_days: int) -> list[history.Listing]:
+    """The snapshot's listing of each named asset, or one with no market cap or volume (its pools
+    then get the depth floor) for an asset the snapshot's top 60 does not have."""
+    if not 1 <= len(assets) <= 60:
+        raise MarketError(f"assets: {len(assets)} named; a market holds 1 to 60")
+    repeated = sorted({s for s in assets if assets.count(s) > 1})
+    if repeated:
+        raise MarketError(f"assets: {', '.join(repeated)} named twice")
+    if quote in assets:
+        raise MarketError(f"assets: {quote} is the market's quote, always there; leave it out")
+    listed = {l.symbol: l for l in history.snapshot(date)}
+    end = date + dt.timedelta(days=history_days)
+    out = []
+    for symbol in assets:
+        history.closes(symbol, date, end)  # names the first missing day
+        info = history.token_info(symbol)
+        unlisted = history.Listing(date, 0, symbol, info.name, Decimal(0), Decimal(0), Decimal(0))
+        out.append(listed.get(symbol, unlisted))
+    return out
 
 
 def _to_units(usd: Decimal, price: Decimal, decimals: int) -> int:
@@ -173,8 +230,9 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
     v2_factory, v3_factory = dex.v2_factory, dex.v3_factory
 
     symbols = [quote, *plan.symbols]
+    fed = [s for s in symbols if s not in plan.twap_only]  # the assets with a Chainlink feed
     infos = {s: history.token_info(s) for s in symbols}
-    log(f"deploying {len(symbols)} tokens and Chainlink feeds")
+    log(f"deploying {len(symbols)} tokens and {len(fed)} Chainlink feeds")
     token_code = project_bytecode("MockToken")
     mocks = [s for s in symbols if s != weth_symbol]
     deployed = rpc.deploy_all(
@@ -188,14 +246,14 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
             )
             for s in mocks
         ]
-        + [(maker, *aggregator_deployment(s, int(plan.prices[s] * 10**FEED_DECIMALS))) for s in symbols]
+        + [(maker, *aggregator_deployment(s, int(plan.prices[s] * 10**FEED_DECIMALS))) for s in fed]
     )
     tokens = dict(zip(mocks, deployed[: len(mocks)]))
     if weth_symbol in symbols:
         tokens[weth_symbol] = weth
-    aggregators = dict(zip(symbols, deployed[len(mocks) :]))
-    proxies = rpc.deploy_all([(maker, *proxy_deployment(s, aggregators[s])) for s in symbols])
-    feeds = dict(zip(symbols, proxies))
+    aggregators = dict(zip(fed, deployed[len(mocks) :]))
+    proxies = rpc.deploy_all([(maker, *proxy_deployment(s, aggregators[s])) for s in fed])
+    feeds = dict(zip(fed, proxies))
 
     volumes = {l.symbol: l.volume_24h for l in plan.listings}
     pools: dict[str, list[Pool]] = {s: [] for s in symbols}
@@ -206,7 +264,7 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
     def side(symbol: str, usd: Decimal) -> int:
         return _to_units(usd, plan.prices[symbol], infos[symbol].decimals)
 
-    for symbol in plan.symbols:
+    for symbol in [s for s in plan.symbols if s not in plan.twap_only]:
         tvl = max(volumes[symbol] * V2_SHARE, V2_FLOOR)
         amount, quote_amount = side(symbol, tvl / 2), side(quote, tvl / 2)
         v2_adds.append((symbol, quote, amount, quote_amount))
@@ -311,6 +369,15 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
     log("deploying Morpho Blue, compiled from its npm sources")
     lending = deploy_morpho(rpc, maker)
 
+    # After Morpho, so no contract's address moves: nothing is deployed here.
+    log(f"growing {len(v3_adds)} V3 pools' observation rings to {OBSERVATIONS} slots")
+    rpc.transact(
+        [
+            Tx(maker, pool, uni.V3_GROW_OBSERVATIONS(OBSERVATIONS), f"observations {symbol}", gas=OBSERVATIONS * 25_000)
+            for (symbol, *_), (pool,) in zip(v3_adds, v3_pools)
+        ]
+    )
+
     # Post the day's closes at its last second, so the build's blocks end at the close.
     timestamp = close_timestamp(plan.date)
     rpc.transact(
@@ -322,7 +389,7 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
                 f"feed {s}",
                 gas=200_000,
             )
-            for s in symbols
+            for s in fed
         ],
         timestamp=timestamp,
     )
@@ -334,11 +401,11 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
             decimals=infos[s].decimals,
             token=to_checksum_address(tokens[s]),
             kind="weth9" if s == weth_symbol else "mock",
-            feed=to_checksum_address(feeds[s]),
-            feed_decimals=FEED_DECIMALS,
-            heartbeat=HEARTBEAT,
+            feed=to_checksum_address(feeds[s]) if s in feeds else None,
+            feed_decimals=FEED_DECIMALS if s in feeds else 0,
+            heartbeat=HEARTBEAT if s in feeds else 0,
             pools=pools[s],
-            aggregator=to_checksum_address(aggregators[s]),
+            aggregator=to_checksum_address(aggregators[s]) if s in aggregators else None,
         )
         for s in symbols
     }

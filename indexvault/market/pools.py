@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from indexvault import amm
+from indexvault import amm, history
 from indexvault.market import uniswap as uni
 from indexvault.market.record import Asset, MarketRecord, Pool
 from indexvault.market.rpc import Rpc
@@ -40,10 +40,15 @@ class PoolState:
 
 
 def feed_prices(rpc: Rpc, record: MarketRecord) -> dict[str, Decimal]:
-    """Every asset's feed answer, in USD."""
-    assets = list(record.assets.values())
+    """Every asset's feed answer, in USD; for a long-tail asset, which has no feed, the data's
+    close of the record's day (what the replay brought its pool to: the price the market follows)."""
+    assets = [a for a in record.assets.values() if a.feed is not None]
     rounds = rpc.read([(a.feed, uni.FEED_LATEST, ()) for a in assets])
-    return {a.symbol: Decimal(r[1]) / Decimal(10**a.feed_decimals) for a, r in zip(assets, rounds)}
+    prices = {a.symbol: Decimal(r[1]) / Decimal(10**a.feed_decimals) for a, r in zip(assets, rounds)}
+    for asset in record.assets.values():
+        if asset.feed is None:
+            prices[asset.symbol] = history.close(asset.symbol, record.day)
+    return {s: prices[s] for s in record.assets}
 
 
 def read(rpc: Rpc, record: MarketRecord, feeds: dict[str, Decimal] | None = None) -> list[PoolState]:

@@ -35,13 +35,21 @@ class Asset(_Strict):
     decimals: int
     token: str
     kind: Literal["mock", "weth9", "erc20"]  # MockToken (mint open locally), Uniswap's WETH9, or a real token
-    feed: str  # what prices read: Chainlink's EACAggregatorProxy (or the project's MockFeed in older records)
-    feed_decimals: int
-    heartbeat: int
+    # What prices read: Chainlink's EACAggregatorProxy (or the project's MockFeed in older records); None
+    # for a long-tail asset (`market build --twap-only`), which has only its V3 pool: an index prices it
+    # by that pool's TWAP (`feed: {twap: ...}` in the index file, contracts/TwapFeed.vy).
+    feed: str | None
+    feed_decimals: int  # 0 without a feed
+    heartbeat: int  # 0 without a feed
     pools: list[Pool] = []
     # Where the market posts answers: Chainlink's MockV3Aggregator behind the proxy; None when `feed`
     # is a MockFeed, which takes them itself.
     aggregator: str | None = None
+
+    @property
+    def v3_pool(self) -> Pool | None:
+        """Its V3 pool against the market's quote, the one a TWAP prices it from."""
+        return next((p for p in self.pools if p.dex == "v3"), None)
 
     @property
     def poster(self) -> tuple[str, Function]:
@@ -116,7 +124,8 @@ def check(record: MarketRecord, rpc: Rpc) -> None:
     if chain_id != record.chain_id:
         raise MarketError(f"the market record is for chain {record.chain_id}, the node is chain {chain_id}")
     assets = list(record.assets.values())
-    codes = rpc.batch([("eth_getCode", [a, "latest"]) for x in assets for a in (x.token, x.feed)])
+    # A long-tail asset has no feed: its token is checked twice instead.
+    codes = rpc.batch([("eth_getCode", [a, "latest"]) for x in assets for a in (x.token, x.feed or x.token)])
     for i, asset in enumerate(assets):
         if codes[2 * i] in ("0x", "") or codes[2 * i + 1] in ("0x", ""):
             raise MarketError(

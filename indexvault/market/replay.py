@@ -157,13 +157,23 @@ def steps(rpc: Rpc, record: MarketRecord, end: dt.date, steps_per_day: int = 1) 
         txs = [
             Tx(record.maker, a.poster[0], a.poster[1](int(prices[s] * 10**a.feed_decimals)), f"feed {s}", gas=FEED_GAS)
             for s, a in record.assets.items()
+            if a.feed is not None  # a long-tail asset has only its pool, which the arbitrage moves
         ]
         trades = [t for t in (arbitrage(p, prices[p.asset.symbol], prices[p.pair.symbol]) for p in states) if t]
         rpc.transact(txs + [trade_tx(record, t) for t in trades], timestamp=timestamp)
-        after = market_pools.read(rpc, record)
+        # A long-tail asset's "feed" is the step's price: what its pool was brought to.
+        after = market_pools.read(rpc, record, feeds=_after_feeds(rpc, record, prices))
         yield Step(
             timestamp, dict(prices), {p.label: p.price_usd for p in after}, {p.label: p.gap for p in after}, len(trades)
         )
+
+
+def _after_feeds(rpc: Rpc, record: MarketRecord, prices: dict[str, Decimal]) -> dict[str, Decimal] | None:
+    """The feeds a step's pools are compared with: read from the chain, the step's own prices for
+    assets without a feed (None, to read them all, when every asset has one)."""
+    if all(a.feed is not None for a in record.assets.values()):
+        return None
+    return {**market_pools.feed_prices(rpc, record), **{s: prices[s] for s, a in record.assets.items() if not a.feed}}
 
 
 def replay(

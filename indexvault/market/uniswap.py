@@ -51,6 +51,7 @@ V2_SWAP_EXACT_IN = Function("swapExactTokensForTokens(uint256,uint256,address[],
 V3_GET_POOL = Function("getPool(address,address,uint24)", "address")
 V3_SLOT0 = Function("slot0()", "uint160,int24,uint16,uint16,uint16,uint8,bool")
 V3_LIQUIDITY = Function("liquidity()", "uint128")
+V3_GROW_OBSERVATIONS = Function("increaseObservationCardinalityNext(uint16)")
 V3_CREATE_POOL = Function("createAndInitializePoolIfNecessary(address,address,uint24,uint160)")
 V3_MINT = Function("mint((address,address,uint24,int24,int24,uint256,uint256,uint256,uint256,address,uint256))")
 V3_EXACT_INPUT_SINGLE = Function("exactInputSingle((address,address,uint24,address,uint256,uint256,uint256,uint160))")

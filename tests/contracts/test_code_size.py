@@ -29,3 +29,9 @@ def test_leveraged_index__fits_eip170():
     runtime = len(deployer("periphery/LeveragedIndex.vy").compiler_data.bytecode_runtime)
     print(f"\nLeveragedIndex runtime code {runtime:,} bytes: {EIP170 - runtime:,} bytes under EIP-170")
     assert runtime <= EIP170
+
+
+def test_index_factory__fits_eip170():
+    runtime = len(deployer("IndexFactory.vy").compiler_data.bytecode_runtime)
+    print(f"\nIndexFactory runtime code {runtime:,} bytes: {EIP170 - runtime:,} bytes under EIP-170")
+    assert runtime <= EIP170 - MIN_MARGIN

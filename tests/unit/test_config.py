@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 import yaml
+from eth_utils import to_checksum_address
 
 from indexvault.config import ConfigError, load_index, parse_index
 from tests.utils.node import ROOT
@@ -170,4 +171,58 @@ def test_secondary_feed_is_the_primary():
     }
     assert errors(index(components=[{"token": TOKEN, "units": 1, "feed": feed}])) == [
         "components[0].feed: the secondary feed is the primary; a check against itself checks nothing"
+    ]
+
+
+POOL = "0x" + "ef" * 20
+
+
+def test_twap_feed__longtail_example_is_valid():
+    config = load_index(ROOT / "examples" / "longtail.yaml")
+    twaps = {c.token: c.twap for c in config.components if c.twap}
+    assert sorted(twaps) == ["GRT", "LDO"]
+    assert (twaps["LDO"].window, twaps["LDO"].min_liquidity, twaps["LDO"].heartbeat) == (1800, 10**16, 86_400)
+    assert twaps["LDO"].pool is None  # taken from the market record
+    assert [c.twap for c in config.components[:2]] == [None, None]  # Chainlink-priced market assets
+
+
+def test_twap_feed__each_misuse_named():
+    twap = {"min_liquidity": 10**18}
+    components = [
+        {"token": "LDO", "units": 1, "feed": {"twap": {**twap, "pool": POOL}}},
+        {"token": TOKEN, "units": 1, "feed": {"twap": twap}},
+        {"token": "X", "units": 1, "feed": {"twap": twap}},
+        {"token": "GRT", "units": 1, "feed": {"twap": {**twap, "window": 59}}},
+        {"token": "UNI", "units": 1, "feed": {"twap": {"window": 1800}}},
+        {"token": "AAVE", "units": 1, "feed": {"twap": {**twap, "quote_feed": FEED["primary"]}}},
+        {"token": "CRV", "units": 1, "feed": {"twap": {**twap, "quote_feed": FEED["primary"], "quote_heartbeat": 60}}},
+        {"token": "MKR", "units": 1, "feed": {"twap": {**twap, "window": 7 * 86_400 + 1}}},
+    ]
+    assert errors(index(components=components, mocks={"X": {"decimals": 18, "price": 1}})) == [
+        "components[3].feed.twap.window: Input should be greater than or equal to 60",
+        "components[4].feed.twap.min_liquidity: Field required",
+        "components[5].feed.twap: give quote_feed and quote_heartbeat together",
+        "components[7].feed.twap.window: Input should be less than or equal to 604800",
+        "components[0].feed.twap.pool: a market asset's V3 pool comes from the market's record; remove it",
+        "components[1].feed.twap.pool: missing; a token given by address needs its Uniswap V3 pool",
+        "components[1].feed.twap.quote_feed: missing; a token given by address needs the USD feed of its pool's "
+        "other token (and quote_heartbeat)",
+        "components[2].feed: a mock token has no pool to take a TWAP from; remove `feed`",
+        "components[6].feed.twap.quote_feed: a market asset's pool is against the market's quote, priced by the "
+        "market's feed; remove quote_feed and quote_heartbeat",
+    ]
+
+
+def test_twap_feed__address_token_with_its_pool_and_quote_feed():
+    twap = {"pool": POOL, "window": 600, "min_liquidity": 1, "quote_feed": FEED["primary"], "quote_heartbeat": 60}
+    feed = {"twap": twap}
+    config = parse_index(index(components=[{"token": TOKEN, "units": 1, "feed": feed}]))
+    twap = config.components[0].twap
+    assert (twap.pool, twap.window, twap.quote_heartbeat) == (to_checksum_address(POOL), 600, 60)
+
+
+def test_chainlink_feed_on_a_market_asset_points_at_twap():
+    assert errors(index(components=[{"token": "LDO", "units": 1, "feed": FEED}])) == [
+        "components[0].feed: a market asset takes its feed from the market's record; remove `feed` "
+        "(or give `feed: {twap: ...}` to price it by its V3 pool's TWAP)"
     ]

@@ -3,11 +3,12 @@ harmonic-mean liquidity and the USD price, against Uniswap's constants and exact
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from indexvault import amm
@@ -86,3 +87,40 @@ def test_twap_usd__one_quote_per_asset_at_tick_zero():
     """Tick 0 with equal decimals: one quote per asset, priced at the quote's feed."""
     assert amm.twap_usd(0, 18, 18, True, 99_980_000, 8) == 999_800_000_000_000_000
     assert amm.twap_usd(0, 18, 18, False, 99_980_000, 8) == 999_800_000_000_000_000
+
+
+# --- the factory's depth of a TWAP listing -------------------------------------------
+
+
+@given(
+    tick=st.integers(-400_000, 400_000),
+    decimals=st.tuples(st.integers(0, 24), st.integers(0, 24)),
+    asset_is_token0=st.booleans(),
+    quote_answer=st.integers(10**6, 10**14),
+    liquidity=st.integers(1, 10**30),
+)
+def test_twap_depth_usd__each_side_of_full_range_liquidity(tick, decimals, asset_is_token0, quote_answer, liquidity):
+    """IndexFactory's depth is what full-range liquidity L holds on either side at the feed's
+    price, L / sqrt(P) token0 and L * sqrt(P) token1 valued in USD: never above either side,
+    and below it only by the floors (the answer's, the scaled prices', the square root's)."""
+    asset_decimals, quote_decimals = decimals
+    answer = amm.twap_usd(tick, asset_decimals, quote_decimals, asset_is_token0, quote_answer, 8)
+    asset_usd = answer * 10**18 // 10**asset_decimals  # a base unit's USD, 1e36
+    # Else the floors, not the math, decide (and the rule refuses so cheap a side anyway).
+    assume(asset_usd >= 10**12 and answer >= 10**9 * (quote_answer // 10 ** (quote_decimals + 8) + 1))
+    asset_side, quote_side = amm.full_range_sides_usd(
+        liquidity, tick, asset_decimals, quote_decimals, asset_is_token0, quote_answer, 8
+    )
+    assert abs(asset_side - quote_side) <= quote_side / 10**18  # the same worth: TickMath's rounding only
+    depth = amm.twap_depth_usd(liquidity, answer, asset_decimals, quote_answer, quote_decimals, 8)
+    side = min(asset_side, quote_side)
+    assert depth <= side
+    assert depth >= side * (1 - Fraction(1, 10**5)) - 1
+
+
+def test_twap_depth_usd__one_million_a_side():
+    """The oracle benchmark's pool, worked by hand: UNI (18) at 8 USD against USDC (6) at 1.00,
+    1M USD a side full range: L = sqrt(125,000e18 * 1,000,000e6) = 3.5355e17, depth 1M USD."""
+    liquidity = math.isqrt(125_000 * 10**18 * 1_000_000 * 10**6)
+    depth = amm.twap_depth_usd(liquidity, 8 * 10**18, 18, 10**8, 6, 8)
+    assert 999_999 * 10**18 < depth <= 1_000_000 * 10**18

@@ -21,6 +21,8 @@ MAX_HEARTBEAT = 2 * DAY
 MAX_BAND = 10**17
 # The factory governance's own timelock delay.
 GOVERNANCE_DELAY = 2 * DAY
+# The factory's TWAP listing rule when it has none: no blueprint, all zero.
+NO_TWAP = (ZERO_ADDRESS, ZERO_ADDRESS, 0, 0, 0)
 # The Rebalancer's own parameters when the factory makes one: its timelock
 # at least the index's admin delay (IndexParams.delay).
 REBALANCE_TIMELOCK = 2 * DAY
@@ -128,8 +130,10 @@ def deploy_factory(
     sequencer_feed=ZERO_ADDRESS,
     grace_period=0,
     version=VERSION,
+    twap_rule=NO_TWAP,
 ):
-    """An IndexFactory with the test bounds; `allowed_feeds` (asset, feed) pairs."""
+    """An IndexFactory with the test bounds; `allowed_feeds` (asset, feed) pairs; `twap_rule`
+    (TwapFeed blueprint, Uniswap V3 factory, min window, min depth USD, depth per exposure WAD)."""
     return deployer("IndexFactory.vy").deploy(
         list(implementations),
         list(max_fees),
@@ -141,6 +145,7 @@ def deploy_factory(
         sequencer_feed,
         grace_period,
         version,
+        tuple(twap_rule),
     )
 
 
