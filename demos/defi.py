@@ -318,6 +318,41 @@ def summary(months: list[Month], steps_per_day: int, seconds: float) -> dict:
     }
 
 
+def plot(months: list[Month], path: Path) -> Path:
+    """Each component's TWAP against the day's close at every close (bps), and the weights each
+    month's rebalance proposed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8), gridspec_kw={"height_ratios": [3, 2]})
+    symbols = sorted({g.symbol for m in months for g in m.gaps})
+    styles = dict(zip(symbols, market_replay.series_styles(len(symbols))))
+    for symbol in symbols:
+        gaps = [g for m in months for g in m.gaps if g.symbol == symbol]
+        color, style = styles[symbol]
+        top.plot(
+            [g.day for g in gaps], [float(g.gap) * 10_000 for g in gaps], lw=1, color=color, ls=style, label=symbol
+        )
+    top.set_ylabel("30-minute TWAP vs the day's close (bps)")
+    top.set_title("DeFi 2021, priced from its V3 pools: each TWAP at each day's close")
+    top.legend(ncol=6, fontsize=7)
+    left = [0.0] * len(months)
+    labels = [str(m.date) for m in months]
+    for symbol in sorted(symbols, key=lambda s: -float(months[0].weights.get(s, 0))):
+        weights = [float(m.weights.get(symbol, 0)) for m in months]
+        bottom.barh(labels, weights, left=left, color=styles[symbol][0], label=symbol)
+        left = [a + b for a, b in zip(left, weights)]
+    bottom.set_xlabel("weights proposed (capped market cap, 25 %)")
+    bottom.set_xlim(0, 1)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def run(
     rpc,
     market: MarketRecord,

@@ -68,4 +68,5 @@ def cli(shares, steps_per_day, results):
     finally:
         anvil.stop()
     write_results(results, {"defi_index": out})
-    click.echo(f"wrote defi_index into {results}")
+    chart = demo.plot(months, results.parent / "defi.png")
+    click.echo(f"wrote defi_index into {results} and the chart {chart}")
