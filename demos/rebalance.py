@@ -61,7 +61,7 @@ def launch(
 
 def launch_weights(date: str, market: MarketRecord, top: int, cap: Decimal) -> dict[str, Decimal]:
     """The index's launch weights: the methodology on `date`'s snapshot, over the market's assets."""
-    listings = [l for l in history.snapshot(date) if l.symbol in market.assets and l.symbol != market.quote]
+    listings = [l for l in history.snapshot(date, top=None) if l.symbol in market.assets and l.symbol != market.quote]
     return methodology.select(listings, methodology.Rules(top=top, weighting=methodology.capped(cap))).weights
 
 

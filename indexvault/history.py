@@ -79,14 +79,19 @@ def snapshot_dates() -> list[dt.date]:
     return sorted(_snapshots())
 
 
-def snapshot(date: str | dt.date) -> tuple[Listing, ...]:
-    """The top 60 by market cap on a snapshot date (the 1st of a month, 2020-01..2025-10)."""
+TOP = 60  # the snapshot's top, by market cap; the data also holds the DeFi governance tokens below it
+
+
+def snapshot(date: str | dt.date, top: int | None = TOP) -> tuple[Listing, ...]:
+    """The top 60 by market cap on a snapshot date (the 1st of a month, 2020-01..2025-10), in
+    rank order; `top=None`: every listing the data holds that day, which adds the DeFi governance
+    tokens at their rank in CoinMarketCap's top 200 (`tools/trim_data.py`, DEFI)."""
     date = parse_date(date)
     snapshots = _snapshots()
     if date not in snapshots:
         first, last = min(snapshots), max(snapshots)
         raise DataError(f"no market-cap snapshot on {date}: snapshots are the 1st of each month, {first} to {last}")
-    return snapshots[date]
+    return tuple(l for l in snapshots[date] if top is None or l.rank <= top)
 
 
 @cache

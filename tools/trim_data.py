@@ -8,9 +8,11 @@ project reads the source folder at run time. It writes:
 - `monthly_top.csv`: CoinMarketCap's top-200 snapshot of the 1st of every
   month 2020-01..2025-10, re-ranked by market cap (CMC's own rank is not
   always monotone), the first row kept where a symbol repeats within a
-  snapshot, cut to the top 60;
+  snapshot, cut to the top 60, plus the DeFi governance tokens (`DEFI`) at
+  whatever rank they hold in the top 200 (the DeFi index's universe,
+  `examples/defi2021.yaml`, reaches below the top 60);
 - `daily_closes.csv`: one USD close per (day, symbol) from 2020-01-01, for
-  every symbol that ever ranks in those top 60 and has daily data, taking
+  every symbol of `monthly_top.csv` that has daily data, taking
   each day from the first vendor that has it: Yahoo Finance, then Coinbase
   Exchange, then CoinGecko (19-coin set, then 46-coin set). The vendor is
   kept in a column.
@@ -27,6 +29,9 @@ from pathlib import Path
 
 START = "2020-01-01"
 TOP = 60
+# The DeFi Pulse index's constituents of 2021 that the shared daily data covers (CoinGecko's 46-coin
+# set; its legacy KNC, MTA, CREAM, FARM and BADGER are not there): kept below the top 60.
+DEFI = frozenset({"AAVE", "BAL", "COMP", "CRV", "LRC", "MKR", "REN", "SNX", "SUSHI", "UNI", "YFI"})
 OUT = Path(__file__).resolve().parents[1] / "indexvault" / "data"
 
 
@@ -44,6 +49,8 @@ def _monthly(src: Path) -> list[dict]:
             if row["Symbol"] in seen or not float(row["Market Cap"] or 0):
                 continue
             seen.add(row["Symbol"])
+            if len(seen) > TOP and row["Symbol"] not in DEFI:
+                continue
             out.append(
                 {
                     "date": date,
@@ -55,8 +62,6 @@ def _monthly(src: Path) -> list[dict]:
                     "volume_24h": f"{float(row['Volume (24h)'] or 0):.0f}",
                 }
             )
-            if len(seen) == TOP:
-                break
     return out
 
 

@@ -132,6 +132,12 @@ class Settings:
     gas_v3: int = 330_000
     max_oracle_age: int | None = None  # seconds; the feed's heartbeat when None
     bisect_steps: int = 64
+    # How far the bid's quote limit may be past the auction's price at the snapshot. 0 for feeds that
+    # hold a price between rounds (Chainlink); a TWAP moves every second its window slides, so a bid sent
+    # at the snapshot's price reverts ("rebalancer: price above limit") whenever the TWAP rises by the
+    # next block. The Rebalancer still charges its own price at the block, and the bidder's `min_profit`
+    # still refuses a fill that would not pay the gas: the slack only stops the revert.
+    limit_slack_bps: int = 0
 
 
 @dataclass(frozen=True)
@@ -284,6 +290,13 @@ def _profit(c: Component, s: Snapshot, route: Route, amount: int, factor: int) -
     return owed - paid, owed, after
 
 
+def _slacked(owed: int, sell: bool, slack_bps: int) -> int:
+    """The bid's quote limit: the most the bidder pays for a sale, the least it takes for a purchase."""
+    if sell:
+        return owed + owed * slack_bps // BPS
+    return owed - owed * slack_bps // BPS
+
+
 def _size(c: Component, s: Snapshot, route: Route, limit: int, factor: int, settings: Settings) -> int:
     """The largest amount up to `limit` whose price after the swap stays within
     the impact cap and on the profitable side of the auction's price (the
@@ -420,7 +433,7 @@ def decide(s: Snapshot, settings: Settings = Settings()) -> Decision:
                     c.token,
                     c.sell,
                     amount,
-                    owed,
+                    _slacked(owed, c.sell, settings.limit_slack_bps),
                     route.dex,
                     route.fee,
                     route.address,
@@ -505,7 +518,7 @@ def propose(
     asset the market has; `held`: symbols in the basket now, removed (target 0)
     unless selected. `prices`: USD per whole token of every selected symbol."""
     date = history.parse_date(date)
-    listings = [l for l in history.snapshot(date) if l.symbol in market_tokens and l.symbol != quote_symbol]
+    listings = [l for l in history.snapshot(date, top=None) if l.symbol in market_tokens and l.symbol != quote_symbol]
     rules = methodology.Rules(top=top, weighting=methodology.capped(cap))
     selection = methodology.select(listings, rules)
     sized = nav_per_share * (1 - cash_buffer)

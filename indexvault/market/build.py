@@ -15,7 +15,7 @@ The depth rule (DEPTH_RULE says it in words):
   V2 pool against WETH holding 0.25 % of their 24 h volume, at least 250k USD.
 
 Long-tail assets (`plan(..., twap_only=[...])`) get no Chainlink feed and no V2
-pool: only their V3 pool against USDC, whose time-weighted average price
+pool: only their V3 pool against USDC, all of it over the full range, whose time-weighted average price
 (`contracts/TwapFeed.vy`) is then their only price on chain. The universe is the
 top `size` by market cap, or the assets named (`plan(..., assets=[...])`).
 
@@ -143,7 +143,7 @@ def _named_listings(date: dt.date, assets: list[str], quote: str, history_days: 
         raise MarketError(f"assets: {', '.join(repeated)} named twice")
     if quote in assets:
         raise MarketError(f"assets: {quote} is the market's quote, always there; leave it out")
-    listed = {l.symbol: l for l in history.snapshot(date)}
+    listed = {l.symbol: l for l in history.snapshot(date, top=None)}
     end = date + dt.timedelta(days=history_days)
     out = []
     for symbol in assets:
@@ -285,18 +285,21 @@ def build(rpc: Rpc, plan: Plan, project_bytecode: Callable[[str], str], log: Log
         spacing = uni.TICK_SPACING[fee]
         sqrt_now = amm.sqrt_price_x96(ratio)
         tvl = max(volumes[symbol] * V3_SHARE, V2_FLOOR)
+        full_range = (amm.tick_at(Fraction(0), spacing, round_up=True), amm.tick_at(None, spacing, round_up=False))
         ranges = [
             (
                 amm.tick_at(ratio * Fraction(1 - V3_RANGE), spacing, round_up=False),
                 amm.tick_at(ratio * Fraction(1 + V3_RANGE), spacing, round_up=True),
                 V3_CONCENTRATED,
             ),
-            (
-                amm.tick_at(Fraction(0), spacing, round_up=True),
-                amm.tick_at(None, spacing, round_up=False),
-                1 - V3_CONCENTRATED,
-            ),
+            (*full_range, 1 - V3_CONCENTRATED),
         ]
+        if symbol in plan.twap_only:
+            # Its only pool, and its only price: all of it over the full range, so its in-range
+            # liquidity (what the TwapFeed's `min_liquidity` checks) is the same at every price the
+            # replay takes it to. A concentrated position, which nobody re-centres on a replayed
+            # market, would leave the pool 30 times thinner (and its TWAP refused) past +-20 %.
+            ranges = [(*full_range, Decimal(1))]
         positions = []
         for lower, upper, share in ranges:
             sqrt_lower, sqrt_upper = amm.sqrt_at_tick(lower), amm.sqrt_at_tick(upper)

@@ -128,6 +128,19 @@ def test_decide__bids_whole_unit_steps_at_the_rebalancers_quote(sell):
     assert action.quote_limit != raw  # the snap moved it: the raw quote is not whole steps here
 
 
+@pytest.mark.parametrize("sell", [True, False])
+def test_decide__limit_slack__widens_only_the_limit_against_the_bidder(sell):
+    """For a TWAP, which moves by the next block: the limit is the auction's quote plus the slack for
+    a sale (the most the bidder pays), minus it for a purchase (the least it takes); the amount and the
+    profit it decides on are the slack-free ones."""
+    snap = snapshot(component(sell=sell, remaining=10**6 * WAD))
+    [exact] = k.decide(snap).actions
+    [slacked] = k.decide(snap, k.Settings(limit_slack_bps=20)).actions
+    assert (slacked.amount, slacked.expected_profit) == (exact.amount, exact.expected_profit)
+    widened = exact.quote_limit * 20 // 10_000
+    assert slacked.quote_limit == exact.quote_limit + (widened if sell else -widened)
+
+
 def test_decide__under_one_unit_step__no_bid_with_reason():
     """A supply whose unit step is 1,000 tokens (10**21 base units), more than the ~251 tokens the
     pool takes before it meets the auction: the bid would revert, so none is made."""
