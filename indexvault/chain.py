@@ -195,9 +195,9 @@ def _resolve_market_twap(where: str, asset, twap) -> Resolved:
 
 def deploy_twap_feeds(basket: Basket, account, steps: Steps, echo: Echo = print, factory=None) -> None:
     """A TwapFeed for each TWAP-priced component, filling `basket.feeds`: listed through `factory`'s
-    `list_twap` when it has one (its rule checked, the feed allowlisted), else deployed here."""
+    `list_twap` (its rule checked, the feed allowlisted) on the factory path, else deployed here."""
     for i, listing in basket.twaps.items():
-        if factory is not None and hasattr(factory, "list_twap"):
+        if factory is not None:
             feed = steps.run(
                 f"list twap {listing.symbol}", lambda: twap_source.list_through_factory(factory, listing, account)
             )["address"]

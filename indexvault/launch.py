@@ -217,12 +217,11 @@ def _mock_steps(config: IndexConfig, basket: Basket, account, done: dict) -> lis
 
 
 def _twap_steps(basket: Basket, account, done: dict, through_factory: bool = False) -> list[PlanStep]:
-    """A TwapFeed per TWAP-priced component: listed through the factory when it has `list_twap`,
-    else deployed by the account."""
+    """A TwapFeed per TWAP-priced component: listed through the factory's `list_twap` on the factory
+    path, else deployed by the account."""
     steps = []
-    listing_factory = through_factory and "list_twap" in _factory_methods()
     for listing in basket.twaps.values():
-        if listing_factory:
+        if through_factory:
             name = f"list twap {listing.symbol}"
             steps.append(PlanStep(name, TWAP_FEED_GAS, approx=True, done=name in done))
         else:
@@ -230,10 +229,6 @@ def _twap_steps(basket: Basket, account, done: dict, through_factory: bool = Fal
             gas = _deploy_gas(project.TwapFeed, account, *listing.args)
             steps.append(PlanStep(name, gas, done=name in done))
     return steps
-
-
-def _factory_methods() -> set[str]:
-    return {abi.name for abi in project.IndexFactory.contract_type.mutable_methods}
 
 
 def _lens_steps(account) -> list[PlanStep]:
@@ -552,8 +547,7 @@ def create_index(
     factory = project.IndexFactory.at(factory_record["address"])
     steps = Steps(f"create {config.symbol}", source, echo)
     deploy_mocks(config, basket, account, steps, echo)
-    # Through the factory's `list_twap` when it has one; until then (an older factory) each TwapFeed is
-    # deployed here and passed as a custom feed.
+    # Each TwapFeed through the factory's `list_twap`: its listing rule checked, the feed allowlisted.
     deploy_twap_feeds(basket, account, steps, echo, factory)
 
     # The registry's length just before the create is sent: if the run is cut

@@ -1,11 +1,11 @@
 """The README's "Long-tail assets" walk as typed: a market whose LDO and GRT have only a Uniswap V3
 pool (`market build --twap-only`, served with `market serve --from`), an index of them priced by
-TwapFeeds from `examples/longtail.yaml`, minted, replayed, shown at the pools' TWAPs, redeemed.
+TwapFeeds from `examples/longtail.yaml`, minted, replayed, shown at the pools' TWAPs, redeemed, then
+created from the same file through the factory (each TwapFeed listed by `IndexFactory.list_twap`).
 
-`make test` keeps it to the commands this walk adds (about 30 s under load, five `ape run`s): the
-market is built by the code `market build` runs (`plan` and `build`, in this process, 1 s instead of
-an `ape run`'s 7), and `mint` and `redeem`, which every other walk runs, are left out. `make test-long`
-runs every line as typed, then `create-index` from the same file (the factory path)."""
+`make test` keeps it to the commands this walk adds: the market is built by the code `market build`
+runs (`plan` and `build`, in this process, 1 s instead of an `ape run`'s 7), and `mint` and `redeem`,
+which every other walk runs, are left out. `make test-long` runs every line as typed."""
 
 from __future__ import annotations
 
@@ -89,6 +89,16 @@ def test_readme_longtail_section__runs_as_typed_and_the_nav_follows_the_twaps(no
     assert nav == pytest.approx(sum(units[s] * closes[s] for s in units), rel=Decimal("0.0003"))
     # LDO's 15 USD a share at launch followed its pool up 22 %, GRT's down 15 %.
     assert units["LDO"] * closes["LDO"] > Decimal(18) and units["GRT"] * closes["GRT"] < Decimal(13)
+    # The factory path of the README's sentence: each TwapFeed listed through `IndexFactory.list_twap`,
+    # which checks its window and depth rule and allowlists it, so the index is not labelled custom.
+    created = outputs["create-index examples/longtail.yaml"]
+    assert "(LDO / USD TWAP 30m, heartbeat 86,400 s)" in created and "Created LTAIL (index 0" in created
+    assert "TWAP listing: pools of Uniswap V3" in created and ">= 75,000 USD a side" in created
+    registry = ape_ok(records, "status")
+    row = re.search(r"^ 0\s+LTAIL\s+.*allowlisted feeds\s+1 d\s+([\d.]+)$", registry, re.M)
+    assert row, registry
+    # Weights became units at the TWAPs the feeds then answer: the file's 100 USD a share, to rounding.
+    assert Decimal(row.group(1)) == pytest.approx(Decimal(100), rel=Decimal("0.00001"))
     if not LONG:
         return
     # Redeemed in kind, the 0.1 % fee kept: four shares' LDO, whatever its price does.
@@ -97,15 +107,3 @@ def test_readme_longtail_section__runs_as_typed_and_the_nav_follows_the_twaps(no
     ldo = Decimal(re.search(r"^  ([\d.]+) LDO", redeemed, re.M).group(1))
     assert ldo == pytest.approx(4 * units["LDO"] * Decimal("0.999"), rel=Decimal("0.00001"))
     print(f"long-tail walk: {time.monotonic() - started:.1f} s")
-
-    # The factory path of the README's sentence: each TwapFeed listed through `IndexFactory.list_twap`
-    # when the factory has it, else deployed and passed as a custom feed; the index prices either way.
-    created = ape_ok(records, "create-index", "examples/longtail.yaml", "--yes")
-    assert "(LDO / USD TWAP 30m, heartbeat 86,400 s)" in created and "Created LTAIL (index 0" in created
-    registry = ape_ok(records, "status")
-    row = re.search(
-        r"^ 0\s+LTAIL\s+.*(custom feeds: you trust the creator|allowlisted feeds)\s+1 d\s+([\d.]+)$", registry, re.M
-    )
-    assert row, registry
-    # Weights became units at the TWAPs the feeds then answer: the file's 100 USD a share, to rounding.
-    assert Decimal(row.group(2)) == pytest.approx(Decimal(100), rel=Decimal("0.00001"))
