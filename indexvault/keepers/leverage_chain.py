@@ -55,6 +55,7 @@ def read_snapshot(reader, market: MarketRecord, index, entry: dict[str, Any], ke
         buy=quotes["mint"],
         sell=quotes["redeem"],
         stale=state.stale,
+        unwound=state.unwound,
         nav_age=max(state.timestamp - state.nav_updated_at, 0),
         has_role=bool(role[0][0]) if role else True,
     )

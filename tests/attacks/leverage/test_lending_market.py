@@ -11,11 +11,14 @@ from types import SimpleNamespace
 import boa
 import pytest
 
+from indexvault.leverage import chain as leverage_chain
 from indexvault.leverage import model
+from indexvault.leverage import product as leverage_product
 from tests.attacks.leverage.conftest import CAPITAL, USDC, push, restore
 from tests.utils import MAX, WAD
 from tests.utils import morpho as morpho_utils
 from tests.utils.boa_env import deployer
+from tests.utils.boa_fork import BoaReader
 from tests.utils.leverage import WEEK, book, gas, swapped
 
 STALE = "navoracle: stale nav"
@@ -99,6 +102,9 @@ def test_stale_nav__no_trade_no_mint_no_partial_exit__after_a_day_anyone_unwinds
         c.unwind(product.routes_out)
     stale_for = model.UNWIND_DELAY + 3_600  # an hour on: the bound one point wider than `max_slippage`
     _travel_to(stale_since + stale_for)
+    state = _read(lev, product)  # what `ape run leverage unwind` reads and checks
+    assert state.stale and (state.last_price, state.stale_since) == (last, stale_since)
+    assert leverage_product.check_unwind(state) == model.unwind_plan(before, product.bounds, last, stale_for)
     with boa.env.prank(anyone):
         tolerance = c.unwind(product.routes_out)
     unwind_gas = gas(product)
@@ -107,6 +113,7 @@ def test_stale_nav__no_trade_no_mint_no_partial_exit__after_a_day_anyone_unwinds
     assert c.position() == (0, 0) and c.unwound()
     assert (lev.vault.balanceOf(c.address), lev.usdc.balanceOf(c.address)) == (left.index, left.usdc)
     assert lev.vault.balanceOf(anyone) == lev.usdc.balanceOf(anyone) == 0  # the caller is paid nothing
+    assert _read(lev, product).held == left  # what `ape run leverage redeem` previews in kind from
 
     paid = []  # each holder's index and USDC, valued at the last NAV
     for who in (lev.minter, holder):
@@ -205,6 +212,26 @@ def test_unwound__the_views_value_the_holdings_at_the_nav_once_fresh(lev, produc
     assert c.equity_usd() == equity * model.USDC_TO_WAD and c.nav_per_share() == held.nav_per_share(price)
     assert c.leverage() == (0 if inverse else held.index * price // model.PRICE_SCALE * WAD // equity)
     assert c.position() == (0, 0)
+
+
+class _Reader(BoaReader):
+    def call(self, method, *args):  # the block `leverage.chain.read` stamps the state with
+        assert method == "eth_getBlockByNumber"
+        return {"timestamp": hex(boa.env.timestamp)}
+
+
+def _read(lev, product):
+    """The product as `indexvault.leverage.chain.read` reads it for the commands and the keeper."""
+    entry = {
+        "key": "-1x" if product.inverse else "2x",
+        "address": product.contract.address,
+        "inverse": product.inverse,
+        "morpho": lev.morpho.address,
+        "params": [*product.params[:4], str(product.params[4])],
+        "nav_oracle": lev.nav_oracle.address,
+        "index_nav_feed": lev.nav_feed.address,
+    }
+    return leverage_chain.read(_Reader(), entry, "TIDX")
 
 
 def _travel_to(timestamp: int) -> None:
