@@ -338,7 +338,7 @@ event Rebalanced:
 event Unwound:
     caller: indexed(address)
     tolerance: uint256
-    index_amount: uint256
+    collateral_swapped: uint256  # long: index sold; inverse: USDC the purchase of the debt may spend
     usdc_limit: uint256
 
 
@@ -679,7 +679,7 @@ def unwind(routes: DynArray[Route, MAX_COMPONENTS]) -> uint256:
         self._run(True, 0, s.borrow_shares, plan, routes)
     if s.collateral != plan.amount:
         self._withdraw(s.collateral - plan.amount, self)
-    log Unwound(caller=msg.sender, tolerance=tolerance, index_amount=plan.amount, usdc_limit=plan.limit)
+    log Unwound(caller=msg.sender, tolerance=tolerance, collateral_swapped=plan.amount, usdc_limit=plan.limit)
     self._locked = False
     return tolerance
 
