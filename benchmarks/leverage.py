@@ -21,11 +21,12 @@ two swaps (each route's fee times its value).
 The window is then replayed in `STEPS_PER_DAY` steps a day (`indexvault.market.replay.steps`: each
 step posts the feeds and arbitrages every pool to them). After every step Morpho's own health of both
 positions is checked (`lending.model.is_healthy` at Morpho's oracle of the market: one not healthy
-would be liquidated, and is counted), then the keeper runs one round: each product read as
-`keepers.leverage_chain.read_snapshot` reads it, the pure `keepers.leverage.decide`, and the decided
-`rebalance` or `ripcord` sent with routes quoted exactly (QuoterV2), as `ape run keeper leverage`
-sends them (here through the node's JSON-RPC, not Ape). Leverage, the NAV per share of each product
-and the index's price (Morpho's oracle) are recorded after each step and after the keeper's round.
+would be liquidated, and is counted), then the keeper runs one round, `keepers.leverage_chain.run_round`
+as `ape run keeper leverage` runs it: each product read (`read_snapshot`), the pure
+`keepers.leverage.decide`, and the decided `rebalance` or `ripcord` sent with routes quoted exactly
+(QuoterV2), here by the node's unlocked keeper over JSON-RPC (`RpcSender`) rather than through Ape.
+Leverage, the NAV per share of each product and the index's price (Morpho's oracle) are recorded after
+each step and after the keeper's round.
 
 Tracking: a day's return of each product (NAV per share, close to close) against the target
 leverage times the index's (`benchmarks.tracking`); the chart (`leverage.png`) shows leverage at every
@@ -44,8 +45,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from eth_utils import keccak
-
 from benchmarks import RESULTS as RESULTS_DIR
 from benchmarks import log, tracking
 from benchmarks import morpho_index as setup
@@ -57,10 +56,9 @@ from indexvault.lending import model as lending_model
 from indexvault.lending import position as lending_position
 from indexvault.leverage import chain as leverage
 from indexvault.leverage import model, product
-from indexvault.market import pools as market_pools
 from indexvault.market import replay
 from indexvault.market import uniswap as uni
-from indexvault.market.rpc import Function, RpcError, Tx
+from indexvault.market.rpc import Function, Tx
 
 STEPS_PER_DAY = 4
 BASKET = setup.BASKET
@@ -121,12 +119,6 @@ SUPPLY = Function("supply((address,address,address,address,uint256),uint256,uint
 ROUTES = "(uint8,uint24,address[])[]"
 L_MINT = Function(f"mint(uint256,uint256,{ROUTES},address)", "uint256")
 L_REDEEM = Function(f"redeem(uint256,uint256,{ROUTES},address)", "uint256")
-L_REBALANCE = Function(f"rebalance(uint256,uint256,{ROUTES})")
-L_RIPCORD = Function(f"ripcord({ROUTES})", "uint256")
-V_COMPONENTS = Function("components()", "address[]")
-V_FOR_MINT = Function("amounts_for_mint(uint256)", "uint256[]")
-V_FOR_REDEEM = Function("amounts_for_redeem(uint256)", "uint256[]")
-REBALANCED = "0x" + keccak(text="Rebalanced(address,bool,uint256,uint256,uint256)").hex()
 
 
 class _IndexRecord(dict):
@@ -135,16 +127,7 @@ class _IndexRecord(dict):
     symbol = "LIX"
 
 
-def exact_quote(rpc, m, vault: str, buy: bool, amount: int) -> oneasset.Quote:
-    """The router's trade of `amount` index wei for USDC now, exact (the vault's amounts, QuoterV2):
-    buy mints the index from USDC, sell redeems it to USDC."""
-    fn = V_FOR_MINT if buy else V_FOR_REDEEM
-    (components,), (amounts,) = rpc.read([(vault, V_COMPONENTS, ()), (vault, fn, (amount,))])
-    feeds = market_pools.feed_prices(rpc, m)
-    states = market_pools.read(rpc, m, feeds)
-    build = oneasset.quote_mint if buy else oneasset.quote_redeem
-    symbol = m.assets[m.quote].token_symbol
-    return build(m, states, feeds, list(components), list(amounts), symbol, amount, oneasset.v3_quoter(rpc, m))
+exact_quote = keeper.exact_quote  # the router's exact trade now (the keeper's chain layer quotes with it)
 
 
 def pool_fees(quoted: oneasset.Quote) -> Decimal:
@@ -326,41 +309,26 @@ class Run:
         return s
 
     def keeper_round(self, p: Product, when: str) -> None:
-        _, snapshot = keeper.read_snapshot(self.rpc, self.m, self.record, p.entry, self.keeper)
-        decision = decisions.decide(snapshot, decisions.Settings())
-        action = decision.action
-        if action is None:
-            if "in band" not in decision.reason:
-                self.log(f"  {when} {decision.line()}")
-            return
-        try:
-            quoted = exact_quote(self.rpc, self.m, self.index.vault, action.buy, action.index_amount)
-            routes = [tuple(r) for r in quoted.route_args()]
-            if action.kind == "ripcord":
-                data = L_RIPCORD(routes)
-            else:
-                data = L_REBALANCE(action.index_amount, action.usdc_limit, routes)
-            [receipt] = self.rpc.transact(
-                [Tx(self.keeper, p.entry["address"], data, f"{action.kind} {p.key}", gas=6_000_000)]
-            )
-        except (RpcError, oneasset.QuoteError) as error:
-            p.failed += 1
-            self.log(f"  {when} {decision.line()}\n    failed: {error}; the next round decides again")
-            return
-        gas = _gas(receipt)
-        p.keeper_gas += gas
-        if action.kind == "ripcord":
-            p.ripcords += 1
-        else:
-            p.rebalances += 1
-        event = next(e for e in receipt["logs"] if e["topics"][0] == REBALANCED)
-        words = bytes.fromhex(event["data"].removeprefix("0x"))
-        before, after = (int.from_bytes(words[i : i + 32], "big") for i in (64, 96))
-        self.log(
-            f"  {when} {snapshot.name}: {action.kind} {'delever' if action.delever else 'lever up'} "
-            f"{action.value / 10**6:,.0f} USD: leverage {decisions._lev(before)} -> {decisions._lev(after)} "
-            f"(gas {gas:,})"
+        """One keeper round on the product, as `ape run keeper leverage` runs it (`leverage_chain.run_round`),
+        sent over JSON-RPC by the node's unlocked keeper (`RpcSender`); in-band rounds are not logged."""
+
+        def quiet(line: str) -> None:
+            if "in band" not in line:
+                self.log(f"  {when} {line.strip()}")
+
+        sender = keeper.RpcSender(self.rpc, self.m, self.index.vault, self.keeper)
+        result = keeper.run_round(
+            self.record, self.m, None, decisions.Settings(), False, quiet, self.rpc, sender, [p.entry]
         )
+        for sent in result.sent:
+            if not sent.ok:
+                p.failed += 1
+                continue
+            p.keeper_gas += sent.gas_used
+            if sent.kind == "ripcord":
+                p.ripcords += 1
+            else:
+                p.rebalances += 1
 
     def replay(self) -> list[tuple[str, float]]:
         """The window step by step, the keeper after each; returns the index's price at every point."""

@@ -4,6 +4,7 @@
     ape run leverage mint --product 2x --usdc 5000
     ape run leverage redeem --product -1x --shares all
     ape run leverage status                       # NAV, leverage against its band, position, health
+    ape run leverage unwind --product 2x          # anyone, after a day of stale NAV: close it for good
 
 The logic lives in `indexvault.leverage` (`product`, pure; `chain`)."""
 
@@ -104,10 +105,27 @@ def redeem(key, shares, symbol, slippage, receiver, account):
     before = leverage.read_one(index, key)
     done = leverage.redeem(index, account, key, wei, slippage, receiver, click.echo)
     nav = before.book.nav_per_share
-    worth = "" if before.stale else f" (worth {format_amount(wei * nav // 10**30, 6)} USD at the NAV)"
+    worth = "" if before.stale or before.unwound else f" (worth {format_amount(wei * nav // 10**30, 6)} USD at the NAV)"
+    kind = f" and {format_amount(done.preview[0], 18)} {index.symbol}" if done.quote is None else ""
     click.echo(
-        f"Redeemed {format_amount(wei, 18)} {done.state.symbol}{worth} for {format_amount(done.amount, 6)} USDC "
-        f"(gas {done.receipt.gas_used:,})"
+        f"Redeemed {format_amount(wei, 18)} {done.state.symbol}{worth} for {format_amount(done.amount, 6)} USDC"
+        f"{kind} (gas {done.receipt.gas_used:,})"
+    )
+
+
+@cli.command(cls=ConnectedProviderCommand, short_help="Close a product for good after a day of stale NAV (anyone)")
+@PRODUCT
+@index_option()
+@account_option(prompt=False)
+@clean_errors
+def unwind(key, symbol, account):
+    account = signer(account)
+    done = leverage.unwind(DeployedIndex.load(symbol), account, key, click.echo)
+    held = done.state.held
+    click.echo(
+        f"Unwound {done.state.symbol} (gas {done.receipt.gas_used:,}): it holds {format_amount(held.index, 18)} "
+        f"{done.state.index_symbol} and {format_amount(held.usdc, 6)} USDC; `ape run leverage redeem` pays each "
+        f"holder their fraction, in kind"
     )
 
 

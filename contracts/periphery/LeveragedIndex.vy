@@ -49,8 +49,13 @@
         and the ripcord, which value at it. Redemption never reads it, but
         Morpho's health check on withdrawing collateral does: while it
         lasts only a redemption that repays the whole debt (of the whole
-        supply, in one hand) goes through. A Morpho market without liquidity stops
-        minting (borrowing), never redemption (repaying).
+        supply, in one hand) goes through. Once the oracle has refused the
+        NAV for `UNWIND_DELAY` (a day), anyone may `unwind`: the whole debt
+        repaid within a bound from the last NAV, all collateral withdrawn
+        (no debt: no oracle read), the product closed for good; `redeem`
+        then pays each holder their fraction of what it holds, in kind. A
+        Morpho market without liquidity stops minting (borrowing), never
+        redemption (repaying).
 
         Trust model: DEFAULT_ADMIN_ROLE (meant to be the index's
         IndexTimelock, so its changes wait for the delay) sets the mint and
@@ -66,10 +71,11 @@
         ripcord; `redeem_in_index` repays in index tokens the redeemer
         brings) can. Morpho,
         the market, the oracle, the router, the direction and the leverage
-        bounds are fixed at deployment. It holds nothing between
-        transactions: the USDC left after a mint (refund) or a redeem
-        (proceeds) goes to the caller or receiver, and every allowance it
-        gives is used up within the call.
+        bounds are fixed at deployment. Until unwound it holds nothing
+        between transactions: the USDC left after a mint (refund) or a
+        redeem (proceeds) goes to the caller or receiver, and every
+        allowance it gives is used up within the call; unwound, it holds
+        the holders' index and USDC.
         Emergency: the admin raises nothing and pauses nothing; holders
         redeem; the keeper stops rebalancing; anyone may pull the ripcord.
 """
@@ -135,6 +141,12 @@ interface IOracle:
     def price() -> uint256: view
 
 
+# @dev MorphoNavOracle's `last_price`: the price at the last NAV its feed
+# carries however old, and the time it began refusing it as stale.
+interface INavOracle:
+    def last_price() -> (uint256, uint256): view
+
+
 interface IIndexRouter:
     def mint_from(
         vault: address,
@@ -182,6 +194,18 @@ MAX_HOPS: constant(uint256) = 3
 # @dev A callback's data: the plan (2 words), the routes' offset and
 # length, and per route an offset and 7 words.
 MAX_DATA: constant(uint256) = 32 * (4 + 8 * MAX_COMPONENTS)
+
+# @dev How long the NAV oracle must have refused the NAV (past its
+# `nav_max_age`) before anyone may `unwind`: a day. A feed that misses a
+# heartbeat or an L2 sequencer that restarts is back well within it (the
+# oracle's maximum age already covers the longest heartbeat once); a day
+# more of a position nobody can rebalance, ripcord or liquidate (Morpho's
+# liquidation reads the same oracle) and nobody but a holder of the whole
+# supply can leave is the most holders are asked to wait.
+UNWIND_DELAY: public(constant(uint256)) = 86_400
+# @dev The unwind's price bound widens by 1 % of the last NAV an hour past
+# `max_slippage`: seconds per percent point (WAD / 100 an hour).
+UNWIND_WIDENING: public(constant(uint256)) = 360_000
 
 MANAGER_ROLE: public(constant(bytes32)) = keccak256("MANAGER_ROLE")
 KEEPER_ROLE: public(constant(bytes32)) = keccak256("KEEPER_ROLE")
@@ -274,6 +298,9 @@ redeem_fee: public(uint256)
 fee_recipient: public(address)
 # @dev Largest total supply minting may reach (share wei).
 supply_cap: public(uint256)
+# @dev Set for good by `unwind`: no Morpho position, mint, rebalance and
+# ripcord closed, `redeem` pays the holdings pro rata in kind.
+unwound: public(bool)
 
 # @dev Held by every external function that moves value (transient):
 # explicit so that a re-entry reverts with a reason.
@@ -306,6 +333,13 @@ event Rebalanced:
     index_amount: uint256
     leverage_before: uint256
     leverage_after: uint256
+
+
+event Unwound:
+    caller: indexed(address)
+    tolerance: uint256
+    collateral_swapped: uint256  # long: index sold; inverse: USDC the purchase of the debt may spend
+    usdc_limit: uint256
 
 
 event RipcordPulled:
@@ -407,11 +441,11 @@ def mint(usdc_in: uint256, min_shares: uint256, routes: DynArray[Route, MAX_COMP
            from USDC to each component; inverse, from each to USDC.
     @return The shares minted to `receiver`.
     """
-    self._lock()
+    self._open()
     assert usdc_in != 0, "lev: zero amount"
     assert receiver != empty(address), "lev: zero receiver"
     # Interest accrued first, so the equity before and after are comparable.
-    extcall morpho.accrueInterest(self.market_params)
+    self._accrue()
     before: State = self._state()
     supply: uint256 = erc20.totalSupply
     assert supply == 0 or before.equity != 0, "lev: no equity"
@@ -434,7 +468,7 @@ def mint(usdc_in: uint256, min_shares: uint256, routes: DynArray[Route, MAX_COMP
         # Buy `added` index with `usdc_in` and the borrowed USDC.
         added = usdc_in * WAD // (WAD + swap_buffer - ratio) * PRICE_SCALE // before.price
     borrowed: uint256 = self._slice(added, before, ratio)
-    self._supply(added, Plan(amount=borrowed, limit=0 if inverse else usdc_in + borrowed), routes)
+    self._run(False, added, 0, Plan(amount=borrowed, limit=0 if inverse else usdc_in + borrowed), routes)
 
     after: State = self._state()
     assert after.equity > before.equity, "lev: no equity"
@@ -471,6 +505,8 @@ def redeem(
     @notice Redeems the caller's `shares` (less the redeem fee, paid in
             shares) for their fraction of the position in USDC: the debt's
             fraction repaid, the collateral's withdrawn, the index swapped.
+            Once unwound: their fraction of the index and the USDC held
+            (rounded down), in kind, no swap (`routes` unused).
     @dev Reverts "lev: min out not met", "lev: dust supply left" (it
          would leave a supply below MIN_SUPPLY but above 0), "lev: zero
          amount" (too few shares to withdraw any collateral), "lev:
@@ -483,14 +519,22 @@ def redeem(
     self._lock()
     net: uint256 = 0
     fee_shares: uint256 = 0
-    collateral: uint256 = 0
-    repay_shares: uint256 = 0
-    net, fee_shares, collateral, repay_shares = self._leave(shares, receiver)
-    # Inverse: the withdrawn USDC buys the index repaid; long: the withdrawn index is sold.
-    self._repay(0, repay_shares, Plan(amount=collateral, limit=collateral if inverse else 0), routes)
-    usdc_out: uint256 = staticcall IERC20(usdc).balanceOf(self)
+    supply: uint256 = 0
+    net, fee_shares, supply = self._leave(shares, receiver)
+    usdc_out: uint256 = 0
+    if self.unwound:
+        # The shares' fraction of what the unwind left, in kind, no swap.
+        self._pay(index, net, supply, receiver)
+        usdc_out = self._pay(usdc, net, supply, receiver)
+    else:
+        collateral: uint256 = 0
+        repay_shares: uint256 = 0
+        collateral, repay_shares = self._fraction(net, supply)
+        # Inverse: the withdrawn USDC buys the index repaid; long: the withdrawn index is sold.
+        self._run(True, 0, repay_shares, Plan(amount=collateral, limit=collateral if inverse else 0), routes)
+        usdc_out = staticcall IERC20(usdc).balanceOf(self)
+        self._send_all(usdc, receiver)
     assert usdc_out >= min_usdc_out, "lev: min out not met"
-    self._send_all(usdc, receiver)
     log Redeemed(sender=msg.sender, receiver=receiver, shares=net, fee_shares=fee_shares, usdc_out=usdc_out)
     self._locked = False
     return usdc_out
@@ -510,21 +554,23 @@ def redeem_in_index(shares: uint256, max_index_in: uint256, receiver: address) -
          `redeem` ("lev: dust supply left", "lev: zero amount").
     @return The USDC paid to `receiver`.
     """
-    self._lock()
+    self._open()
     assert inverse, "lev: inverse only"
-    extcall morpho.accrueInterest(self.market_params)  # so that the debt read is what `repay` takes
+    self._accrue()  # so that the debt read is what `repay` takes
     net: uint256 = 0
     fee_shares: uint256 = 0
+    supply: uint256 = 0
+    net, fee_shares, supply = self._leave(shares, receiver)
     collateral: uint256 = 0
     repay_shares: uint256 = 0
-    net, fee_shares, collateral, repay_shares = self._leave(shares, receiver)
+    collateral, repay_shares = self._fraction(net, supply)
     s: State = self._position()
     owed: uint256 = self._to_assets_up(repay_shares, s.total_borrow_assets, s.total_borrow_shares)
     assert owed <= max_index_in, "lev: max in exceeded"
     self._pull(index, msg.sender, owed)
     self._approve(index, morpho.address, owed)
-    extcall morpho.repay(self.market_params, 0, repay_shares, self, b"")
-    extcall morpho.withdrawCollateral(self.market_params, collateral, self, receiver)
+    self._morpho_repay(0, repay_shares, b"")
+    self._withdraw(collateral, receiver)
     log Redeemed(sender=msg.sender, receiver=receiver, shares=net, fee_shares=fee_shares, usdc_out=collateral)
     self._locked = False
     return collateral
@@ -546,8 +592,8 @@ def rebalance(index_amount: uint256, usdc_limit: uint256, routes: DynArray[Route
     @param usdc_limit Buy: the most USDC paid; sell: the least received.
     """
     access_control._check_role(KEEPER_ROLE, msg.sender)
-    self._lock()
-    extcall morpho.accrueInterest(self.market_params)
+    self._open()
+    self._accrue()
     s: State = self._state()
     lev: uint256 = self._leverage(s)
     assert lev > max_leverage or lev < min_leverage, "lev: leverage in band"
@@ -565,8 +611,8 @@ def ripcord(routes: DynArray[Route, MAX_COMPONENTS]) -> uint256:
     @dev Reverts "lev: leverage below ripcord".
     @return The reward paid (USDC base units).
     """
-    self._lock()
-    extcall morpho.accrueInterest(self.market_params)
+    self._open()
+    self._accrue()
     s: State = self._state()
     lev: uint256 = self._leverage(s)
     assert lev > ripcord_leverage, "lev: leverage below ripcord"
@@ -582,6 +628,63 @@ def ripcord(routes: DynArray[Route, MAX_COMPONENTS]) -> uint256:
 
 
 @external
+def unwind(routes: DynArray[Route, MAX_COMPONENTS]) -> uint256:
+    """
+    @notice Anyone, once the NAV oracle has refused the NAV for
+            `UNWIND_DELAY`: closes the Morpho position for good, so that
+            every holder can leave while Morpho's health check (which reads
+            that oracle) stops any partial exit. Repays the whole debt in
+            `repay`'s callback (long: sells index for it; inverse: buys
+            the index owed), then withdraws all collateral (no debt: no
+            oracle read). The swap is bounded by the last NAV the feed
+            carries, off by a tolerance: `max_slippage` when the delay
+            ends, 1 % of that NAV more each hour after, at most 1 / target
+            leverage (where the product at its target would have no
+            equity left). Long: sells the index worth the debt at that
+            floor, for at least that; inverse: pays at most that ceiling.
+            Then `redeem` pays each holder their fraction of the index and
+            USDC held; mint, rebalance, ripcord and `redeem_in_index`
+            revert "lev: unwound".
+    @dev Reverts "lev: unwound", "lev: nav not stale long enough"; a swap
+         outside the bound fails in the router ("router: min out not
+         met", "router: max in exceeded") or "lev: proceeds below debt".
+    @param routes The router's routes: long, from each component to
+           USDC; inverse, from USDC to each.
+    @return The tolerance the swap was bounded by (WAD).
+    """
+    self._open()
+    # The last NAV's price, however old, and when the oracle began refusing it.
+    last: uint256 = 0
+    stale_since: uint256 = 0
+    last, stale_since = staticcall INavOracle(nav_oracle.address).last_price()
+    assert block.timestamp >= stale_since + UNWIND_DELAY, "lev: nav not stale long enough"
+    tolerance: uint256 = min(
+        max_slippage + (block.timestamp - stale_since - UNWIND_DELAY) * WAD // UNWIND_WIDENING,
+        WAD * WAD // target_leverage,
+    )
+    self.unwound = True
+    self._accrue()
+    s: State = self._position()
+    plan: Plan = empty(Plan)
+    if s.borrow_shares != 0:
+        if inverse:
+            # Withdraw the most USDC the index owed may cost; the router refunds the rest.
+            plan.amount = min(s.debt * last // PRICE_SCALE * (WAD + tolerance) // WAD, s.collateral)
+            plan.limit = plan.amount
+        else:
+            # Sell the index worth the debt at the floor, for at least that.
+            bound: uint256 = last * (WAD - tolerance) // WAD
+            plan.amount = min(self._div_up(s.debt * PRICE_SCALE, bound), s.collateral)
+            plan.limit = plan.amount * bound // PRICE_SCALE
+        self._run(True, 0, s.borrow_shares, plan, routes)
+    if s.collateral != plan.amount:
+        self._withdraw(s.collateral - plan.amount, self)
+    log Unwound(caller=msg.sender, tolerance=tolerance, collateral_swapped=plan.amount, usdc_limit=plan.limit)
+    self._locked = False
+    return tolerance
+
+
+@external
 def onMorphoSupplyCollateral(assets: uint256, data: Bytes[MAX_DATA]):
     """
     @notice Morpho's callback inside this contract's own `supplyCollateral`
@@ -594,7 +697,7 @@ def onMorphoSupplyCollateral(assets: uint256, data: Bytes[MAX_DATA]):
     plan: Plan = empty(Plan)
     routes: DynArray[Route, MAX_COMPONENTS] = []
     plan, routes = self._callback(data)
-    extcall morpho.borrow(self.market_params, plan.amount, 0, self, self)
+    self._borrow(plan.amount)
     if inverse:
         self._sell(plan.amount, plan.limit, routes)
         assert staticcall IERC20(usdc).balanceOf(self) >= assets, "lev: swap cost above buffer"
@@ -617,7 +720,7 @@ def onMorphoRepay(assets: uint256, data: Bytes[MAX_DATA]):
     plan: Plan = empty(Plan)
     routes: DynArray[Route, MAX_COMPONENTS] = []
     plan, routes = self._callback(data)
-    extcall morpho.withdrawCollateral(self.market_params, plan.amount, self, self)
+    self._withdraw(plan.amount, self)
     if inverse:
         self._buy(assets, plan.limit, routes)
     else:
@@ -724,20 +827,17 @@ def _trade(
         assert goal >= s.exposure and value <= goal - s.exposure, "lev: trade past target"
     # Buying the index: at most the limit and the NAV plus the slippage
     # bound; selling it: at least the limit and the NAV less the bound.
-    budget: uint256 = min(usdc_limit, self._div_up(value * (WAD + max_slippage), WAD))
-    min_out: uint256 = max(usdc_limit, value * (WAD - max_slippage) // WAD)
-    if delever and inverse:
-        # Repay the index bought with withdrawn USDC.
-        self._repay(index_amount, 0, Plan(amount=budget, limit=budget), routes)
-    elif delever:
-        # Repay the USDC the withdrawn index sells for (at least `min_out` in the callback).
-        self._repay(min_out, 0, Plan(amount=index_amount, limit=min_out), routes)
-    elif inverse:
-        # Supply the USDC the borrowed index sells for.
-        self._supply(min_out, Plan(amount=index_amount, limit=min_out), routes)
-    else:
-        # Supply the index bought with borrowed USDC.
-        self._supply(index_amount, Plan(amount=budget, limit=budget), routes)
+    # Selling: `index_amount` withdrawn (long delever) or borrowed (inverse
+    # lever), sold for at least `min_out`, which is repaid or supplied.
+    plan: Plan = Plan(amount=index_amount, limit=max(usdc_limit, value * (WAD - max_slippage) // WAD))
+    assets: uint256 = plan.limit
+    if delever == inverse:
+        # Buying: `budget` USDC withdrawn (inverse delever) or borrowed
+        # (long lever) buys `index_amount`, which is repaid or supplied.
+        budget: uint256 = min(usdc_limit, self._div_up(value * (WAD + max_slippage), WAD))
+        plan = Plan(amount=budget, limit=budget)
+        assets = index_amount
+    self._run(delever, assets, 0, plan, routes)
     # What the swap moved beyond its bound goes back into the position.
     left: uint256 = staticcall IERC20(usdc).balanceOf(self)
     if left != 0:
@@ -752,12 +852,11 @@ def _trade(
 
 
 @internal
-def _leave(shares: uint256, receiver: address) -> (uint256, uint256, uint256, uint256):
+def _leave(shares: uint256, receiver: address) -> (uint256, uint256, uint256):
     """
     @dev A redemption's start: the fee in shares to the recipient, the
          rest burnt (a dust supply refused). Returns the shares burnt, the
-         fee's, and their fraction of the collateral (rounded down) and
-         of the borrow shares (rounded up).
+         fee's, and the supply before.
     """
     assert shares != 0, "lev: zero amount"
     assert receiver != empty(address), "lev: zero receiver"
@@ -768,31 +867,57 @@ def _leave(shares: uint256, receiver: address) -> (uint256, uint256, uint256, ui
         erc20._transfer(msg.sender, self.fee_recipient, fee_shares)
     erc20._burn(msg.sender, net)
     assert supply == net or supply - net >= MIN_SUPPLY, "lev: dust supply left"
+    return net, fee_shares, supply
+
+
+@internal
+@view
+def _fraction(net: uint256, supply: uint256) -> (uint256, uint256):
+    """
+    @dev `net` of `supply` shares' fraction of the collateral (rounded
+         down) and of the borrow shares (rounded up).
+    """
     s: State = self._position()
     collateral: uint256 = s.collateral * net // supply
-    repay_shares: uint256 = min(self._div_up(s.borrow_shares * net, supply), s.borrow_shares)
     assert collateral != 0, "lev: zero amount"
-    return net, fee_shares, collateral, repay_shares
+    return collateral, min(self._div_up(s.borrow_shares * net, supply), s.borrow_shares)
 
 
 @internal
-def _supply(assets: uint256, plan: Plan, routes: DynArray[Route, MAX_COMPONENTS]):
+def _pay(token: address, net: uint256, supply: uint256, receiver: address) -> uint256:
     """
-    @dev `supplyCollateral` of `assets` with the plan run in its callback.
+    @dev `net` of `supply` shares' fraction of this contract's `token`
+         (rounded down), paid to `receiver`.
+    """
+    amount: uint256 = staticcall IERC20(token).balanceOf(self) * net // supply
+    if amount != 0:
+        self._transfer(token, receiver, amount)
+    return amount
+
+
+@internal
+def _run(repay: bool, assets: uint256, shares: uint256, plan: Plan, routes: DynArray[Route, MAX_COMPONENTS]):
+    """
+    @dev `repay` of `assets` or `shares`, or `supplyCollateral` of
+         `assets`, with the plan run in its callback.
     """
     self._calling = True
-    extcall morpho.supplyCollateral(self.market_params, assets, self, abi_encode(plan, routes))
+    data: Bytes[MAX_DATA] = abi_encode(plan, routes)
+    if repay:
+        self._morpho_repay(assets, shares, data)
+    else:
+        self._morpho_supply(assets, data)
     self._calling = False
 
 
 @internal
-def _repay(assets: uint256, shares: uint256, plan: Plan, routes: DynArray[Route, MAX_COMPONENTS]):
-    """
-    @dev `repay` of `assets` or `shares` with the plan run in its callback.
-    """
-    self._calling = True
-    extcall morpho.repay(self.market_params, assets, shares, self, abi_encode(plan, routes))
-    self._calling = False
+def _morpho_supply(assets: uint256, data: Bytes[MAX_DATA]):
+    extcall morpho.supplyCollateral(self.market_params, assets, self, data)
+
+
+@internal
+def _morpho_repay(assets: uint256, shares: uint256, data: Bytes[MAX_DATA]):
+    extcall morpho.repay(self.market_params, assets, shares, self, data)
 
 
 @internal
@@ -824,6 +949,21 @@ def _sell(index_amount: uint256, min_out: uint256, routes: DynArray[Route, MAX_C
 
 
 @internal
+def _accrue():
+    extcall morpho.accrueInterest(self.market_params)
+
+
+@internal
+def _withdraw(amount: uint256, receiver: address):
+    extcall morpho.withdrawCollateral(self.market_params, amount, self, receiver)
+
+
+@internal
+def _borrow(amount: uint256):
+    extcall morpho.borrow(self.market_params, amount, 0, self, self)
+
+
+@internal
 def _add_usdc(amount: uint256):
     """
     @dev USDC held here back into the position: long, repaid (at most the
@@ -831,9 +971,9 @@ def _add_usdc(amount: uint256):
     """
     self._approve(usdc, morpho.address, amount)
     if inverse:
-        extcall morpho.supplyCollateral(self.market_params, amount, self, b"")
+        self._morpho_supply(amount, b"")
     else:
-        extcall morpho.repay(self.market_params, amount, 0, self, b"")
+        self._morpho_repay(amount, 0, b"")
 
 
 @internal
@@ -842,9 +982,9 @@ def _take_usdc(amount: uint256):
     @dev USDC out of the position: long, borrowed; inverse, collateral withdrawn.
     """
     if inverse:
-        extcall morpho.withdrawCollateral(self.market_params, amount, self, self)
+        self._withdraw(amount, self)
     else:
-        extcall morpho.borrow(self.market_params, amount, 0, self, self)
+        self._borrow(amount)
 
 
 @internal
@@ -878,9 +1018,12 @@ def _slice(added: uint256, s: State, ratio: uint256) -> uint256:
 @view
 def _state() -> State:
     """
-    @dev The position valued at the NAV.
+    @dev The position valued at the NAV; once unwound, the holdings (the
+         collateral token's balance, and the long's USDC).
     """
     s: State = self._position()
+    if self.unwound:
+        s.collateral = staticcall IERC20(self._collateral_token()).balanceOf(self)
     s.price = staticcall nav_oracle.price()
     assets: uint256 = 0
     liabilities: uint256 = 0
@@ -891,6 +1034,8 @@ def _state() -> State:
     else:
         s.exposure = s.collateral * s.price // PRICE_SCALE
         assets = s.exposure
+        if self.unwound:
+            assets += staticcall IERC20(usdc).balanceOf(self)
         liabilities = s.debt
     if assets > liabilities:
         s.equity = assets - liabilities
@@ -951,6 +1096,15 @@ def _div_up(x: uint256, d: uint256) -> uint256:
 def _lock():
     assert not self._locked, "lev: reentrant call"
     self._locked = True
+
+
+@internal
+def _open():
+    """
+    @dev `_lock` for what the unwind closes for good.
+    """
+    self._lock()
+    assert not self.unwound, "lev: unwound"
 
 
 @internal

@@ -128,6 +128,43 @@ def price() -> uint256:
     return scale_factor * nav // loan
 
 
+@external
+@view
+def last_price() -> (uint256, uint256):
+    """
+    @notice The price at the NAV feed's latest answer however old,
+            computed as `price()` computes it (the loan price taken as it
+            is, however old), and the time from which `price()` refuses
+            that answer as stale (its `updatedAt` + `nav_max_age`). For a
+            consumer that must act once the NAV has been stale a while,
+            bounded by the last one (LeveragedIndex's `unwind`). Reverts
+            "navoracle: nav not positive" / "navoracle: loan price not
+            positive" as `price()`.
+    """
+    nav: uint256 = 0
+    updated_at: uint256 = 0
+    nav, updated_at = self._read(nav_feed, "navoracle: nav not positive")
+    price: uint256 = scale_factor * nav
+    if loan_feed.address != empty(address):
+        price //= self._read(loan_feed, "navoracle: loan price not positive")[0]
+    return price, updated_at + nav_max_age
+
+
+@internal
+@view
+def _read(feed: IAggregatorV3, not_positive: String[40]) -> (uint256, uint256):
+    """
+    @dev A feed's latest answer, positive, and its `updatedAt`.
+    """
+    round_id: uint80 = 0
+    answer: int256 = 0
+    started_at: uint256 = 0
+    updated_at: uint256 = 0
+    round_id, answer, started_at, updated_at, round_id = staticcall feed.latestRoundData()
+    assert answer > 0, not_positive
+    return convert(answer, uint256), updated_at
+
+
 @internal
 @view
 def _answer(feed: IAggregatorV3, max_age: uint256, stale: String[40], not_positive: String[40]) -> uint256:

@@ -45,6 +45,7 @@ class Snapshot:
     buy: Quote  # USDC the router needs for n index wei
     sell: Quote  # USDC the router pays for n index wei
     stale: bool = False  # the NAV oracle refuses the NAV
+    unwound: bool = False  # closed for good (`unwind`): nothing to trade
     nav_age: int = 0  # seconds since the index's NAV was updated
     has_role: bool = True  # the keeper holds KEEPER_ROLE (rebalance); the ripcord needs none
 
@@ -134,6 +135,8 @@ def _limit(snapshot: Snapshot, amount: int, buy: bool, quoted: int, settings: Se
 def decide(snapshot: Snapshot, settings: Settings = Settings()) -> Decision:
     book, bounds = snapshot.book, snapshot.bounds
     name = snapshot.name
+    if snapshot.unwound:
+        return Decision(name, None, "unwound: no position, closed for good; holders redeem in kind")
     if snapshot.stale:
         return Decision(
             name, None, f"the NAV oracle refuses the NAV ({snapshot.nav_age} s old): no trade; redemption still works"

@@ -1,7 +1,9 @@
 """The thin layer between the leverage keeper's decisions and a chain: read a `leverage.Snapshot` of
 each product (`indexvault.leverage.chain.read`, the pools' quotes both ways, the keeper's role), and
-send the decided `rebalance` or `ripcord` through Ape with the routes quoted again, exactly (the
-vault's amounts for the size, the V3 pools through the QuoterV2).
+send the decided `rebalance` or `ripcord` with the routes quoted again, exactly (the vault's amounts
+for the size, the V3 pools through the QuoterV2), through a sender: `ApeSender` (an Ape account signs;
+`ape run keeper leverage` and the bot) or `RpcSender` (a local node's unlocked account signs over
+JSON-RPC; the benchmark's restored anvil, which Ape does not carry).
 
 Nothing is remembered between rounds: each reads the chain again, so a crash, a failed transaction, or
 a step another keeper (or a ripcord puller) made is simply seen at the next round, which decides
@@ -22,7 +24,7 @@ from indexvault.keepers import leverage as decisions
 from indexvault.leverage import chain as leverage
 from indexvault.market import pools as market_pools
 from indexvault.market.record import MarketRecord
-from indexvault.market.rpc import Function
+from indexvault.market.rpc import Function, RpcError, Tx
 
 Log = Callable[[str], None]
 KEEPER_ROLE = keccak(text="KEEPER_ROLE")
@@ -30,6 +32,10 @@ HAS_ROLE = Function("hasRole(bytes32,address)", "bool")
 V_COMPONENTS = Function("components()", "address[]")
 V_FOR_MINT = Function("amounts_for_mint(uint256)", "uint256[]")
 V_FOR_REDEEM = Function("amounts_for_redeem(uint256)", "uint256[]")
+ROUTES = "(uint8,uint24,address[])[]"
+L_REBALANCE = Function(f"rebalance(uint256,uint256,{ROUTES})")
+L_RIPCORD = Function(f"ripcord({ROUTES})", "uint256")
+REBALANCED = "0x" + keccak(text="Rebalanced(address,bool,uint256,uint256,uint256)").hex()
 
 
 def read_snapshot(reader, market: MarketRecord, index, entry: dict[str, Any], keeper: str | None):
@@ -55,10 +61,83 @@ def read_snapshot(reader, market: MarketRecord, index, entry: dict[str, Any], ke
         buy=quotes["mint"],
         sell=quotes["redeem"],
         stale=state.stale,
+        unwound=state.unwound,
         nav_age=max(state.timestamp - state.nav_updated_at, 0),
         has_role=bool(role[0][0]) if role else True,
     )
     return state, snapshot
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a sent trade did: its gas and the Rebalanced event's leverage before and after."""
+
+    gas_used: int
+    leverage_before: int
+    leverage_after: int
+
+
+class ApeSender:
+    """Sends through Ape, `account` signing; routes quoted through `oneasset_router` (Ape's provider)."""
+
+    def __init__(self, index, account) -> None:
+        from ape.exceptions import ApeException
+
+        self.index, self.account, self.keeper = index, account, account.address
+        self.errors = (ApeException, QuoteError)
+
+    def routes(self, action: decisions.Action) -> list:
+        exact, _ = leverage_quote(self.index, action)
+        return exact.route_args()
+
+    def send(self, address: str, action: decisions.Action, routes: list) -> Receipt:
+        from ape import project
+
+        contract = project.LeveragedIndex.at(address)
+        if action.kind == "ripcord":
+            receipt = contract.ripcord(routes, sender=self.account)
+        else:
+            receipt = contract.rebalance(action.index_amount, action.usdc_limit, routes, sender=self.account)
+        event = receipt.decode_logs(contract.Rebalanced)[0]
+        return Receipt(receipt.gas_used, event.leverage_before, event.leverage_after)
+
+
+class RpcSender:
+    """Sends over `Rpc`, the node's unlocked `keeper` signing; routes quoted exactly over the same `Rpc`
+    (`exact_quote`)."""
+
+    def __init__(self, rpc, market: MarketRecord, vault: str, keeper: str) -> None:
+        self.rpc, self.market, self.vault, self.keeper = rpc, market, vault, keeper
+        self.errors = (RpcError, QuoteError)
+
+    def routes(self, action: decisions.Action) -> list:
+        quoted = exact_quote(self.rpc, self.market, self.vault, action.buy, action.index_amount)
+        return [tuple(r) for r in quoted.route_args()]
+
+    def send(self, address: str, action: decisions.Action, routes: list) -> Receipt:
+        if action.kind == "ripcord":
+            data = L_RIPCORD(routes)
+        else:
+            data = L_REBALANCE(action.index_amount, action.usdc_limit, routes)
+        [receipt] = self.rpc.transact([Tx(self.keeper, address, data, action.kind, gas=6_000_000)])
+        event = next(e for e in receipt["logs"] if e["topics"][0] == REBALANCED)
+        words = bytes.fromhex(event["data"].removeprefix("0x"))
+        before, after = (int.from_bytes(words[i : i + 32], "big") for i in (64, 96))
+        return Receipt(int(receipt["gasUsed"], 16), before, after)
+
+
+def exact_quote(rpc, market: MarketRecord, vault: str, buy: bool, amount: int) -> oneasset.Quote:
+    """The router's trade of `amount` index wei for USDC now, exact (the vault's amounts, QuoterV2):
+    buy mints the index from USDC, sell redeems it to USDC."""
+    fn = V_FOR_MINT if buy else V_FOR_REDEEM
+    (components,), (amounts,) = rpc.read([(vault, V_COMPONENTS, ()), (vault, fn, (amount,))])
+    feeds = market_pools.feed_prices(rpc, market)
+    states = market_pools.read(rpc, market, feeds)
+    build = oneasset.quote_mint if buy else oneasset.quote_redeem
+    symbol = market.assets[market.quote].token_symbol
+    return build(
+        market, states, feeds, list(components), list(amounts), symbol, amount, oneasset.v3_quoter(rpc, market)
+    )
 
 
 @dataclass
@@ -68,6 +147,7 @@ class Sent:
     error: str | None = None
     gas_used: int | None = None
     leverage_after: int | None = None
+    kind: str | None = None  # "rebalance" or "ripcord"
 
 
 @dataclass
@@ -88,44 +168,39 @@ def run_round(
     simulate: bool,
     log: Log = print,
     reader=None,
+    sender: ApeSender | RpcSender | None = None,
+    entries: list[dict[str, Any]] | None = None,
 ) -> Round:
-    """One round over every product of the index: read, decide, log a line each, and (unless `simulate`)
-    send each decided trade."""
-    from ape import project
-    from ape.exceptions import ApeException
-
+    """One round over the index's products (or `entries`): read, decide, log a line each, and (unless
+    `simulate`) send each decided trade through `sender` (default: Ape, `account` signing)."""
     from indexvault.network import market_rpc
 
     reader = reader or market_rpc()
     result = Round()
-    keeper = None if account is None else account.address
+    if sender is None and account is not None:
+        sender = ApeSender(index, account)
+    keeper = None if sender is None else sender.keeper
     prefix = "[simulate] " if simulate else ""
-    for entry in leverage.products_of(index).values():
+    for entry in entries or leverage.products_of(index).values():
         _, snapshot = read_snapshot(reader, market, index, entry, keeper)
         decision = decisions.decide(snapshot, settings)
         result.decisions.append(decision)
         log(prefix + decision.line())
         action = decision.action
-        if simulate or action is None:
+        if simulate or sender is None or action is None:
             continue
-        sent = Sent(decision)
+        sent = Sent(decision, kind=action.kind)
         result.sent.append(sent)
-        contract = project.LeveragedIndex.at(entry["address"])
         try:
-            exact, _ = leverage_quote(index, action)
-            if action.kind == "ripcord":
-                receipt = contract.ripcord(exact.route_args(), sender=account)
-            else:
-                receipt = contract.rebalance(action.index_amount, action.usdc_limit, exact.route_args(), sender=account)
-        except (ApeException, QuoteError) as error:
+            receipt = sender.send(entry["address"], action, sender.routes(action))
+        except sender.errors as error:
             sent.error = getattr(error, "message", None) or str(error).splitlines()[0]
             log(f"  {snapshot.name}: failed: {sent.error}; the next round decides again")
             continue
-        event = receipt.decode_logs(contract.Rebalanced)[0]
-        sent.ok, sent.gas_used, sent.leverage_after = True, receipt.gas_used, event.leverage_after
+        sent.ok, sent.gas_used, sent.leverage_after = True, receipt.gas_used, receipt.leverage_after
         log(
-            f"  {snapshot.name}: {action.kind} sent: leverage {decisions._lev(event.leverage_before)} -> "
-            f"{decisions._lev(event.leverage_after)} (gas {receipt.gas_used:,})"
+            f"  {snapshot.name}: {action.kind} sent: leverage {decisions._lev(receipt.leverage_before)} -> "
+            f"{decisions._lev(receipt.leverage_after)} (gas {receipt.gas_used:,})"
         )
     return result
 

@@ -51,6 +51,8 @@ P_SUPPLY_CAP = Function("supply_cap()", "uint256")
 P_SYMBOL = Function("symbol()", "string")
 ERC20_BALANCE = Function("balanceOf(address)", "uint256")
 F_ROUND = Function("latestRoundData()", "uint80,int256,uint256,uint256,uint80")
+P_UNWOUND = Function("unwound()", "bool")
+O_LAST_PRICE = Function("last_price()", "uint256,uint256")
 
 
 def products_of(index: DeployedIndex) -> dict[str, dict[str, Any]]:
@@ -86,14 +88,23 @@ def read(reader, entry: dict[str, Any], index_symbol: str) -> product.State:
         (address, P_SUPPLY_CAP, ()),
         (address, P_SYMBOL, ()),
         (entry["index_nav_feed"], F_ROUND, ()),
+        (address, P_UNWOUND, ()),
+        (entry["nav_oracle"], O_LAST_PRICE, ()),
         *[(address, f, ()) for f in P_BOUNDS],
     ]
-    totals, position, (supply,), (mint_fee,), (redeem_fee,), (cap,), (symbol,), round_, *bounds = reader.read(calls)
+    totals, position, (supply,), (mint_fee,), (redeem_fee,), (cap,), (symbol,), round_, (unwound,), last, *bounds = (
+        reader.read(calls)
+    )
     try:
         ((price,),) = reader.read([(entry["nav_oracle"], O_PRICE, ())])
         stale = False
     except RpcError:
         price, stale = 0, True
+    held = None
+    if unwound:  # no position: the index and USDC it holds, for its supply
+        index_token, usdc = (params[0], params[1]) if entry["inverse"] else (params[1], params[0])
+        (held_index,), (held_usdc,) = reader.read([(t, ERC20_BALANCE, (address,)) for t in (index_token, usdc)])
+        held = model.Holdings(held_index, held_usdc, supply)
     market = lending_model.Market(params[4], *totals[:4])
     book = model.Book(entry["inverse"], lending_model.Position(*position), market, price, supply)
     block = reader.call("eth_getBlockByNumber", "latest", False)
@@ -112,6 +123,9 @@ def read(reader, entry: dict[str, Any], index_symbol: str) -> product.State:
         liquidity=market.liquidity,
         nav_updated_at=round_[3],
         timestamp=int(block["timestamp"], 16),
+        held=held,
+        last_price=last[0],
+        stale_since=last[1],
     )
 
 
@@ -252,7 +266,7 @@ def _usdc(index: DeployedIndex):
 @dataclass
 class Done:
     state: product.State
-    quote: Quote
+    quote: Quote | None  # None: an unwound product's redeem (in kind, no swap)
     preview: Any
     receipt: Any
     amount: int  # shares minted, or USDC paid out
@@ -284,6 +298,15 @@ def redeem(index: DeployedIndex, account, key: str, shares: int, slippage: Decim
     entry = entry_of(index, key)
     state = read(market_rpc(), entry, index.symbol)
     contract = project.LeveragedIndex.at(entry["address"])
+    if state.unwound:  # in kind, exactly: no quote, no slippage
+        index_out, usdc_out = product.preview_redeem_unwound(state, shares, contract.balanceOf(account.address))
+        echo(
+            f"{state.symbol} is unwound: expect {format_amount(index_out, 18)} {state.index_symbol} and "
+            f"{format_amount(usdc_out, 6)} USDC, in kind"
+        )
+        receipt = send(contract.redeem, shares, usdc_out, [], receiver or account.address, sender=account)
+        paid = receipt.decode_logs(contract.Redeemed)[0].usdc_out
+        return Done(read(market_rpc(), entry, index.symbol), None, (index_out, usdc_out), receipt, paid)
     plan = product.check_redeem(state, shares, contract.balanceOf(account.address))
     # Long: the withdrawn index is sold; inverse: the withdrawn USDC buys the index repaid.
     quoted = _quote(index, state.inverse, plan.repaid if state.inverse else plan.collateral)
@@ -294,6 +317,26 @@ def redeem(index: DeployedIndex, account, key: str, shares: int, slippage: Decim
     )
     paid = receipt.decode_logs(contract.Redeemed)[0].usdc_out
     return Done(read(market_rpc(), entry, index.symbol), quoted, preview, receipt, paid)
+
+
+def unwind(index: DeployedIndex, account, key: str, echo: Echo) -> Done:
+    """Anyone, after a day of stale NAV: closes the product's position for good (`LeveragedIndex.unwind`), the
+    router's swap quoted now and shown against the contract's bound, which the contract applies itself."""
+    entry = entry_of(index, key)
+    state = read(market_rpc(), entry, index.symbol)
+    plan = product.check_unwind(state)
+    # Long: sells the index that repays the debt at the bound; inverse: buys the index owed.
+    quoted = _quote(index, state.inverse, state.book.debt if state.inverse else plan.collateral)
+    side = "at most" if state.inverse else "at least"
+    echo(
+        f"Unwinding {state.symbol}: the router {'buys' if state.inverse else 'sells'} "
+        f"{format_amount(quoted.shares, 18)} {state.index_symbol} for {format_amount(quoted.total, 6)} USDC now; "
+        f"the contract accepts {side} {format_amount(plan.limit, 6)} (the last NAV "
+        f"{'+' if state.inverse else '-'}{format_amount(plan.tolerance, 16)} %)"
+    )
+    contract = project.LeveragedIndex.at(entry["address"])
+    receipt = send(contract.unwind, quoted.route_args(), sender=account)
+    return Done(read(market_rpc(), entry, index.symbol), quoted, plan, receipt, 0)
 
 
 def echo_preview(echo: Echo, state: product.State, quoted: Quote, preview) -> None:

@@ -335,6 +335,87 @@ def pay_reward(book: Book, reward: int) -> Book:
     return _collateral(book, -reward) if book.inverse else _borrow(book, reward)
 
 
+# ---- unwind: the position closed for good on a stale NAV -----------------------------------
+
+UNWIND_DELAY = 86_400  # seconds the NAV oracle must have refused the NAV first
+UNWIND_WIDENING = 360_000  # the bound widens by WAD / 100 (1 % of the last NAV) every 3,600 s
+
+
+def unwind_tolerance(bounds: Bounds, stale_for: int) -> int:
+    """The unwind's price tolerance (WAD) `stale_for` seconds after the NAV oracle began refusing the NAV:
+    `max_slippage` once UNWIND_DELAY has passed, 1 % more an hour after, at most 1 / target leverage (the move
+    that leaves the product at its target with no equity)."""
+    if stale_for < UNWIND_DELAY:
+        raise ValueError("lev: nav not stale long enough")
+    widened = bounds.max_slippage + (stale_for - UNWIND_DELAY) * WAD // UNWIND_WIDENING
+    return min(widened, WAD * WAD // bounds.target)
+
+
+@dataclass(frozen=True)
+class UnwindPlan:
+    """What `unwind` trades in `repay`'s callback after the whole debt is repaid: `collateral` withdrawn (long:
+    the index sold; inverse: the USDC the router may spend buying the debt) and the router's bound `limit`
+    (long: least USDC got; inverse: most USDC spent, the same amount)."""
+
+    tolerance: int
+    collateral: int
+    limit: int
+
+
+def unwind_plan(book: Book, bounds: Bounds, last_price: int, stale_for: int) -> UnwindPlan:
+    """The bound from the last NAV (`last_price`, as MorphoNavOracle would price the feed's carried answer):
+    long, the index worth the debt at (1 - tolerance) of it, rounded up, sold for at least its worth there;
+    inverse, at most (1 + tolerance) of the debt's worth; both at most the collateral."""
+    tolerance = unwind_tolerance(bounds, stale_for)
+    if book.position.borrow_shares == 0:
+        return UnwindPlan(tolerance, 0, 0)
+    if book.inverse:
+        budget = min(book.debt * last_price // PRICE_SCALE * (WAD + tolerance) // WAD, book.collateral)
+        return UnwindPlan(tolerance, budget, budget)
+    bound = last_price * (WAD - tolerance) // WAD
+    sold = min(_div_up(book.debt * PRICE_SCALE, bound), book.collateral)
+    return UnwindPlan(tolerance, sold, sold * bound // PRICE_SCALE)
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """An unwound product: no position, the index and USDC it holds for its `supply` of shares."""
+
+    index: int
+    usdc: int
+    supply: int
+
+    def equity(self, price: int) -> int:
+        """The holdings at the NAV `price` (the index rounded down), USDC base units: what `equity_usd` and
+        `nav_per_share` value once unwound."""
+        return self.index * price // PRICE_SCALE + self.usdc
+
+    def nav_per_share(self, price: int) -> int:
+        return self.equity(price) * USDC_TO_WAD * WAD // self.supply if self.supply else WAD
+
+
+def unwind(book: Book, bounds: Bounds, last_price: int, stale_for: int, swapped: int) -> Holdings:
+    """What `unwind` leaves, given what the router moved (long: USDC got selling; inverse: USDC spent buying).
+    Raises ValueError with the contract's reason where it reverts (the router's own bound aside)."""
+    plan = unwind_plan(book, bounds, last_price, stale_for)
+    if book.inverse:
+        return Holdings(0, book.collateral - swapped, book.supply)
+    if plan.collateral and swapped < book.debt:
+        raise ValueError("lev: proceeds below debt")
+    return Holdings(book.collateral - plan.collateral, swapped - book.debt if plan.collateral else 0, book.supply)
+
+
+def redeem_unwound(held: Holdings, shares: int, redeem_fee: int = 0) -> tuple[Holdings, int, int]:
+    """`redeem` of `shares` once unwound: their fraction (net of the fee, paid in shares) of each token held,
+    rounded down, in kind. Returns the holdings after, the index and the USDC paid."""
+    fee = shares * redeem_fee // WAD
+    net = shares - fee
+    if 0 < held.supply - net < MIN_SUPPLY:
+        raise ValueError("lev: dust supply left")
+    index, usdc = held.index * net // held.supply, held.usdc * net // held.supply
+    return Holdings(held.index - index, held.usdc - usdc, held.supply - net), index, usdc
+
+
 # ---- the theoretical product ----------------------------------------------------------------
 
 

@@ -78,6 +78,18 @@ class State:
     liquidity: int = 0  # what the product's market can still lend (loan base units)
     nav_updated_at: int = 0  # the index's NavFeed
     timestamp: int = 0  # the block's
+    held: model.Holdings | None = None  # once unwound (`unwind`): what it holds; no position, no mint
+    last_price: int = 0  # MorphoNavOracle.last_price: the price at the last NAV however old
+    stale_since: int = 0  # and when the oracle began refusing it (0 if not read)
+
+    @property
+    def unwound(self) -> bool:
+        return self.held is not None
+
+    @property
+    def unwind_opens(self) -> int:
+        """When anyone may unwind: a day after the oracle began refusing the NAV."""
+        return self.stale_since + model.UNWIND_DELAY
 
     @property
     def inverse(self) -> bool:
@@ -135,6 +147,8 @@ def check_mint(s: State, usdc_in: int, balance: int) -> model.MintPlan:
     would (ValueError)."""
     if usdc_in <= 0:
         raise ValueError("give a positive amount of USDC to mint with")
+    if s.unwound:
+        raise ValueError(f"{s.symbol} is unwound: closed for good, its holders redeem in kind")
     if s.stale:
         raise ValueError(
             f"the NAV oracle refuses the index's NAV (stale): {s.symbol} cannot be minted until it answers"
@@ -192,6 +206,31 @@ def check_redeem(s: State, shares: int, balance: int) -> model.RedeemPlan:
     return plan
 
 
+def preview_redeem_unwound(s: State, shares: int, balance: int) -> tuple[int, int]:
+    """Once unwound: the index and USDC a redeem of `shares` pays, in kind, exactly (no swap)."""
+    if shares <= 0 or balance < shares:
+        raise ValueError(f"give a positive number of {s.symbol} up to the {format_amount(balance, 18)} held")
+    try:
+        _, index_out, usdc_out = model.redeem_unwound(s.held, shares, s.redeem_fee)
+    except ValueError:
+        raise ValueError(f"this redeem would leave {s.symbol} a dust supply: redeem all or leave 0.001") from None
+    return index_out, usdc_out
+
+
+def check_unwind(s: State) -> model.UnwindPlan:
+    """The unwind's swap and bound now (`model.unwind_plan`); refuses what the chain would."""
+    if s.unwound:
+        raise ValueError(f"{s.symbol} is already unwound: its holders redeem in kind")
+    if s.timestamp < s.stale_since:
+        raise ValueError(f"the NAV oracle takes the NAV: {s.symbol} unwinds only after a day of it stale")
+    if s.timestamp < s.unwind_opens:
+        raise ValueError(
+            f"the NAV has been stale {s.timestamp - s.stale_since} s: anyone may unwind {s.symbol} "
+            f"{s.unwind_opens - s.timestamp} s from now"
+        )
+    return model.unwind_plan(s.book, s.bounds, s.last_price, s.timestamp - s.stale_since)
+
+
 def preview_redeem(s: State, shares: int, quoted: int, slippage: Decimal) -> RedeemPreview:
     """What a redeem of `shares` pays when the router's swap moves `quoted` (`check_redeem` passed)."""
     plan = model.redeem_plan(s.book, shares, s.redeem_fee)
@@ -220,7 +259,10 @@ def describe(s: State) -> dict:
         "band": [str(from_base(b.low, 18)), str(from_base(b.high, 18))],
         "ripcord": str(from_base(b.ripcord, 18)),
         "stale": s.stale,
+        "unwound": s.unwound,
     }
+    if s.unwound:
+        out |= {"held_index": str(from_base(s.held.index, 18)), "held_usdc": str(from_base(s.held.usdc, 6))}
     if not s.stale:
         health = s.health
         out |= {
@@ -236,7 +278,16 @@ def describe(s: State) -> dict:
 def render(s: State) -> str:
     book, b = s.book, s.bounds
     lines = [f"{s.symbol} ({s.key} {s.index_symbol}) at {s.address}"]
-    if s.stale:
+    if s.unwound:
+        lines.append(
+            f"  UNWOUND         holds {format_amount(s.held.index, 18)} {s.index_symbol} and "
+            f"{_usd(s.held.usdc)} for {format_amount(book.supply, 18)} shares: redeem pays them pro rata, in kind"
+        )
+        return "\n".join(lines)
+    if s.stale and s.stale_since:
+        when = "now" if s.timestamp >= s.unwind_opens else f"in {s.unwind_opens - s.timestamp} s"
+        lines.append(f"  NAV             stale: anyone may unwind {when} (`ape run leverage unwind`)")
+    elif s.stale:
         lines.append("  NAV             stale: the oracle refuses it (no mint, rebalance or ripcord; redeem works)")
     else:
         lines.append(

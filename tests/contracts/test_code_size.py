@@ -26,12 +26,20 @@ def test_vault_implementation__fits_eip170__with_at_least_1000_bytes_to_spare():
 
 
 def test_leveraged_index__fits_eip170():
-    runtime = len(deployer("periphery/LeveragedIndex.vy").compiler_data.bytecode_runtime)
-    print(f"\nLeveragedIndex runtime code {runtime:,} bytes: {EIP170 - runtime:,} bytes under EIP-170")
-    assert runtime <= EIP170
+    """Vyper appends the immutables (1,024 bytes here: the product's bounds and addresses, the ERC-20's name and
+    EIP-712 domain) to the runtime code it deploys, and EIP-170 caps the code deployed."""
+    compiled = deployer("periphery/LeveragedIndex.vy").compiler_data
+    runtime = len(compiled.bytecode_runtime)
+    deployed = runtime + compiled.global_ctx.immutable_section_bytes
+    print(
+        f"\nLeveragedIndex deploys {deployed:,} bytes ({runtime:,} + immutables): {EIP170 - deployed:,} under EIP-170"
+    )
+    assert deployed <= EIP170
 
 
 def test_index_factory__fits_eip170():
-    runtime = len(deployer("IndexFactory.vy").compiler_data.bytecode_runtime)
-    print(f"\nIndexFactory runtime code {runtime:,} bytes: {EIP170 - runtime:,} bytes under EIP-170")
-    assert runtime <= EIP170 - MIN_MARGIN
+    compiled = deployer("IndexFactory.vy").compiler_data
+    runtime = len(compiled.bytecode_runtime)
+    deployed = runtime + compiled.global_ctx.immutable_section_bytes
+    print(f"\nIndexFactory deploys {deployed:,} bytes ({runtime:,} + immutables): {EIP170 - deployed:,} under EIP-170")
+    assert deployed <= EIP170 - MIN_MARGIN

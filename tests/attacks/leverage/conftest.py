@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import boa
 import pytest
 
-from tests.utils import MAX
+from tests.utils import DEADLINE, MAX
 from tests.utils.leverage import pool_price
 from tests.utils.market_vault import fund
 
@@ -68,3 +68,31 @@ def products(lev, create_product, mock_nav, lev_attacker):
     for product in made.values():
         assert product.contract.leverage() > product.bounds.high
     return SimpleNamespace(long=made[False], inverse=made[True], price=price, by_direction=made)
+
+
+def _buy(lev, attacker, amount):
+    budget = lev.usdc.balanceOf(attacker)
+    lev.router.mint_from(lev.vault.address, lev.usdc.address, budget, amount, lev.buy_routes, attacker, DEADLINE)
+
+
+def push(lev, attacker, borrow_index, amount, buy):
+    """A sandwich's front: against a sale (long) the attacker sells `amount` index tokens, flash-borrowed (minted
+    in kind); against a purchase (inverse) it buys them with its USDC."""
+    if buy:
+        with boa.env.prank(attacker):
+            _buy(lev, attacker, amount)
+        return
+    borrow_index(amount)
+    with boa.env.prank(attacker):
+        lev.router.redeem_to(lev.vault.address, lev.usdc.address, amount, 0, lev.sell_routes, attacker, DEADLINE)
+
+
+def restore(lev, attacker, amount, buy):
+    """The sandwich's back: the index tokens sold are bought back (the flash loan repaid in kind), or those bought
+    sold."""
+    with boa.env.prank(attacker):
+        if buy:
+            lev.router.redeem_to(lev.vault.address, lev.usdc.address, amount, 0, lev.sell_routes, attacker, DEADLINE)
+        else:
+            _buy(lev, attacker, amount)
+            assert lev.vault.balanceOf(attacker) == amount  # the loan's principal, returned to the lender

@@ -13,8 +13,8 @@ import boa
 import pytest
 
 from indexvault.leverage import model
-from tests.attacks.leverage.conftest import CAPITAL, USDC
-from tests.utils import DEADLINE, WAD
+from tests.attacks.leverage.conftest import CAPITAL, USDC, push, restore
+from tests.utils import WAD
 from tests.utils.leverage import book, swapped
 
 KEEPER_TOLERANCE_BPS = 50  # the keeper's bound: its quote 0.5 % worse
@@ -43,34 +43,6 @@ def _rebalance(lev, product, amount, limit):
     return swapped(lev, product)
 
 
-def _buy(lev, attacker, amount):
-    budget = lev.usdc.balanceOf(attacker)
-    lev.router.mint_from(lev.vault.address, lev.usdc.address, budget, amount, lev.buy_routes, attacker, DEADLINE)
-
-
-def _push(lev, attacker, borrow_index, amount, buy):
-    """Against a sale (long) the attacker sells `amount` index tokens, flash-borrowed; against a purchase
-    (inverse) it buys them with its USDC."""
-    if buy:
-        with boa.env.prank(attacker):
-            _buy(lev, attacker, amount)
-        return
-    borrow_index(amount)
-    with boa.env.prank(attacker):
-        lev.router.redeem_to(lev.vault.address, lev.usdc.address, amount, 0, lev.sell_routes, attacker, DEADLINE)
-
-
-def _unwind(lev, attacker, amount, buy):
-    """The push undone: the index tokens sold are bought back (the flash loan repaid in kind), or those bought
-    sold."""
-    with boa.env.prank(attacker):
-        if buy:
-            lev.router.redeem_to(lev.vault.address, lev.usdc.address, amount, 0, lev.sell_routes, attacker, DEADLINE)
-        else:
-            _buy(lev, attacker, amount)
-            assert lev.vault.balanceOf(attacker) == amount  # the loan's principal, returned to the lender
-
-
 @DIRECTIONS
 def test_rebalance__sandwiched__refused_past_the_keepers_bound_and_within_it_holders_lose_at_most_the_bound(
     lev, products, lev_attacker, borrow_index, inverse
@@ -87,22 +59,22 @@ def test_rebalance__sandwiched__refused_past_the_keepers_bound_and_within_it_hol
 
     # Pushed past the keeper's bound: refused, nothing moves for the holders.
     with boa.env.anchor():
-        _push(lev, lev_attacker, borrow_index, REFUSED_PUSH, buy)
+        push(lev, lev_attacker, borrow_index, REFUSED_PUSH, buy)
         with boa.env.prank(lev.keeper), boa.reverts(reason):
             c.rebalance(amount, limit, product.delever_routes)
         assert book(lev, product) == before and c.nav_per_share() == nav_before
     # A keeper that sets no bound of its own is held at `max_slippage` off the NAV.
     with boa.env.anchor():
-        _push(lev, lev_attacker, borrow_index, PAST_SLIPPAGE_PUSH, buy)
+        push(lev, lev_attacker, borrow_index, PAST_SLIPPAGE_PUSH, buy)
         with boa.env.prank(lev.keeper), boa.reverts(reason):
             c.rebalance(amount, 10**30 if buy else 0, product.delever_routes)
 
     # Pushed within it: the trade goes through at the bound or better, the holders lose what the push took from
     # the fair trade, never more than the bound, and the attacker ends with less USDC than it started with.
     start = lev.usdc.balanceOf(lev_attacker)
-    _push(lev, lev_attacker, borrow_index, WITHIN_PUSH, buy)
+    push(lev, lev_attacker, borrow_index, WITHIN_PUSH, buy)
     moved = _rebalance(lev, product, amount, limit)
-    _unwind(lev, lev_attacker, WITHIN_PUSH, buy)
+    restore(lev, lev_attacker, WITHIN_PUSH, buy)
     taken = moved - quote if buy else quote - moved  # USDC the push cost the position
     assert 0 < taken <= abs(limit - quote)
     after, fair = book(lev, product), model.trade(before, amount, True, quote)

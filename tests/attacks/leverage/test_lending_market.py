@@ -1,8 +1,8 @@
 """What can block a leveraged (2x) or inverse (-1x) index token's holders on Morpho Blue. Morpho is immutable:
 no owner, guardian or market setting can pause a market, freeze an asset or stop a repayment. What remains is
-the market's oracle reverting (the index's NAV stale: MorphoNavOracle refuses it) and the market having no
-liquidity to lend (its lenders withdrew everything idle): each test says what mint, redeem, rebalance and the
-ripcord do then, and what holders can do."""
+the market's oracle reverting (the index's NAV stale: MorphoNavOracle refuses it; after a day of it, anyone
+unwinds the product and holders redeem in kind) and the market having no liquidity to lend (its lenders withdrew
+everything idle): each test says what mint, redeem, rebalance and the ripcord do then, and what holders can do."""
 
 from __future__ import annotations
 
@@ -11,18 +11,26 @@ from types import SimpleNamespace
 import boa
 import pytest
 
+from indexvault.leverage import chain as leverage_chain
 from indexvault.leverage import model
-from tests.attacks.leverage.conftest import CAPITAL, USDC
+from indexvault.leverage import product as leverage_product
+from tests.attacks.leverage.conftest import CAPITAL, USDC, push, restore
 from tests.utils import MAX, WAD
 from tests.utils import morpho as morpho_utils
 from tests.utils.boa_env import deployer
-from tests.utils.leverage import WEEK, book, swapped
+from tests.utils.boa_fork import BoaReader
+from tests.utils.leverage import WEEK, book, gas, swapped
 
 STALE = "navoracle: stale nav"
 NO_LIQUIDITY = "insufficient liquidity"  # Morpho Blue's ErrorsLib
 # The NAV, % of the pools' price, that leaves each product below its band (lever) or above its ripcord.
 LEVER_AT = {False: 140, True: 84}
 RIPCORD_AT = {False: 90, True: 107}
+
+# Index tokens the sandwicher pushes through the pools against the unwind's swap: about 3 %, past the 2 % bound
+# once router and pool fees are counted; about 1 %, within it.
+REFUSED_UNWIND_PUSH = 24_000 * WAD
+WITHIN_UNWIND_PUSH = 8_000 * WAD
 
 DIRECTIONS = pytest.mark.parametrize("inverse", [False, True], ids=["long", "inverse"])
 
@@ -46,16 +54,25 @@ def at_real_nav(lev, create_product):
 
 
 @DIRECTIONS
-def test_stale_nav__no_trade_no_mint_no_partial_exit__the_whole_supply_in_one_hand_redeems(lev, at_real_nav, inverse):
+def test_stale_nav__no_trade_no_mint_no_partial_exit__after_a_day_anyone_unwinds_and_both_holders_redeem_in_kind(
+    lev, at_real_nav, inverse
+):
     """While the NAV is stale nothing that values at it runs: rebalance and the ripcord (the keeper cannot hurt
     holders; neither can anyone pulling the ripcord, and Morpho cannot liquidate either), mint, the views and
     the Chainlink-style feed. A redemption never reads it, but Morpho's health check on withdrawing collateral
-    does whenever debt is left: so no holder of part of the supply can exit, and the supply gathered in one
-    hand (a transfer needs no NAV) redeems all of it, to the model's amount."""
+    does whenever debt is left: no holder of part of the supply can exit. Once the oracle has refused the NAV for
+    a day (not a second less) anyone may `unwind`: the whole debt repaid within a bound from the last NAV, all
+    collateral out of Morpho with no oracle read. Then each holder redeems their fraction of what the product
+    holds, in kind, to the model's base unit, and the product is closed for good: a second unwind, a mint, the
+    keeper's rebalance, the ripcord and the in-index redemption revert "lev: unwound". Before the unwind existed
+    the partial exit stayed refused for as long as the NAV was stale (only the whole supply, gathered in one
+    hand, could leave)."""
     product, holder = at_real_nav.by_direction[inverse], at_real_nav.holder
     c = product.contract
     feed = deployer("periphery/LeveragedNavFeed.vy").deploy(c.address, lev.nav_feed.address)
-    before, position = book(lev, product), c.position()
+    before = book(lev, product)
+    last, stale_since = lev.nav_oracle.last_price()
+    assert last == before.price  # the answer the feed will carry is the last NAV the product was valued at
     boa.env.time_travel(seconds=WEEK + 1)
 
     with boa.env.prank(lev.keeper), boa.reverts(STALE):
@@ -77,17 +94,148 @@ def test_stale_nav__no_trade_no_mint_no_partial_exit__the_whole_supply_in_one_ha
     for view in (c.nav_per_share, c.leverage, feed.latestRoundData):
         with boa.reverts(STALE):
             view()
-    assert c.position() == position  # the unpriced read still answers
+    assert c.position() == (before.collateral, before.debt)  # the unpriced read still answers
 
-    supply = c.totalSupply()
+    anyone = boa.env.generate_address("anyone")
+    _travel_to(stale_since + model.UNWIND_DELAY - 1)
+    with boa.env.prank(anyone), boa.reverts("lev: nav not stale long enough"):
+        c.unwind(product.routes_out)
+    stale_for = model.UNWIND_DELAY + 3_600  # an hour on: the bound one point wider than `max_slippage`
+    _travel_to(stale_since + stale_for)
+    state = _read(lev, product)  # what `ape run leverage unwind` reads and checks
+    assert state.stale and (state.last_price, state.stale_since) == (last, stale_since)
+    assert leverage_product.check_unwind(state) == model.unwind_plan(before, product.bounds, last, stale_for)
+    with boa.env.prank(anyone):
+        tolerance = c.unwind(product.routes_out)
+    unwind_gas = gas(product)
+    assert tolerance == model.unwind_tolerance(product.bounds, stale_for) == product.bounds.max_slippage + WAD // 100
+    left = model.unwind(before, product.bounds, last, stale_for, swapped(lev, product))
+    assert c.position() == (0, 0) and c.unwound()
+    assert (lev.vault.balanceOf(c.address), lev.usdc.balanceOf(c.address)) == (left.index, left.usdc)
+    assert lev.vault.balanceOf(anyone) == lev.usdc.balanceOf(anyone) == 0  # the caller is paid nothing
+    assert _read(lev, product).held == left  # what `ape run leverage redeem` previews in kind from
+
+    paid = []  # each holder's index and USDC, valued at the last NAV
+    for who in (lev.minter, holder):
+        shares, index, usdc = c.balanceOf(who), lev.vault.balanceOf(who), lev.usdc.balanceOf(who)
+        left, index_out, usdc_out = model.redeem_unwound(left, shares)
+        with boa.env.prank(who):
+            assert c.redeem(shares, usdc_out, [], who) == usdc_out
+        assert (lev.vault.balanceOf(who) - index, lev.usdc.balanceOf(who) - usdc) == (index_out, usdc_out)
+        paid.append(index_out * last // model.PRICE_SCALE + usdc_out)
+    assert left == model.Holdings(0, 0, 0) and c.totalSupply() == 0
+    assert lev.vault.balanceOf(c.address) == lev.usdc.balanceOf(c.address) == 0
+    # The holders got the equity at the last NAV less the swap's cost (the pools sit at that NAV here).
+    assert before.equity * 99 // 100 <= sum(paid) <= before.equity
+
     with boa.env.prank(holder):
-        c.transfer(lev.minter, c.balanceOf(holder))
-    start = lev.usdc.balanceOf(lev.minter)
-    with boa.env.prank(lev.minter):
-        out = c.redeem(supply, 0, product.routes_out, lev.minter)
-    assert out == model.redeem(before, supply, swapped(lev, product)).usdc_out == lev.usdc.balanceOf(lev.minter) - start
-    assert c.position() == (0, 0) and c.totalSupply() == 0
-    print(f"\n{'inverse' if inverse else 'long'}: stale NAV, the whole supply redeemed for {out / USDC:,.2f} USDC")
+        for call in (
+            lambda: c.unwind(product.routes_out),
+            lambda: c.mint(USDC, 0, product.routes_in, holder),
+            lambda: c.ripcord(product.delever_routes),
+            lambda: c.redeem_in_index(WAD, MAX, holder),
+        ):
+            with boa.reverts("lev: unwound"):
+                call()
+    with boa.env.prank(lev.keeper), boa.reverts("lev: unwound"):
+        c.rebalance(WAD, 0, product.delever_routes)
+    print(
+        f"\n{'inverse' if inverse else 'long'}: stale NAV, unwound (gas {unwind_gas:,}) within {tolerance / WAD:.0%}; "
+        f"the holders redeemed {' and '.join(f'{p / USDC:,.2f}' for p in paid)} USDC of value at the last NAV "
+        f"(equity {before.equity / USDC:,.2f})"
+    )
+
+
+@DIRECTIONS
+def test_unwind__sandwiched__refused_past_its_bound__within_it_holders_lose_at_most_the_bound(
+    lev, at_real_nav, lev_attacker, borrow_index, inverse
+):
+    """The unwind's caller may be anyone, a sandwicher included: the attacker pushes the pools against the
+    unwind's swap (long: sells the index before the unwind sells; inverse: buys it before the unwind buys), and
+    restores them after. Its swap is bounded by the last NAV off `max_slippage` (2 %) when the day of staleness
+    ends: pushed past that, the unwind reverts in the router and nothing moves; pushed within it, the holders lose
+    what the push took from the unpushed swap, never more than the room the bound leaves it (at most the
+    tolerance times the value swapped at the last NAV). An unwind without a bound (min out 0, max in all the
+    collateral) takes the first push and this test fails at its first `reverts`."""
+    product = at_real_nav.by_direction[inverse]
+    c, buy = product.contract, inverse  # the inverse buys the index it owes
+    before = book(lev, product)
+    last, stale_since = lev.nav_oracle.last_price()
+    _travel_to(stale_since + model.UNWIND_DELAY)
+    plan = model.unwind_plan(before, product.bounds, last, model.UNWIND_DELAY)
+    unwind_value = (before.debt * last // model.PRICE_SCALE) if inverse else plan.collateral * last // model.PRICE_SCALE
+    with boa.env.anchor():  # the unwind unsandwiched
+        c.unwind(product.routes_out)
+        fair = swapped(lev, product)
+    room = plan.limit - fair if buy else fair - plan.limit  # how much worse than the fair swap the bound allows
+    assert 0 < room <= plan.tolerance * unwind_value // WAD
+
+    with boa.env.anchor():
+        push(lev, lev_attacker, borrow_index, REFUSED_UNWIND_PUSH, buy)
+        with boa.reverts("router: max in exceeded" if buy else "router: min out not met"):
+            c.unwind(product.routes_out)
+        assert c.position() == (before.collateral, before.debt) and not c.unwound()
+
+    start = lev.usdc.balanceOf(lev_attacker)
+    push(lev, lev_attacker, borrow_index, WITHIN_UNWIND_PUSH, buy)
+    c.unwind(product.routes_out)
+    moved = swapped(lev, product)
+    restore(lev, lev_attacker, WITHIN_UNWIND_PUSH, buy)
+    taken = moved - fair if buy else fair - moved  # USDC the push cost the holders
+    assert 0 < taken <= room
+    left, fair_left = (model.unwind(before, product.bounds, last, model.UNWIND_DELAY, x) for x in (moved, fair))
+    assert (lev.vault.balanceOf(c.address), lev.usdc.balanceOf(c.address)) == (left.index, left.usdc)
+    assert fair_left.usdc - left.usdc == taken and left.index == fair_left.index
+    attacker_pnl = lev.usdc.balanceOf(lev_attacker) - start
+    print(
+        f"\n{'inverse' if inverse else 'long'}: unwind swapping {unwind_value / USDC:,.2f} USDC of value at the "
+        f"last NAV, bound {product.bounds.max_slippage / WAD:.0%} (room {room / USDC:,.2f} USDC from the fair swap); "
+        f"a push of {WITHIN_UNWIND_PUSH // WAD:,} index took {taken / USDC:,.2f} USDC "
+        f"({taken * 10_000 // before.equity} bps of the equity) from holders; attacker {attacker_pnl / USDC:,.2f} USDC"
+    )
+
+
+@DIRECTIONS
+def test_unwound__the_views_value_the_holdings_at_the_nav_once_fresh(lev, products, mock_nav, inverse):
+    """After the unwind the position is gone but the views are not: once the NAV answers again, `nav_per_share`,
+    `equity_usd` and `leverage` value what the product holds (long: the index left and the USDC; inverse: the
+    USDC), as the model does, so the product's own Chainlink-style feed reports the holders' redemption value,
+    not 0. Over the settable NAV (`mock_nav`): made stale for a day by its `last_price`, fresh again after."""
+    product = products.by_direction[inverse]
+    c, before = product.contract, book(lev, product)
+    mock_nav.set_stale_since(boa.env.timestamp - model.UNWIND_DELAY)
+    c.unwind(product.routes_out)
+    held = model.unwind(before, product.bounds, products.price, model.UNWIND_DELAY, swapped(lev, product))
+    mock_nav.set_price(products.price * 11 // 10)  # the NAV answers again, 10 % up
+    price = mock_nav.price()
+    equity = held.equity(price)
+    assert c.equity_usd() == equity * model.USDC_TO_WAD and c.nav_per_share() == held.nav_per_share(price)
+    assert c.leverage() == (0 if inverse else held.index * price // model.PRICE_SCALE * WAD // equity)
+    assert c.position() == (0, 0)
+
+
+class _Reader(BoaReader):
+    def call(self, method, *args):  # the block `leverage.chain.read` stamps the state with
+        assert method == "eth_getBlockByNumber"
+        return {"timestamp": hex(boa.env.timestamp)}
+
+
+def _read(lev, product):
+    """The product as `indexvault.leverage.chain.read` reads it for the commands and the keeper."""
+    entry = {
+        "key": "-1x" if product.inverse else "2x",
+        "address": product.contract.address,
+        "inverse": product.inverse,
+        "morpho": lev.morpho.address,
+        "params": [*product.params[:4], str(product.params[4])],
+        "nav_oracle": lev.nav_oracle.address,
+        "index_nav_feed": lev.nav_feed.address,
+    }
+    return leverage_chain.read(_Reader(), entry, "TIDX")
+
+
+def _travel_to(timestamp: int) -> None:
+    boa.env.time_travel(seconds=timestamp - boa.env.timestamp)
 
 
 @DIRECTIONS

@@ -121,10 +121,13 @@ def test_price__nav_older_than_max_age__reverts_stale(index, oracle, usdc_feed):
 def test_price__component_unpriceable__carried_answer_bites_once_old(index, oracle, usdc_feed):
     """A component feed stops: the NavFeed carries its last recorded round, and the oracle
     refuses it once its updatedAt is older than the max age (not at once: Morpho keeps running
-    on the last answer for up to the max age)."""
+    on the last answer for up to the max age). `last_price` answers throughout: the price at the
+    carried answer and the time `price()` began refusing it (what LeveragedIndex's unwind reads)."""
     _, nav_feed, feeds = index
     nav_feed.poke()
     carried = nav_feed.latestAnswer()
+    stale_since = nav_feed.latestRoundData()[3] + HEARTBEAT
+    assert oracle.last_price() == (oracle.price(), stale_since)
     boa.env.time_travel(seconds=HEARTBEAT // 2)
     for feed in feeds[1:]:
         feed.set_answer(feed.answer())
@@ -136,6 +139,7 @@ def test_price__component_unpriceable__carried_answer_bites_once_old(index, orac
     usdc_feed.set_answer(USDC_ANSWER)
     with boa.reverts(STALE_NAV):
         oracle.price()
+    assert oracle.last_price() == (carried * 10**24 // USDC_ANSWER, stale_since) and boa.env.timestamp > stale_since
 
 
 def test_price__loan_feed_stale__reverts(index, oracle, usdc_feed):

@@ -76,6 +76,13 @@ def test_stale_nav__no_trade_even_out_of_band():
     assert "refuses the NAV (90000 s old): no trade; redemption still works" in decision.reason
 
 
+def test_unwound__nothing_even_out_of_band():
+    out_of_band = moved(minted(False), Fraction(85, 100))
+    decision = leverage.decide(snap(out_of_band, LONG, unwound=True))
+    assert decision.action is None
+    assert decision.reason == "unwound: no position, closed for good; holders redeem in kind"
+
+
 def test_out_of_band_deep_pools__one_step_to_the_target_as_the_model():
     book = moved(minted(False), Fraction(87, 100))  # the index -13 %: 2x at 2.35
     assert book.leverage > LONG.high

@@ -115,3 +115,49 @@ def test_redeem_in_index__the_same_morpho_steps_as_redeem__pays_the_collateral_f
     assert got.usdc_out == got.plan.collateral == book.collateral * shares // book.supply
     with pytest.raises(ValueError, match="lev: inverse only"):
         model.redeem_in_index(_book(False, 200 * WAD, 10_000 * USDC, supply=10_000 * WAD), shares)
+
+
+def test_unwind_tolerance__max_slippage_after_a_day__a_point_an_hour__capped_where_the_target_has_no_equity():
+    with pytest.raises(ValueError, match="lev: nav not stale long enough"):
+        model.unwind_tolerance(LONG, model.UNWIND_DELAY - 1)
+    day = model.UNWIND_DELAY
+    assert model.unwind_tolerance(LONG, day) == LONG.max_slippage == 2 * WAD // 100
+    assert model.unwind_tolerance(LONG, day + 3_600) == 3 * WAD // 100
+    assert model.unwind_tolerance(LONG, day + 48 * 3_600) == WAD // 2  # 2x: half the NAV, reached after 48 h
+    assert model.unwind_tolerance(INVERSE, day + 98 * 3_600) == WAD  # -1x: twice the NAV, after 98 h
+
+
+@given(
+    st.booleans(),
+    st.integers(1, 10**6),  # collateral value, USDC
+    st.integers(0, 700_000),  # debt per collateral value, ppm
+    st.integers(0, 200 * 3_600),  # seconds past the delay
+    st.lists(st.integers(1, 10**9), min_size=1, max_size=5),  # the holders' shares, in MIN_SUPPLY units
+)
+def test_unwind__bound_covers_the_debt_and_holders_share_the_holdings_pro_rata(inverse, value, debt_ppm, late, holders):
+    """The long sells the index worth the debt at the floor (its bound then repays the debt unless that is all
+    the collateral); the inverse's budget is the debt's value at the ceiling. Redeeming every holder in turn pays
+    each at most their pro-rata share, the rounding stays with those left, and the last empties the product."""
+    bounds = INVERSE if inverse else LONG
+    collateral = value * USDC if inverse else value * WAD // 100
+    debt_value = value * USDC * debt_ppm // 10**6
+    book = _book(inverse, collateral, debt_value * WAD // (100 * USDC) if inverse else debt_value)
+    stale_for = model.UNWIND_DELAY + late
+    plan = model.unwind_plan(book, bounds, PRICE, stale_for)
+    tolerance = model.unwind_tolerance(bounds, stale_for)
+    assert plan.tolerance == tolerance <= WAD * WAD // bounds.target
+    if inverse:
+        assert plan.collateral == plan.limit <= book.collateral
+        assert plan.limit * WAD * model.PRICE_SCALE <= book.debt * PRICE * (WAD + tolerance)
+    else:
+        assert plan.collateral <= book.collateral
+        assert plan.limit >= book.debt or plan.collateral == book.collateral
+        assert plan.limit * WAD * model.PRICE_SCALE <= plan.collateral * PRICE * (WAD - tolerance)
+    supply = sum(holders) * model.MIN_SUPPLY
+    held = model.Holdings(book.collateral - plan.collateral, 12_345 * USDC, supply)
+    for shares in (h * model.MIN_SUPPLY for h in holders):
+        before = held
+        held, index_out, usdc_out = model.redeem_unwound(held, shares)
+        assert index_out == before.index * shares // before.supply and usdc_out == before.usdc * shares // before.supply
+        assert held.index * before.supply >= (before.index * (before.supply - shares))  # rounding stays behind
+    assert held == model.Holdings(0, 0, 0)

@@ -66,3 +66,29 @@ def test_check_redeem__dust_and_balance_refused():
     with pytest.raises(ValueError, match="dust supply"):
         product.check_redeem(s, book.supply - 10, book.supply)
     assert product.check_redeem(s, book.supply, book.supply).collateral == book.collateral
+
+
+def test_unwind__refused_until_a_day_of_stale_nav__then_the_models_plan():
+    debt, price = 5_000 * 10**6, 10**26  # 100 index tokens at 100 USDC, 5,000 USDC owed
+    book = model.Book(False, Position(0, debt * 10**6, 100 * WAD), Market(LLTV, 0, 0, debt, debt * 10**6), 0, WAD)
+    s = replace(state(False), book=book, stale=True, last_price=price, stale_since=1_000_000, timestamp=1_000_000)
+    with pytest.raises(ValueError, match="stale 0 s: anyone may unwind IDXIX 86400 s from now"):
+        product.check_unwind(replace(s, timestamp=999_999 + 1))
+    with pytest.raises(ValueError, match="takes the NAV: IDXIX unwinds only after a day of it stale"):
+        product.check_unwind(replace(s, timestamp=999_999))
+    late = replace(s, timestamp=1_000_000 + model.UNWIND_DELAY)
+    assert product.check_unwind(late) == model.unwind_plan(book, late.bounds, price, model.UNWIND_DELAY)
+    assert product.check_unwind(late).limit >= debt  # the bound's sale repays the debt
+
+
+def test_unwound__no_mint__redeem_previews_in_kind__status_says_so():
+    s = replace(state(False), held=model.Holdings(3 * WAD, 600 * 10**6, 10 * WAD))
+    with pytest.raises(ValueError, match="unwound: closed for good"):
+        product.check_mint(s, 10**6, 10**6)
+    with pytest.raises(ValueError, match="already unwound"):
+        product.check_unwind(s)
+    assert product.preview_redeem_unwound(s, 5 * WAD, 5 * WAD) == (3 * WAD // 2, 300 * 10**6)
+    with pytest.raises(ValueError, match="dust supply"):
+        product.preview_redeem_unwound(s, 10 * WAD - 1, 10 * WAD)
+    assert "UNWOUND         holds 3 IDX and 600 USD" in product.render(s)
+    assert product.describe(s)["unwound"] is True and product.describe(s)["held_usdc"] == "600"
