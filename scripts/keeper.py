@@ -87,9 +87,15 @@ def _utc(timestamp: int) -> str:
 @_round_options("until every target is met")
 @click.option("--min-profit", type=DECIMAL, default=Decimal(1), show_default=True, help="USD per bid, after gas.")
 @click.option("--max-impact-bps", default=50, show_default=True, help="Largest pool price move per bid.")
+@click.option(
+    "--limit-slack-bps",
+    default=0,
+    show_default=True,
+    help="How far a bid's limit may pass the auction's price at the snapshot: 20 for TWAP-priced components.",
+)
 @click.option("--verbose", "-V", is_flag=True, help="Every token's decision and every fill, not one line a round.")
 @clean_errors
-def rebalance(symbol, account, simulate, rounds, interval, min_profit, max_impact_bps, verbose):
+def rebalance(symbol, account, simulate, rounds, interval, min_profit, max_impact_bps, limit_slack_bps, verbose):
     """Each round reads the chain again and decides afresh, so it is safe to
     stop and start at any time; a failed fill is logged and the next round
     decides again. One line a round; the run ends when every target is met,
@@ -98,7 +104,9 @@ def rebalance(symbol, account, simulate, rounds, interval, min_profit, max_impac
     account = None if simulate else signer(account)
     if account is not None:
         index = ensure_bidder(index, account, market, click.echo)
-    settings = decisions.Settings(min_profit_usd=min_profit, max_impact_bps=max_impact_bps)
+    settings = decisions.Settings(
+        min_profit_usd=min_profit, max_impact_bps=max_impact_bps, limit_slack_bps=limit_slack_bps
+    )
     done, last = 0, None
     local = chain.provider.network.is_local
     while rounds == 0 or done < rounds:
