@@ -46,6 +46,7 @@ import boa
 from benchmarks import RESULTS as RESULTS_DIR
 from benchmarks import ROOT, indexed_finance, log
 from benchmarks import v3_pool as v3
+from indexvault import amm
 from indexvault.constants import WAD, ZERO_ADDRESS
 
 RESULTS = RESULTS_DIR / "oracles.json"
@@ -139,14 +140,6 @@ def _ticks_for(move: Fraction) -> int:
     return math.ceil(math.log(1 + float(move)) / math.log(1.0001))
 
 
-def closed_form_cost(pool_usd: float, spot_factor: float, fee: float = 0.003) -> float:
-    """Full-range (constant-product) liquidity of `pool_usd` a side, price raised by
-    `spot_factor` and taken back by arbitrage: the attacker loses V (sqrt r - 1)^2 / sqrt r,
-    plus the fee on what it paid, V (sqrt r - 1)."""
-    root = math.sqrt(spot_factor)
-    return pool_usd * ((root - 1) ** 2 / root + fee * (root - 1) / (1 - fee))
-
-
 def measure_manipulation(uniswap, pool_usd: int, exposure_usd: int) -> tuple[list, dict]:
     attacker, lp = boa.env.generate_address("attacker"), boa.env.generate_address("lp")
     usdc = v3.create_token("USDC", 6)
@@ -188,7 +181,7 @@ def measure_manipulation(uniswap, pool_usd: int, exposure_usd: int) -> tuple[lis
                         "spot_move": round(1.0001**spot_ticks - 1, 6),
                         "twap_move": round(float(moved), 6),
                         "cost_usd": round(float(cost), 2),
-                        "closed_form_cost_usd": round(closed_form_cost(pool_usd, 1.0001**spot_ticks), 2),
+                        "closed_form_cost_usd": round(amm.manipulation_cost_usd(pool_usd, 1.0001**spot_ticks), 2),
                         "extractable_usd": round(float(extractable), 2),
                         "cost_over_extractable": round(float(cost / extractable), 3),
                     }

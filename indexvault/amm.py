@@ -318,3 +318,18 @@ def full_range_sides_usd(
         / 10**asset_decimals
     )
     return amount_asset * asset_per_base, amount_quote * quote_per_base
+
+
+def manipulation_cost_usd(pool_usd: float, spot_factor: float, fee: float = 0.003) -> float:
+    """What raising a full-range (constant-product) pool of `pool_usd` a side by `spot_factor`
+    costs an attacker once arbitrage takes it back: V (sqrt r - 1)^2 / sqrt r, plus the fee on
+    what it paid, V (sqrt r - 1) fee / (1 - fee) (`python -m benchmarks oracles` measures it on a
+    real V3 pool within 0.01 %)."""
+    root = math.sqrt(spot_factor)
+    return pool_usd * ((root - 1) ** 2 / root + fee * (root - 1) / (1 - fee))
+
+
+def twap_spot_factor(move: float, window: int, blocks_held: int, block_time: int = 12) -> float:
+    """The spot factor an attacker must hold for `blocks_held` blocks of `block_time` to raise a
+    `window`-second TWAP by `move` (the geometric mean over the window): (1 + move)^(window / held)."""
+    return (1 + move) ** (window / (blocks_held * block_time))

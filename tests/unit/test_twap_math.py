@@ -124,3 +124,14 @@ def test_twap_depth_usd__one_million_a_side():
     liquidity = math.isqrt(125_000 * 10**18 * 1_000_000 * 10**6)
     depth = amm.twap_depth_usd(liquidity, 8 * 10**18, 18, 10**8, 6, 8)
     assert 999_999 * 10**18 < depth <= 1_000_000 * 10**18
+
+
+def test_twap_spot_factor__held_blocks_share_the_window():
+    """Raising a 30-minute TWAP 2 %: the whole window (150 blocks) needs the spot 2 % up; one block needs
+    it 1.02^150 (19.5 times) up; the closed-form cost then grows with the factor, not the move."""
+    assert amm.twap_spot_factor(0.02, 1800, 150) == pytest.approx(1.02)
+    assert amm.twap_spot_factor(0.02, 1800, 1) == pytest.approx(1.02**150)
+    # oracles.json: swaps on a real 1M-a-side pool that moved the spot 2.02 % (whole ticks) cost 130.08 USD.
+    assert amm.manipulation_cost_usd(1_000_000, 1.0202) == pytest.approx(130.08, rel=0.002)
+    whole, one = (amm.manipulation_cost_usd(1_000_000, amm.twap_spot_factor(0.02, 1800, k)) for k in (150, 1))
+    assert one > 10_000 * whole

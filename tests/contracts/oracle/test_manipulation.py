@@ -10,7 +10,7 @@ from fractions import Fraction
 import boa
 import pytest
 
-from benchmarks.oracles import closed_form_cost
+from indexvault import amm
 from indexvault.model import WAD
 from tests.contracts.oracle.conftest import WINDOW
 
@@ -32,6 +32,6 @@ def test_manipulation__two_percent__costs_the_closed_form(pool, twap, usdc_feed,
     assert Fraction(2, 100) <= moved < Fraction(21, 1000)
     # The pool holds 1M USD a side at the fair price: the loss when arbitrage takes it back.
     cost = float(paid - bought * fair)
-    expected = closed_form_cost(1_000_000, 1.0001**ticks)
+    expected = amm.manipulation_cost_usd(1_000_000, 1.0001**ticks)
     assert abs(cost - expected) < expected / 1_000
     assert cost > (1_000_000 if blocks == 1 else 100)
