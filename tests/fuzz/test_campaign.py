@@ -13,7 +13,7 @@ from indexvault.fuzz.backends import AnvilBackend, BoaBackend
 from indexvault.fuzz.campaign import run_campaign
 from tests.utils import sized
 
-OPS = int(os.environ.get("FUZZ_OPS", sized(10_000, 100_000)))
+OPS = int(os.environ.get("FUZZ_OPS", sized(6_000, 100_000)))
 
 
 def test_campaign_of_vault_operations(market_node, capsys):

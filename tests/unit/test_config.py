@@ -181,9 +181,17 @@ def test_twap_feed__longtail_example_is_valid():
     config = load_index(ROOT / "examples" / "longtail.yaml")
     twaps = {c.token: c.twap for c in config.components if c.twap}
     assert sorted(twaps) == ["GRT", "LDO"]
-    assert (twaps["LDO"].window, twaps["LDO"].min_liquidity, twaps["LDO"].heartbeat) == (1800, 10**16, 86_400)
+    assert (twaps["LDO"].window, twaps["LDO"].min_liquidity, twaps["LDO"].heartbeat) == (1800, 7 * 10**16, 86_400)
     assert twaps["LDO"].pool is None  # taken from the market record
     assert [c.twap for c in config.components[:2]] == [None, None]  # Chainlink-priced market assets
+
+
+def test_twap_feed__defi2021_example_is_valid():
+    """`ape run defi_demo`'s index: eleven components, every one priced by its pool's 30-minute TWAP,
+    weights summing to 1 (the loader refuses otherwise), the rebalance timelock a day."""
+    config = load_index(ROOT / "examples" / "defi2021.yaml")
+    assert len(config.components) == 11 and all(c.twap and c.twap.window == 1800 for c in config.components)
+    assert sum(c.weight for c in config.components) == 1 and config.rebalance.timelock == 86_400
 
 
 def test_twap_feed__each_misuse_named():

@@ -189,7 +189,7 @@ def test_vault_matches_the_model(machine_vault, actors, admin):
     run_state_machine_as_test(
         lambda: VaultMachine(vault, tokens, units, actors, admin),
         settings=settings(
-            max_examples=sized(12, 50),
+            max_examples=sized(8, 50),
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
