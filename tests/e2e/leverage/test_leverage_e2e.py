@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from tests.utils.node import ROOT, SECOND_PORT, ape_ok
+from tests.utils.node import ROOT, SECOND_PORT, ape_ok, ape_run
 
 README_NODE = "market"  # `make market-node`: the saved market (tests/e2e/conftest.py)
 README_PORT = SECOND_PORT  # the README's second node (tests/utils/node.py), beside the 8545 modules
@@ -65,3 +65,21 @@ def test_both_products_minted_kept_on_target_and_redeemed(node, records, rpc):
     # The index -13.2 %: the 2x lost about twice that, the -1x gained about as much, costs included.
     assert Decimal("-0.29") < long_out / paid_long - 1 < Decimal("-0.25")
     assert Decimal("0.11") < short_out / paid_short - 1 < Decimal("0.14")
+
+
+def test_stale_nav__unwound_by_anyone_then_redeemed_in_kind(node, records):
+    """The README's unwind lines, after the walk above on the same node: a 2x minted, the clock moved two
+    days with no replay (the feeds, so the NAV, go stale), the unwind, and the holder's redeem in kind."""
+    minted = number(r"Minted ([\d,.]+) MKT2X", ape_ok(records, "leverage", "mint", "--product", "2x", "--usdc", "1000"))
+    ape_ok(records, "market", "advance", "2d")
+    unwound = ape_ok(records, "leverage", "unwind", "--product", "2x")
+    assert "Unwound MKT2X" in unwound and "pays each holder their fraction, in kind" in unwound, unwound
+    held_index = number(r"it holds ([\d,.]+) MKT10", unwound)
+    held_usdc = number(r"MKT10 and ([\d,.]+) USDC", unwound)
+    redeemed = ape_ok(records, "leverage", "redeem", "--product", "2x", "--shares", "all")
+    # The only holder gets all of it, rounded down: the index in kind and the USDC.
+    assert number(r"Redeemed ([\d,.]+) MKT2X", redeemed) == minted
+    assert number(r"and ([\d,.]+) MKT10", redeemed) == held_index
+    assert number(r"for ([\d,.]+) USDC", redeemed) == held_usdc
+    closed = ape_run(records, "leverage", "mint", "--product", "2x", "--usdc", "1000")
+    assert closed.returncode != 0 and "MKT2X is unwound: closed for good" in closed.stdout, closed.stdout
