@@ -15,14 +15,13 @@
 Deployments go to a temporary folder unless INDEXVAULT_DEPLOYMENTS is set. The logic is `demos.defi.run`.
 """
 
-import os
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
 import click
 
 from demos import defi as demo  # at load: `ape run` puts the project on sys.path only then
+from demos import on_own_node
 from demos.rebalance import write_results
 from indexvault.cli import clean_errors
 
@@ -41,32 +40,13 @@ LIMIT_SLACK_BPS = 20
 )
 @clean_errors
 def cli(shares, steps_per_day, results):
-    os.environ.setdefault("INDEXVAULT_DEPLOYMENTS", tempfile.mkdtemp(prefix="defi-demo-"))
-    from ape import accounts, networks
-
     from indexvault.keepers import rebalance as decisions
-    from indexvault.market import node as market_node
-    from indexvault.market import record as market_record
 
-    folder = demo.ensure_market(click.echo)
-    market = market_record.load(folder / market_node.RECORD_FILE)
-    anvil = market_node.restore(folder)
-    anvil.rpc.call("anvil_setBlockTimestampInterval", 1)
-    click.echo(f"long-tail market of {market.date} restored on {anvil.url}")
     settings = decisions.Settings(min_profit_usd=Decimal(0), max_impact_bps=100, limit_slack_bps=LIMIT_SLACK_BPS)
-    try:
-        with networks.ethereum.local.use_provider("foundry", provider_settings={"host": anvil.url}):
-            months, out = demo.run(
-                anvil.rpc,
-                market,
-                accounts.test_accounts[0],
-                settings,
-                click.echo,
-                shares=shares,
-                steps_per_day=steps_per_day,
-            )
-    finally:
-        anvil.stop()
+    with on_own_node(demo.ensure_market(click.echo), "defi-demo-", click.echo) as (rpc, market, account):
+        # The replay stamps its steps; between them a block a second, as `ape run market serve` does.
+        rpc.call("anvil_setBlockTimestampInterval", 1)
+        months, out = demo.run(rpc, market, account, settings, click.echo, shares=shares, steps_per_day=steps_per_day)
     write_results(results, {"defi_index": out})
     chart = demo.plot(months, results.parent / "defi.png")
     click.echo(f"wrote defi_index into {results} and the chart {chart}")

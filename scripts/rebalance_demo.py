@@ -16,13 +16,12 @@ Deployments go to a temporary folder unless INDEXVAULT_DEPLOYMENTS is set.
 The logic is `demos.rebalance.run`.
 """
 
-import os
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
 import click
 
+from demos import on_own_node
 from demos import rebalance as demo  # at load: `ape run` puts the project on sys.path only then
 from indexvault.cli import clean_errors
 
@@ -54,37 +53,27 @@ from indexvault.cli import clean_errors
 )
 @clean_errors
 def cli(shares, top, cap, steps_per_day, min_profit, max_impact_bps, start_factor, end_factor, results):
-    os.environ.setdefault("INDEXVAULT_DEPLOYMENTS", tempfile.mkdtemp(prefix="rebalance-demo-"))
-    from ape import accounts, networks
-
     from indexvault.keepers import rebalance as decisions
     from indexvault.market import node as market_node
-    from indexvault.market import record as market_record
 
-    folder = market_node.market_dir(demo.START)
-    market = market_record.load(folder / market_node.RECORD_FILE)
-    anvil = market_node.restore(folder)
-    click.echo(f"market of {market.date} restored on {anvil.url}")
     settings = decisions.Settings(min_profit_usd=Decimal(min_profit), max_impact_bps=max_impact_bps)
     curve = {
         k: int(Decimal(v) * 10**18)
         for k, v in (("start_factor", start_factor), ("end_factor", end_factor))
         if v is not None
     }
-    try:
-        with networks.ethereum.local.use_provider("foundry", provider_settings={"host": anvil.url}):
-            demo.run(
-                anvil.rpc,
-                market,
-                accounts.test_accounts[0],
-                settings,
-                click.echo,
-                shares=shares,
-                top=top,
-                cap=Decimal(cap),
-                steps_per_day=steps_per_day,
-                results=results,
-                **curve,
-            )
-    finally:
-        anvil.stop()
+    folder = market_node.market_dir(demo.START)
+    with on_own_node(folder, "rebalance-demo-", click.echo) as (rpc, market, account):
+        demo.run(
+            rpc,
+            market,
+            account,
+            settings,
+            click.echo,
+            shares=shares,
+            top=top,
+            cap=Decimal(cap),
+            steps_per_day=steps_per_day,
+            results=results,
+            **curve,
+        )
