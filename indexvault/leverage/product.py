@@ -278,6 +278,8 @@ def describe(s: State) -> dict:
     }
     if s.unwound:
         out |= {"held_index": str(from_base(s.held.index, 18)), "held_usdc": str(from_base(s.held.usdc, 6))}
+    elif s.stale and s.armed:
+        out["unwind_opens"] = s.unwind_opens  # unix time from which anyone may unwind
     if not s.stale:
         health = s.health
         out |= {

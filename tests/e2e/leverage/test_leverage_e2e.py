@@ -2,7 +2,8 @@
 README's second node, 127.0.0.1:8546): market10 deployed and minted, both products created (the -1x's
 market lent 100 MKT10 by the signer), 5,000 USDC minted into each, the market replayed to 2024-01-23
 (MKT10 -13.2 %: the 2x above its band, the -1x below), `keeper leverage --simulate` (nothing sent),
-`keeper leverage` bringing both back to target, and both redeemed in full (the refusals are
+`keeper leverage` bringing both back to target (and recording the index NavFeed's live round), and both
+redeemed in full (the refusals are
 tests/unit/leverage/test_product.py's)."""
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def test_both_products_minted_kept_on_target_and_redeemed(node, records, rpc):
     assert number(r"MKT2X \(2x\): rebalance sent: leverage [\d.]+ -> ([\d.]+)", kept) == Decimal("2.001")
     assert number(r"MKTIX \(-1x\): rebalance sent: leverage [\d.]+ -> ([\d.]+)", kept) == Decimal("1.000")
     assert "round 1: 2 products, 2 trades decided, 2 sent" in kept
+    # The NavFeed's recorded round dates from `leverage create`, three weeks behind: recorded (the unwind's anchor).
+    assert re.search(r"NavFeed poked: its last recorded round was [\d,]+ s behind the live one", kept), kept
 
     long_out = number(
         r"for ([\d,.]+) USDC \(gas", ape_ok(records, "leverage", "redeem", "--product", "2x", "--shares", "all")

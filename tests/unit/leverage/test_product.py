@@ -80,6 +80,8 @@ def test_unwind__refused_on_a_fresh_nav__arms_on_a_stale_one__a_day_after_the_ar
     assert s.unwind_opens == seen + model.UNWIND_DELAY
     armed = replace(s, unwind_armed_at=seen, unwind_armed_for=1_000_000)
     assert armed.armed and armed.unwind_opens == seen + model.UNWIND_DELAY
+    assert product.describe(armed)["unwind_opens"] == seen + model.UNWIND_DELAY
+    assert "unwind armed: anyone may unwind from 1970-01-16 13:46:40 UTC" in product.render(armed)
     with pytest.raises(ValueError, match="armed, wait: anyone may unwind IDXIX from 1970-01-16 .* \\(1 s from now\\)"):
         product.check_unwind(replace(armed, timestamp=seen + model.UNWIND_DELAY - 1))
     late = replace(armed, timestamp=seen + model.UNWIND_DELAY)
