@@ -686,9 +686,7 @@ def unwind(routes: DynArray[Route, MAX_COMPONENTS]) -> uint256:
     else:
         opens: uint256 = self.unwind_armed_at + UNWIND_DELAY
         assert block.timestamp >= opens, "lev: unwind armed, wait"
-        tolerance = min(
-            max_slippage + (block.timestamp - opens) * WAD // UNWIND_WIDENING, WAD * WAD // target_leverage
-        )
+        tolerance = min(max_slippage + (block.timestamp - opens) * WAD // UNWIND_WIDENING, WAD * WAD // target_leverage)
         self.unwound = True
         self._accrue()
         s: State = self._position()

@@ -3,8 +3,7 @@ README's second node, 127.0.0.1:8546): market10 deployed and minted, both produc
 market lent 100 MKT10 by the signer), 5,000 USDC minted into each, the market replayed to 2024-01-23
 (MKT10 -13.2 %: the 2x above its band, the -1x below), `keeper leverage --simulate` (nothing sent),
 `keeper leverage` bringing both back to target (and recording the index NavFeed's live round), and both
-redeemed in full (the refusals are
-tests/unit/leverage/test_product.py's)."""
+redeemed in full (the refusals are tests/unit/leverage/test_product.py's); then the README's unwind lines."""
 
 from __future__ import annotations
 
