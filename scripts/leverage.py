@@ -4,7 +4,7 @@
     ape run leverage mint --product 2x --usdc 5000
     ape run leverage redeem --product -1x --shares all
     ape run leverage status                       # NAV, leverage against its band, position, health
-    ape run leverage unwind --product 2x          # anyone, after a day of stale NAV: close it for good
+    ape run leverage unwind --product 2x          # anyone, on a stale NAV: arms; a day later: closes it for good
 
 The logic lives in `indexvault.leverage` (`product`, pure; `chain`)."""
 
@@ -113,7 +113,9 @@ def redeem(key, shares, symbol, slippage, receiver, account):
     )
 
 
-@cli.command(cls=ConnectedProviderCommand, short_help="Close a product for good after a day of stale NAV (anyone)")
+@cli.command(
+    cls=ConnectedProviderCommand, short_help="Arm on a stale NAV, a day later close a product for good (anyone)"
+)
 @PRODUCT
 @index_option()
 @account_option(prompt=False)
@@ -121,6 +123,9 @@ def redeem(key, shares, symbol, slippage, receiver, account):
 def unwind(key, symbol, account):
     account = signer(account)
     done = leverage.unwind(DeployedIndex.load(symbol), account, key, click.echo)
+    if done.preview is None:
+        click.echo(f"Armed {done.state.symbol}'s unwind (gas {done.receipt.gas_used:,}): run this again then")
+        return
     held = done.state.held
     click.echo(
         f"Unwound {done.state.symbol} (gas {done.receipt.gas_used:,}): it holds {format_amount(held.index, 18)} "

@@ -49,8 +49,9 @@
         and the ripcord, which value at it. Redemption never reads it, but
         Morpho's health check on withdrawing collateral does: while it
         lasts only a redemption that repays the whole debt (of the whole
-        supply, in one hand) goes through. Once the oracle has refused the
-        NAV for `UNWIND_DELAY` (a day), anyone may `unwind`: the whole debt
+        supply, in one hand) goes through. Anyone may arm the `unwind`
+        while the oracle refuses the NAV, and a day (`UNWIND_DELAY`) after
+        the arming anyone may `unwind`: the whole debt
         repaid within a bound from the last NAV, all collateral withdrawn
         (no debt: no oracle read), the product closed for good; `redeem`
         then pays each holder their fraction of what it holds, in kind. A
@@ -195,8 +196,8 @@ MAX_HOPS: constant(uint256) = 3
 # length, and per route an offset and 7 words.
 MAX_DATA: constant(uint256) = 32 * (4 + 8 * MAX_COMPONENTS)
 
-# @dev How long the NAV oracle must have refused the NAV (past its
-# `nav_max_age`) before anyone may `unwind`: a day. A feed that misses a
+# @dev How long after its arming (the first `unwind` call that saw the NAV
+# oracle refuse the NAV) anyone may `unwind`: a day. A feed that misses a
 # heartbeat or an L2 sequencer that restarts is back well within it (the
 # oracle's maximum age already covers the longest heartbeat once); a day
 # more of a position nobody can rebalance, ripcord or liquidate (Morpho's
@@ -204,7 +205,8 @@ MAX_DATA: constant(uint256) = 32 * (4 + 8 * MAX_COMPONENTS)
 # supply can leave is the most holders are asked to wait.
 UNWIND_DELAY: public(constant(uint256)) = 86_400
 # @dev The unwind's price bound widens by 1 % of the last NAV an hour past
-# `max_slippage`: seconds per percent point (WAD / 100 an hour).
+# `max_slippage` from the arming + UNWIND_DELAY: seconds per percent point
+# (WAD / 100 an hour).
 UNWIND_WIDENING: public(constant(uint256)) = 360_000
 
 MANAGER_ROLE: public(constant(bytes32)) = keccak256("MANAGER_ROLE")
@@ -302,6 +304,13 @@ supply_cap: public(uint256)
 # ripcord closed, `redeem` pays the holdings pro rata in kind.
 unwound: public(bool)
 
+# @dev When `unwind` first saw the NAV stale (its arming: the delay and
+# the bound's widening count from it, never from an old round the NAV feed
+# carries), and the `stale_since` it saw then: another (the NAV came back
+# and went stale again) arms anew.
+unwind_armed_at: public(uint256)
+unwind_armed_for: public(uint256)
+
 # @dev Held by every external function that moves value (transient):
 # explicit so that a re-entry reverts with a reason.
 _locked: transient(bool)
@@ -340,6 +349,11 @@ event Unwound:
     tolerance: uint256
     collateral_swapped: uint256  # long: index sold; inverse: USDC the purchase of the debt may spend
     usdc_limit: uint256
+
+
+event UnwindArmed:
+    caller: indexed(address)
+    stale_since: uint256
 
 
 event RipcordPulled:
@@ -630,56 +644,67 @@ def ripcord(routes: DynArray[Route, MAX_COMPONENTS]) -> uint256:
 @external
 def unwind(routes: DynArray[Route, MAX_COMPONENTS]) -> uint256:
     """
-    @notice Anyone, once the NAV oracle has refused the NAV for
-            `UNWIND_DELAY`: closes the Morpho position for good, so that
+    @notice Anyone, while the NAV oracle refuses the NAV: the first call
+            on a staleness only arms (records the time, logs UnwindArmed,
+            returns 0, trades nothing): the feed may carry a round days old,
+            so the oracle's `stale_since` says nothing of how long the NAV
+            has been missing. A call `UNWIND_DELAY` after the arming closes
+            the Morpho position for good, so that
             every holder can leave while Morpho's health check (which reads
             that oracle) stops any partial exit. Repays the whole debt in
             `repay`'s callback (long: sells index for it; inverse: buys
             the index owed), then withdraws all collateral (no debt: no
             oracle read). The swap is bounded by the last NAV the feed
-            carries, off by a tolerance: `max_slippage` when the delay
-            ends, 1 % of that NAV more each hour after, at most 1 / target
+            carries, off by a tolerance: `max_slippage` a day after the
+            arming, 1 % of that NAV more each hour after, at most 1 / target
             leverage (where the product at its target would have no
             equity left). Long: sells the index worth the debt at that
             floor, for at least that; inverse: pays at most that ceiling.
             Then `redeem` pays each holder their fraction of the index and
             USDC held; mint, rebalance, ripcord and `redeem_in_index`
             revert "lev: unwound".
-    @dev Reverts "lev: unwound", "lev: nav not stale long enough"; a swap
+    @dev Reverts "lev: unwound", "lev: nav not stale", "lev: unwind armed,
+         wait" (armed less than `UNWIND_DELAY` ago); a swap
          outside the bound fails in the router ("router: min out not
          met", "router: max in exceeded") or "lev: proceeds below debt".
     @param routes The router's routes: long, from each component to
            USDC; inverse, from USDC to each.
-    @return The tolerance the swap was bounded by (WAD).
+    @return The tolerance the swap was bounded by (WAD); 0 when it armed.
     """
     self._open()
     # The last NAV's price, however old, and when the oracle began refusing it.
     last: uint256 = 0
     stale_since: uint256 = 0
     last, stale_since = staticcall INavOracle(nav_oracle.address).last_price()
-    assert block.timestamp >= stale_since + UNWIND_DELAY, "lev: nav not stale long enough"
-    tolerance: uint256 = min(
-        max_slippage + (block.timestamp - stale_since - UNWIND_DELAY) * WAD // UNWIND_WIDENING,
-        WAD * WAD // target_leverage,
-    )
-    self.unwound = True
-    self._accrue()
-    s: State = self._position()
-    plan: Plan = empty(Plan)
-    if s.borrow_shares != 0:
-        if inverse:
-            # Withdraw the most USDC the index owed may cost; the router refunds the rest.
-            plan.amount = min(s.debt * last // PRICE_SCALE * (WAD + tolerance) // WAD, s.collateral)
-            plan.limit = plan.amount
-        else:
-            # Sell the index worth the debt at the floor, for at least that.
-            bound: uint256 = last * (WAD - tolerance) // WAD
-            plan.amount = min(self._div_up(s.debt * PRICE_SCALE, bound), s.collateral)
-            plan.limit = plan.amount * bound // PRICE_SCALE
-        self._run(True, 0, s.borrow_shares, plan, routes)
-    if s.collateral != plan.amount:
-        self._withdraw(s.collateral - plan.amount, self)
-    log Unwound(caller=msg.sender, tolerance=tolerance, collateral_swapped=plan.amount, usdc_limit=plan.limit)
+    assert block.timestamp > stale_since, "lev: nav not stale"
+    tolerance: uint256 = 0
+    if self.unwind_armed_for != stale_since:
+        # The first call on this staleness only arms: the clock starts now.
+        self.unwind_armed_for = stale_since
+        self.unwind_armed_at = block.timestamp
+        log UnwindArmed(caller=msg.sender, stale_since=stale_since)
+    else:
+        opens: uint256 = self.unwind_armed_at + UNWIND_DELAY
+        assert block.timestamp >= opens, "lev: unwind armed, wait"
+        tolerance = min(max_slippage + (block.timestamp - opens) * WAD // UNWIND_WIDENING, WAD * WAD // target_leverage)
+        self.unwound = True
+        self._accrue()
+        s: State = self._position()
+        plan: Plan = empty(Plan)
+        if s.borrow_shares != 0:
+            if inverse:
+                # Withdraw the most USDC the index owed may cost; the router refunds the rest.
+                plan.amount = min(s.debt * last // PRICE_SCALE * (WAD + tolerance) // WAD, s.collateral)
+                plan.limit = plan.amount
+            else:
+                # Sell the index worth the debt at the floor, for at least that.
+                bound: uint256 = last * (WAD - tolerance) // WAD
+                plan.amount = min(self._div_up(s.debt * PRICE_SCALE, bound), s.collateral)
+                plan.limit = plan.amount * bound // PRICE_SCALE
+            self._run(True, 0, s.borrow_shares, plan, routes)
+        if s.collateral != plan.amount:
+            self._withdraw(s.collateral - plan.amount, self)
+        log Unwound(caller=msg.sender, tolerance=tolerance, collateral_swapped=plan.amount, usdc_limit=plan.limit)
     self._locked = False
     return tolerance
 
@@ -821,10 +846,10 @@ def _trade(
     assert index_amount != 0, "lev: zero amount"
     assert value <= max_trade, "lev: trade above max"
     goal: uint256 = target_leverage * s.equity // WAD
-    if delever:
-        assert s.exposure >= goal and value <= s.exposure - goal, "lev: trade past target"
-    else:
-        assert goal >= s.exposure and value <= goal - s.exposure, "lev: trade past target"
+    # The room to the target: exposure above it (delever) or below it.
+    high: uint256 = s.exposure if delever else goal
+    low: uint256 = goal if delever else s.exposure
+    assert high >= low and value <= high - low, "lev: trade past target"
     # Buying the index: at most the limit and the NAV plus the slippage
     # bound; selling it: at least the limit and the NAV less the bound.
     # Selling: `index_amount` withdrawn (long delever) or borrowed (inverse

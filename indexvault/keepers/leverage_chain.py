@@ -36,6 +36,23 @@ ROUTES = "(uint8,uint24,address[])[]"
 L_REBALANCE = Function(f"rebalance(uint256,uint256,{ROUTES})")
 L_RIPCORD = Function(f"ripcord({ROUTES})", "uint256")
 REBALANCED = "0x" + keccak(text="Rebalanced(address,bool,uint256,uint256,uint256)").hex()
+F_ROUND = Function("latestRoundData()", "uint80,int256,uint256,uint256,uint80")
+F_ROUND_OF = Function("getRoundData(uint80)", "uint80,int256,uint256,uint256,uint80")
+F_POKE = Function("poke()", "uint256")
+# The most the NavFeed's last recorded round may trail its live one before the round records it (`poke`):
+# once the adapter stops answering, the feed carries that round, and LeveragedIndex's unwind is bounded by
+# its NAV, so a recorded round days old would anchor the unwind at a NAV days old.
+POKE_AFTER = 3_600
+
+
+def nav_feed_behind(reader, feed: str) -> int:
+    """How far (seconds) the NavFeed's live open round is ahead of its last recorded one; 0 when the open
+    round is carried (no live answer: nothing to record) or within the same second."""
+    ((round_id, _, _, updated_at, answered_in),) = reader.read([(feed, F_ROUND, ())])
+    if answered_in != round_id or round_id < 2:
+        return 0
+    ((_, _, _, recorded_at, _),) = reader.read([(feed, F_ROUND_OF, (round_id - 1,))])
+    return max(updated_at - recorded_at, 0)
 
 
 def read_snapshot(reader, market: MarketRecord, index, entry: dict[str, Any], keeper: str | None):
@@ -101,6 +118,12 @@ class ApeSender:
         event = receipt.decode_logs(contract.Rebalanced)[0]
         return Receipt(receipt.gas_used, event.leverage_before, event.leverage_after)
 
+    def poke(self, feed: str) -> int:
+        """NavFeed.poke: records the live round; returns the gas."""
+        from ape import project
+
+        return project.NavFeed.at(feed).poke(sender=self.account).gas_used
+
 
 class RpcSender:
     """Sends over `Rpc`, the node's unlocked `keeper` signing; routes quoted exactly over the same `Rpc`
@@ -124,6 +147,11 @@ class RpcSender:
         words = bytes.fromhex(event["data"].removeprefix("0x"))
         before, after = (int.from_bytes(words[i : i + 32], "big") for i in (64, 96))
         return Receipt(int(receipt["gasUsed"], 16), before, after)
+
+    def poke(self, feed: str) -> int:
+        """NavFeed.poke: records the live round; returns the gas."""
+        [receipt] = self.rpc.transact([Tx(self.keeper, feed, F_POKE(), "poke", gas=3_000_000)])
+        return int(receipt["gasUsed"], 16)
 
 
 def exact_quote(rpc, market: MarketRecord, vault: str, buy: bool, amount: int) -> oneasset.Quote:
@@ -181,7 +209,10 @@ def run_round(
         sender = ApeSender(index, account)
     keeper = None if sender is None else sender.keeper
     prefix = "[simulate] " if simulate else ""
-    for entry in entries or leverage.products_of(index).values():
+    entries = entries or list(leverage.products_of(index).values())
+    if entries and not simulate and hasattr(sender, "poke"):
+        _poke_nav_feed(reader, sender, entries[0]["index_nav_feed"], log)
+    for entry in entries:
         _, snapshot = read_snapshot(reader, market, index, entry, keeper)
         decision = decisions.decide(snapshot, settings)
         result.decisions.append(decision)
@@ -203,6 +234,20 @@ def run_round(
             f"{decisions._lev(receipt.leverage_after)} (gas {receipt.gas_used:,})"
         )
     return result
+
+
+def _poke_nav_feed(reader, sender, feed: str, log: Log) -> None:
+    """Records the index NavFeed's live round when the last recorded one trails it by more than POKE_AFTER,
+    so that a NAV carried once the adapter stops answering is at most about that old (the unwind's anchor)."""
+    behind = nav_feed_behind(reader, feed)
+    if behind <= POKE_AFTER:
+        return
+    try:
+        gas = sender.poke(feed)
+    except sender.errors as error:
+        log(f"  NavFeed poke failed: {getattr(error, 'message', None) or str(error).splitlines()[0]}")
+        return
+    log(f"NavFeed poked: its last recorded round was {behind:,} s behind the live one (gas {gas:,})")
 
 
 def leverage_quote(index, action: decisions.Action):

@@ -53,6 +53,7 @@ ERC20_BALANCE = Function("balanceOf(address)", "uint256")
 F_ROUND = Function("latestRoundData()", "uint80,int256,uint256,uint256,uint80")
 P_UNWOUND = Function("unwound()", "bool")
 O_LAST_PRICE = Function("last_price()", "uint256,uint256")
+P_ARMED = [Function(f"unwind_armed_{x}()", "uint256") for x in ("at", "for")]
 
 
 def products_of(index: DeployedIndex) -> dict[str, dict[str, Any]]:
@@ -90,11 +91,13 @@ def read(reader, entry: dict[str, Any], index_symbol: str) -> product.State:
         (entry["index_nav_feed"], F_ROUND, ()),
         (address, P_UNWOUND, ()),
         (entry["nav_oracle"], O_LAST_PRICE, ()),
+        *[(address, f, ()) for f in P_ARMED],
         *[(address, f, ()) for f in P_BOUNDS],
     ]
-    totals, position, (supply,), (mint_fee,), (redeem_fee,), (cap,), (symbol,), round_, (unwound,), last, *bounds = (
+    totals, position, (supply,), (mint_fee,), (redeem_fee,), (cap,), (symbol,), round_, (unwound,), last, *rest = (
         reader.read(calls)
     )
+    (armed_at,), (armed_for,), *bounds = rest
     try:
         ((price,),) = reader.read([(entry["nav_oracle"], O_PRICE, ())])
         stale = False
@@ -126,6 +129,8 @@ def read(reader, entry: dict[str, Any], index_symbol: str) -> product.State:
         held=held,
         last_price=last[0],
         stale_since=last[1],
+        unwind_armed_at=armed_at,
+        unwind_armed_for=armed_for,
     )
 
 
@@ -320,11 +325,23 @@ def redeem(index: DeployedIndex, account, key: str, shares: int, slippage: Decim
 
 
 def unwind(index: DeployedIndex, account, key: str, echo: Echo) -> Done:
-    """Anyone, after a day of stale NAV: closes the product's position for good (`LeveragedIndex.unwind`), the
-    router's swap quoted now and shown against the contract's bound, which the contract applies itself."""
+    """Anyone, on a stale NAV: the first call arms the unwind (`LeveragedIndex.unwind` records when it saw the
+    staleness, trades nothing); a call a day after it closes the product's position for good, the router's swap
+    quoted now and shown against the contract's bound, which the contract applies itself. `Done.preview` is None
+    when it armed, else the plan it ran."""
     entry = entry_of(index, key)
     state = read(market_rpc(), entry, index.symbol)
     plan = product.check_unwind(state)
+    contract = project.LeveragedIndex.at(entry["address"])
+    if plan is None:
+        receipt = send(contract.unwind, [], sender=account)
+        armed = read(market_rpc(), entry, index.symbol)
+        slippage = format_amount(state.bounds.max_slippage, 16, 3)
+        echo(
+            f"armed: anyone may unwind {state.symbol} from {product.utc(armed.unwind_opens)}, "
+            f"the bound then {slippage} % widening 1 % an hour"
+        )
+        return Done(armed, None, None, receipt, 0)
     # Long: sells the index that repays the debt at the bound; inverse: buys the index owed.
     quoted = _quote(index, state.inverse, state.book.debt if state.inverse else plan.collateral)
     side = "at most" if state.inverse else "at least"
@@ -332,9 +349,8 @@ def unwind(index: DeployedIndex, account, key: str, echo: Echo) -> Done:
         f"Unwinding {state.symbol}: the router {'buys' if state.inverse else 'sells'} "
         f"{format_amount(quoted.shares, 18)} {state.index_symbol} for {format_amount(quoted.total, 6)} USDC now; "
         f"the contract accepts {side} {format_amount(plan.limit, 6)} (the last NAV "
-        f"{'+' if state.inverse else '-'}{format_amount(plan.tolerance, 16)} %)"
+        f"{'+' if state.inverse else '-'}{format_amount(plan.tolerance, 16, 3)} %)"
     )
-    contract = project.LeveragedIndex.at(entry["address"])
     receipt = send(contract.unwind, quoted.route_args(), sender=account)
     return Done(read(market_rpc(), entry, index.symbol), quoted, plan, receipt, 0)
 

@@ -337,17 +337,18 @@ def pay_reward(book: Book, reward: int) -> Book:
 
 # ---- unwind: the position closed for good on a stale NAV -----------------------------------
 
-UNWIND_DELAY = 86_400  # seconds the NAV oracle must have refused the NAV first
+UNWIND_DELAY = 86_400  # seconds from the unwind's arming (its first call on a stale NAV) to when it may run
 UNWIND_WIDENING = 360_000  # the bound widens by WAD / 100 (1 % of the last NAV) every 3,600 s
 
 
-def unwind_tolerance(bounds: Bounds, stale_for: int) -> int:
-    """The unwind's price tolerance (WAD) `stale_for` seconds after the NAV oracle began refusing the NAV:
-    `max_slippage` once UNWIND_DELAY has passed, 1 % more an hour after, at most 1 / target leverage (the move
-    that leaves the product at its target with no equity)."""
-    if stale_for < UNWIND_DELAY:
-        raise ValueError("lev: nav not stale long enough")
-    widened = bounds.max_slippage + (stale_for - UNWIND_DELAY) * WAD // UNWIND_WIDENING
+def unwind_tolerance(bounds: Bounds, armed_for: int) -> int:
+    """The unwind's price tolerance (WAD) `armed_for` seconds after its arming (the first `unwind` call that saw
+    the NAV stale, not the feed's last round, which may be days old): `max_slippage` once UNWIND_DELAY has passed,
+    1 % more an hour after, at most 1 / target leverage (the move that leaves the product at its target with no
+    equity)."""
+    if armed_for < UNWIND_DELAY:
+        raise ValueError("lev: unwind armed, wait")
+    widened = bounds.max_slippage + (armed_for - UNWIND_DELAY) * WAD // UNWIND_WIDENING
     return min(widened, WAD * WAD // bounds.target)
 
 
@@ -362,11 +363,11 @@ class UnwindPlan:
     limit: int
 
 
-def unwind_plan(book: Book, bounds: Bounds, last_price: int, stale_for: int) -> UnwindPlan:
+def unwind_plan(book: Book, bounds: Bounds, last_price: int, armed_for: int) -> UnwindPlan:
     """The bound from the last NAV (`last_price`, as MorphoNavOracle would price the feed's carried answer):
     long, the index worth the debt at (1 - tolerance) of it, rounded up, sold for at least its worth there;
     inverse, at most (1 + tolerance) of the debt's worth; both at most the collateral."""
-    tolerance = unwind_tolerance(bounds, stale_for)
+    tolerance = unwind_tolerance(bounds, armed_for)
     if book.position.borrow_shares == 0:
         return UnwindPlan(tolerance, 0, 0)
     if book.inverse:
@@ -394,10 +395,10 @@ class Holdings:
         return self.equity(price) * USDC_TO_WAD * WAD // self.supply if self.supply else WAD
 
 
-def unwind(book: Book, bounds: Bounds, last_price: int, stale_for: int, swapped: int) -> Holdings:
+def unwind(book: Book, bounds: Bounds, last_price: int, armed_for: int, swapped: int) -> Holdings:
     """What `unwind` leaves, given what the router moved (long: USDC got selling; inverse: USDC spent buying).
     Raises ValueError with the contract's reason where it reverts (the router's own bound aside)."""
-    plan = unwind_plan(book, bounds, last_price, stale_for)
+    plan = unwind_plan(book, bounds, last_price, armed_for)
     if book.inverse:
         return Holdings(0, book.collateral - swapped, book.supply)
     if plan.collateral and swapped < book.debt:

@@ -6,6 +6,7 @@ status lines. Pure: imports nothing from the chain."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -81,15 +82,22 @@ class State:
     held: model.Holdings | None = None  # once unwound (`unwind`): what it holds; no position, no mint
     last_price: int = 0  # MorphoNavOracle.last_price: the price at the last NAV however old
     stale_since: int = 0  # and when the oracle began refusing it (0 if not read)
+    unwind_armed_at: int = 0  # when `unwind` first saw the NAV stale (its arming; 0 never)
+    unwind_armed_for: int = 0  # the `stale_since` it saw then: armed for this staleness when it is the current one
 
     @property
     def unwound(self) -> bool:
         return self.held is not None
 
     @property
+    def armed(self) -> bool:
+        """`unwind` was armed on the current staleness: it runs (from `unwind_opens`) instead of arming."""
+        return self.unwind_armed_at != 0 and self.unwind_armed_for == self.stale_since
+
+    @property
     def unwind_opens(self) -> int:
-        """When anyone may unwind: a day after the oracle began refusing the NAV."""
-        return self.stale_since + model.UNWIND_DELAY
+        """When anyone may unwind: a day after its arming (a day from now when it is not armed yet)."""
+        return (self.unwind_armed_at if self.armed else self.timestamp) + model.UNWIND_DELAY
 
     @property
     def inverse(self) -> bool:
@@ -217,18 +225,25 @@ def preview_redeem_unwound(s: State, shares: int, balance: int) -> tuple[int, in
     return index_out, usdc_out
 
 
-def check_unwind(s: State) -> model.UnwindPlan:
-    """The unwind's swap and bound now (`model.unwind_plan`); refuses what the chain would."""
+def check_unwind(s: State) -> model.UnwindPlan | None:
+    """What `unwind` does now: None when it arms (the first call on a stale NAV only records when the staleness
+    was seen), else the swap and bound (`model.unwind_plan`) it runs with; refuses what the chain would."""
     if s.unwound:
         raise ValueError(f"{s.symbol} is already unwound: its holders redeem in kind")
     if s.timestamp < s.stale_since:
-        raise ValueError(f"the NAV oracle takes the NAV: {s.symbol} unwinds only after a day of it stale")
+        raise ValueError(f"the NAV oracle takes the NAV: {s.symbol} unwinds only once it is stale")
+    if not s.armed:
+        return None
     if s.timestamp < s.unwind_opens:
         raise ValueError(
-            f"the NAV has been stale {s.timestamp - s.stale_since} s: anyone may unwind {s.symbol} "
-            f"{s.unwind_opens - s.timestamp} s from now"
+            f"lev: unwind armed, wait: anyone may unwind {s.symbol} from {utc(s.unwind_opens)} "
+            f"({s.unwind_opens - s.timestamp} s from now)"
         )
-    return model.unwind_plan(s.book, s.bounds, s.last_price, s.timestamp - s.stale_since)
+    return model.unwind_plan(s.book, s.bounds, s.last_price, s.timestamp - s.unwind_armed_at)
+
+
+def utc(timestamp: int) -> str:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def preview_redeem(s: State, shares: int, quoted: int, slippage: Decimal) -> RedeemPreview:
@@ -263,6 +278,8 @@ def describe(s: State) -> dict:
     }
     if s.unwound:
         out |= {"held_index": str(from_base(s.held.index, 18)), "held_usdc": str(from_base(s.held.usdc, 6))}
+    elif s.stale and s.armed:
+        out["unwind_opens"] = s.unwind_opens  # unix time from which anyone may unwind
     if not s.stale:
         health = s.health
         out |= {
@@ -284,9 +301,13 @@ def render(s: State) -> str:
             f"{_usd(s.held.usdc)} for {format_amount(book.supply, 18)} shares: redeem pays them pro rata, in kind"
         )
         return "\n".join(lines)
-    if s.stale and s.stale_since:
-        when = "now" if s.timestamp >= s.unwind_opens else f"in {s.unwind_opens - s.timestamp} s"
-        lines.append(f"  NAV             stale: anyone may unwind {when} (`ape run leverage unwind`)")
+    if s.stale and s.stale_since and not s.armed:
+        lines.append(
+            "  NAV             stale: anyone may arm the unwind (`ape run leverage unwind`), then run it a day on"
+        )
+    elif s.stale and s.stale_since:
+        when = "now" if s.timestamp >= s.unwind_opens else f"from {utc(s.unwind_opens)}"
+        lines.append(f"  NAV             stale, unwind armed: anyone may unwind {when} (`ape run leverage unwind`)")
     elif s.stale:
         lines.append("  NAV             stale: the oracle refuses it (no mint, rebalance or ripcord; redeem works)")
     else:

@@ -1,8 +1,9 @@
 """What can block a leveraged (2x) or inverse (-1x) index token's holders on Morpho Blue. Morpho is immutable:
 no owner, guardian or market setting can pause a market, freeze an asset or stop a repayment. What remains is
-the market's oracle reverting (the index's NAV stale: MorphoNavOracle refuses it; after a day of it, anyone
-unwinds the product and holders redeem in kind) and the market having no liquidity to lend (its lenders withdrew
-everything idle): each test says what mint, redeem, rebalance and the ripcord do then, and what holders can do."""
+the market's oracle reverting (the index's NAV stale: MorphoNavOracle refuses it; anyone arms the unwind, a day
+later anyone unwinds the product and holders redeem in kind) and the market having no liquidity to lend (its
+lenders withdrew everything idle): each test says what mint, redeem, rebalance and the ripcord do then, and
+what holders can do."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from indexvault.leverage import product as leverage_product
 from tests.attacks.leverage.conftest import CAPITAL, USDC, push, restore
 from tests.utils import MAX, WAD
 from tests.utils import morpho as morpho_utils
-from tests.utils.boa_env import deployer
+from tests.utils.boa_env import deployer, events
 from tests.utils.boa_fork import BoaReader
 from tests.utils.leverage import WEEK, book, gas, swapped
 
@@ -54,14 +55,15 @@ def at_real_nav(lev, create_product):
 
 
 @DIRECTIONS
-def test_stale_nav__no_trade_no_mint_no_partial_exit__after_a_day_anyone_unwinds_and_both_holders_redeem_in_kind(
+def test_stale_nav__no_trade_no_mint_no_partial_exit__armed_then_a_day_on_anyone_unwinds_and_holders_redeem_in_kind(
     lev, at_real_nav, inverse
 ):
     """While the NAV is stale nothing that values at it runs: rebalance and the ripcord (the keeper cannot hurt
     holders; neither can anyone pulling the ripcord, and Morpho cannot liquidate either), mint, the views and
     the Chainlink-style feed. A redemption never reads it, but Morpho's health check on withdrawing collateral
-    does whenever debt is left: no holder of part of the supply can exit. Once the oracle has refused the NAV for
-    a day (not a second less) anyone may `unwind`: the whole debt repaid within a bound from the last NAV, all
+    does whenever debt is left: no holder of part of the supply can exit. Refused while the NAV is fresh, the
+    first `unwind` on a stale NAV only arms it (trades nothing); a day after the arming (not a second less)
+    anyone may `unwind`: the whole debt repaid within a bound from the last NAV, all
     collateral out of Morpho with no oracle read. Then each holder redeems their fraction of what the product
     holds, in kind, to the model's base unit, and the product is closed for good: a second unwind, a mint, the
     keeper's rebalance, the ripcord and the in-index redemption revert "lev: unwound". Before the unwind existed
@@ -73,6 +75,8 @@ def test_stale_nav__no_trade_no_mint_no_partial_exit__after_a_day_anyone_unwinds
     before = book(lev, product)
     last, stale_since = lev.nav_oracle.last_price()
     assert last == before.price  # the answer the feed will carry is the last NAV the product was valued at
+    with boa.reverts("lev: nav not stale"):
+        c.unwind(product.routes_out)
     boa.env.time_travel(seconds=WEEK + 1)
 
     with boa.env.prank(lev.keeper), boa.reverts(STALE):
@@ -97,19 +101,26 @@ def test_stale_nav__no_trade_no_mint_no_partial_exit__after_a_day_anyone_unwinds
     assert c.position() == (before.collateral, before.debt)  # the unpriced read still answers
 
     anyone = boa.env.generate_address("anyone")
-    _travel_to(stale_since + model.UNWIND_DELAY - 1)
-    with boa.env.prank(anyone), boa.reverts("lev: nav not stale long enough"):
+    assert leverage_product.check_unwind(_read(lev, product)) is None  # `ape run leverage unwind` arms
+    with boa.env.prank(anyone):
+        assert c.unwind(product.routes_out) == 0
+    arm_gas, armed_at = gas(product), boa.env.timestamp
+    assert [(e.caller, e.stale_since) for e in events(c, "UnwindArmed")] == [(anyone, stale_since)]
+    assert (c.unwind_armed_at(), c.unwind_armed_for()) == (armed_at, stale_since)
+    assert c.position() == (before.collateral, before.debt) and not c.unwound()  # arming trades nothing
+    _travel_to(armed_at + model.UNWIND_DELAY - 1)
+    with boa.env.prank(anyone), boa.reverts("lev: unwind armed, wait"):
         c.unwind(product.routes_out)
-    stale_for = model.UNWIND_DELAY + 3_600  # an hour on: the bound one point wider than `max_slippage`
-    _travel_to(stale_since + stale_for)
+    armed_for = model.UNWIND_DELAY + 3_600  # an hour on: the bound one point wider than `max_slippage`
+    _travel_to(armed_at + armed_for)
     state = _read(lev, product)  # what `ape run leverage unwind` reads and checks
-    assert state.stale and (state.last_price, state.stale_since) == (last, stale_since)
-    assert leverage_product.check_unwind(state) == model.unwind_plan(before, product.bounds, last, stale_for)
+    assert state.stale and state.armed and (state.last_price, state.stale_since) == (last, stale_since)
+    assert leverage_product.check_unwind(state) == model.unwind_plan(before, product.bounds, last, armed_for)
     with boa.env.prank(anyone):
         tolerance = c.unwind(product.routes_out)
     unwind_gas = gas(product)
-    assert tolerance == model.unwind_tolerance(product.bounds, stale_for) == product.bounds.max_slippage + WAD // 100
-    left = model.unwind(before, product.bounds, last, stale_for, swapped(lev, product))
+    assert tolerance == model.unwind_tolerance(product.bounds, armed_for) == product.bounds.max_slippage + WAD // 100
+    left = model.unwind(before, product.bounds, last, armed_for, swapped(lev, product))
     assert c.position() == (0, 0) and c.unwound()
     assert (lev.vault.balanceOf(c.address), lev.usdc.balanceOf(c.address)) == (left.index, left.usdc)
     assert lev.vault.balanceOf(anyone) == lev.usdc.balanceOf(anyone) == 0  # the caller is paid nothing
@@ -140,7 +151,8 @@ def test_stale_nav__no_trade_no_mint_no_partial_exit__after_a_day_anyone_unwinds
     with boa.env.prank(lev.keeper), boa.reverts("lev: unwound"):
         c.rebalance(WAD, 0, product.delever_routes)
     print(
-        f"\n{'inverse' if inverse else 'long'}: stale NAV, unwound (gas {unwind_gas:,}) within {tolerance / WAD:.0%}; "
+        f"\n{'inverse' if inverse else 'long'}: stale NAV, armed (gas {arm_gas:,}), a day on unwound "
+        f"(gas {unwind_gas:,}) within {tolerance / WAD:.0%}; "
         f"the holders redeemed {' and '.join(f'{p / USDC:,.2f}' for p in paid)} USDC of value at the last NAV "
         f"(equity {before.equity / USDC:,.2f})"
     )
@@ -152,8 +164,8 @@ def test_unwind__sandwiched__refused_past_its_bound__within_it_holders_lose_at_m
 ):
     """The unwind's caller may be anyone, a sandwicher included: the attacker pushes the pools against the
     unwind's swap (long: sells the index before the unwind sells; inverse: buys it before the unwind buys), and
-    restores them after. Its swap is bounded by the last NAV off `max_slippage` (2 %) when the day of staleness
-    ends: pushed past that, the unwind reverts in the router and nothing moves; pushed within it, the holders lose
+    restores them after. Its swap is bounded by the last NAV off `max_slippage` (2 %) a day after its arming:
+    pushed past that, the unwind reverts in the router and nothing moves; pushed within it, the holders lose
     what the push took from the unpushed swap, never more than the room the bound leaves it (at most the
     tolerance times the value swapped at the last NAV). An unwind without a bound (min out 0, max in all the
     collateral) takes the first push and this test fails at its first `reverts`."""
@@ -161,8 +173,11 @@ def test_unwind__sandwiched__refused_past_its_bound__within_it_holders_lose_at_m
     c, buy = product.contract, inverse  # the inverse buys the index it owes
     before = book(lev, product)
     last, stale_since = lev.nav_oracle.last_price()
-    _travel_to(stale_since + model.UNWIND_DELAY)
+    _travel_to(stale_since + 1)
+    c.unwind(product.routes_out)  # arms
+    _travel_to(boa.env.timestamp + model.UNWIND_DELAY)
     plan = model.unwind_plan(before, product.bounds, last, model.UNWIND_DELAY)
+    assert plan.tolerance == product.bounds.max_slippage
     unwind_value = (before.debt * last // model.PRICE_SCALE) if inverse else plan.collateral * last // model.PRICE_SCALE
     with boa.env.anchor():  # the unwind unsandwiched
         c.unwind(product.routes_out)
@@ -196,14 +211,46 @@ def test_unwind__sandwiched__refused_past_its_bound__within_it_holders_lose_at_m
 
 
 @DIRECTIONS
+def test_unwind__an_old_carried_nav_round_gives_no_wide_bound__armed_when_seen_then_max_slippage(
+    lev, at_real_nav, inverse
+):
+    """The index's NavFeed carries its last recorded round once its adapter stops answering, and no keeper
+    records rounds: that round's `updatedAt` may be days old, so the oracle's `stale_since` is days back the
+    moment the NAV goes stale. An unwind timed from it would open at once with its bound already at the cap (1 /
+    target: 50 % for the 2x), a sandwicher's to take. Timed from its arming instead: three days past
+    `stale_since`, the first call arms and trades nothing, the next is refused until a day later, and then the
+    bound is `max_slippage` (2 %), to the model's base unit. Before the arming this test failed at its first
+    assertion: the first call unwound at once within the cap."""
+    product = at_real_nav.by_direction[inverse]
+    c, before = product.contract, book(lev, product)
+    last, stale_since = lev.nav_oracle.last_price()
+    _travel_to(stale_since + 3 * model.UNWIND_DELAY)  # the carried round: stale three days by its clock
+    assert c.unwind(product.routes_out) == 0
+    assert c.position() == (before.collateral, before.debt) and not c.unwound()
+    armed_at = c.unwind_armed_at()
+    assert armed_at == boa.env.timestamp
+    with boa.reverts("lev: unwind armed, wait"):
+        c.unwind(product.routes_out)
+    _travel_to(armed_at + model.UNWIND_DELAY)
+    assert leverage_product.check_unwind(_read(lev, product)).tolerance == product.bounds.max_slippage
+    tolerance = c.unwind(product.routes_out)
+    assert tolerance == model.unwind_tolerance(product.bounds, model.UNWIND_DELAY) == product.bounds.max_slippage
+    left = model.unwind(before, product.bounds, last, model.UNWIND_DELAY, swapped(lev, product))
+    assert c.unwound() and (lev.vault.balanceOf(c.address), lev.usdc.balanceOf(c.address)) == (left.index, left.usdc)
+
+
+@DIRECTIONS
 def test_unwound__the_views_value_the_holdings_at_the_nav_once_fresh(lev, products, mock_nav, inverse):
     """After the unwind the position is gone but the views are not: once the NAV answers again, `nav_per_share`,
     `equity_usd` and `leverage` value what the product holds (long: the index left and the USDC; inverse: the
     USDC), as the model does, so the product's own Chainlink-style feed reports the holders' redemption value,
-    not 0. Over the settable NAV (`mock_nav`): made stale for a day by its `last_price`, fresh again after."""
+    not 0. Over the settable NAV (`mock_nav`): made stale by its `last_price`, armed, a day on unwound, fresh
+    again after."""
     product = products.by_direction[inverse]
     c, before = product.contract, book(lev, product)
-    mock_nav.set_stale_since(boa.env.timestamp - model.UNWIND_DELAY)
+    mock_nav.set_stale_since(boa.env.timestamp - 1)
+    c.unwind(product.routes_out)  # arms
+    _travel_to(boa.env.timestamp + model.UNWIND_DELAY)
     c.unwind(product.routes_out)
     held = model.unwind(before, product.bounds, products.price, model.UNWIND_DELAY, swapped(lev, product))
     mock_nav.set_price(products.price * 11 // 10)  # the NAV answers again, 10 % up

@@ -2,12 +2,13 @@
 README's second node, 127.0.0.1:8546): market10 deployed and minted, both products created (the -1x's
 market lent 100 MKT10 by the signer), 5,000 USDC minted into each, the market replayed to 2024-01-23
 (MKT10 -13.2 %: the 2x above its band, the -1x below), `keeper leverage --simulate` (nothing sent),
-`keeper leverage` bringing both back to target, and both redeemed in full (the refusals are
-tests/unit/leverage/test_product.py's)."""
+`keeper leverage` bringing both back to target (and recording the index NavFeed's live round), and both
+redeemed in full (the refusals are tests/unit/leverage/test_product.py's); then the README's unwind lines."""
 
 from __future__ import annotations
 
 import re
+import shlex
 from decimal import Decimal
 
 from tests.utils.node import ROOT, SECOND_PORT, ape_ok, ape_run
@@ -55,6 +56,8 @@ def test_both_products_minted_kept_on_target_and_redeemed(node, records, rpc):
     assert number(r"MKT2X \(2x\): rebalance sent: leverage [\d.]+ -> ([\d.]+)", kept) == Decimal("2.001")
     assert number(r"MKTIX \(-1x\): rebalance sent: leverage [\d.]+ -> ([\d.]+)", kept) == Decimal("1.000")
     assert "round 1: 2 products, 2 trades decided, 2 sent" in kept
+    # The NavFeed's recorded round dates from `leverage create`, three weeks behind: recorded (the unwind's anchor).
+    assert re.search(r"NavFeed poked: its last recorded round was [\d,]+ s behind the live one", kept), kept
 
     long_out = number(
         r"for ([\d,.]+) USDC \(gas", ape_ok(records, "leverage", "redeem", "--product", "2x", "--shares", "all")
@@ -67,16 +70,39 @@ def test_both_products_minted_kept_on_target_and_redeemed(node, records, rpc):
     assert Decimal("0.11") < short_out / paid_short - 1 < Decimal("0.14")
 
 
-def test_stale_nav__unwound_by_anyone_then_redeemed_in_kind(node, records):
+def readme_unwind_lines() -> list[list[str]]:
+    """The `ape run` lines of the README's code block after "anyone may unwind the product", as typed."""
+    after = (ROOT / "README.md").read_text().split("anyone may unwind the product", 1)[1]
+    block = after.split("\n\n    ", 1)[1].split("\n\n", 1)[0]
+    return [shlex.split(line.strip().split("  #", 1)[0])[2:] for line in ("    " + block).splitlines()]
+
+
+def test_stale_nav__armed_by_anyone_unwound_a_day_later_then_redeemed_in_kind(node, records):
     """The README's unwind lines, after the walk above on the same node: a 2x minted, the clock moved two
-    days with no replay (the feeds, so the NAV, go stale), the unwind, and the holder's redeem in kind."""
-    minted = number(r"Minted ([\d,.]+) MKT2X", ape_ok(records, "leverage", "mint", "--product", "2x", "--usdc", "1000"))
-    ape_ok(records, "market", "advance", "2d")
-    unwound = ape_ok(records, "leverage", "unwind", "--product", "2x")
+    days with no replay (the feeds, so the NAV, go stale), the unwind armed, a day on, the unwind (its bound
+    `max_slippage`, 2 %: timed from the arming, not from the NavFeed's last round two days back), and the
+    holder's redeem in kind."""
+    mint, advance, arm, wait, unwind, redeem = lines = readme_unwind_lines()
+    assert lines == [
+        ["leverage", "mint", "--product", "2x", "--usdc", "1000"],
+        ["market", "advance", "2d"],
+        ["leverage", "unwind", "--product", "2x"],
+        ["market", "advance", "1d"],
+        ["leverage", "unwind", "--product", "2x"],
+        ["leverage", "redeem", "--product", "2x", "--shares", "all"],
+    ]
+    minted = number(r"Minted ([\d,.]+) MKT2X", ape_ok(records, *mint))
+    ape_ok(records, *advance)
+    armed = ape_ok(records, *arm)
+    assert re.search(r"armed: anyone may unwind MKT2X from [\d-]+ [\d:]+ UTC, the bound then 2 % widening", armed)
+    assert "Armed MKT2X's unwind" in armed, armed
+    ape_ok(records, *wait)
+    unwound = ape_ok(records, *unwind)
+    assert "(the last NAV -2 %)" in unwound, unwound
     assert "Unwound MKT2X" in unwound and "pays each holder their fraction, in kind" in unwound, unwound
     held_index = number(r"it holds ([\d,.]+) MKT10", unwound)
     held_usdc = number(r"MKT10 and ([\d,.]+) USDC", unwound)
-    redeemed = ape_ok(records, "leverage", "redeem", "--product", "2x", "--shares", "all")
+    redeemed = ape_ok(records, *redeem)
     # The only holder gets all of it, rounded down: the index in kind and the USDC.
     assert number(r"Redeemed ([\d,.]+) MKT2X", redeemed) == minted
     assert number(r"and ([\d,.]+) MKT10", redeemed) == held_index

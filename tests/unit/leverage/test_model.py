@@ -117,8 +117,8 @@ def test_redeem_in_index__the_same_morpho_steps_as_redeem__pays_the_collateral_f
         model.redeem_in_index(_book(False, 200 * WAD, 10_000 * USDC, supply=10_000 * WAD), shares)
 
 
-def test_unwind_tolerance__max_slippage_after_a_day__a_point_an_hour__capped_where_the_target_has_no_equity():
-    with pytest.raises(ValueError, match="lev: nav not stale long enough"):
+def test_unwind_tolerance__max_slippage_a_day_after_arming__a_point_an_hour__capped_where_the_target_has_no_equity():
+    with pytest.raises(ValueError, match="lev: unwind armed, wait"):
         model.unwind_tolerance(LONG, model.UNWIND_DELAY - 1)
     day = model.UNWIND_DELAY
     assert model.unwind_tolerance(LONG, day) == LONG.max_slippage == 2 * WAD // 100
@@ -131,7 +131,7 @@ def test_unwind_tolerance__max_slippage_after_a_day__a_point_an_hour__capped_whe
     st.booleans(),
     st.integers(1, 10**6),  # collateral value, USDC
     st.integers(0, 700_000),  # debt per collateral value, ppm
-    st.integers(0, 200 * 3_600),  # seconds past the delay
+    st.integers(0, 200 * 3_600),  # seconds past the arming's delay
     st.lists(st.integers(1, 10**9), min_size=1, max_size=5),  # the holders' shares, in MIN_SUPPLY units
 )
 def test_unwind__bound_covers_the_debt_and_holders_share_the_holdings_pro_rata(inverse, value, debt_ppm, late, holders):
@@ -142,9 +142,9 @@ def test_unwind__bound_covers_the_debt_and_holders_share_the_holdings_pro_rata(i
     collateral = value * USDC if inverse else value * WAD // 100
     debt_value = value * USDC * debt_ppm // 10**6
     book = _book(inverse, collateral, debt_value * WAD // (100 * USDC) if inverse else debt_value)
-    stale_for = model.UNWIND_DELAY + late
-    plan = model.unwind_plan(book, bounds, PRICE, stale_for)
-    tolerance = model.unwind_tolerance(bounds, stale_for)
+    armed_for = model.UNWIND_DELAY + late
+    plan = model.unwind_plan(book, bounds, PRICE, armed_for)
+    tolerance = model.unwind_tolerance(bounds, armed_for)
     assert plan.tolerance == tolerance <= WAD * WAD // bounds.target
     if inverse:
         assert plan.collateral == plan.limit <= book.collateral

@@ -68,17 +68,28 @@ def test_check_redeem__dust_and_balance_refused():
     assert product.check_redeem(s, book.supply, book.supply).collateral == book.collateral
 
 
-def test_unwind__refused_until_a_day_of_stale_nav__then_the_models_plan():
+def test_unwind__refused_on_a_fresh_nav__arms_on_a_stale_one__a_day_after_the_arming_the_models_plan():
     debt, price = 5_000 * 10**6, 10**26  # 100 index tokens at 100 USDC, 5,000 USDC owed
     book = model.Book(False, Position(0, debt * 10**6, 100 * WAD), Market(LLTV, 0, 0, debt, debt * 10**6), 0, WAD)
-    s = replace(state(False), book=book, stale=True, last_price=price, stale_since=1_000_000, timestamp=1_000_000)
-    with pytest.raises(ValueError, match="stale 0 s: anyone may unwind IDXIX 86400 s from now"):
-        product.check_unwind(replace(s, timestamp=999_999 + 1))
-    with pytest.raises(ValueError, match="takes the NAV: IDXIX unwinds only after a day of it stale"):
+    # The feed's carried round went stale three days before anyone saw it: the clock starts at the arming.
+    seen = 1_000_000 + 3 * model.UNWIND_DELAY
+    s = replace(state(False), book=book, stale=True, last_price=price, stale_since=1_000_000, timestamp=seen)
+    with pytest.raises(ValueError, match="takes the NAV: IDXIX unwinds only once it is stale"):
         product.check_unwind(replace(s, timestamp=999_999))
-    late = replace(s, timestamp=1_000_000 + model.UNWIND_DELAY)
+    assert product.check_unwind(s) is None and not s.armed  # the call arms
+    assert s.unwind_opens == seen + model.UNWIND_DELAY
+    armed = replace(s, unwind_armed_at=seen, unwind_armed_for=1_000_000)
+    assert armed.armed and armed.unwind_opens == seen + model.UNWIND_DELAY
+    assert product.describe(armed)["unwind_opens"] == seen + model.UNWIND_DELAY
+    assert "unwind armed: anyone may unwind from 1970-01-16 13:46:40 UTC" in product.render(armed)
+    with pytest.raises(ValueError, match="armed, wait: anyone may unwind IDXIX from 1970-01-16 .* \\(1 s from now\\)"):
+        product.check_unwind(replace(armed, timestamp=seen + model.UNWIND_DELAY - 1))
+    late = replace(armed, timestamp=seen + model.UNWIND_DELAY)
     assert product.check_unwind(late) == model.unwind_plan(book, late.bounds, price, model.UNWIND_DELAY)
+    assert product.check_unwind(late).tolerance == late.bounds.max_slippage  # not widened by the old round
     assert product.check_unwind(late).limit >= debt  # the bound's sale repays the debt
+    # The NAV came back and went stale again (another `stale_since`): the old arming no longer counts.
+    assert product.check_unwind(replace(late, stale_since=late.timestamp - 1)) is None
 
 
 def test_unwound__no_mint__redeem_previews_in_kind__status_says_so():
