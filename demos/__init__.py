@@ -14,10 +14,11 @@ from pathlib import Path
 
 @contextmanager
 def on_own_node(folder: Path, prefix: str, echo: Callable[[str], None]) -> Iterator[tuple]:
-    """The saved market in `folder` restored on a free port with Ape connected to it, deployments in a
-    temporary folder unless INDEXVAULT_DEPLOYMENTS is set: (rpc, market record, Ape's first test
-    account). The node stops on the way out."""
-    os.environ.setdefault("INDEXVAULT_DEPLOYMENTS", tempfile.mkdtemp(prefix=prefix))
+    """The saved market in `folder` restored on a free port with Ape connected to it, its deployments
+    in a temporary folder of their own (never the user's INDEXVAULT_DEPLOYMENTS: the demo's node is
+    not the one that folder records): (rpc, market record, Ape's first test account). The node stops
+    on the way out."""
+    os.environ["INDEXVAULT_DEPLOYMENTS"] = tempfile.mkdtemp(prefix=prefix)
     from ape import accounts, networks
 
     from indexvault.market import node as market_node

@@ -12,7 +12,7 @@
 4. prints per month the weights, the cost and the worst TWAP gap, and writes `defi_index` into
    benchmarks/results/oracles.json.
 
-Deployments go to a temporary folder unless INDEXVAULT_DEPLOYMENTS is set. The logic is `demos.defi.run`.
+Deployments go to a temporary folder of their own. The logic is `demos.defi.run`.
 """
 
 from decimal import Decimal

@@ -12,7 +12,7 @@
 6. prints what the vault paid per component and writes
    benchmarks/results/rebalance.json (merged).
 
-Deployments go to a temporary folder unless INDEXVAULT_DEPLOYMENTS is set.
+Deployments go to a temporary folder of their own.
 The logic is `demos.rebalance.run`.
 """
 

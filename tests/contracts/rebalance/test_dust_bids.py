@@ -7,12 +7,12 @@ import boa
 import pytest
 
 from indexvault.model import WAD
-from tests.utils import MAX
+from tests.utils import MAX, sized
 from tests.utils.boa_env import ZERO_ADDRESS, index_lens
 from tests.utils.rebalance import ANSWERS, DECIMALS, DURATION, WBTC_TARGET, refresh, to_start
 
 SHARES = 10**6 * WAD  # a million shares: one unit step is 1e6 base units
-BIDS = 60
+BIDS = sized(24, 60)  # dust bids each way (make test-long: 60)
 
 CALLBACK_PAUSER = """
 # pragma version ~=0.4.3
