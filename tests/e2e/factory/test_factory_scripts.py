@@ -17,7 +17,7 @@ import pytest
 
 from indexvault.chain import fingerprint
 from indexvault.market.rpc import Function
-from tests.utils import REBALANCER_ROLE
+from tests.utils import LONG, REBALANCER_ROLE
 from tests.utils.node import ROOT, SECOND_PORT, _env, ape_run, readme_rpc
 
 DEMO = ROOT / "examples" / "demo.yaml"
@@ -143,6 +143,7 @@ def test_created_index__admin_is_the_timelock(two_indexes, records):
     assert Decimal(status(records, "--index", "MAJ")["fees"]["mint"]) == Decimal("0.002")
 
 
+@pytest.mark.skipif(not LONG, reason="a run cut off and resumed (about 15 s each): make test-long")
 def test_create_index__cut_off_after_sending__adopts_the_index_instead_of_making_another(two_indexes, records):
     # As a run killed between sending create_index and recording it leaves the file: MAJ's mocks and the
     # registry's length before the send recorded as done, MAJ itself not recorded.
@@ -185,6 +186,7 @@ def test_create_index__declined__sends_nothing(node, tmp_path):
     assert not (tmp_path / "ethereum-local.json").exists()
 
 
+@pytest.mark.skipif(not LONG, reason="a run cut off and resumed (about 15 s each): make test-long")
 def test_deploy__cut_off_midway__resumes_and_is_not_live_before(node, tmp_path):
     path = tmp_path / "ethereum-local.json"
     process = subprocess.Popen(
